@@ -1,0 +1,66 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+from pixlake._version import __version__
+from pixlake.api.errors import install_error_handlers
+from pixlake.api.limits import BodyLimitMiddleware
+from pixlake.api.routers import accounts, blobs, pictures
+from pixlake.core.config import Settings
+from pixlake.store.blobs import open_blob_store
+from pixlake.store.db.engine import Database
+from pixlake.store.db.schema import ensure_schema
+
+__all__ = ["API_PREFIX", "create_app"]
+
+API_PREFIX = "/api/v1"
+log = logging.getLogger("pixlake.api")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A pixlake API over the database and blob store that ``settings`` name.
+
+    The schema is checked at start-up: a new database is created, an outdated one refused
+    with a pointer to ``pixlake migrate``.
+    """
+    settings = settings or Settings()
+    db = Database(settings.database_url)
+    ensure_schema(db)
+    store = open_blob_store(settings.storage_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            db.dispose()
+
+    app = FastAPI(
+        title="pixlake",
+        version=__version__,
+        summary="Computer-vision data platform: datalake, datasets, experiments, networks.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.store = store
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, settings=settings, prefix=API_PREFIX)
+    for router in (accounts.router, blobs.router, pictures.router):
+        app.include_router(router, prefix=API_PREFIX)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    return app

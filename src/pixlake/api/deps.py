@@ -1,0 +1,75 @@
+"""Dependencies, as ``Annotated`` aliases: the application's state and the caller."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from starlette.concurrency import run_in_threadpool
+
+from pixlake.core import accounts
+from pixlake.core.config import Settings
+from pixlake.core.entities import Caller, Organization
+from pixlake.errors import ResourceNotFoundError, UnauthorizedError
+from pixlake.store.blobs import BlobStore
+from pixlake.store.db.engine import Database
+
+__all__ = ["CallerDep", "DbDep", "OrganizationDep", "SettingsDep", "StoreDep", "base_url"]
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def _store(request: Request) -> BlobStore:
+    store: BlobStore = request.app.state.store
+    return store
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+DbDep = Annotated[Database, Depends(_db)]
+StoreDep = Annotated[BlobStore, Depends(_store)]
+
+
+def _token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() not in ("token", "bearer") or not value.strip():
+        raise UnauthorizedError(
+            "missing API token: send the header 'Authorization: Token <your token>'"
+        )
+    return value.strip()
+
+
+async def _caller(request: Request, db: DbDep) -> Caller:
+    token = _token(request)
+    caller: Caller = await run_in_threadpool(accounts.authenticate, db, token)
+    request.state.caller = caller
+    return caller
+
+
+CallerDep = Annotated[Caller, Depends(_caller)]
+
+
+def _organization(
+    caller: CallerDep,
+    org_id: Annotated[uuid.UUID, Path(description="the organization's id")],
+) -> Organization:
+    entry = caller.memberships.get(org_id)
+    if entry is None:
+        raise ResourceNotFoundError(f"no organization {org_id} among yours")
+    return entry[0]
+
+
+OrganizationDep = Annotated[Organization, Depends(_organization)]
+
+
+def base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")

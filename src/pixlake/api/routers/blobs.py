@@ -1,0 +1,138 @@
+"""Content-addressed blobs: ask what is missing, send it (one by one or many at once), read it.
+
+POST /organizations/{org}/blobs/missing   {"digests": [...]} -> {"missing": [...]}
+PUT  /organizations/{org}/blobs/{sha256}  raw bytes, streamed (up to max_blob_bytes)
+POST /organizations/{org}/blobs           application/x-tar of members named by digest
+GET  /organizations/{org}/blobs/{sha256}  the bytes
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, status
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from pixlake.api.deps import CallerDep, DbDep, OrganizationDep, SettingsDep, StoreDep
+from pixlake.api.responses import blob_response
+from pixlake.core import blobs
+from pixlake.core.entities import BlobEntity
+from pixlake.errors import InvalidInputError, PayloadTooLargeError
+from pixlake.schemas.blobs import (
+    BlobPublic,
+    BlobRejected,
+    BlobsMissing,
+    BlobsMissingQuery,
+    BlobsStored,
+)
+
+router = APIRouter(prefix="/organizations/{org_id}/blobs", tags=["blobs"])
+
+Digest = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="SHA-256, lower-case hex")]
+
+
+def _public(b: BlobEntity) -> BlobPublic:
+    return BlobPublic(
+        digest=b.digest, size=b.size, media_type=b.media_type, width=b.width, height=b.height
+    )
+
+
+def _declared_length(request: Request, limit: int) -> None:
+    length = request.headers.get("content-length")
+    if length is not None:
+        if not length.isdigit():
+            raise InvalidInputError("Content-Length is not a number")
+        if int(length) > limit:
+            raise PayloadTooLargeError(
+                f"the body is {int(length)} bytes, over the limit of {limit} bytes"
+            )
+
+
+@router.post("/missing", summary="Which of these digests the organization has not sent")
+def blobs_missing(
+    body: BlobsMissingQuery,
+    org: OrganizationDep,
+    caller: CallerDep,
+    db: DbDep,
+    store: StoreDep,
+    settings: SettingsDep,
+) -> BlobsMissing:
+    if len(body.digests) > settings.max_batch_items:
+        raise PayloadTooLargeError(
+            f"{len(body.digests)} digests in one query; ask for at most {settings.max_batch_items}"
+        )
+    return BlobsMissing(missing=blobs.missing(db, store, caller, org.id, body.digests))
+
+
+@router.put(
+    "/{digest}",
+    status_code=status.HTTP_201_CREATED,
+    summary="Upload one blob (streamed); refused unless the bytes hash to the digest",
+)
+async def put_blob(
+    digest: Digest,
+    request: Request,
+    org: OrganizationDep,
+    caller: CallerDep,
+    db: DbDep,
+    store: StoreDep,
+    settings: SettingsDep,
+) -> BlobPublic:
+    limit = settings.max_blob_bytes
+    _declared_length(request, limit)
+    writer = await run_in_threadpool(store.writer)
+    try:
+        async for chunk in request.stream():
+            if writer.size + len(chunk) > limit:
+                raise PayloadTooLargeError(f"the blob is over the limit of {limit} bytes")
+            await run_in_threadpool(writer.write, chunk)
+    except BaseException:
+        writer.abort()
+        raise
+    entity = await run_in_threadpool(blobs.finish_upload, db, store, caller, org.id, writer, digest)
+    return _public(entity)
+
+
+@router.post(
+    "",
+    summary="Upload many small blobs as one uncompressed tar whose members are named by digest",
+)
+async def post_blobs(
+    request: Request,
+    org: OrganizationDep,
+    caller: CallerDep,
+    db: DbDep,
+    store: StoreDep,
+    settings: SettingsDep,
+) -> BlobsStored:
+    limit = settings.max_batch_bytes
+    _declared_length(request, limit)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise PayloadTooLargeError(
+                f"the batch is over {limit} bytes; send smaller batches or PUT large blobs alone"
+            )
+    stored, rejected = await run_in_threadpool(
+        blobs.receive_archive,
+        db,
+        store,
+        caller,
+        org.id,
+        bytes(body),
+        max_items=settings.max_batch_items,
+    )
+    return BlobsStored(
+        stored=[_public(b) for b in stored],
+        rejected=[BlobRejected(digest=r.digest, reason=r.reason) for r in rejected],
+    )
+
+
+@router.get("/{digest}", summary="Download a blob the organization holds")
+def get_blob(
+    digest: Digest, org: OrganizationDep, caller: CallerDep, db: DbDep, store: StoreDep
+) -> StreamingResponse:
+    entity, stream = blobs.open_blob(db, store, caller, org.id, digest)
+    return blob_response(entity, stream)

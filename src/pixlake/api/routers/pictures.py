@@ -1,0 +1,169 @@
+"""The datalake's pictures.
+
+POST /organizations/{org}/pictures           register pictures for uploaded blobs, tagged
+GET  /organizations/{org}/pictures           a page (cursor pagination), optionally by tag
+POST /organizations/{org}/pictures/search    a random fraction of those carrying any tag
+POST /organizations/{org}/pictures/delete    delete a selection
+POST /organizations/{org}/pictures/tag       add tags to a selection
+POST /organizations/{org}/pictures/untag     remove tags from a selection
+GET  /organizations/{org}/pictures/{id}      one picture
+GET  /organizations/{org}/pictures/{id}/file its bytes
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import StreamingResponse
+from pydantic import TypeAdapter
+
+from pixlake.api.deps import CallerDep, DbDep, OrganizationDep, SettingsDep, StoreDep, base_url
+from pixlake.api.responses import blob_response
+from pixlake.core import blobs, datalake
+from pixlake.core.entities import Picture
+from pixlake.errors import ResourceNotFoundError
+from pixlake.schemas.pictures import (
+    PicturePublic,
+    PictureRejected,
+    PicturesCreate,
+    PicturesCreated,
+    PictureSelection,
+    PicturesPublic,
+    PicturesSample,
+    PicturesTag,
+    SelectionResult,
+)
+
+router = APIRouter(prefix="/organizations/{org_id}/pictures", tags=["pictures"])
+
+_adapter = TypeAdapter(PicturePublic)
+
+
+def to_public(p: Picture, base: str) -> PicturePublic:
+    return PicturePublic(
+        picture_id=p.id,
+        external_url=p.external_url,
+        internal_key=f"sha256/{p.digest[:2]}/{p.digest[2:]}",
+        width=p.width,
+        height=p.height,
+        tag=list(p.tags),
+        source=p.source,
+        date_created=p.created_at,
+        sha256=p.digest,
+        size=p.size,
+        url=f"{base}/api/v1/organizations/{p.organization_id}/pictures/{p.id}/file",
+    )
+
+
+@router.post("", summary="Register pictures for blobs already sent; report those refused")
+def create_pictures(
+    body: PicturesCreate,
+    request: Request,
+    org: OrganizationDep,
+    caller: CallerDep,
+    db: DbDep,
+) -> PicturesCreated:
+    result = datalake.add_pictures(
+        db,
+        caller,
+        org.id,
+        [datalake.NewPicture(p.external_url, p.sha256) for p in body.pictures],
+        tags=body.tags,
+        source=body.source,
+    )
+    base = base_url(request)
+    return PicturesCreated(
+        created=[to_public(p, base) for p in result.created],
+        existing=[to_public(p, base) for p in result.existing],
+        rejected=[
+            PictureRejected(external_url=r.external_url, reason=r.reason) for r in result.rejected
+        ],
+    )
+
+
+@router.get("", summary="A page of the datalake, in upload order")
+def list_pictures(
+    request: Request,
+    org: OrganizationDep,
+    caller: CallerDep,
+    db: DbDep,
+    settings: SettingsDep,
+    limit: Annotated[int, Query(ge=1)] = 100,
+    cursor: str | None = None,
+    tag: Annotated[list[str] | None, Query(description="only pictures with any of these")] = None,
+) -> PicturesPublic:
+    limit = min(limit, settings.max_page_size)
+    page = datalake.list_pictures(db, caller, org.id, limit=limit, cursor=cursor, tags=tag or ())
+    base = base_url(request)
+    return PicturesPublic(
+        data=[to_public(p, base) for p in page.data], count=page.count, next_cursor=page.next_cursor
+    )
+
+
+@router.post(
+    "/search",
+    summary="A uniform random fraction of the pictures carrying any of the tags",
+    response_model=PicturesPublic,
+)
+def search_pictures(
+    body: PicturesSample, request: Request, org: OrganizationDep, caller: CallerDep, db: DbDep
+) -> StreamingResponse:
+    pks, _matches = datalake.sample_pictures(
+        db, caller, org.id, tags=body.tags, quantity=body.quantity, seed=body.seed
+    )
+    base = base_url(request)
+
+    def body_chunks() -> Iterator[bytes]:
+        yield b'{"data":['
+        for i, picture in enumerate(datalake.iter_sample(db, org.id, pks)):
+            yield (b"," if i else b"") + _adapter.dump_json(to_public(picture, base))
+        yield b'],"count":%d,"next_cursor":null}' % len(pks)
+
+    return StreamingResponse(body_chunks(), media_type="application/json")
+
+
+@router.post("/delete", summary="Delete pictures (from their datasets too)")
+def delete_pictures(
+    body: PictureSelection, org: OrganizationDep, caller: CallerDep, db: DbDep
+) -> SelectionResult:
+    return SelectionResult(count=datalake.delete_pictures(db, caller, org.id, body.pictures))
+
+
+@router.post("/tag", summary="Add tags to pictures (idempotent)")
+def tag_pictures(
+    body: PicturesTag, org: OrganizationDep, caller: CallerDep, db: DbDep
+) -> SelectionResult:
+    return SelectionResult(count=datalake.add_tags(db, caller, org.id, body.pictures, body.tags))
+
+
+@router.post("/untag", summary="Remove tags from pictures")
+def untag_pictures(
+    body: PicturesTag, org: OrganizationDep, caller: CallerDep, db: DbDep
+) -> SelectionResult:
+    return SelectionResult(count=datalake.remove_tags(db, caller, org.id, body.pictures, body.tags))
+
+
+def _one(db: DbDep, caller: CallerDep, org_id: uuid.UUID, picture_id: uuid.UUID) -> Picture:
+    found = datalake.get_pictures(db, caller, org_id, [picture_id])
+    if not found:
+        raise ResourceNotFoundError(f"no picture {picture_id} in this organization")
+    return found[0]
+
+
+@router.get("/{picture_id}", summary="One picture")
+def get_picture(
+    picture_id: uuid.UUID, request: Request, org: OrganizationDep, caller: CallerDep, db: DbDep
+) -> PicturePublic:
+    return to_public(_one(db, caller, org.id, picture_id), base_url(request))
+
+
+@router.get("/{picture_id}/file", summary="A picture's bytes", status_code=status.HTTP_200_OK)
+def get_picture_file(
+    picture_id: uuid.UUID, org: OrganizationDep, caller: CallerDep, db: DbDep, store: StoreDep
+) -> StreamingResponse:
+    picture = _one(db, caller, org.id, picture_id)
+    entity, stream = blobs.open_blob(db, store, caller, org.id, picture.digest)
+    return blob_response(entity, stream, filename=picture.external_url)

@@ -1,0 +1,216 @@
+"""``pixlake``: run the server, manage tokens and the schema, see a demo.
+
+Errors print as one ``Error: …`` line with a stable exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from pixlake._version import __version__
+from pixlake.errors import PicselliaError
+
+if TYPE_CHECKING:
+    from pixlake.store.db.engine import Database
+
+app = typer.Typer(
+    name="pixlake",
+    help=(
+        "pixlake: a self-hosted computer-vision data platform.\n\n"
+        "Start with `pixlake demo`. Everything lives under PIXLAKE_HOME (default ~/.pixlake) "
+        "unless PIXLAKE_DATABASE_URL or PIXLAKE_STORAGE_URL say otherwise."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+token_app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+err = Console(stderr=True)
+
+#: Exit codes: 1 for a refused request or bad input, 2 for usage (typer's own), 3 for a
+#: server that cannot be reached, 4 for an outdated database.
+EXIT_ERROR = 1
+EXIT_NETWORK = 3
+EXIT_SCHEMA = 4
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"pixlake {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """pixlake command line."""
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+) -> None:
+    """Run the API server (docs at http://HOST:PORT/docs).
+
+    A new database is created on first start; an outdated one is refused until you run
+    `pixlake migrate`.
+    """
+    import uvicorn
+
+    from pixlake.core.config import Settings
+    from pixlake.store.db.engine import Database
+    from pixlake.store.db.schema import ensure_schema
+
+    settings = Settings()
+    db = Database(settings.database_url)
+    try:
+        ensure_schema(db)  # once, before any worker starts
+    finally:
+        db.dispose()
+    err.print(f"pixlake {__version__}: database {settings.database_url}")
+    err.print(f"pixlake {__version__}: storage  {settings.storage_url}")
+    uvicorn.run(
+        "pixlake.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+    )
+
+
+@app.command()
+def migrate() -> None:
+    """Upgrade the database schema to this version of pixlake (back it up first)."""
+    from pixlake.core.config import Settings
+    from pixlake.store.db.engine import Database
+    from pixlake.store.db.schema import schema_state, upgrade
+
+    settings = Settings()
+    db = Database(settings.database_url)
+    try:
+        before = schema_state(db)
+        if before.up_to_date:
+            typer.echo(f"database already at revision {before.head}")
+            return
+        after = upgrade(db)
+        typer.echo(f"database upgraded from {before.current or 'nothing'} to {after.current}")
+    finally:
+        db.dispose()
+
+
+@token_app.command("create")
+def token_create(
+    username: Annotated[str, typer.Argument(help="The user; created when missing.")],
+    organization: Annotated[
+        str | None,
+        typer.Option(
+            help="Organization to join; created when missing. A new user's default "
+            "organization is this one, else a personal one named after the user."
+        ),
+    ] = None,
+    name: Annotated[str, typer.Option(help="A note to tell tokens apart.")] = "",
+) -> None:
+    """Create an API token and print it alone on stdout (it is shown only once).
+
+    Example: export PIXLAKE_TOKEN=$(pixlake token create alice --organization acme)
+    """
+    from pixlake.core import accounts
+
+    db = _database()
+    try:
+        token, info = accounts.create_token(db, username, organization=organization, name=name)
+    finally:
+        db.dispose()
+    err.print(
+        f"token {info.prefix}… for {info.username} (organization {info.organization.name}); "
+        "store it now, it will not be shown again"
+    )
+    typer.echo(token)
+
+
+@token_app.command("list")
+def token_list(username: Annotated[str, typer.Argument(help="Whose tokens.")]) -> None:
+    """List a user's tokens by prefix (never the tokens themselves)."""
+    from pixlake.core import accounts
+
+    db = _database()
+    try:
+        for t in accounts.list_tokens(db, username):
+            state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "active"
+            used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never"
+            typer.echo(f"{t.prefix}  {state:<18} last used {used:<16} {t.name}")
+    finally:
+        db.dispose()
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token: Annotated[str, typer.Argument(help="The token, or the prefix `token list` shows.")],
+) -> None:
+    """Revoke a token: requests with it are refused from now on."""
+    from pixlake.core import accounts
+
+    db = _database()
+    try:
+        info = accounts.revoke_token(db, token)
+    finally:
+        db.dispose()
+    err.print(f"token {info.prefix}… of {info.username} revoked")
+
+
+@app.command()
+def demo(
+    serve: Annotated[
+        bool, typer.Option("--serve", help="Keep the server running afterwards, for a browser.")
+    ] = False,
+    port: Annotated[int, typer.Option(help="Port for the demo server (0: any free one).")] = 8000,
+    images: Annotated[int, typer.Option(min=1, help="How many images to generate.")] = 50,
+) -> None:
+    """Show pixlake working end to end on the embedded default (SQLite + a local folder).
+
+    Starts a server, creates a demo organization, user and token, generates images, uploads
+    them with tags, fetches a sample by tag, and prints what it did.
+    """
+    from pixlake.cli.demo import run_demo
+
+    run_demo(serve=serve, port=port, n_images=images)
+
+
+def _database() -> Database:
+    from pixlake.core.config import Settings
+    from pixlake.store.db.engine import Database
+    from pixlake.store.db.schema import ensure_schema
+
+    db = Database(Settings().database_url)
+    ensure_schema(db)
+    return db
+
+
+def main() -> None:
+    """Entry point: run the app, turning pixlake errors into one line and an exit code."""
+    from pixlake.errors import NetworkError
+    from pixlake.store.db.schema import OutdatedSchemaError
+
+    try:
+        app()
+    except PicselliaError as exc:
+        err.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False)
+        if isinstance(exc, NetworkError):
+            sys.exit(EXIT_NETWORK)
+        if isinstance(exc, OutdatedSchemaError):
+            sys.exit(EXIT_SCHEMA)
+        sys.exit(EXIT_ERROR)

@@ -1,0 +1,505 @@
+"""The datalake: pictures (named references to image blobs) and their tags.
+
+A picture is named by its file name within an organization.  Registering the same name with
+the same bytes again is a no-op that merges tags; the same name with other bytes is refused,
+naming the file.  A batch stores every valid item and reports the others, in one transaction.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from pixlake.core.accounts import require_organization
+from pixlake.core.entities import Caller, Picture
+from pixlake.core.names import file_name_problem
+from pixlake.errors import InvalidInputError, PayloadTooLargeError
+from pixlake.store.db.bulk import chunked, insert_ignore
+from pixlake.store.db.engine import Database
+from pixlake.store.db.models import (
+    BlobRow,
+    OrganizationBlobRow,
+    PictureRow,
+    PictureTagRow,
+    TagRow,
+    utcnow,
+)
+
+__all__ = [
+    "MAX_BATCH",
+    "AddResult",
+    "NewPicture",
+    "PicturePage",
+    "Rejection",
+    "add_pictures",
+    "add_tags",
+    "count_pictures",
+    "delete_pictures",
+    "get_pictures",
+    "iter_sample",
+    "list_pictures",
+    "remove_tags",
+    "sample_pictures",
+]
+
+#: Most pictures registered, tagged or deleted by one call.
+MAX_BATCH = 5000
+MAX_TAG = 100
+
+
+@dataclass(frozen=True, slots=True)
+class NewPicture:
+    external_url: str
+    digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    external_url: str
+    reason: str
+
+
+@dataclass(slots=True)
+class AddResult:
+    created: list[Picture] = field(default_factory=list)
+    existing: list[Picture] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class PicturePage:
+    data: list[Picture]
+    count: int
+    next_cursor: str | None
+
+
+def _check_tags(tags: Sequence[str], field_name: str = "tags") -> list[str]:
+    problems = []
+    clean: list[str] = []
+    for i, tag in enumerate(tags):
+        if not isinstance(tag, str) or not tag.strip() or len(tag) > MAX_TAG or "\x00" in tag:
+            problems.append(
+                {
+                    "field": f"{field_name}[{i}]",
+                    "message": f"expected a tag of 1 to {MAX_TAG} characters",
+                }
+            )
+        elif tag not in clean:
+            clean.append(tag)
+    if problems:
+        raise InvalidInputError(f"{len(problems)} tags are not valid", details=problems)
+    return clean
+
+
+def _check_batch(size: int, what: str) -> None:
+    if size > MAX_BATCH:
+        raise PayloadTooLargeError(f"{size} {what} in one call; send at most {MAX_BATCH}")
+
+
+# --------------------------------------------------------------------------- reading rows
+
+
+def _records(session: Session, organization_id: uuid.UUID, pks: Sequence[int]) -> list[Picture]:
+    """Pictures by internal key, in the order given, with their tags."""
+    out: dict[int, Picture] = {}
+    for part in chunked(pks):
+        tags: dict[int, list[str]] = {}
+        for picture_pk, name in session.execute(
+            select(PictureTagRow.picture_pk, TagRow.name)
+            .join(TagRow, TagRow.pk == PictureTagRow.tag_pk)
+            .where(PictureTagRow.picture_pk.in_(part))
+            .order_by(PictureTagRow.picture_pk, TagRow.name)
+        ):
+            tags.setdefault(picture_pk, []).append(name)
+        rows = session.execute(
+            select(
+                PictureRow.pk,
+                PictureRow.id,
+                PictureRow.external_url,
+                PictureRow.digest,
+                BlobRow.size,
+                PictureRow.width,
+                PictureRow.height,
+                PictureRow.source,
+                PictureRow.created_at,
+            )
+            .join(BlobRow, BlobRow.digest == PictureRow.digest)
+            .where(PictureRow.organization_id == organization_id, PictureRow.pk.in_(part))
+        )
+        for pk, id_, url, digest, size, width, height, source, created_at in rows:
+            out[pk] = Picture(
+                id=id_,
+                organization_id=organization_id,
+                external_url=url,
+                digest=digest,
+                size=size,
+                width=width,
+                height=height,
+                source=source,
+                created_at=created_at,
+                tags=tuple(tags.get(pk, ())),
+            )
+    return [out[pk] for pk in pks if pk in out]
+
+
+def _tag_pks(session: Session, organization_id: uuid.UUID, tags: Sequence[str]) -> list[int]:
+    return list(
+        session.scalars(
+            select(TagRow.pk).where(
+                TagRow.organization_id == organization_id, TagRow.name.in_(tags)
+            )
+        )
+    )
+
+
+def _pks_for_ids(
+    session: Session, organization_id: uuid.UUID, ids: Sequence[uuid.UUID]
+) -> list[int]:
+    found: list[int] = []
+    for part in chunked(ids):
+        found.extend(
+            session.scalars(
+                select(PictureRow.pk).where(
+                    PictureRow.organization_id == organization_id, PictureRow.id.in_(part)
+                )
+            )
+        )
+    return found
+
+
+def _encode_cursor(pk: int) -> str:
+    return base64.urlsafe_b64encode(f"pk:{pk}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, value = text.split(":", 1)
+        if kind != "pk":
+            raise ValueError(kind)
+        return int(value)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInputError(
+            "the cursor is not one this server gave",
+            details=[{"field": "cursor", "message": "pass back the next_cursor of a page"}],
+        ) from None
+
+
+# --------------------------------------------------------------------------- use cases
+
+
+def add_pictures(
+    db: Database,
+    caller: Caller,
+    organization_id: uuid.UUID,
+    items: Sequence[NewPicture],
+    *,
+    tags: Sequence[str] = (),
+    source: str = "sdk",
+) -> AddResult:
+    """Register pictures for blobs the organization holds; report the items refused."""
+    require_organization(caller, organization_id, write=True)
+    _check_batch(len(items), "pictures")
+    tag_names = _check_tags(tags)
+    if not source or len(source) > 100:
+        raise InvalidInputError(
+            "source is not valid",
+            details=[{"field": "source", "message": "expected 1 to 100 characters"}],
+        )
+    result = AddResult()
+    # 1. names: well formed, and not given twice with different bytes in this batch
+    by_name: dict[str, str] = {}
+    for item in items:
+        problem = file_name_problem(item.external_url)
+        if problem:
+            result.rejected.append(Rejection(item.external_url, problem))
+            continue
+        earlier = by_name.get(item.external_url)
+        if earlier is not None and earlier != item.digest:
+            result.rejected.append(
+                Rejection(item.external_url, "given twice in this batch with different bytes")
+            )
+            continue
+        by_name[item.external_url] = item.digest
+
+    with db.transaction() as session:
+        # 2. bytes: sent by this organization, and an image
+        digests = sorted(set(by_name.values()))
+        blobs: dict[str, tuple[int | None, int | None]] = {}
+        for part in chunked(digests):
+            for digest, width, height in session.execute(
+                select(BlobRow.digest, BlobRow.width, BlobRow.height)
+                .join(OrganizationBlobRow, OrganizationBlobRow.digest == BlobRow.digest)
+                .where(
+                    OrganizationBlobRow.organization_id == organization_id,
+                    BlobRow.digest.in_(part),
+                )
+            ):
+                blobs[digest] = (width, height)
+        # 3. names already in the datalake
+        existing: dict[str, tuple[int, str]] = {}
+        names = list(by_name)
+        for part in chunked(names):
+            for pk, url, digest in session.execute(
+                select(PictureRow.pk, PictureRow.external_url, PictureRow.digest).where(
+                    PictureRow.organization_id == organization_id,
+                    PictureRow.external_url.in_(part),
+                )
+            ):
+                existing[url] = (pk, digest)
+
+        new_rows: list[dict[str, object]] = []
+        keep_pks: list[int] = []
+        now = utcnow()
+        for name, digest in by_name.items():
+            if name in existing:
+                pk, stored_digest = existing[name]
+                if stored_digest != digest:
+                    result.rejected.append(
+                        Rejection(
+                            name,
+                            "a different picture with this name is already in the datalake "
+                            f"(sha256 {stored_digest[:12]}…); rename the file or delete the "
+                            "stored picture first",
+                        )
+                    )
+                else:
+                    keep_pks.append(pk)
+                continue
+            size = blobs.get(digest)
+            if size is None:
+                result.rejected.append(
+                    Rejection(name, f"its bytes (sha256 {digest[:12]}…) were not uploaded first")
+                )
+                continue
+            width, height = size
+            if width is None or height is None:
+                result.rejected.append(
+                    Rejection(name, "not a decodable image (expected JPEG, PNG, WebP, GIF, …)")
+                )
+                continue
+            new_rows.append(
+                {
+                    "id": uuid.uuid4(),
+                    "organization_id": organization_id,
+                    "digest": digest,
+                    "external_url": name,
+                    "width": width,
+                    "height": height,
+                    "source": source,
+                    "created_at": now,
+                }
+            )
+        for rows in chunked(new_rows):
+            session.execute(insert(PictureRow), list(rows))
+        new_names = [str(r["external_url"]) for r in new_rows]
+        new_pks: list[int] = []
+        for part in chunked(new_names):
+            new_pks.extend(
+                session.scalars(
+                    select(PictureRow.pk).where(
+                        PictureRow.organization_id == organization_id,
+                        PictureRow.external_url.in_(part),
+                    )
+                )
+            )
+        if tag_names:
+            _tag(session, organization_id, [*new_pks, *keep_pks], tag_names)
+        result.created = _records(session, organization_id, sorted(new_pks))
+        result.existing = _records(session, organization_id, keep_pks)
+    return result
+
+
+def _tag(
+    session: Session, organization_id: uuid.UUID, pks: Sequence[int], tags: Sequence[str]
+) -> None:
+    insert_ignore(
+        session,
+        TagRow.__table__,  # type: ignore[arg-type]
+        [{"organization_id": organization_id, "name": t} for t in tags],
+    )
+    tag_pks = _tag_pks(session, organization_id, tags)
+    insert_ignore(
+        session,
+        PictureTagRow.__table__,  # type: ignore[arg-type]
+        [{"picture_pk": p, "tag_pk": t} for p in pks for t in tag_pks],
+    )
+
+
+def list_pictures(
+    db: Database,
+    caller: Caller,
+    organization_id: uuid.UUID,
+    *,
+    limit: int,
+    cursor: str | None = None,
+    tags: Sequence[str] = (),
+) -> PicturePage:
+    """One page of the datalake in upload order, optionally only pictures with any of ``tags``."""
+    require_organization(caller, organization_id, write=False)
+    after = _decode_cursor(cursor) if cursor else 0
+    with db.read() as session:
+        query = select(PictureRow.pk).where(
+            PictureRow.organization_id == organization_id, PictureRow.pk > after
+        )
+        count_query = (
+            select(func.count())
+            .select_from(PictureRow)
+            .where(PictureRow.organization_id == organization_id)
+        )
+        if tags:
+            tagged = select(PictureTagRow.picture_pk).where(
+                PictureTagRow.tag_pk.in_(_tag_pks(session, organization_id, _check_tags(tags)))
+            )
+            query = query.where(PictureRow.pk.in_(tagged))
+            count_query = count_query.where(PictureRow.pk.in_(tagged))
+        pks = list(session.scalars(query.order_by(PictureRow.pk).limit(limit + 1)))
+        more = len(pks) > limit
+        pks = pks[:limit]
+        data = _records(session, organization_id, pks)
+        count = session.scalar(count_query) or 0
+    return PicturePage(data, count, _encode_cursor(pks[-1]) if more and pks else None)
+
+
+def count_pictures(db: Database, caller: Caller, organization_id: uuid.UUID) -> int:
+    require_organization(caller, organization_id, write=False)
+    with db.read() as session:
+        return (
+            session.scalar(
+                select(func.count())
+                .select_from(PictureRow)
+                .where(PictureRow.organization_id == organization_id)
+            )
+            or 0
+        )
+
+
+def get_pictures(
+    db: Database, caller: Caller, organization_id: uuid.UUID, ids: Sequence[uuid.UUID]
+) -> list[Picture]:
+    """The pictures with these ids that the organization holds, in the order given."""
+    require_organization(caller, organization_id, write=False)
+    with db.read() as session:
+        pks = _pks_for_ids(session, organization_id, ids)
+        by_id = {p.id: p for p in _records(session, organization_id, pks)}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def sample_size(quantity: float, matches: int) -> int:
+    """How many of ``matches`` a fetch of ``quantity`` returns (the contract's rule)."""
+    if quantity >= 1:
+        return matches
+    return max(1, round(quantity * matches)) if matches else 0
+
+
+def sample_pictures(
+    db: Database,
+    caller: Caller,
+    organization_id: uuid.UUID,
+    *,
+    tags: Sequence[str],
+    quantity: float,
+    seed: int | None = None,
+) -> tuple[list[int], int]:
+    """Choose, uniformly without replacement, ``round(quantity * n)`` of the ``n`` pictures
+    carrying any of ``tags`` (at least one when any match; all when ``quantity >= 1``).
+
+    Returns the chosen internal keys and ``n``; ``iter_sample`` turns keys into records.
+    """
+    require_organization(caller, organization_id, write=False)
+    if not quantity > 0:
+        raise InvalidInputError(
+            f"quantity {quantity} is not a fraction of the matches",
+            details=[{"field": "quantity", "message": "expected a number in (0, 1]; 1 means all"}],
+        )
+    tag_names = _check_tags(tags)
+    if not tag_names:
+        return [], 0
+    with db.read() as session:
+        tag_pks = _tag_pks(session, organization_id, tag_names)
+        if not tag_pks:
+            return [], 0
+        matches = list(
+            session.scalars(
+                select(PictureTagRow.picture_pk).where(PictureTagRow.tag_pk.in_(tag_pks)).distinct()
+            )
+        )
+    k = sample_size(quantity, len(matches))
+    chosen = random.Random(seed).sample(matches, k) if k < len(matches) else matches
+    chosen.sort()
+    return chosen, len(matches)
+
+
+def iter_sample(
+    db: Database, organization_id: uuid.UUID, pks: Sequence[int], *, chunk: int = 1000
+) -> Iterator[Picture]:
+    """The records of sampled pictures, read a chunk at a time (memory bounded by ``chunk``)."""
+    for part in chunked(pks, chunk):
+        with db.read() as session:
+            yield from _records(session, organization_id, part)
+
+
+def delete_pictures(
+    db: Database, caller: Caller, organization_id: uuid.UUID, ids: Sequence[uuid.UUID]
+) -> int:
+    """Delete pictures (from every dataset too); unknown ids are ignored.  Returns the count."""
+    require_organization(caller, organization_id, write=True)
+    _check_batch(len(ids), "pictures")
+    with db.transaction() as session:
+        pks = _pks_for_ids(session, organization_id, ids)
+        for part in chunked(pks):
+            session.execute(delete(PictureTagRow).where(PictureTagRow.picture_pk.in_(part)))
+            session.execute(
+                delete(PictureRow).where(
+                    PictureRow.organization_id == organization_id, PictureRow.pk.in_(part)
+                )
+            )
+    return len(pks)
+
+
+def add_tags(
+    db: Database,
+    caller: Caller,
+    organization_id: uuid.UUID,
+    ids: Sequence[uuid.UUID],
+    tags: Sequence[str],
+) -> int:
+    """Tag pictures (idempotent).  Returns how many pictures were found."""
+    require_organization(caller, organization_id, write=True)
+    _check_batch(len(ids), "pictures")
+    tag_names = _check_tags(tags)
+    with db.transaction() as session:
+        pks = _pks_for_ids(session, organization_id, ids)
+        if pks and tag_names:
+            _tag(session, organization_id, pks, tag_names)
+    return len(pks)
+
+
+def remove_tags(
+    db: Database,
+    caller: Caller,
+    organization_id: uuid.UUID,
+    ids: Sequence[uuid.UUID],
+    tags: Sequence[str],
+) -> int:
+    """Untag pictures.  Returns how many pictures were found."""
+    require_organization(caller, organization_id, write=True)
+    _check_batch(len(ids), "pictures")
+    tag_names = _check_tags(tags)
+    with db.transaction() as session:
+        pks = _pks_for_ids(session, organization_id, ids)
+        tag_pks = _tag_pks(session, organization_id, tag_names)
+        if tag_pks:
+            for part in chunked(pks):
+                session.execute(
+                    delete(PictureTagRow).where(
+                        PictureTagRow.picture_pk.in_(part), PictureTagRow.tag_pk.in_(tag_pks)
+                    )
+                )
+    return len(pks)

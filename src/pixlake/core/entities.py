@@ -1,0 +1,80 @@
+"""Domain entities: what services return.  Plain frozen dataclasses, no database rows."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+__all__ = [
+    "ROLES",
+    "WRITE_ROLES",
+    "BlobEntity",
+    "Caller",
+    "Organization",
+    "Picture",
+    "Role",
+    "TokenInfo",
+]
+
+Role = Literal["owner", "admin", "member", "viewer"]
+ROLES: tuple[Role, ...] = ("owner", "admin", "member", "viewer")
+WRITE_ROLES: frozenset[str] = frozenset({"owner", "admin", "member"})
+
+
+@dataclass(frozen=True, slots=True)
+class Organization:
+    id: uuid.UUID
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who is asking: the authenticated user and the organizations they belong to."""
+
+    user_id: uuid.UUID
+    username: str
+    default_organization: Organization
+    #: organization id -> (organization, role)
+    memberships: dict[uuid.UUID, tuple[Organization, Role]] = field(default_factory=dict)
+    token_id: uuid.UUID | None = None
+
+    def role_in(self, organization_id: uuid.UUID) -> Role | None:
+        entry = self.memberships.get(organization_id)
+        return entry[1] if entry else None
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    id: uuid.UUID
+    username: str
+    organization: Organization
+    prefix: str
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class BlobEntity:
+    digest: str
+    size: int
+    media_type: str
+    width: int | None
+    height: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Picture:
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    external_url: str
+    digest: str
+    size: int
+    width: int
+    height: int
+    source: str
+    created_at: datetime
+    tags: tuple[str, ...]

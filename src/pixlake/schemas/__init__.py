@@ -1,0 +1,1 @@
+"""The wire: Pydantic request and response models shared by the API and the SDK."""

@@ -1,0 +1,89 @@
+"""Wire models: datalake pictures.
+
+``PicturePublic`` keeps the field names of the Picsellia picture record (``picture_id``,
+``external_url``, ``internal_key``, ``width``, ``height``, ``tag``) and adds ``source``,
+``date_created``, ``sha256``, ``size`` and ``url`` (where to download the bytes).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from pixlake.schemas.common import WireModel
+
+__all__ = [
+    "PictureCreate",
+    "PicturePublic",
+    "PictureRejected",
+    "PictureSelection",
+    "PicturesCreate",
+    "PicturesCreated",
+    "PicturesPublic",
+    "PicturesSample",
+    "PicturesTag",
+    "SelectionResult",
+]
+
+
+class PicturePublic(BaseModel):
+    picture_id: uuid.UUID
+    external_url: str
+    internal_key: str
+    width: int
+    height: int
+    tag: list[str]
+    source: str
+    date_created: datetime
+    sha256: str
+    size: int
+    url: str
+
+
+class PicturesPublic(BaseModel):
+    data: list[PicturePublic]
+    count: int
+    next_cursor: str | None = None
+
+
+class PictureCreate(WireModel):
+    external_url: str = Field(description="the file name, unique in the organization")
+    sha256: str = Field(description="digest of bytes already sent to /blobs")
+
+
+class PicturesCreate(WireModel):
+    pictures: list[PictureCreate]
+    tags: list[str] = Field(default_factory=list)
+    source: str = "sdk"
+
+
+class PictureRejected(BaseModel):
+    external_url: str
+    reason: str
+
+
+class PicturesCreated(BaseModel):
+    created: list[PicturePublic]
+    existing: list[PicturePublic] = Field(description="same name and bytes: tags merged")
+    rejected: list[PictureRejected]
+
+
+class PicturesSample(WireModel):
+    tags: list[str]
+    quantity: float = Field(1.0, description="fraction of the matches, in (0, 1]; >= 1 is all")
+    seed: int | None = Field(None, description="makes the sample reproducible")
+
+
+class PictureSelection(WireModel):
+    pictures: list[uuid.UUID]
+
+
+class PicturesTag(WireModel):
+    pictures: list[uuid.UUID]
+    tags: list[str]
+
+
+class SelectionResult(BaseModel):
+    count: int = Field(description="how many of the given pictures were found and changed")

@@ -1,0 +1,191 @@
+"""The SDK's one HTTP connection: keep-alive, timeouts, retries, typed errors.
+
+Idempotent calls (GET, PUT, DELETE, and the POSTs pixlake defines as idempotent: blob
+queries and uploads keyed by digest, picture registration keyed by name, searches, tagging)
+are retried with exponential backoff and jitter when the connection drops or the server
+answers 502, 503 or 504.  A call that never reached the server (connection refused) is
+retried whatever its method.  Errors come back as the class the server named in its
+``application/problem+json`` answer.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+
+from pixlake._version import __version__
+from pixlake.errors import AuthenticationError, NetworkError, PicselliaError, error_class_for
+
+__all__ = ["DEFAULT_HOST", "Connection", "normalize_host", "resolve_token"]
+
+DEFAULT_HOST = "http://127.0.0.1:8000"
+API = "/api/v1"
+_RETRY_STATUSES = frozenset({502, 503, 504})
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+
+
+def resolve_token(api_token: str | None) -> str:
+    """The token given, else ``PIXLAKE_TOKEN``, else ``PICSELLIA_TOKEN``."""
+    token = api_token or os.environ.get("PIXLAKE_TOKEN") or os.environ.get("PICSELLIA_TOKEN")
+    if not token:
+        raise AuthenticationError(
+            "no API token: pass api_token=... or set the PIXLAKE_TOKEN (or PICSELLIA_TOKEN) "
+            "environment variable; create one with `pixlake token create USERNAME`"
+        )
+    return token
+
+
+def normalize_host(host: str | None) -> str:
+    """The server's root URL: the argument, else ``PIXLAKE_HOST``, else the local default.
+
+    An upstream-style host ending in ``/sdk/v2/`` is accepted and the suffix dropped.
+    """
+    url = (host or os.environ.get("PIXLAKE_HOST") or DEFAULT_HOST).strip()
+    if "://" not in url:
+        url = "http://" + url
+    url = url.rstrip("/")
+    for suffix in ("/sdk/v2", API):
+        if url.endswith(suffix):
+            url = url[: -len(suffix)]
+    return url.rstrip("/")
+
+
+class Connection:
+    """An authenticated HTTP client for one pixlake server.
+
+    ``transport`` plugs in any ``httpx.BaseTransport`` (for example to go through a proxy or
+    to simulate failures in tests).
+    """
+
+    def __init__(
+        self,
+        api_token: str | None = None,
+        host: str | None = None,
+        *,
+        timeout: float = 60.0,
+        retries: int = 4,
+        backoff: float = 0.25,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.token = resolve_token(api_token)
+        self.host = normalize_host(host)
+        self.retries = retries
+        self.backoff = backoff
+        self.auth = {"Authorization": f"Token {self.token}"}
+        self._client = httpx.Client(
+            base_url=self.host + API,
+            headers={**self.auth, "User-Agent": f"pixlake-sdk/{__version__}"},
+            timeout=httpx.Timeout(timeout, connect=10.0),
+            limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+            transport=transport,
+            follow_redirects=True,
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ requests
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        content: bytes | Callable[[], Iterable[bytes]] | None = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+        timeout: float | None = None,
+    ) -> httpx.Response:
+        """Send a request and return its successful response, or raise the typed error.
+
+        ``content`` may be a function returning an iterable of chunks: the body is then
+        streamed, and the function called again for each retry.
+        """
+        safe = method.upper() in _IDEMPOTENT_METHODS if idempotent is None else idempotent
+        extra: dict[str, Any] = {}
+        if timeout is not None:
+            extra["timeout"] = timeout
+        attempt = 0
+        while True:
+            body = content() if callable(content) else content
+            try:
+                response = self._client.request(
+                    method, path, json=json, params=params, content=body, headers=headers, **extra
+                )
+            except httpx.TransportError as exc:
+                never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+                if (safe or never_sent) and attempt < self.retries:
+                    attempt += 1
+                    self._sleep(attempt)
+                    continue
+                raise NetworkError(
+                    f"cannot reach the pixlake server at {self.host} ({type(exc).__name__}: "
+                    f"{exc}); is `pixlake serve` running, and is the host right?"
+                ) from exc
+            if response.status_code in _RETRY_STATUSES and safe and attempt < self.retries:
+                attempt += 1
+                self._sleep(attempt)
+                continue
+            if response.is_error:
+                raise self._error(response)
+            return response
+
+    @contextmanager
+    def stream(
+        self, method: str, path: str, *, params: Mapping[str, Any] | None = None
+    ) -> Iterator[httpx.Response]:
+        """A streamed response (for downloads); errors raised as for ``request``."""
+        try:
+            with self._client.stream(method, path, params=params) as response:
+                if response.is_error:
+                    response.read()
+                    raise self._error(response)
+                yield response
+        except httpx.TransportError as exc:
+            raise NetworkError(f"download from {self.host} failed ({exc})") from exc
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.request("GET", path, **kwargs).json()
+
+    def post(self, path: str, **kwargs: Any) -> Any:
+        return self.request("POST", path, **kwargs).json()
+
+    def _sleep(self, attempt: int) -> None:
+        delay = self.backoff * (2 ** (attempt - 1))
+        time.sleep(delay * (0.5 + random.random()))
+
+    @staticmethod
+    def _error(response: httpx.Response) -> PicselliaError:
+        code: str | None = None
+        detail = response.reason_phrase or f"HTTP {response.status_code}"
+        details: list[dict[str, Any]] = []
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict):
+            code = body.get("code") if isinstance(body.get("code"), str) else None
+            detail = str(body.get("detail") or body.get("error") or detail)
+            raw = body.get("errors")
+            if isinstance(raw, list):
+                details = [
+                    {k: v for k, v in e.items() if v is not None}
+                    for e in raw
+                    if isinstance(e, dict)
+                ]
+        cls = error_class_for(code, response.status_code)
+        return cls(detail, details=details)

@@ -1,0 +1,297 @@
+"""``Datalake`` and ``Picture``: the datalake's assets, as the Picsellia SDK contract gives them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from typing import Any, TypedDict
+
+import httpx
+
+from pixlake.errors import InvalidInputError, InvalidQueryError
+from pixlake.sdk._base import Context, Resource
+from pixlake.sdk._upload import collect_paths, upload_files
+
+__all__ = ["Datalake", "Picture", "PictureRecord"]
+
+PAGE = 1000
+#: Pictures per request when deleting or tagging a selection.
+SELECTION_BATCH = 5000
+
+PathLike = str | os.PathLike[str]
+
+
+class PictureRecord(TypedDict):
+    """One datalake asset (the Picsellia picture record plus pixlake's fields)."""
+
+    picture_id: str
+    external_url: str
+    internal_key: str
+    width: int
+    height: int
+    tag: list[str]
+    source: str
+    date_created: str
+    sha256: str
+    size: int
+    url: str
+
+
+Records = list[PictureRecord]
+Ids = list[str]
+
+
+def _ids(pictures: Sequence[PictureRecord | dict[str, Any] | str]) -> list[str]:
+    ids: list[str] = []
+    for i, item in enumerate(pictures):
+        if isinstance(item, str):
+            ids.append(item)
+        elif isinstance(item, dict) and isinstance(item.get("picture_id"), str):
+            ids.append(item["picture_id"])
+        else:
+            raise TypeError(
+                f"pictures[{i}] must be a picture record (with 'picture_id') or a picture id, "
+                f"not {type(item).__name__}"
+            )
+    return ids
+
+
+def _check_tags(tags: Any, name: str = "tags") -> list[str]:
+    if isinstance(tags, str) or not isinstance(tags, Sequence):
+        raise TypeError(f"{name} must be a list of strings, not {type(tags).__name__}")
+    for tag in tags:
+        if not isinstance(tag, str):
+            raise TypeError(f"{name} must be a list of strings; found {type(tag).__name__}")
+    return list(tags)
+
+
+class Picture(Resource):
+    """The datalake's assets: upload, list, fetch by tag, tag, untag, delete.
+
+    The last listed or fetched selection is kept in ``fetched_pictures`` and used by
+    ``delete``, ``add_tags`` and ``remove_tags`` when no list is given.
+    """
+
+    def __init__(
+        self,
+        api_token: str | None = None,
+        organization: str | None = None,
+        host: str | None = None,
+        organization_id: str | None = None,
+        *,
+        interactive: bool = True,
+        transport: httpx.BaseTransport | None = None,
+        _context: Context | None = None,
+    ) -> None:
+        super().__init__(
+            api_token,
+            organization if organization_id is None else organization_id,
+            host,
+            interactive=interactive,
+            transport=transport,
+            _context=_context,
+        )
+        self.fetched_pictures: Records = []
+
+    def __str__(self) -> str:
+        if not self.fetched_pictures:
+            return "No assets selected"
+        return f"Number of Assets selected : {len(self.fetched_pictures)}"
+
+    # ------------------------------------------------------------------ upload
+
+    def upload(
+        self,
+        filepath: PathLike | Sequence[PathLike],
+        tags: Sequence[str] | None = None,
+        source: str = "sdk",
+        *,
+        workers: int = 4,
+    ) -> Records:
+        """Upload one image, a list of images, or a folder's images (not recursive).
+
+        A file whose name is already in the datalake with the same bytes is not sent again
+        (its tags are merged); with other bytes it is refused.  Valid files are stored even
+        when others are refused; the refused ones are then listed in one
+        ``InvalidInputError``.  Returns the records of the uploaded pictures.
+        """
+        tag_list = _check_tags(tags) if tags is not None else []
+        if not isinstance(source, str):
+            raise TypeError(f"source must be a string, not {type(source).__name__}")
+        paths, failures = collect_paths(filepath)
+        report = upload_files(
+            self._ctx.connection,
+            self._ctx.org_path,
+            paths,
+            tags=tag_list,
+            source=source,
+            workers=workers,
+            progress=self.interactive,
+        )
+        failures = [*failures, *report.failures]
+        records: Records = report.pictures  # type: ignore[assignment]
+        if len(paths) + len(failures) > 1 or failures:
+            self._say(
+                "%d Assets uploaded (%d new, %d already there)",
+                len(records),
+                len(report.created),
+                len(report.existing),
+            )
+        if failures:
+            raise InvalidInputError(
+                f"{len(failures)} of {len(paths) + len(failures) - len(report.failures)} files "
+                f"were not uploaded ({len(records)} were)",
+                details=[{"file": f.file, "message": f.reason} for f in failures],
+            )
+        return records
+
+    # ------------------------------------------------------------------ reading
+
+    def iter(self, tags: Sequence[str] | None = None) -> Iterator[PictureRecord]:
+        """Every picture of the datalake (optionally only those with any of ``tags``),
+        page by page, in upload order."""
+        params: dict[str, Any] = {"limit": PAGE}
+        if tags:
+            params["tag"] = _check_tags(tags)
+        while True:
+            page = self._ctx.connection.get(f"{self._ctx.org_path}/pictures", params=params)
+            yield from page["data"]
+            if not page["next_cursor"]:
+                return
+            params["cursor"] = page["next_cursor"]
+
+    def list(self) -> Records:
+        """Every picture of the datalake; also kept as ``fetched_pictures``."""
+        self.fetched_pictures = list(self.iter())
+        return self.fetched_pictures
+
+    def fetch(
+        self, quantity: float = 1, tags: Sequence[str] | None = None, *, seed: int | None = None
+    ) -> Records:
+        """A uniform random fraction of the pictures carrying any of ``tags``.
+
+        ``quantity`` in (0, 1] is the fraction (``round(quantity * matches)`` pictures, at
+        least one when anything matches); 1 or more means all.  ``seed`` makes the choice
+        reproducible.  The result is also kept as ``fetched_pictures``.
+        """
+        if tags is None:
+            raise InvalidQueryError("fetch needs tags: the pictures with any of them are sampled")
+        tag_list = _check_tags(tags)
+        if isinstance(quantity, bool) or not isinstance(quantity, int | float):
+            raise TypeError(f"quantity must be a number, not {type(quantity).__name__}")
+        if not quantity > 0:
+            raise InvalidQueryError(
+                f"quantity {quantity} is not a fraction: expected a number in (0, 1], 1 for all"
+            )
+        answer = self._ctx.connection.post(
+            f"{self._ctx.org_path}/pictures/search",
+            json={"tags": tag_list, "quantity": float(quantity), "seed": seed},
+            idempotent=True,
+        )
+        self.fetched_pictures = answer["data"]
+        if not self.fetched_pictures:
+            self._say("No assets found for tags %s", ", ".join(tag_list))
+        return self.fetched_pictures
+
+    def status(self) -> int:
+        """Print and return how many pictures are selected."""
+        print(str(self))
+        return len(self.fetched_pictures)
+
+    # ------------------------------------------------------------------ changes
+
+    def _selection(self, pictures: Sequence[PictureRecord | str] | None) -> Ids | None:
+        chosen = self.fetched_pictures if pictures is None else pictures
+        if isinstance(chosen, str | dict):
+            raise TypeError("pictures must be a list of picture records or ids")
+        if not chosen:
+            self._say(
+                "No assets selected: fetch pictures first (fetch, list) or pass pictures=[...]"
+            )
+            return None
+        return _ids(chosen)
+
+    def _post_selection(self, path: str, ids: Ids, tags: Ids | None = None) -> int:
+        done = 0
+        for start in range(0, len(ids), SELECTION_BATCH):
+            body: dict[str, Any] = {"pictures": ids[start : start + SELECTION_BATCH]}
+            if tags is not None:
+                body["tags"] = tags
+            done += self._ctx.connection.post(
+                f"{self._ctx.org_path}/pictures/{path}", json=body, idempotent=True
+            )["count"]
+        return done
+
+    def delete(self, pictures: Sequence[PictureRecord | str] | None = None) -> None:
+        """Delete pictures from the datalake (and from every dataset that holds them);
+        ``None`` means the last fetched selection."""
+        ids = self._selection(pictures)
+        if ids is None:
+            return
+        count = self._post_selection("delete", ids)
+        if pictures is None:
+            self.fetched_pictures = []
+        self._say("%d assets deleted from Lake", count)
+
+    def add_tags(
+        self,
+        pictures: Sequence[PictureRecord | str] | None = None,
+        tags: Sequence[str] | None = None,
+    ) -> None:
+        """Add tags to pictures (idempotent); ``None`` means the last fetched selection."""
+        self._retag("tag", pictures, tags, "added to")
+
+    def remove_tags(
+        self,
+        pictures: Sequence[PictureRecord | str] | None = None,
+        tags: Sequence[str] | None = None,
+    ) -> None:
+        """Remove tags from pictures; ``None`` means the last fetched selection."""
+        self._retag("untag", pictures, tags, "deleted from")
+
+    def _retag(
+        self,
+        path: str,
+        pictures: Sequence[PictureRecord | str] | None,
+        tags: Sequence[str] | None,
+        verb: str,
+    ) -> None:
+        if not tags:
+            self._say("No tags given: pass tags=[...]")
+            return
+        tag_list = _check_tags(tags)
+        ids = self._selection(pictures)
+        if ids is None:
+            return
+        count = self._post_selection(path, ids, tag_list)
+        self._say("%d tags %s %d assets", len(tag_list), verb, count)
+
+
+class Datalake(Resource):
+    """Entry point for the datalake's assets (``picture``) and datasets (``dataset``)."""
+
+    def __init__(
+        self,
+        api_token: str | None = None,
+        organization: str | None = None,
+        host: str | None = None,
+        ping: bool = False,
+        *,
+        interactive: bool = True,
+        transport: httpx.BaseTransport | None = None,
+        _context: Context | None = None,
+    ) -> None:
+        super().__init__(
+            api_token,
+            organization,
+            host,
+            interactive=interactive,
+            transport=transport,
+            _context=_context,
+        )
+        self.fetched_pictures: Records = []
+        self.picture = Picture(_context=self._ctx)
+
+
+# The contract's nested names: ``Client.Datalake.Picture`` is ``Picture``.
+Datalake.Picture = Picture  # type: ignore[attr-defined]

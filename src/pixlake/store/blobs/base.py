@@ -1,0 +1,77 @@
+"""The blob store protocol: immutable bytes addressed by their SHA-256.
+
+A write is staged: bytes go to a temporary object while their digest is computed, and only
+when the digest matches the expected one does the blob get its name.  A partial or corrupt
+upload therefore never becomes visible, and writing bytes that are already stored is free.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import BinaryIO, Protocol, runtime_checkable
+
+__all__ = ["DIGEST_RE", "BlobInfo", "BlobStore", "BlobWriter", "DigestMismatch", "check_digest"]
+
+DIGEST_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+def check_digest(digest: str) -> str:
+    """``digest`` if it is a lower-case hex SHA-256, else ``ValueError``."""
+    if not DIGEST_RE.match(digest):
+        raise ValueError(f"not a SHA-256 hex digest: {digest[:80]!r}")
+    return digest
+
+
+@dataclass(frozen=True, slots=True)
+class BlobInfo:
+    digest: str
+    size: int
+
+
+@runtime_checkable
+class BlobWriter(Protocol):
+    """A staged write.  ``commit`` verifies and publishes; ``abort`` discards."""
+
+    @property
+    def size(self) -> int: ...
+
+    def write(self, chunk: bytes) -> None: ...
+
+    def commit(self, expected_digest: str | None = None) -> BlobInfo:
+        """Publish the blob.  Raises ``DigestMismatch`` (and discards) when the bytes do not
+        hash to ``expected_digest``."""
+        ...
+
+    def abort(self) -> None: ...
+
+
+@runtime_checkable
+class BlobStore(Protocol):
+    """Where bytes live.  Implementations: ``LocalBlobStore`` (a folder); S3 later."""
+
+    url: str
+
+    def exists(self, digest: str) -> bool: ...
+
+    def missing(self, digests: Iterable[str]) -> set[str]:
+        """The subset of ``digests`` not stored."""
+        ...
+
+    def writer(self) -> BlobWriter: ...
+
+    def open(self, digest: str) -> BinaryIO:
+        """A binary file object reading the blob; ``FileNotFoundError`` when absent."""
+        ...
+
+    def size(self, digest: str) -> int: ...
+
+    def delete(self, digest: str) -> None: ...
+
+
+class DigestMismatch(ValueError):
+    def __init__(self, expected: str, actual: str) -> None:
+        super().__init__(f"the bytes hash to {actual}, not to the announced {expected}")
+        self.expected = expected
+        self.actual = actual

@@ -1,0 +1,99 @@
+"""Engine creation and managed transactions.
+
+``UnitOfWork`` is the only way services touch the database: it commits on success, rolls
+back on any exception, and turns integrity violations into ``AlreadyExistsError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from pixlake.errors import AlreadyExistsError
+
+__all__ = ["Database", "make_engine"]
+
+
+def make_engine(url: str, *, writer: bool = True) -> Engine:
+    """An engine for ``url``; SQLite files get WAL, foreign keys and a busy timeout.
+
+    On SQLite a *writer* engine opens its transactions with ``BEGIN IMMEDIATE`` so that
+    concurrent writers queue on the busy timeout instead of failing half-way when a reader
+    upgrades its lock; a reader engine opens plain deferred transactions, which WAL lets run
+    beside a writer.
+    """
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            # Let SQLAlchemy, not the driver, open transactions (BEGIN IMMEDIATE below).
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+class Database:
+    """An engine and its session factory."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self._reader = make_engine(url, writer=False) if url.startswith("sqlite") else self.engine
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        self._read_sessions = sessionmaker(self._reader, expire_on_commit=False, autoflush=False)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One read-write transaction: commit on success, roll back on any exception."""
+        with self._run(self._sessions()) as session:
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """One read-only transaction (a consistent snapshot; never blocks a writer)."""
+        with self._run(self._read_sessions()) as session:
+            yield session
+
+    @contextmanager
+    def _run(self, session: Session) -> Iterator[Session]:
+        try:
+            yield session
+            session.commit()
+        except IntegrityError as exc:
+            session.rollback()
+            raise AlreadyExistsError(_integrity_message(exc)) from exc
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        self._reader.dispose()
+
+
+def _integrity_message(exc: IntegrityError) -> str:
+    text = str(exc.orig)
+    return f"this would duplicate an existing record ({text.splitlines()[0]})"

@@ -1,0 +1,116 @@
+"""Shared fixtures: a real pixlake server (uvicorn, in a thread, on a free port) over a
+temporary SQLite file and blob folder, and tokens for users in separate organizations."""
+
+from __future__ import annotations
+
+import io
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+import uvicorn
+from PIL import Image
+
+from pixlake.api.app import create_app
+from pixlake.core import accounts
+from pixlake.core.config import Settings
+from pixlake.store.db.engine import Database
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class LiveServer:
+    url: str
+    settings: Settings
+    db: Database
+
+    def token(self, username: str, organization: str | None = None) -> str:
+        token, _ = accounts.create_token(self.db, username, organization=organization)
+        return token
+
+
+class _Server(uvicorn.Server):
+    def install_signal_handlers(self) -> None:  # running in a thread
+        pass
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    home = tmp_path_factory.mktemp("pixlake-home")
+    settings = Settings(home=home, max_blob_bytes=64 * 1024 * 1024)
+    app = create_app(settings)
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    srv = _Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    db = Database(settings.database_url)
+    try:
+        yield LiveServer(url=f"http://127.0.0.1:{port}", settings=settings, db=db)
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+        db.dispose()
+
+
+_counter = iter(range(1_000_000))
+
+
+@pytest.fixture
+def unique() -> str:
+    """A name no other test uses (tests share one server)."""
+    return f"t{next(_counter)}x{time.monotonic_ns() % 100000}"
+
+
+@pytest.fixture
+def alice(server: LiveServer, unique: str) -> str:
+    """A token for a fresh user in a fresh organization."""
+    return server.token(f"alice-{unique}", organization=f"acme-{unique}")
+
+
+@pytest.fixture
+def bob(server: LiveServer, unique: str) -> str:
+    """A token for a fresh user in another fresh organization."""
+    return server.token(f"bob-{unique}", organization=f"globex-{unique}")
+
+
+@pytest.fixture
+def http(server: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url + "/api/v1") as client:
+        yield client
+
+
+def make_image(seed: int, size: tuple[int, int] = (64, 48), fmt: str = "JPEG") -> bytes:
+    """A small deterministic image, distinct per seed."""
+    rng = np.random.default_rng(seed)
+    pixels = rng.integers(0, 255, size=(size[1], size[0], 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, fmt)
+    return buffer.getvalue()
+
+
+def write_images(folder: Path, count: int, *, start: int = 0, prefix: str = "img") -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(start, start + count):
+        path = folder / f"{prefix}_{i:04d}.jpg"
+        path.write_bytes(make_image(i))
+        paths.append(path)
+    return paths
