@@ -3,6 +3,7 @@ refused until ``pixlake migrate`` upgrades them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,9 +17,9 @@ from pixlake.store.db.schema import OutdatedSchemaError, ensure_schema, schema_s
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Database:
+def db(tmp_path: Path) -> Iterator[Database]:
     database = Database(f"sqlite:///{tmp_path / 'test.sqlite'}")
-    yield database  # type: ignore[misc]
+    yield database
     database.dispose()
 
 

@@ -1,0 +1,92 @@
+"""The ``pixlake`` command, run as a user runs it: a subprocess with its own PIXLAKE_HOME."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pixlake.api.embedded import EmbeddedServer
+from pixlake.core.config import Settings
+from pixlake.errors import UnauthorizedError
+from pixlake.sdk import Picture
+
+PIXLAKE = str(Path(sys.executable).with_name("pixlake"))
+
+
+def run(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PIXLAKE_HOME": str(home), "COLUMNS": "200"}
+    env.pop("PIXLAKE_DATABASE_URL", None)
+    env.pop("PIXLAKE_STORAGE_URL", None)
+    result = subprocess.run([PIXLAKE, *args], capture_output=True, text=True, env=env, timeout=120)
+    if check and result.returncode != 0:
+        raise AssertionError(f"exit {result.returncode}\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def test_help_teaches() -> None:
+    out = subprocess.run([PIXLAKE, "--help"], capture_output=True, text=True, check=True).stdout
+    for command in ("serve", "demo", "token", "migrate"):
+        assert command in out
+    token_help = subprocess.run(
+        [PIXLAKE, "token", "create", "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "--organization" in token_help and "export PIXLAKE_TOKEN" in token_help
+
+
+def test_token_create_prints_the_token_alone(tmp_path: Path) -> None:
+    result = run(tmp_path, "token", "create", "alice", "--organization", "acme")
+    token = result.stdout.strip()
+    assert result.stdout == token + "\n"
+    assert token.startswith("pxl_") and len(token) > 40
+    assert "alice" in result.stderr and "acme" in result.stderr
+    # the token is stored hashed: it appears nowhere in the database file
+    database = (tmp_path / "pixlake.sqlite").read_bytes()
+    assert token.encode() not in database
+
+
+def test_tokens_work_then_revoked_tokens_do_not(tmp_path: Path) -> None:
+    token = run(tmp_path, "token", "create", "dave").stdout.strip()
+    with EmbeddedServer(Settings(home=tmp_path)) as server:
+        assert Picture(api_token=token, host=server.url).organization_name == "dave"
+        listing = run(tmp_path, "token", "list", "dave").stdout
+        assert "active" in listing and token not in listing
+        prefix = listing.split()[0]
+        run(tmp_path, "token", "revoke", prefix)
+        with pytest.raises(UnauthorizedError):
+            Picture(api_token=token, host=server.url)
+    assert "revoked" in run(tmp_path, "token", "list", "dave").stdout
+
+
+def test_errors_are_one_line_with_an_exit_code(tmp_path: Path) -> None:
+    result = run(tmp_path, "token", "revoke", "pxl_nothing", check=False)
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: Not found :")
+    assert "Traceback" not in result.stderr
+    bad = run(tmp_path, "token", "create", "no spaces allowed", check=False)
+    assert bad.returncode == 1 and "username" in bad.stderr
+
+
+def test_migrate_and_outdated_database(tmp_path: Path) -> None:
+    first = run(tmp_path, "migrate").stdout
+    assert "upgraded from nothing" in first
+    assert "already at revision" in run(tmp_path, "migrate").stdout
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "pixlake.sqlite") as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0000'")
+    refused = run(tmp_path, "token", "create", "erin", check=False)
+    assert refused.returncode == 4
+    assert "pixlake migrate" in refused.stderr
+
+
+def test_demo_runs_twice(tmp_path: Path) -> None:
+    first = run(tmp_path, "demo", "--port", "0", "--images", "12")
+    assert "fetched 30% of 'train'" in first.stdout
+    assert "API token for user 'demo': pxl_" in first.stdout
+    assert "/docs" in first.stdout
+    second = run(tmp_path, "demo", "--port", "0", "--images", "12")
+    assert "12 pictures" in second.stdout

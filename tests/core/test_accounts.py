@@ -1,0 +1,106 @@
+"""Accounts: users, organizations, memberships and tokens, at the service level."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from pixlake.core import accounts
+from pixlake.errors import (
+    ForbiddenError,
+    InvalidInputError,
+    ResourceNotFoundError,
+    UnauthorizedError,
+)
+from pixlake.store.db.engine import Database
+from pixlake.store.db.models import ApiTokenRow, MembershipRow
+from pixlake.store.db.schema import ensure_schema
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    database = Database(f"sqlite:///{tmp_path / 'a.sqlite'}")
+    ensure_schema(database)
+    yield database
+    database.dispose()
+
+
+def test_new_user_gets_a_personal_organization(db: Database) -> None:
+    token, info = accounts.create_token(db, "frank")
+    caller = accounts.authenticate(db, token)
+    assert caller.default_organization.name == "frank"
+    assert caller.role_in(caller.default_organization.id) == "owner"
+    assert info.prefix == token[:10]
+
+
+def test_named_organization_is_the_default_and_shared(db: Database) -> None:
+    a, _ = accounts.create_token(db, "gina", organization="acme")
+    b, _ = accounts.create_token(db, "hank", organization="acme")
+    gina, hank = accounts.authenticate(db, a), accounts.authenticate(db, b)
+    assert gina.default_organization == hank.default_organization
+    assert gina.role_in(gina.default_organization.id) == "owner"
+    assert hank.role_in(hank.default_organization.id) == "member"
+    # joining another organization keeps the default
+    c, _ = accounts.create_token(db, "gina", organization="globex")
+    gina = accounts.authenticate(db, c)
+    assert gina.default_organization.name == "acme"
+    assert {o.name for o, _ in gina.memberships.values()} == {"acme", "globex"}
+    assert accounts.resolve_organization(db, gina, "globex").name == "globex"
+    assert accounts.resolve_organization(db, gina, None).name == "acme"
+    with pytest.raises(ResourceNotFoundError):
+        accounts.resolve_organization(db, accounts.authenticate(db, b), "globex")
+
+
+def test_tokens_are_hashed_revocable_and_track_last_use(db: Database) -> None:
+    token, info = accounts.create_token(db, "ivy")
+    with db.read() as session:
+        row = session.scalars(select(ApiTokenRow).where(ApiTokenRow.id == info.id)).one()
+        assert row.token_hash != token and token not in (row.prefix, row.name)
+        assert row.last_used_at is None
+    accounts.authenticate(db, token)
+    with db.read() as session:
+        first_use = session.scalars(select(ApiTokenRow.last_used_at)).one()
+    assert first_use is not None
+    earlier = first_use - timedelta(hours=1)
+    accounts.authenticate(db, token)  # within a minute: not written again
+    with db.read() as session:
+        assert session.scalars(select(ApiTokenRow.last_used_at)).one() == first_use
+    with db.transaction() as session:
+        session.execute(update(ApiTokenRow).values(last_used_at=earlier))
+    accounts.authenticate(db, token)
+    with db.read() as session:
+        latest = session.scalars(select(ApiTokenRow.last_used_at)).one()
+    assert latest is not None and latest > earlier
+    accounts.revoke_token(db, token)
+    with pytest.raises(UnauthorizedError):
+        accounts.authenticate(db, token)
+
+
+def test_viewers_cannot_write(db: Database) -> None:
+    token, _ = accounts.create_token(db, "jack")
+    caller = accounts.authenticate(db, token)
+    org = caller.default_organization.id
+    accounts.require_organization(caller, org, write=True)
+    with db.transaction() as session:
+        session.execute(update(MembershipRow).values(role="viewer"))
+    viewer = accounts.authenticate(db, token)
+    accounts.require_organization(viewer, org, write=False)
+    with pytest.raises(ForbiddenError, match="viewer"):
+        accounts.require_organization(viewer, org, write=True)
+
+
+def test_names_are_validated(db: Database) -> None:
+    with pytest.raises(InvalidInputError) as info:
+        accounts.create_token(db, "bad name")
+    assert info.value.details[0]["field"] == "username"
+    with pytest.raises(InvalidInputError):
+        accounts.create_token(db, "kim", organization="../etc")
+
+
+def test_revoke_by_ambiguous_or_unknown_prefix(db: Database) -> None:
+    with pytest.raises(ResourceNotFoundError):
+        accounts.revoke_token(db, "pxl_unknown")

@@ -1,0 +1,77 @@
+"""The local blob store: content addressing, verification before visibility, immutability."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+from pixlake.errors import InvalidInputError
+from pixlake.store.blobs import DigestMismatch, LocalBlobStore, open_blob_store
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> LocalBlobStore:
+    return LocalBlobStore(tmp_path / "blobs")
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_put_and_read_back(store: LocalBlobStore) -> None:
+    info = store.put_bytes(b"hello", sha(b"hello"))
+    assert info.digest == sha(b"hello") and info.size == 5
+    path = store.path(info.digest)
+    assert path.relative_to(store.root).parts[:2] == ("sha256", info.digest[:2])
+    with store.open(info.digest) as f:
+        assert f.read() == b"hello"
+    assert store.size(info.digest) == 5
+    assert not os.access(path, os.W_OK) or os.geteuid() == 0
+    assert path.stat().st_mode & 0o777 == 0o444
+
+
+def test_wrong_digest_leaves_nothing(store: LocalBlobStore) -> None:
+    with pytest.raises(DigestMismatch):
+        store.put_bytes(b"hello", sha(b"other"))
+    assert not store.exists(sha(b"hello"))
+    assert list(store.tmp_dir.iterdir()) == []
+
+
+def test_aborted_write_leaves_nothing(store: LocalBlobStore) -> None:
+    writer = store.writer()
+    writer.write(b"partial")
+    writer.abort()
+    assert list(store.tmp_dir.iterdir()) == []
+    assert not store.exists(sha(b"partial"))
+
+
+def test_same_bytes_are_stored_once(store: LocalBlobStore) -> None:
+    store.put_bytes(b"x" * 100)
+    store.put_bytes(b"x" * 100)
+    files = [p for p in (store.root / "sha256").rglob("*") if p.is_file()]
+    assert len(files) == 1
+
+
+def test_missing_and_delete(store: LocalBlobStore) -> None:
+    store.put_bytes(b"a")
+    assert store.missing([sha(b"a"), sha(b"b")]) == {sha(b"b")}
+    store.delete(sha(b"a"))
+    assert not store.exists(sha(b"a"))
+    with pytest.raises(FileNotFoundError):
+        store.open(sha(b"a"))
+
+
+def test_digests_cannot_name_paths(store: LocalBlobStore) -> None:
+    for bad in ["../../etc/passwd", "A" * 64, "ab", "g" * 64]:
+        with pytest.raises(ValueError):
+            store.path(bad)
+
+
+def test_registry_picks_by_scheme(tmp_path: Path) -> None:
+    store = open_blob_store((tmp_path / "b").as_uri())
+    assert isinstance(store, LocalBlobStore)
+    with pytest.raises(InvalidInputError, match="known schemes"):
+        open_blob_store("ftp://example/bucket")
