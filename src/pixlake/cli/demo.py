@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import math
 import random
+import socket
 from pathlib import Path
 
 from PIL import Image, ImageDraw
@@ -83,11 +84,22 @@ def generate_images(folder: Path, count: int) -> dict[str, list[Path]]:
     return by_scene
 
 
+def _usable(port: int) -> int:
+    """``port`` when it is free, else 0 (any free port): a running `pixlake serve` may hold it."""
+    if port:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                return 0
+    return port
+
+
 def run_demo(*, serve: bool = False, port: int = 0, n_images: int = 50) -> None:
     console = Console()
     settings = Settings()
     console.print(f"[bold]pixlake demo[/bold] — data in {settings.home}")
-    with EmbeddedServer(settings, port=port) as server:
+    with EmbeddedServer(settings, port=_usable(port)) as server:
         db = Database(settings.database_url)
         try:
             token, info = accounts.create_token(db, DEMO_USER, organization=DEMO_ORG, name="demo")
