@@ -27,6 +27,7 @@ def test_all_names_exist() -> None:
         "exceptions",
         "formats",
         "imaging",
+        "jobs",
         "pxl_exceptions",
         "schemas",
         "sdk",

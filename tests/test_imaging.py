@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 
 import pytest
 from PIL import Image
@@ -38,7 +40,13 @@ def test_text_and_empty_files_are_refused() -> None:
 
 
 def test_decompression_bombs_are_refused() -> None:
+    """A tiny file whose header claims 50,000 x 50,000 pixels is refused before decoding."""
     buffer = io.BytesIO()
-    Image.new("1", (50_000, 50_000)).save(buffer, "PNG")
+    Image.new("1", (1, 1)).save(buffer, "PNG")
+    data = bytearray(buffer.getvalue())
+    ihdr = data.index(b"IHDR")
+    data[ihdr + 4 : ihdr + 12] = struct.pack(">II", 50_000, 50_000)
+    crc = zlib.crc32(bytes(data[ihdr : ihdr + 17]))
+    data[ihdr + 17 : ihdr + 21] = struct.pack(">I", crc)
     with pytest.raises(NotAnImageError, match="limit|bomb"):
-        probe(buffer.getvalue())
+        probe(bytes(data))

@@ -8,6 +8,14 @@ The SDK keeps the public API of the Picsellia Python SDK (v4 documentation era);
 
 from pixlake import errors
 from pixlake._version import __version__
-from pixlake.sdk import Client, Datalake, Picture
+from pixlake.sdk import Client, Datalake, Dataset, Network, Picture
 
-__all__ = ["Client", "Datalake", "Picture", "__version__", "errors"]
+__all__ = [
+    "Client",
+    "Datalake",
+    "Dataset",
+    "Network",
+    "Picture",
+    "__version__",
+    "errors",
+]

@@ -86,7 +86,43 @@ def test_migrate_and_outdated_database(tmp_path: Path) -> None:
 def test_demo_runs_twice(tmp_path: Path) -> None:
     first = run(tmp_path, "demo", "--port", "0", "--images", "12")
     assert "fetched 30% of 'train'" in first.stdout
+    assert "dataset demo-scenes/first (imported from COCO)" in first.stdout
+    assert (tmp_path / "demo" / "exports" / "yolo" / "classes.txt").read_text().split() == [
+        "crate",
+        "sign",
+    ]
     assert "API token for user 'demo': pxl_" in first.stdout
     assert "/docs" in first.stdout
     second = run(tmp_path, "demo", "--port", "0", "--images", "12")
     assert "12 pictures" in second.stdout
+    assert "dataset demo-scenes/first (already imported)" in second.stdout
+
+
+def test_import_and_export_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.factories import coco_dataset
+
+    home = tmp_path / "home"
+    token = run(home, "token", "create", "erin").stdout.strip()
+    coco = tmp_path / "coco"
+    coco_dataset(coco, 4)
+    with EmbeddedServer(Settings(home=home)) as server:
+        monkeypatch.setenv("PIXLAKE_TOKEN", token)
+        monkeypatch.setenv("PIXLAKE_HOST", server.url)
+        imported = run(
+            home,
+            "import",
+            "cars",
+            "--images",
+            str(coco / "images"),
+            "--annotations",
+            str(coco / "instances.json"),
+            "--format",
+            "coco",
+        )
+        assert "cars/first: 4 pictures, 4 annotated" in imported.stdout
+        out = tmp_path / "yolo"
+        exported = run(home, "export", "cars/first", "--format", "yolo", "--to", str(out))
+        assert f"exported as YOLO to {out}" in exported.stdout
+        assert len(list((out / "labels").iterdir())) == 4
+        bad = run(home, "export", "cars", "--to", str(out), check=False)
+        assert bad.returncode == 1 and "name/version" in bad.stderr

@@ -12,8 +12,10 @@ from fastapi.responses import RedirectResponse
 from pixlake._version import __version__
 from pixlake.api.errors import install_error_handlers
 from pixlake.api.limits import BodyLimitMiddleware
-from pixlake.api.routers import accounts, blobs, pictures
+from pixlake.api.routers import accounts, blobs, datasets, jobs, networks, pictures
+from pixlake.core import imports as _imports  # noqa: F401  (registers the import job)
 from pixlake.core.config import Settings
+from pixlake.jobs import ThreadJobRunner
 from pixlake.store.blobs import open_blob_store
 from pixlake.store.db.engine import Database
 from pixlake.store.db.schema import ensure_schema
@@ -34,12 +36,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     db = Database(settings.database_url)
     ensure_schema(db)
     store = open_blob_store(settings.storage_url)
+    runner = ThreadJobRunner(db, store)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         try:
             yield
         finally:
+            runner.shutdown()
             db.dispose()
 
     app = FastAPI(
@@ -54,9 +58,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = db
     app.state.store = store
+    app.state.jobs = runner
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, settings=settings, prefix=API_PREFIX)
-    for router in (accounts.router, blobs.router, pictures.router):
+    for router in (
+        accounts.router,
+        blobs.router,
+        datasets.router,
+        jobs.router,
+        networks.router,
+        pictures.router,
+    ):
         app.include_router(router, prefix=API_PREFIX)
 
     @app.get("/", include_in_schema=False)

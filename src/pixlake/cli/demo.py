@@ -7,10 +7,13 @@ uploads nothing new (the bytes are already stored) and merges tags.
 from __future__ import annotations
 
 import io
+import json
 import math
 import random
 import socket
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageDraw
 from rich.console import Console
@@ -19,18 +22,32 @@ from rich.table import Table
 from pixlake.api.embedded import EmbeddedServer
 from pixlake.core import accounts
 from pixlake.core.config import Settings
-from pixlake.sdk import Client
+from pixlake.errors import ResourceNotFoundError
+from pixlake.sdk import Client, Network
 from pixlake.store.db.engine import Database
 
-__all__ = ["generate_images", "run_demo"]
+__all__ = ["demo_dataset", "demo_network", "generate_images", "run_demo"]
 
 DEMO_USER = "demo"
 DEMO_ORG = "demo"
 SCENES = ("street", "indoor", "field", "night")
 
 
-def _scene_image(index: int) -> tuple[bytes, str, str]:
-    """A deterministic synthetic picture: a sky-to-ground gradient with shapes."""
+@dataclass(frozen=True)
+class Scene:
+    """One generated picture and the objects drawn on it (so the demo has exact labels)."""
+
+    data: bytes
+    name: str
+    scene: str
+    width: int
+    height: int
+    #: (label, bbox [x, y, w, h], polygon [x0, y0, x1, y1, ...] or None)
+    objects: list[tuple[str, list[float], list[float] | None]]
+
+
+def _scene_image(index: int) -> Scene:
+    """A deterministic synthetic picture: a sky-to-ground gradient with crates and signs."""
     rng = random.Random(index)
     scene = SCENES[index % len(SCENES)]
     width, height = rng.choice([(320, 240), (400, 300), (256, 256), (360, 240)])
@@ -48,12 +65,14 @@ def _scene_image(index: int) -> tuple[bytes, str, str]:
         t = y / max(1, height - 1)
         color = tuple(int(a + (b - a) * t) for a, b in zip(top, bottom, strict=True))
         draw.line([(0, y), (width, y)], fill=color)
+    objects: list[tuple[str, list[float], list[float] | None]] = []
     for _ in range(rng.randint(2, 6)):
-        x0, y0 = rng.randint(0, width - 40), rng.randint(horizon - 40, height - 30)
+        x0, y0 = rng.randint(0, width - 90), rng.randint(horizon - 40, height - 61)
         w, h = rng.randint(20, 90), rng.randint(15, 60)
         fill = tuple(rng.randint(30, 255) for _ in range(3))
         if rng.random() < 0.5:
             draw.rectangle([x0, y0, x0 + w, y0 + h], fill=fill, outline=(0, 0, 0))
+            objects.append(("crate", [x0, y0, w + 1, h + 1], None))
         else:
             r = min(w, h) / 2
             points = [
@@ -61,6 +80,11 @@ def _scene_image(index: int) -> tuple[bytes, str, str]:
                 for a in range(6)
             ]
             draw.polygon(points, fill=fill, outline=(0, 0, 0))
+            xs, ys = [p[0] for p in points], [p[1] for p in points]
+            box = [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]
+            objects.append(
+                ("sign", [round(v, 2) for v in box], [round(v, 2) for p in points for v in p])
+            )
     if scene == "night":
         for _ in range(30):
             x, y = rng.randint(0, width - 1), rng.randint(0, horizon)
@@ -68,20 +92,79 @@ def _scene_image(index: int) -> tuple[bytes, str, str]:
     fmt, ext = ("PNG", "png") if index % 5 == 4 else ("JPEG", "jpg")
     buffer = io.BytesIO()
     image.save(buffer, fmt, **({"quality": 88} if fmt == "JPEG" else {}))
-    return buffer.getvalue(), f"{scene}_{index:03d}.{ext}", scene
+    return Scene(buffer.getvalue(), f"{scene}_{index:03d}.{ext}", scene, width, height, objects)
 
 
 def generate_images(folder: Path, count: int) -> dict[str, list[Path]]:
-    """Write ``count`` varied images into ``folder``; returns the paths by scene."""
+    """Write ``count`` varied images into ``folder`` and their COCO annotations into
+    ``folder.parent / "instances.json"``; returns the image paths by scene."""
     folder.mkdir(parents=True, exist_ok=True)
     by_scene: dict[str, list[Path]] = {}
+    images: list[dict[str, Any]] = []
+    annotations: list[dict[str, Any]] = []
+    categories = {"crate": 1, "sign": 2}
     for i in range(count):
-        data, name, scene = _scene_image(i)
-        path = folder / name
-        if not path.exists() or path.read_bytes() != data:
-            path.write_bytes(data)
-        by_scene.setdefault(scene, []).append(path)
+        scene = _scene_image(i)
+        path = folder / scene.name
+        if not path.exists() or path.read_bytes() != scene.data:
+            path.write_bytes(scene.data)
+        by_scene.setdefault(scene.scene, []).append(path)
+        images.append(
+            {"id": i + 1, "file_name": scene.name, "width": scene.width, "height": scene.height}
+        )
+        for label, box, polygon in scene.objects:
+            annotations.append(
+                {
+                    "id": len(annotations) + 1,
+                    "image_id": i + 1,
+                    "category_id": categories[label],
+                    "bbox": box,
+                    "area": box[2] * box[3],
+                    "iscrowd": 0,
+                    "segmentation": [polygon] if polygon else [],
+                }
+            )
+    document = {
+        "images": images,
+        "annotations": annotations,
+        "categories": [
+            {"id": n, "name": name, "supercategory": "object"} for name, n in categories.items()
+        ],
+    }
+    (folder.parent / "instances.json").write_text(json.dumps(document))
     return by_scene
+
+
+def demo_dataset(client: Client, folder: Path) -> tuple[str, Table]:
+    """Import the generated images and their COCO annotations as dataset ``demo-scenes`` (once),
+    and export it as YOLO; returns a one-line summary and a table of label counts."""
+    lake = client.datalake
+    try:
+        record = lake.dataset.fetch(DEMO_DATASET).fetched_dataset
+        how = "already imported"
+    except ResourceNotFoundError:
+        record = lake.upload(
+            name=DEMO_DATASET,
+            imgdir=folder / "images",
+            ann_path=folder / "instances.json",
+            ann_format="COCO",
+            tags=["demo"],
+        )
+        how = "imported from COCO"
+    exported = lake.dataset.export("YOLO", folder / "exports" / "yolo")
+    summary = (
+        f"dataset {DEMO_DATASET}/{record['version']} ({how}): {record['nb_annotations']} "
+        f"annotated images, {record['nb_objects']} objects; exported as YOLO to {exported}"
+    )
+    table = Table(title=f"labels of {DEMO_DATASET}/{record['version']}")
+    table.add_column("label")
+    table.add_column("type")
+    table.add_column("objects", justify="right")
+    for label in record["labels"]:
+        table.add_row(
+            label["name"], label["type"], str(record["repartition"].get(label["name"], 0))
+        )
+    return summary, table
 
 
 def _usable(port: int) -> int:
@@ -93,6 +176,42 @@ def _usable(port: int) -> int:
             except OSError:
                 return 0
     return port
+
+
+DEMO_NETWORK = "demo-detector"
+DEMO_DATASET = "demo-scenes"
+
+
+def demo_network(network: Network, folder: Path) -> str:
+    """Create network ``demo-detector`` (or reuse it), store a small generated config, set its
+    labels and a thumbnail made from a generated image; returns a one-line summary."""
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        network.get(DEMO_NETWORK)
+    except ResourceNotFoundError:
+        network.create(DEMO_NETWORK, "detection")
+    labels = {"1": "crate", "2": "sign"}
+    config = folder / f"{DEMO_NETWORK}.yaml"
+    config.write_text(
+        f"model: {DEMO_NETWORK}\ninput_size: 320\nclasses: [{', '.join(labels.values())}]\n"
+    )
+    thumbnail = folder / f"{DEMO_NETWORK}-thumbnail.jpg"
+    thumbnail.write_bytes(_scene_image(0).data)
+    network.update(
+        framework="pytorch",
+        tag=["demo"],
+        description="A demo detector: a config file, labels and a thumbnail (no real weights).",
+        readme_text=f"# {DEMO_NETWORK}\n\nMade by `pixlake demo`.\n",
+    )
+    network.store("config", config)
+    network.labels(labels)
+    network.update_thumb(thumbnail)
+    details = network.infos["file_details"]["config"]
+    return (
+        f"network '{DEMO_NETWORK}': file config ({details['size']} bytes, sha256 "
+        f"{details['sha256'][:12]}…), labels {', '.join(labels.values())}, thumbnail "
+        f"{network.infos['thumb_object_name']}"
+    )
 
 
 def run_demo(*, serve: bool = False, port: int = 0, n_images: int = 50) -> None:
@@ -136,14 +255,18 @@ def run_demo(*, serve: bool = False, port: int = 0, n_images: int = 50) -> None:
                 f"'train': {len(sample)} pictures, e.g. {sample[0]['external_url']} "
                 f"({sample[0]['width']}x{sample[0]['height']}, sha256 {sample[0]['sha256'][:12]}…)"
             )
+            summary, labels = demo_dataset(client, settings.home / "demo")
+            console.print(labels)
+            console.print(summary)
+            console.print(demo_network(client.network, settings.home / "demo"))
 
-        console.print(f"\nAPI token for user '{info.username}': [bold]{token}[/bold]")
-        console.print(f"API docs:  {server.url}/docs")
-        console.print(
-            "Try it:    export PIXLAKE_TOKEN=… PIXLAKE_HOST="
-            f'{server.url}; python -c "from pixlake import Picture; '
-            'print(len(Picture().list()))"'
-        )
+        console.print(f"\nAPI token for user '{info.username}': {token}")
+        console.print(f"API docs: {server.url}/docs")
+        if not serve:
+            console.print(
+                "The demo server has stopped: run `pixlake serve` (or `pixlake demo --serve`) "
+                "to browse the API docs and use the token from Python."
+            )
         if serve:
             console.print(f"\nserving on {server.url} — press Ctrl-C to stop")
             server.wait()

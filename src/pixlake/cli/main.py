@@ -172,6 +172,91 @@ def token_revoke(
     err.print(f"token {info.prefix}… of {info.username} revoked")
 
 
+TokenOption = Annotated[
+    str | None,
+    typer.Option(
+        envvar="PIXLAKE_TOKEN", help="API token (default: $PIXLAKE_TOKEN).", show_default=False
+    ),
+]
+HostOption = Annotated[
+    str | None,
+    typer.Option(
+        envvar="PIXLAKE_HOST",
+        help="Server URL (default: $PIXLAKE_HOST or http://127.0.0.1:8000).",
+        show_default=False,
+    ),
+]
+OrgOption = Annotated[
+    str | None, typer.Option(help="Organization name (default: your default organization).")
+]
+
+
+@app.command("import")
+def import_(
+    name: Annotated[str, typer.Argument(help="The dataset to create.")],
+    images: Annotated[str, typer.Option("--images", help="Folder of images (not recursive).")],
+    annotations: Annotated[
+        str | None, typer.Option("--annotations", help="Annotation file (or VOC/YOLO folder).")
+    ] = None,
+    format: Annotated[
+        str, typer.Option("--format", help="COCO, PASCAL-VOC, PICSELLIA or YOLO.")
+    ] = "COCO",
+    tags: Annotated[
+        str | None, typer.Option(help="Comma-separated tags for the images (default: today).")
+    ] = None,
+    rectangle: Annotated[
+        bool, typer.Option(help="Import boxes where COCO has both boxes and polygons.")
+    ] = False,
+    token: TokenOption = None,
+    host: HostOption = None,
+    organization: OrgOption = None,
+) -> None:
+    """Import a dataset: a folder of images plus their annotations, in one call.
+
+    Example: pixlake import cars --images imgs/ --annotations instances.json --format COCO
+    """
+    from pixlake.sdk import Datalake
+
+    lake = Datalake(api_token=token, organization=organization, host=host)
+    record = lake.upload(
+        name=name,
+        imgdir=images,
+        ann_path=annotations,
+        ann_format=format if annotations else None,
+        tags=[t for t in tags.split(",") if t] if tags else None,
+        rectangle=rectangle,
+    )
+    typer.echo(
+        f"{record['dataset_name']}/{record['version']}: {record['size']} pictures, "
+        f"{record['nb_annotations']} annotated, {record['nb_objects']} objects"
+    )
+
+
+@app.command()
+def export(
+    dataset: Annotated[str, typer.Argument(help="The version to export, as NAME/VERSION.")],
+    to: Annotated[str, typer.Option("--to", help="Target folder (or .zip file with --zip).")],
+    format: Annotated[str, typer.Option("--format", help="COCO, PASCAL-VOC or YOLO.")] = "COCO",
+    zip: Annotated[
+        bool, typer.Option("--zip", help="Write one zip file instead of a folder.")
+    ] = False,
+    token: TokenOption = None,
+    host: HostOption = None,
+    organization: OrgOption = None,
+) -> None:
+    """Export a dataset version with its images, as COCO, PASCAL-VOC or YOLO.
+
+    Example: pixlake export cars/first --format YOLO --to exports/cars-yolo
+    """
+    from pixlake.sdk import Dataset
+    from pixlake.sdk.dataset import split_name
+
+    name, version = split_name(dataset)
+    ds = Dataset(api_token=token, organization=organization, host=host).fetch(name, version)
+    path = ds.export(format, to, zip=zip)
+    typer.echo(f"{dataset} exported as {format.upper()} to {path}")
+
+
 @app.command()
 def demo(
     serve: Annotated[

@@ -29,6 +29,7 @@ from pixlake.store.db.models import BlobRow, OrganizationBlobRow
 __all__ = [
     "BlobRejection",
     "MAX_PROBE_BYTES",
+    "compose",
     "describe",
     "finish_upload",
     "missing",
@@ -160,6 +161,87 @@ def finish_upload(
     return entity
 
 
+#: tar's block: a header is one block, and a member's data is padded to whole blocks.
+_TAR_BLOCK = 512
+#: The numeric header fields (mode, uid, gid, size, mtime, devmajor, devminor), as slices.
+_TAR_NUMBERS = ((100, 108), (108, 116), (116, 124), (124, 136), (136, 148), (329, 337), (337, 345))
+_PLAIN_TYPES = (b"0", b"\x00")
+
+
+def _tar_number(field: bytes) -> int | None:
+    """An octal header field, or ``None`` unless it is plain octal digits (the rare forms
+    tarfile also reads, base-256 and the like, are left to tarfile)."""
+    if field[:1] in (b"\x80", b"\xff"):
+        return None
+    end = field.find(0)
+    digits = (field if end == -1 else field[:end]).strip()
+    if not digits:
+        return 0
+    if digits.strip(b"01234567"):
+        return None
+    return int(digits, 8)
+
+
+def _plain_tar(body: bytes) -> list[tuple[str, int, int]] | None:
+    """The members of a plain tar as ``(name, data start, data end)``: read as ``tarfile``
+    reads them, at a fraction of its cost, for the archives clients send (regular files,
+    short names, octal fields, unsigned checksums).  ``None`` for anything else (other member
+    types, long names, pax headers, truncation...), which is then left to ``tarfile``."""
+    members: list[tuple[str, int, int]] = []
+    offset = 0
+    total = len(body)
+    while offset < total:
+        header = body[offset : offset + _TAR_BLOCK]
+        if len(header) < _TAR_BLOCK:
+            return None
+        if header.count(0) == _TAR_BLOCK:
+            break  # the end-of-archive block
+        checksum = _tar_number(header[148:156])
+        if checksum is None or checksum != 256 + sum(header) - sum(header[148:156]):
+            return None
+        kind = header[156:157]
+        if kind not in _PLAIN_TYPES or header[345:346] != b"\x00":  # no ustar prefix
+            return None
+        numbers = [_tar_number(header[a:b]) for a, b in _TAR_NUMBERS]
+        size = numbers[3]
+        if size is None or None in numbers:
+            return None
+        end = header.find(0, 0, 100)
+        name = header[: 100 if end == -1 else end].decode(tarfile.ENCODING, "surrogateescape")
+        if kind == b"\x00" and name.endswith("/"):
+            return None  # a V7 directory
+        start = offset + _TAR_BLOCK
+        offset = start + -(-size // _TAR_BLOCK) * _TAR_BLOCK
+        if offset > total:
+            return None
+        members.append((name, start, start + size))
+    return members or None
+
+
+def _store_member(
+    store: BlobStore,
+    name: str,
+    data: bytes,
+    stored: list[BlobEntity],
+    rejected: list[BlobRejection],
+) -> None:
+    writer = store.writer()
+    try:
+        writer.write(data)
+        info = writer.commit(name)
+    except DigestMismatch as exc:
+        rejected.append(BlobRejection(name, str(exc)))
+        return
+    except BaseException:
+        writer.abort()
+        raise
+    stored.append(describe(info.digest, info.size, data))
+
+
+def _too_many(max_items: int) -> PayloadTooLargeError:
+    return PayloadTooLargeError(f"more than {max_items} blobs in one request; send smaller batches")
+
+
 def receive_archive(
     db: Database,
     store: BlobStore,
@@ -177,6 +259,19 @@ def receive_archive(
     require_organization(caller, organization_id, write=True)
     stored: list[BlobEntity] = []
     rejected: list[BlobRejection] = []
+    plain = _plain_tar(body)
+    if plain is not None:
+        for count, (name, start, end) in enumerate(plain, start=1):
+            if count > max_items:
+                raise _too_many(max_items)
+            try:
+                check_digest(name)
+            except ValueError:
+                rejected.append(BlobRejection(name[:80], "member name is not a SHA-256 digest"))
+                continue
+            _store_member(store, name, body[start:end], stored, rejected)
+        record(db, organization_id, stored)
+        return stored, rejected
     try:
         archive = tarfile.open(fileobj=io.BytesIO(body), mode="r:")
     except tarfile.TarError as exc:
@@ -187,9 +282,7 @@ def receive_archive(
     with archive:
         for count, member in enumerate(archive, start=1):
             if count > max_items:
-                raise PayloadTooLargeError(
-                    f"more than {max_items} blobs in one request; send smaller batches"
-                )
+                raise _too_many(max_items)
             name = member.name
             try:
                 check_digest(name)
@@ -201,18 +294,7 @@ def receive_archive(
                 continue
             extracted = archive.extractfile(member)
             assert extracted is not None  # regular files always extract
-            data = extracted.read()
-            writer = store.writer()
-            try:
-                writer.write(data)
-                info = writer.commit(name)
-            except DigestMismatch as exc:
-                rejected.append(BlobRejection(name, str(exc)))
-                continue
-            except BaseException:
-                writer.abort()
-                raise
-            stored.append(describe(info.digest, info.size, data))
+            _store_member(store, name, extracted.read(), stored, rejected)
     record(db, organization_id, stored)
     return stored, rejected
 
@@ -241,3 +323,153 @@ def open_blob(
         raise ResourceNotFoundError(
             f"the bytes of blob {digest} are missing from storage; upload them again"
         ) from None
+
+
+# --------------------------------------------------------------------------- compose
+
+#: A composed blob is sniffed for an image type only up to this size (it is read whole),
+#: and only when it starts like an image.
+MAX_COMPOSE_PROBE_BYTES = 32 * 1024 * 1024
+_IMAGE_SIGNATURES = (
+    b"\xff\xd8\xff",  # JPEG
+    b"\x89PNG\r\n\x1a\n",
+    b"GIF87a",
+    b"GIF89a",
+    b"RIFF",  # WebP
+    b"BM",
+    b"II*\x00",  # TIFF
+    b"MM\x00*",
+)
+_COPY_CHUNK = 1024 * 1024
+
+
+def _compose_problems(parts: Sequence[str], expected_digest: str) -> list[dict[str, str]]:
+    problems = []
+    for i, digest in enumerate(parts):
+        try:
+            check_digest(digest)
+        except ValueError:
+            problems.append(
+                {"field": f"parts[{i}]", "message": "expected a SHA-256 digest (64 hex characters)"}
+            )
+    try:
+        check_digest(expected_digest)
+    except ValueError:
+        problems.append(
+            {"field": "sha256", "message": "expected a SHA-256 digest (64 hex characters)"}
+        )
+    return problems
+
+
+def compose(
+    db: Database,
+    store: BlobStore,
+    caller: Caller,
+    organization_id: uuid.UUID,
+    parts: Sequence[str],
+    expected_digest: str,
+    expected_size: int,
+    *,
+    max_parts: int,
+    max_size: int,
+) -> BlobEntity:
+    """Concatenate part blobs the organization holds into one blob, in the order given.
+
+    This is how large files travel: the client sends parts (each verified on arrival, so an
+    interrupted upload resumes by sending the missing parts only), then composes them.  The
+    parts are read one after the other in 1 MiB chunks, so memory stays bounded whatever the
+    size, and the result is verified against ``expected_digest`` and ``expected_size`` before
+    it gets its name: a wrong digest or size stores nothing.  A final blob the organization
+    already holds is returned at once.  Parts stay ordinary blobs (collected later, like any
+    blob nothing references).
+    """
+    require_organization(caller, organization_id, write=True)
+    if not parts:
+        raise InvalidInputError(
+            "compose needs at least one part",
+            details=[{"field": "parts", "message": "expected a non-empty list of digests"}],
+        )
+    if len(parts) > max_parts:
+        raise PayloadTooLargeError(
+            f"{len(parts)} parts in one compose; use at most {max_parts} (larger parts)"
+        )
+    problems = _compose_problems(parts, expected_digest)
+    if problems:
+        raise InvalidInputError(f"{len(problems)} digests are malformed", details=problems)
+    if expected_size < 0:
+        raise InvalidInputError(
+            f"size {expected_size} is negative",
+            details=[{"field": "size", "message": "expected the final size in bytes, >= 0"}],
+        )
+    if expected_size > max_size:
+        raise PayloadTooLargeError(
+            f"the blob would be {expected_size} bytes, over the limit of {max_size} bytes"
+        )
+    held: dict[str, int] = {}
+    with db.read() as session:
+        for batch in chunked(sorted({*parts, expected_digest})):
+            for digest, size in session.execute(
+                select(BlobRow.digest, BlobRow.size)
+                .join(OrganizationBlobRow, OrganizationBlobRow.digest == BlobRow.digest)
+                .where(
+                    OrganizationBlobRow.organization_id == organization_id,
+                    BlobRow.digest.in_(batch),
+                )
+            ):
+                held[digest] = size
+    if expected_digest in held and store.exists(expected_digest):
+        final = held[expected_digest]
+        if final != expected_size:
+            raise InvalidInputError(
+                f"blob {expected_digest} is {final} bytes, not the announced {expected_size}",
+                details=[{"field": "size", "message": f"expected {final}"}],
+            )
+        with db.read() as session:
+            row = session.get_one(BlobRow, expected_digest)
+            return BlobEntity(row.digest, row.size, row.media_type, row.width, row.height)
+    absent = [
+        {"field": f"parts[{i}]", "message": f"no blob {d} in this organization: PUT it first"}
+        for i, d in enumerate(parts)
+        if d not in held
+    ]
+    if absent:
+        raise InvalidInputError(
+            f"{len(absent)} of {len(parts)} parts were not uploaded first", details=absent
+        )
+    total = sum(held[d] for d in parts)
+    if total != expected_size:
+        raise InvalidInputError(
+            f"the parts add up to {total} bytes, not the announced {expected_size}",
+            details=[{"field": "size", "message": f"the parts hold {total} bytes"}],
+        )
+    writer = store.writer()
+    try:
+        for i, digest in enumerate(parts):
+            try:
+                part = store.open(digest)
+            except FileNotFoundError:
+                raise InvalidInputError(
+                    f"the bytes of part {digest} are missing from storage; upload it again",
+                    details=[{"field": f"parts[{i}]", "message": "bytes missing from storage"}],
+                ) from None
+            with part:
+                while chunk := part.read(_COPY_CHUNK):
+                    writer.write(chunk)
+        info = writer.commit(expected_digest)
+    except DigestMismatch as exc:
+        raise InvalidInputError(
+            f"compose into {expected_digest} refused: {exc}",
+            details=[{"field": "sha256", "message": str(exc)}],
+        ) from None
+    except BaseException:
+        writer.abort()
+        raise
+    head: bytes | None = None
+    if info.size <= MAX_COMPOSE_PROBE_BYTES:
+        with store.open(info.digest) as f:
+            if f.read(16).startswith(_IMAGE_SIGNATURES):  # read it whole only for an image
+                f.seek(0)
+                head = f.read()
+    entity = describe(info.digest, info.size, head)
+    record(db, organization_id, [entity])
+    return entity

@@ -7,11 +7,12 @@ naming the file.  A batch stores every valid item and reports the others, in one
 
 from __future__ import annotations
 
-import base64
 import random
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from pixlake.core.accounts import require_organization
 from pixlake.core.entities import Caller, Picture
 from pixlake.core.names import file_name_problem
+from pixlake.core.pagination import decode_cursor, encode_cursor
 from pixlake.errors import InvalidInputError, PayloadTooLargeError
 from pixlake.store.db.bulk import chunked, insert_ignore
 from pixlake.store.db.engine import Database
@@ -105,46 +107,61 @@ def _check_batch(size: int, what: str) -> None:
 # --------------------------------------------------------------------------- reading rows
 
 
+#: A picture record's columns, as ``_picture`` reads them.
+_RECORD_COLUMNS = (
+    PictureRow.pk,
+    PictureRow.id,
+    PictureRow.external_url,
+    PictureRow.digest,
+    BlobRow.size,
+    PictureRow.width,
+    PictureRow.height,
+    PictureRow.source,
+    PictureRow.created_at,
+)
+
+
+def _tags_of(session: Session, pks: Sequence[int]) -> dict[int, list[str]]:
+    """The tags of these pictures (at most ``CHUNK`` of them), each list in name order."""
+    tags: dict[int, list[str]] = {}
+    for picture_pk, name in session.execute(
+        select(PictureTagRow.picture_pk, TagRow.name)
+        .join(TagRow, TagRow.pk == PictureTagRow.tag_pk)
+        .where(PictureTagRow.picture_pk.in_(pks))
+        .order_by(PictureTagRow.picture_pk, TagRow.name)
+    ):
+        tags.setdefault(picture_pk, []).append(name)
+    return tags
+
+
+def _picture(organization_id: uuid.UUID, row: Any, tags: Sequence[str]) -> Picture:
+    _pk, id_, url, digest, size, width, height, source, created_at = row
+    return Picture(
+        id=id_,
+        organization_id=organization_id,
+        external_url=url,
+        digest=digest,
+        size=size,
+        width=width,
+        height=height,
+        source=source,
+        created_at=created_at,
+        tags=tuple(tags),
+    )
+
+
 def _records(session: Session, organization_id: uuid.UUID, pks: Sequence[int]) -> list[Picture]:
     """Pictures by internal key, in the order given, with their tags."""
     out: dict[int, Picture] = {}
     for part in chunked(pks):
-        tags: dict[int, list[str]] = {}
-        for picture_pk, name in session.execute(
-            select(PictureTagRow.picture_pk, TagRow.name)
-            .join(TagRow, TagRow.pk == PictureTagRow.tag_pk)
-            .where(PictureTagRow.picture_pk.in_(part))
-            .order_by(PictureTagRow.picture_pk, TagRow.name)
-        ):
-            tags.setdefault(picture_pk, []).append(name)
+        tags = _tags_of(session, part)
         rows = session.execute(
-            select(
-                PictureRow.pk,
-                PictureRow.id,
-                PictureRow.external_url,
-                PictureRow.digest,
-                BlobRow.size,
-                PictureRow.width,
-                PictureRow.height,
-                PictureRow.source,
-                PictureRow.created_at,
-            )
+            select(*_RECORD_COLUMNS)
             .join(BlobRow, BlobRow.digest == PictureRow.digest)
             .where(PictureRow.organization_id == organization_id, PictureRow.pk.in_(part))
         )
-        for pk, id_, url, digest, size, width, height, source, created_at in rows:
-            out[pk] = Picture(
-                id=id_,
-                organization_id=organization_id,
-                external_url=url,
-                digest=digest,
-                size=size,
-                width=width,
-                height=height,
-                source=source,
-                created_at=created_at,
-                tags=tuple(tags.get(pk, ())),
-            )
+        for row in rows:
+            out[row[0]] = _picture(organization_id, row, tags.get(row[0], ()))
     return [out[pk] for pk in pks if pk in out]
 
 
@@ -171,24 +188,6 @@ def _pks_for_ids(
             )
         )
     return found
-
-
-def _encode_cursor(pk: int) -> str:
-    return base64.urlsafe_b64encode(f"pk:{pk}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> int:
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        kind, value = text.split(":", 1)
-        if kind != "pk":
-            raise ValueError(kind)
-        return int(value)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInputError(
-            "the cursor is not one this server gave",
-            details=[{"field": "cursor", "message": "pass back the next_cursor of a page"}],
-        ) from None
 
 
 # --------------------------------------------------------------------------- use cases
@@ -229,30 +228,35 @@ def add_pictures(
         by_name[item.external_url] = item.digest
 
     with db.transaction() as session:
-        # 2. bytes: sent by this organization, and an image
-        digests = sorted(set(by_name.values()))
-        blobs: dict[str, tuple[int | None, int | None]] = {}
+        # 2. names already in the datalake, read as records (only their tags may change here)
+        existing: dict[str, tuple[int, str]] = {}
+        existing_rows: dict[int, Any] = {}
+        names = list(by_name)
+        for part in chunked(names):
+            for found in session.execute(
+                select(*_RECORD_COLUMNS)
+                .outerjoin(BlobRow, BlobRow.digest == PictureRow.digest)
+                .where(
+                    PictureRow.organization_id == organization_id,
+                    PictureRow.external_url.in_(part),
+                )
+            ):
+                existing[found[2]] = (found[0], found[3])
+                if found[4] is not None:  # as _records, which joins the blob
+                    existing_rows[found[0]] = found
+        # 3. bytes of the new names: sent by this organization, and an image
+        digests = sorted({d for name, d in by_name.items() if name not in existing})
+        blobs: dict[str, tuple[int, int | None, int | None]] = {}
         for part in chunked(digests):
-            for digest, width, height in session.execute(
-                select(BlobRow.digest, BlobRow.width, BlobRow.height)
+            for digest, size, width, height in session.execute(
+                select(BlobRow.digest, BlobRow.size, BlobRow.width, BlobRow.height)
                 .join(OrganizationBlobRow, OrganizationBlobRow.digest == BlobRow.digest)
                 .where(
                     OrganizationBlobRow.organization_id == organization_id,
                     BlobRow.digest.in_(part),
                 )
             ):
-                blobs[digest] = (width, height)
-        # 3. names already in the datalake
-        existing: dict[str, tuple[int, str]] = {}
-        names = list(by_name)
-        for part in chunked(names):
-            for pk, url, digest in session.execute(
-                select(PictureRow.pk, PictureRow.external_url, PictureRow.digest).where(
-                    PictureRow.organization_id == organization_id,
-                    PictureRow.external_url.in_(part),
-                )
-            ):
-                existing[url] = (pk, digest)
+                blobs[digest] = (size, width, height)
 
         new_rows: list[dict[str, object]] = []
         keep_pks: list[int] = []
@@ -272,13 +276,13 @@ def add_pictures(
                 else:
                     keep_pks.append(pk)
                 continue
-            size = blobs.get(digest)
-            if size is None:
+            blob = blobs.get(digest)
+            if blob is None:
                 result.rejected.append(
                     Rejection(name, f"its bytes (sha256 {digest[:12]}…) were not uploaded first")
                 )
                 continue
-            width, height = size
+            _size, width, height = blob
             if width is None or height is None:
                 result.rejected.append(
                     Rejection(name, "not a decodable image (expected JPEG, PNG, WebP, GIF, …)")
@@ -296,23 +300,65 @@ def add_pictures(
                     "created_at": now,
                 }
             )
+        # Plain (Core) inserts: the ORM's bulk path costs more per row than the database.
         for rows in chunked(new_rows):
-            session.execute(insert(PictureRow), list(rows))
-        new_names = [str(r["external_url"]) for r in new_rows]
-        new_pks: list[int] = []
-        for part in chunked(new_names):
-            new_pks.extend(
+            session.execute(insert(PictureRow.__table__), list(rows))  # type: ignore[arg-type]
+        # The new rows as stored (their keys, and the creation time as the database gives it
+        # back); everything else about them is known already.
+        stored: dict[str, tuple[int, datetime]] = {}
+        for part in chunked([str(r["external_url"]) for r in new_rows]):
+            for pk, url, created_at in session.execute(
+                select(PictureRow.pk, PictureRow.external_url, PictureRow.created_at).where(
+                    PictureRow.organization_id == organization_id,
+                    PictureRow.external_url.in_(part),
+                )
+            ):
+                stored[url] = (pk, created_at)
+        new_tags: tuple[str, ...] = ()
+        if tag_names:
+            _tag(session, organization_id, [pk for pk, _ in stored.values()] + keep_pks, tag_names)
+        if tag_names and new_rows:
+            new_tags = tuple(
                 session.scalars(
-                    select(PictureRow.pk).where(
-                        PictureRow.organization_id == organization_id,
-                        PictureRow.external_url.in_(part),
-                    )
+                    select(TagRow.name)
+                    .where(TagRow.organization_id == organization_id, TagRow.name.in_(tag_names))
+                    .order_by(TagRow.name)
                 )
             )
-        if tag_names:
-            _tag(session, organization_id, [*new_pks, *keep_pks], tag_names)
-        result.created = _records(session, organization_id, sorted(new_pks))
-        result.existing = _records(session, organization_id, keep_pks)
+        created: list[tuple[int, Picture]] = []
+        for row in new_rows:
+            name, digest = str(row["external_url"]), str(row["digest"])
+            pk, created_at = stored[name]
+            size, width, height = blobs[digest]
+            assert width is not None and height is not None
+            created.append(
+                (
+                    pk,
+                    Picture(
+                        id=cast(uuid.UUID, row["id"]),
+                        organization_id=organization_id,
+                        external_url=name,
+                        digest=digest,
+                        size=size,
+                        width=width,
+                        height=height,
+                        source=source,
+                        created_at=created_at,
+                        tags=new_tags,
+                    ),
+                )
+            )
+        created.sort(key=lambda c: c[0])
+        result.created = [picture for _, picture in created]
+        kept: list[Picture] = []
+        for keep_part in chunked(keep_pks):
+            kept_tags = _tags_of(session, keep_part)
+            kept.extend(
+                _picture(organization_id, existing_rows[pk], kept_tags.get(pk, ()))
+                for pk in keep_part
+                if pk in existing_rows
+            )
+        result.existing = kept
     return result
 
 
@@ -343,7 +389,7 @@ def list_pictures(
 ) -> PicturePage:
     """One page of the datalake in upload order, optionally only pictures with any of ``tags``."""
     require_organization(caller, organization_id, write=False)
-    after = _decode_cursor(cursor) if cursor else 0
+    after = decode_cursor(cursor)
     with db.read() as session:
         query = select(PictureRow.pk).where(
             PictureRow.organization_id == organization_id, PictureRow.pk > after
@@ -364,7 +410,7 @@ def list_pictures(
         pks = pks[:limit]
         data = _records(session, organization_id, pks)
         count = session.scalar(count_query) or 0
-    return PicturePage(data, count, _encode_cursor(pks[-1]) if more and pks else None)
+    return PicturePage(data, count, encode_cursor(pks[-1]) if more and pks else None)
 
 
 def count_pictures(db: Database, caller: Caller, organization_id: uuid.UUID) -> int:

@@ -6,7 +6,14 @@ from pydantic import BaseModel, Field
 
 from pixlake.schemas.common import WireModel
 
-__all__ = ["BlobPublic", "BlobRejected", "BlobsMissing", "BlobsMissingQuery", "BlobsStored"]
+__all__ = [
+    "BlobPublic",
+    "BlobRejected",
+    "BlobsCompose",
+    "BlobsMissing",
+    "BlobsMissingQuery",
+    "BlobsStored",
+]
 
 
 class BlobsMissingQuery(WireModel):
@@ -33,3 +40,11 @@ class BlobRejected(BaseModel):
 class BlobsStored(BaseModel):
     stored: list[BlobPublic]
     rejected: list[BlobRejected]
+
+
+class BlobsCompose(WireModel):
+    """Concatenate part blobs already sent into one blob (how large files travel)."""
+
+    parts: list[str] = Field(description="SHA-256 digests of the parts, in order")
+    sha256: str = Field(description="digest of the concatenation, verified before it is stored")
+    size: int = Field(description="size of the concatenation in bytes")

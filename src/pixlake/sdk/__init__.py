@@ -1,7 +1,21 @@
 """The pixlake SDK: the Picsellia v4 SDK's classes over pixlake's HTTP API."""
 
 from pixlake.sdk._http import DEFAULT_HOST, Connection
+from pixlake.sdk._records import DatasetRecord, PictureRecord
 from pixlake.sdk.client import Client
-from pixlake.sdk.datalake import Datalake, Picture, PictureRecord
+from pixlake.sdk.datalake import Datalake, Picture
+from pixlake.sdk.dataset import Dataset
+from pixlake.sdk.network import Network, NetworkRecord
 
-__all__ = ["DEFAULT_HOST", "Client", "Connection", "Datalake", "Picture", "PictureRecord"]
+__all__ = [
+    "DEFAULT_HOST",
+    "Client",
+    "Connection",
+    "Datalake",
+    "Dataset",
+    "DatasetRecord",
+    "Network",
+    "NetworkRecord",
+    "Picture",
+    "PictureRecord",
+]

@@ -8,6 +8,7 @@ import httpx
 
 from pixlake.sdk._base import Resource
 from pixlake.sdk.datalake import Datalake
+from pixlake.sdk.network import Network
 
 __all__ = ["Client"]
 
@@ -22,6 +23,7 @@ class Client(Resource):
     _greets = True
 
     Datalake = Datalake
+    Network = Network
 
     def __init__(
         self,
@@ -36,6 +38,7 @@ class Client(Resource):
             api_token, organization, host, interactive=interactive, transport=transport
         )
         self.datalake = Datalake(_context=self._ctx)
+        self.network = Network(_context=self._ctx)
 
     def __str__(self) -> str:
         return f"Client Initialized for {self.organization_name} organization"

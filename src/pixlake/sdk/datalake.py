@@ -4,65 +4,27 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from typing import Any, TypedDict
+from typing import Any
 
 import httpx
 
 from pixlake.errors import InvalidInputError, InvalidQueryError
 from pixlake.sdk._base import Context, Resource
+from pixlake.sdk._import import import_dataset
+from pixlake.sdk._records import DatasetRecord, PictureRecord, check_tags, picture_ids
 from pixlake.sdk._upload import collect_paths, upload_files
+from pixlake.sdk.dataset import Dataset
 
 __all__ = ["Datalake", "Picture", "PictureRecord"]
+
+Records = list[PictureRecord]
+Ids = list[str]
 
 PAGE = 1000
 #: Pictures per request when deleting or tagging a selection.
 SELECTION_BATCH = 5000
 
 PathLike = str | os.PathLike[str]
-
-
-class PictureRecord(TypedDict):
-    """One datalake asset (the Picsellia picture record plus pixlake's fields)."""
-
-    picture_id: str
-    external_url: str
-    internal_key: str
-    width: int
-    height: int
-    tag: list[str]
-    source: str
-    date_created: str
-    sha256: str
-    size: int
-    url: str
-
-
-Records = list[PictureRecord]
-Ids = list[str]
-
-
-def _ids(pictures: Sequence[PictureRecord | dict[str, Any] | str]) -> list[str]:
-    ids: list[str] = []
-    for i, item in enumerate(pictures):
-        if isinstance(item, str):
-            ids.append(item)
-        elif isinstance(item, dict) and isinstance(item.get("picture_id"), str):
-            ids.append(item["picture_id"])
-        else:
-            raise TypeError(
-                f"pictures[{i}] must be a picture record (with 'picture_id') or a picture id, "
-                f"not {type(item).__name__}"
-            )
-    return ids
-
-
-def _check_tags(tags: Any, name: str = "tags") -> list[str]:
-    if isinstance(tags, str) or not isinstance(tags, Sequence):
-        raise TypeError(f"{name} must be a list of strings, not {type(tags).__name__}")
-    for tag in tags:
-        if not isinstance(tag, str):
-            raise TypeError(f"{name} must be a list of strings; found {type(tag).__name__}")
-    return list(tags)
 
 
 class Picture(Resource):
@@ -115,7 +77,7 @@ class Picture(Resource):
         when others are refused; the refused ones are then listed in one
         ``InvalidInputError``.  Returns the records of the uploaded pictures.
         """
-        tag_list = _check_tags(tags) if tags is not None else []
+        tag_list = check_tags(tags) if tags is not None else []
         if not isinstance(source, str):
             raise TypeError(f"source must be a string, not {type(source).__name__}")
         paths, failures = collect_paths(filepath)
@@ -152,7 +114,7 @@ class Picture(Resource):
         page by page, in upload order."""
         params: dict[str, Any] = {"limit": PAGE}
         if tags:
-            params["tag"] = _check_tags(tags)
+            params["tag"] = check_tags(tags)
         while True:
             page = self._ctx.connection.get(f"{self._ctx.org_path}/pictures", params=params)
             yield from page["data"]
@@ -176,7 +138,7 @@ class Picture(Resource):
         """
         if tags is None:
             raise InvalidQueryError("fetch needs tags: the pictures with any of them are sampled")
-        tag_list = _check_tags(tags)
+        tag_list = check_tags(tags)
         if isinstance(quantity, bool) or not isinstance(quantity, int | float):
             raise TypeError(f"quantity must be a number, not {type(quantity).__name__}")
         if not quantity > 0:
@@ -209,7 +171,7 @@ class Picture(Resource):
                 "No assets selected: fetch pictures first (fetch, list) or pass pictures=[...]"
             )
             return None
-        return _ids(chosen)
+        return picture_ids(chosen)
 
     def _post_selection(self, path: str, ids: Ids, tags: Ids | None = None) -> int:
         done = 0
@@ -259,7 +221,7 @@ class Picture(Resource):
         if not tags:
             self._say("No tags given: pass tags=[...]")
             return
-        tag_list = _check_tags(tags)
+        tag_list = check_tags(tags)
         ids = self._selection(pictures)
         if ids is None:
             return
@@ -291,7 +253,48 @@ class Datalake(Resource):
         )
         self.fetched_pictures: Records = []
         self.picture = Picture(_context=self._ctx)
+        self.dataset = Dataset(_context=self._ctx)
+
+    def upload(
+        self,
+        name: str | None = None,
+        version: str | None = None,
+        imgdir: PathLike | None = None,
+        ann_path: PathLike | None = None,
+        ann_format: str | None = None,
+        tags: Sequence[str] | None = None,
+        nb_jobs: int = 5,
+        rectangle: bool = False,
+    ) -> DatasetRecord:
+        """Import a dataset in one call: the images of ``imgdir`` plus their annotations
+        (``ann_format`` "COCO", "PASCAL-VOC" or "PICSELLIA" at ``ann_path``), or, without
+        ``imgdir``, annotations only onto version ``version`` of dataset ``name``.
+
+        The whole annotation input is validated before anything is sent; images are tagged
+        with ``tags`` (default: today's date); the version, its labels and annotations are
+        written in one transaction.  Returns the new version's record.
+        """
+        tag_list = check_tags(tags) if tags is not None else None
+        if isinstance(nb_jobs, bool) or not isinstance(nb_jobs, int):
+            raise TypeError(f"nb_jobs must be an int, not {type(nb_jobs).__name__}")
+        record = import_dataset(
+            self._ctx,
+            name=name,
+            version=version,
+            imgdir=imgdir,
+            ann_path=ann_path,
+            ann_format=ann_format,
+            tags=tag_list,
+            nb_jobs=nb_jobs,
+            rectangle=rectangle,
+            progress=self.interactive,
+            say=self._say,
+        )
+        self.dataset.fetched_dataset = record
+        self.dataset.dataset_id = str(record["dataset_id"])
+        return record
 
 
-# The contract's nested names: ``Client.Datalake.Picture`` is ``Picture``.
+# The contract's nested names: ``Client.Datalake.Picture`` is ``Picture``, and so on.
 Datalake.Picture = Picture  # type: ignore[attr-defined]
+Datalake.Dataset = Dataset  # type: ignore[attr-defined]

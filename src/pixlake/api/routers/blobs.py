@@ -3,14 +3,15 @@
 POST /organizations/{org}/blobs/missing   {"digests": [...]} -> {"missing": [...]}
 PUT  /organizations/{org}/blobs/{sha256}  raw bytes, streamed (up to max_blob_bytes)
 POST /organizations/{org}/blobs           application/x-tar of members named by digest
-GET  /organizations/{org}/blobs/{sha256}  the bytes
+POST /organizations/{org}/blobs/compose   {"parts", "sha256", "size"}: concatenate sent parts
+GET  /organizations/{org}/blobs/{sha256}  the bytes (single-range ``Range`` requests: 206)
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, status
+from fastapi import APIRouter, Header, Path, Request, status
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -22,6 +23,7 @@ from pixlake.errors import InvalidInputError, PayloadTooLargeError
 from pixlake.schemas.blobs import (
     BlobPublic,
     BlobRejected,
+    BlobsCompose,
     BlobsMissing,
     BlobsMissingQuery,
     BlobsStored,
@@ -108,10 +110,13 @@ async def post_blobs(
 ) -> BlobsStored:
     limit = settings.max_batch_bytes
     _declared_length(request, limit)
-    body = bytearray()
+    # Joined once at the end: growing one buffer and copying it again costs a copy per byte.
+    chunks: list[bytes] = []
+    received = 0
     async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
+        chunks.append(chunk)
+        received += len(chunk)
+        if received > limit:
             raise PayloadTooLargeError(
                 f"the batch is over {limit} bytes; send smaller batches or PUT large blobs alone"
             )
@@ -121,7 +126,7 @@ async def post_blobs(
         store,
         caller,
         org.id,
-        bytes(body),
+        b"".join(chunks),
         max_items=settings.max_batch_items,
     )
     return BlobsStored(
@@ -130,9 +135,41 @@ async def post_blobs(
     )
 
 
+@router.post(
+    "/compose",
+    status_code=status.HTTP_201_CREATED,
+    summary="Concatenate part blobs already sent into one blob, verified by its digest",
+)
+def compose_blob(
+    body: BlobsCompose,
+    org: OrganizationDep,
+    caller: CallerDep,
+    db: DbDep,
+    store: StoreDep,
+    settings: SettingsDep,
+) -> BlobPublic:
+    entity = blobs.compose(
+        db,
+        store,
+        caller,
+        org.id,
+        body.parts,
+        body.sha256,
+        body.size,
+        max_parts=settings.max_batch_items,
+        max_size=settings.max_blob_bytes,
+    )
+    return _public(entity)
+
+
 @router.get("/{digest}", summary="Download a blob the organization holds")
 def get_blob(
-    digest: Digest, org: OrganizationDep, caller: CallerDep, db: DbDep, store: StoreDep
+    digest: Digest,
+    org: OrganizationDep,
+    caller: CallerDep,
+    db: DbDep,
+    store: StoreDep,
+    range_header: Annotated[str | None, Header(alias="Range")] = None,
 ) -> StreamingResponse:
     entity, stream = blobs.open_blob(db, store, caller, org.id, digest)
-    return blob_response(entity, stream)
+    return blob_response(entity, stream, range_header=range_header)

@@ -39,7 +39,9 @@ from pixlake.schemas.pictures import (
 
 router = APIRouter(prefix="/organizations/{org_id}/pictures", tags=["pictures"])
 
-_adapter = TypeAdapter(PicturePublic)
+_batch_adapter = TypeAdapter(list[PicturePublic])
+#: Pictures per chunk of a streamed answer.
+STREAM_BATCH = 500
 
 
 def to_public(p: Picture, base: str) -> PicturePublic:
@@ -117,10 +119,18 @@ def search_pictures(
     base = base_url(request)
 
     def body_chunks() -> Iterator[bytes]:
+        # Each chunk is one hop to a worker thread: send pictures by the batch, not one by one
+        # (a list serializes as its items' JSON joined by commas, within brackets).
         yield b'{"data":['
-        for i, picture in enumerate(datalake.iter_sample(db, org.id, pks)):
-            yield (b"," if i else b"") + _adapter.dump_json(to_public(picture, base))
-        yield b'],"count":%d,"next_cursor":null}' % len(pks)
+        batch: list[PicturePublic] = []
+        sep = b""
+        for picture in datalake.iter_sample(db, org.id, pks):
+            batch.append(to_public(picture, base))
+            if len(batch) == STREAM_BATCH:
+                yield sep + _batch_adapter.dump_json(batch)[1:-1]
+                batch, sep = [], b","
+        tail = b'],"count":%d,"next_cursor":null}' % len(pks)
+        yield (sep + _batch_adapter.dump_json(batch)[1:-1] if batch else b"") + tail
 
     return StreamingResponse(body_chunks(), media_type="application/json")
 

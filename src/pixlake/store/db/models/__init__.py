@@ -17,17 +17,37 @@ from pixlake.store.db.models.datalake import (
     PictureTagRow,
     TagRow,
 )
+from pixlake.store.db.models.datasets import (
+    AnnotationRow,
+    DatasetRow,
+    DatasetVersionRow,
+    LabelRow,
+    ShapeRow,
+    VersionPictureRow,
+)
+from pixlake.store.db.models.jobs import JobRow
+from pixlake.store.db.models.networks import NetworkFileRow, NetworkRow, NetworkTagRow
 
 __all__ = [
+    "AnnotationRow",
     "ApiTokenRow",
     "Base",
     "BlobRow",
+    "DatasetRow",
+    "DatasetVersionRow",
+    "JobRow",
+    "LabelRow",
     "MembershipRow",
+    "NetworkFileRow",
+    "NetworkRow",
+    "NetworkTagRow",
     "OrganizationBlobRow",
     "OrganizationRow",
     "PictureRow",
     "PictureTagRow",
+    "ShapeRow",
     "TagRow",
     "UserRow",
+    "VersionPictureRow",
     "utcnow",
 ]

@@ -1,0 +1,384 @@
+"""Dataset imports, run as a job: one document in, one transaction out.
+
+The client parses and validates its COCO, PASCAL-VOC or PICSELLIA input, uploads the pictures,
+then sends the annotations as one *import document* (a blob, so it is uploaded once and
+resumably, whatever its size)::
+
+    {"format": "pixlake-import/1",
+     "labels": [{"name": ..., "type": "rectangle" | "polygon" | "classification", "extra": {...}}],
+     "pictures": ["<picture id>", ...],            # the pictures of the new version
+     "images": [{"external_url": ..., "objects": [<wire objects>], "image_qa": [...],
+                 "status": ..., "nb_instances": ..., "duration": ..., "extra": {...}}]}
+
+The server validates the document again (it trusts no client), then creates the dataset and
+its version (or, in annotations-only mode, finds an existing version), links the pictures,
+creates the labels and writes every annotation in **one transaction**: a bad document changes
+nothing.
+
+Two ways through, one outcome
+=============================
+
+*Streamed* (the documents the SDK writes: ``format``, ``labels`` and ``pictures`` before
+``images``, every key once, valid JSON, no problem anywhere): the images are read from the
+blob a piece at a time and validated, each batch reduced to plain rows
+(``datasets.prepare_annotation``) and spooled to a temporary file; only then does the
+transaction start, and it writes the spooled batches.  Memory stays flat whatever the size of
+the import, and the write lock is held only for the writes.
+
+*Whole* (everything else): the document is loaded whole, every problem of it collected and
+reported, then written.  The streamed way hands over to it as soon as anything is unusual (a
+problem, invalid JSON, another layout) and before it has written anything, so errors are
+always exactly the whole way's.  Problems found against the database (an existing name,
+unknown pictures or labels, objects outside their picture) come from the same functions in
+the same order either way, and roll the transaction back.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import pickle
+import re
+import tempfile
+import uuid
+from collections.abc import Iterator
+from typing import IO, Any, BinaryIO
+
+from pixlake.core import blobs, datasets
+from pixlake.core.datasets import (
+    AnnotationInput,
+    AnnotationWriter,
+    PreparedAnnotation,
+    parse_image_qa,
+    parse_objects,
+    prepare_annotation,
+)
+from pixlake.errors import InvalidInputError
+from pixlake.formats._problems import Problems
+from pixlake.jobs import JobContext, job_handler
+
+__all__ = ["DOCUMENT_FORMAT", "KIND", "run_import"]
+
+KIND = "dataset_import"
+DOCUMENT_FORMAT = "pixlake-import/1"
+#: The largest import document read into memory.
+MAX_DOCUMENT_BYTES = 2 * 1024 * 1024 * 1024
+#: Bytes read from the document blob at a time (streamed way).
+READ_BYTES = 1024 * 1024
+#: Images validated, spooled and written together (streamed way).
+BATCH = 1000
+
+
+def _load(ctx: JobContext, digest: str) -> dict[str, Any]:
+    entity, stream = blobs.open_blob(ctx.db, ctx.store, ctx.caller, ctx.organization_id, digest)
+    if entity.size > MAX_DOCUMENT_BYTES:
+        stream.close()
+        raise InvalidInputError(f"the import document is over {MAX_DOCUMENT_BYTES} bytes")
+    with stream:
+        try:
+            document = json.load(stream)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InvalidInputError(f"the import document is not JSON ({exc})") from None
+    if not isinstance(document, dict) or document.get("format") != DOCUMENT_FORMAT:
+        raise InvalidInputError(
+            "not a pixlake import document",
+            details=[{"field": "format", "message": f"expected {DOCUMENT_FORMAT!r}"}],
+        )
+    return document
+
+
+def _parse_labels(
+    raw: Any, problems: Problems
+) -> tuple[list[tuple[str, str]], dict[str, dict[str, Any]]]:
+    labels: list[tuple[str, str]] = []
+    extras: dict[str, dict[str, Any]] = {}
+    for i, label in enumerate(raw or []):
+        if not isinstance(label, dict):
+            problems.add("expected {name, type}", field=f"labels[{i}]")
+            continue
+        labels.append((str(label.get("name", "")), str(label.get("type", ""))))
+        if isinstance(label.get("extra"), dict):
+            extras[str(label.get("name"))] = label["extra"]
+    return labels, extras
+
+
+def _parse_pictures(raw: Any, problems: Problems) -> list[uuid.UUID]:
+    pictures: list[uuid.UUID] = []
+    for i, value in enumerate(raw or []):
+        try:
+            pictures.append(uuid.UUID(str(value)))
+        except ValueError:
+            problems.add("expected a picture id", field=f"pictures[{i}]")
+    return pictures
+
+
+def _parse_image(i: int, image: Any, problems: Problems) -> AnnotationInput | None:
+    where = f"images[{i}]"
+    if not isinstance(image, dict) or not isinstance(image.get("external_url"), str):
+        problems.add("expected {external_url, objects}", field=where)
+        return None
+    objects = parse_objects(image.get("objects", []), field=f"{where}.objects", problems=problems)
+    qa = parse_image_qa(image.get("image_qa"), field=f"{where}.image_qa", problems=problems)
+    return AnnotationInput(
+        external_url=image["external_url"],
+        objects=objects,
+        image_qa=qa,
+        status=image.get("status"),
+        nb_instances=image.get("nb_instances"),
+        duration=image.get("duration"),
+        extra=image.get("extra") or None,
+    )
+
+
+def _parse(
+    ctx: JobContext, document: dict[str, Any]
+) -> tuple[
+    list[tuple[str, str]], dict[str, dict[str, Any]], list[uuid.UUID], list[AnnotationInput]
+]:
+    problems = Problems(file="import document")
+    labels, extras = _parse_labels(document.get("labels"), problems)
+    pictures = _parse_pictures(document.get("pictures"), problems)
+    images = document.get("images") or []
+    if not isinstance(images, list):
+        problems.add("expected a list", field="images")
+        images = []
+    items: list[AnnotationInput] = []
+    total = len(images)
+    for i, image in enumerate(images):
+        item = _parse_image(i, image, problems)
+        if item is not None:
+            items.append(item)
+        if i % 1000 == 0:
+            ctx.progress(i, total, "validating annotations")
+        if problems.full:
+            break
+    problems.raise_if_any("import document")
+    return labels, extras, pictures, items
+
+
+def _run_whole(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    """The reference way: load the document whole, report every problem, write."""
+    document = _load(ctx, params["document"])
+    labels, extras, pictures, items = _parse(ctx, document)
+    ctx.progress(len(items), len(items), "writing", force=True)
+    with ctx.db.transaction() as session:
+        entity, nb_objects = datasets.import_rows(
+            session,
+            ctx.caller,
+            ctx.organization_id,
+            version_id=uuid.UUID(params["version_id"]) if params.get("version_id") else None,
+            name=params.get("name", ""),
+            version=params.get("version") or "first",
+            description=params.get("description", ""),
+            private=params.get("private", True),
+            pictures=pictures,
+            labels=labels,
+            label_extras=extras,
+            items=items,
+            info=document.get("info") if isinstance(document.get("info"), dict) else None,
+        )
+    return _result(entity, len(items), nb_objects)
+
+
+def _result(entity: datasets.DatasetVersion, nb_items: int, nb_objects: int) -> dict[str, Any]:
+    return {
+        "dataset_id": str(entity.id),
+        "dataset_name": entity.name,
+        "version": entity.version,
+        "nb_annotations": nb_items,
+        "nb_objects": nb_objects,
+    }
+
+
+# --------------------------------------------------------------------------- streamed
+
+
+class _Unusual(Exception):
+    """The streamed way does not take this document: the whole way will."""
+
+
+_BLANK = re.compile(r"[ \t\n\r]*")
+
+
+class _JsonReader:
+    """The values of a JSON document, read from a binary stream a piece at a time.
+
+    Decodes as ``json.load`` does (encoding detected from the first bytes, the standard
+    decoder for each value); anything it cannot read raises ``_Unusual``.
+    """
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        head = stream.read(READ_BYTES)
+        self._decoder = codecs.getincrementaldecoder(json.detect_encoding(head))(
+            errors="surrogatepass"
+        )
+        self._eof = not head
+        self._text = self._decoder.decode(head, final=self._eof)
+        self._pos = 0
+        self._json = json.JSONDecoder()
+
+    def _more(self) -> bool:
+        """Append more of the stream to the text (dropping what was read); False at its end."""
+        if self._eof:
+            return False
+        data = self._stream.read(max(READ_BYTES, len(self._text) - self._pos))
+        self._eof = not data
+        self._text = self._text[self._pos :] + self._decoder.decode(data, final=self._eof)
+        self._pos = 0
+        return True
+
+    def peek(self) -> str:
+        """The next character that is not blank ('' at the end), not consumed."""
+        while True:
+            match = _BLANK.match(self._text, self._pos)
+            assert match is not None  # the pattern matches the empty string
+            self._pos = match.end()
+            if self._pos < len(self._text):
+                return self._text[self._pos]
+            if not self._more():
+                return ""
+
+    def expect(self, chars: str) -> str:
+        """Consume the next non-blank character, which must be one of ``chars``."""
+        char = self.peek()
+        if not char or char not in chars:
+            raise _Unusual
+        self._pos += 1
+        return char
+
+    def value(self) -> Any:
+        """The next JSON value."""
+        self.peek()
+        while True:
+            try:
+                value, end = self._json.raw_decode(self._text, self._pos)
+            except (ValueError, RecursionError):
+                if self._more():
+                    continue  # the value may go on past the text read so far
+                raise _Unusual from None
+            if end >= len(self._text) and self._more():
+                continue  # a number may go on past the text read so far
+            self._pos = end
+            return value
+
+    def at_end(self) -> bool:
+        return self.peek() == ""
+
+
+def _spool_images(ctx: JobContext, reader: _JsonReader, spool: IO[bytes], expected: int) -> int:
+    """Read, validate and spool the ``images`` array (batches of ``PreparedAnnotation``
+    pickled to ``spool``); returns the number of images."""
+    problems = Problems(file="import document")
+    reader.expect("[")
+    batch: list[PreparedAnnotation] = []
+    count = 0
+    if reader.peek() == "]":
+        reader.expect("]")
+        return 0
+    while True:
+        item = _parse_image(count, reader.value(), problems)
+        if item is None or problems:
+            raise _Unusual
+        batch.append(prepare_annotation(item))
+        count += 1
+        if len(batch) >= BATCH:
+            pickle.dump(batch, spool, protocol=pickle.HIGHEST_PROTOCOL)
+            batch = []
+            ctx.progress(count, max(count, expected), "validating annotations")
+        if reader.expect(",]") == "]":
+            break
+    if batch:
+        pickle.dump(batch, spool, protocol=pickle.HIGHEST_PROTOCOL)
+    return count
+
+
+def _spooled(spool: IO[bytes]) -> Iterator[list[PreparedAnnotation]]:
+    spool.seek(0)
+    while True:
+        try:
+            yield pickle.load(spool)
+        except EOFError:
+            return
+
+
+#: Keys the streamed way needs before ``images``.
+_HEAD = frozenset({"format", "labels", "pictures"})
+
+
+def _run_streamed(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    """The streamed way (see the module documentation); ``_Unusual`` before any write when
+    the document needs the whole way."""
+    entity, stream = blobs.open_blob(
+        ctx.db, ctx.store, ctx.caller, ctx.organization_id, params["document"]
+    )
+    with stream, tempfile.TemporaryFile(prefix="pixlake-import-") as spool:
+        if entity.size > MAX_DOCUMENT_BYTES:
+            raise _Unusual
+        try:
+            reader = _JsonReader(stream)
+        except (ValueError, LookupError):
+            raise _Unusual from None
+        head: dict[str, Any] = {}
+        reader.expect("{")
+        while True:
+            key = reader.value()
+            if type(key) is not str or key in head:
+                raise _Unusual
+            reader.expect(":")
+            if key == "images":
+                break
+            head[key] = reader.value()
+            if reader.expect(",}") == "}":
+                raise _Unusual  # no images: the whole way is as quick
+        if not _HEAD <= head.keys() or head["format"] != DOCUMENT_FORMAT:
+            raise _Unusual
+        problems = Problems(file="import document")
+        labels, extras = _parse_labels(head["labels"], problems)
+        pictures = _parse_pictures(head["pictures"], problems)
+        if problems:
+            raise _Unusual
+        nb_items = _spool_images(ctx, reader, spool, len(pictures))
+        while reader.expect(",}") == ",":
+            key = reader.value()
+            if type(key) is not str or key in head or key == "images":
+                raise _Unusual
+            reader.expect(":")
+            head[key] = reader.value()
+        if not reader.at_end():
+            raise _Unusual
+        info = head.get("info")
+        ctx.progress(nb_items, nb_items, "writing", force=True)
+        with ctx.db.transaction() as session:
+            target = datasets.start_import(
+                session,
+                ctx.caller,
+                ctx.organization_id,
+                version_id=uuid.UUID(params["version_id"]) if params.get("version_id") else None,
+                name=params.get("name", ""),
+                version=params.get("version") or "first",
+                description=params.get("description", ""),
+                private=params.get("private", True),
+                pictures=pictures,
+                labels=labels,
+                label_extras=extras,
+                info=info if isinstance(info, dict) else None,
+            )
+            writer = AnnotationWriter(
+                session, ctx.caller, ctx.organization_id, target.row.pk, field_prefix="images"
+            )
+            for batch in _spooled(spool):
+                found = writer.check(batch)
+                if not writer.problems:
+                    writer.write(batch, found)
+            writer.raise_if_any()
+            return _result(target.entity(), nb_items, writer.nb_objects)
+
+
+@job_handler(KIND)
+def run_import(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Create (or, with ``version_id``, annotate) a dataset version from an import document."""
+    try:
+        return _run_streamed(ctx, params)
+    except _Unusual:
+        return _run_whole(ctx, params)

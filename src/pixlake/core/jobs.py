@@ -1,0 +1,84 @@
+"""Jobs as the API sees them: create one for a caller, read its state."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from pixlake.core.accounts import require_organization
+from pixlake.core.entities import Caller
+from pixlake.errors import ResourceNotFoundError
+from pixlake.store.db.engine import Database
+from pixlake.store.db.models import JobRow
+
+__all__ = ["Job", "create_job", "get_job"]
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    id: uuid.UUID
+    kind: str
+    status: str
+    done: int
+    total: int
+    message: str
+    result: dict[str, Any] | None
+    error: dict[str, Any] | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+def _entity(row: JobRow) -> Job:
+    return Job(
+        id=row.id,
+        kind=row.kind,
+        status=row.status,
+        done=row.done,
+        total=row.total,
+        message=row.message,
+        result=row.result,
+        error=row.error,
+        created_at=row.created_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+    )
+
+
+def create_job(
+    db: Database,
+    caller: Caller,
+    organization_id: uuid.UUID,
+    kind: str,
+    params: dict[str, Any],
+    *,
+    runner: str,
+) -> Job:
+    require_organization(caller, organization_id, write=True)
+    with db.transaction() as session:
+        row = JobRow(
+            id=uuid.uuid4(),
+            organization_id=organization_id,
+            created_by=caller.user_id,
+            kind=kind,
+            params=params,
+            runner=runner,
+        )
+        session.add(row)
+        session.flush()
+        return _entity(row)
+
+
+def get_job(db: Database, caller: Caller, organization_id: uuid.UUID, job_id: uuid.UUID) -> Job:
+    require_organization(caller, organization_id, write=False)
+    with db.read() as session:
+        row = session.scalars(
+            select(JobRow).where(JobRow.id == job_id, JobRow.organization_id == organization_id)
+        ).one_or_none()
+        if row is None:
+            raise ResourceNotFoundError(f"no job {job_id} in this organization")
+        return _entity(row)

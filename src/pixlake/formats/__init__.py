@@ -1,0 +1,236 @@
+"""Annotation formats: COCO, PASCAL-VOC, YOLO and PICSELLIA, over one neutral model.
+
+Pure functions and classes over files and plain data (no database, no HTTP), used by the
+dataset import and export services.
+
+The model
+=========
+
+Coordinates are absolute pixels, origin at the top-left corner of the image.
+
+- :class:`Annotations` is what a reader returns: ``labels`` (:class:`LabelSpec` ``(name,
+  kind)``, in the input's order), ``images`` (:class:`AnnotatedImage`) and ``info``, the
+  format-level metadata an export may reproduce, under the format's name.
+- :class:`AnnotatedImage`: ``file_name`` (a base name, the picture's external URL),
+  ``width``/``height`` (0 = unknown), ``objects``, image-level ``qa``, ``status`` and
+  ``extra`` (lossless leftovers).
+- :class:`Obj`: ``label``, ``kind`` and its geometry.  ``classification`` has none;
+  ``rectangle`` has a :class:`Box` ``(x, y, w, h)``; ``polygon`` has ``polygons``, one or more
+  rings of at least 3 ``(x, y)`` points (all of a COCO object's parts) and may keep its box;
+  ``mask`` has a :class:`Mask` (a COCO RLE, kept as given: compressed string or run lengths)
+  and may keep its box.  Also ``iscrowd``, ``area``, ``score``, per-object ``qa`` and
+  ``extra``.  A ``mask`` object belongs to a ``polygon`` label.
+- Values are frozen dataclasses and validate themselves (``ValueError`` for an impossible
+  value: a negative box, a 2-point ring, an RLE that does not cover the image, an unsafe
+  file name).  Readers report bad input as :class:`~pixlake.errors.InvalidInputError`
+  before building any of them.
+
+Label kinds
+-----------
+A label's kind is the richest geometry among its objects: ``polygon`` if any object is a
+polygon or a mask, else ``rectangle`` if any is a rectangle, else ``classification``.  A label
+without objects takes the kind of the input's first object (the SDK contract's rule for COCO:
+the first annotation decides), or the format's default when there is no object at all (COCO
+and PICSELLIA: ``classification``; PASCAL-VOC and YOLO: ``rectangle``).  With
+``rectangle=True``, readers turn polygons and masks into rectangles (their box, else their
+extent) first, so their labels become ``rectangle``.
+
+The wire shape
+==============
+
+The SDK contract's objects (``Dataset.add_annotation(data=...)``, ``get_annotations``,
+PICSELLIA files), produced by :meth:`Obj.to_wire` and read by :meth:`Obj.from_wire`::
+
+    {"type": "classification", "label": "cat", "qa": []}
+    {"type": "rectangle", "label": "car", "qa": [],
+     "rectangle": {"top": y, "left": x, "width": w, "height": h}}
+    {"type": "polygon", "label": "car", "qa": [],
+     "polygon": {"geometry": [{"x": x1, "y": y1}, {"x": x2, "y": y2}, ...]}}
+
+pixlake's additions, which upstream readers ignore:
+
+- ``polygon.parts``: the further rings of a multi-part polygon, each a list of ``{x, y}``
+  (``geometry`` stays the first ring, so upstream consumers see a valid polygon);
+- ``rectangle`` on a ``polygon`` or ``mask`` object: its box, when it has one (COCO ``bbox``);
+  ``rectangle: []``, which the upstream PASCAL-VOC import sends, means none;
+- the **mask** shape, for COCO RLE masks::
+
+      {"type": "mask", "label": "person", "qa": [],
+       "mask": {"size": [height, width], "counts": "<compressed RLE>" | [run, run, ...]}}
+
+  ``size`` is ``[height, width]`` in that order, and must be the image's; ``counts`` is COCO's
+  compressed string (as ``pycocotools.mask.encode`` gives it, decoded to text) or the
+  uncompressed run lengths, column-major, starting with background, summing to
+  ``height * width``;
+- ``iscrowd`` (``true`` only when set), ``area``, ``score`` and ``extra`` (an object).
+
+Q&A, per object (``qa``) or per image (``image_qa``), is a list of
+``{"question": str, "answer": str}``.  Unknown keys of a wire object are kept in ``extra``.
+
+Formats
+=======
+
+All readers share one signature (:class:`Reader`)::
+
+    read_x(path, *, rectangle=False, images=None, image_size=None, limits=DEFAULT_LIMITS)
+
+and validate the whole input before returning: every problem (up to
+``limits.max_problems``, then ``"... and N more problems"``) is a detail of one
+``InvalidInputError``, a dict ``{"file", "line", "field", "message"}``: ``file`` relative to
+the input (or the input file's name), ``line`` for text and syntax errors (plus ``column``),
+``field`` a JSON path (``annotations[12].bbox``), an XML path (``object[0].bndbox.xmin``) or
+a YOLO column (``cx``, ``x3``), and ``message`` what was expected.  A file above its size limit
+raises ``PayloadTooLargeError`` (413) instead.  Boxes and points may lie up to
+``limits.tolerance`` (1) pixel outside their image.  File names with ``..``, an absolute path
+or a NUL byte are refused; COCO and VOC file names with folders keep their base name.
+
+COCO (``read_coco``, ``CocoExporter``)
+--------------------------------------
+- ``annotations`` and ``categories`` may be absent (an empty dataset); ``images`` may not.
+- Categories become labels by category id.  Ids and names must be unique; image ids (ints or
+  strings) and file names too.  Annotations must name existing images and categories.
+- An annotation is a ``mask`` if its ``segmentation`` is an RLE object (compressed or
+  uncompressed counts, kept as given), else a ``polygon`` if it has polygons (every ring
+  kept, each an even list of >= 6 numbers), else a ``rectangle`` if it has a ``bbox``, else a
+  ``classification``.  ``bbox`` is kept on polygons and masks.  ``iscrowd`` (0/1), ``area``
+  and ``score`` are kept, other keys go to ``extra``; ``qa`` lists are read as Q&A.
+- Image ``id``, ``license``, ``date_captured``, ``coco_url``... go to the image's ``extra``.
+- ``info["coco"]`` keeps ``info``, ``licenses``, every other top-level key and the original
+  ``categories`` records (``id``, ``supercategory``, ``keypoints``...).
+- The exporter writes ``annotations/instances.json`` (``info``, ``licenses``, ``images``,
+  ``annotations``, ``categories``; images go to ``images/<file_name>``).  Category ids and
+  records are the originals from ``info["coco"]`` matched by name, else 1..N in label order.
+  Image ids are 1..N and annotation ids 1..M in write order.  ``bbox`` is always written
+  (the object's box, else the extent of its polygons or mask), ``area`` is kept, else
+  computed (box area, shoelace area of the rings, mask pixel count), ``segmentation`` is the
+  rings, the RLE, or ``[]`` for a rectangle.  Classification objects are written with only
+  ``id``, ``image_id``, ``category_id`` and ``iscrowd``.
+
+PASCAL-VOC (``read_voc``, ``VocExporter``)
+------------------------------------------
+- Input: a folder of ``.xml`` files (or a VOC root with ``Annotations/``), or one file.
+  ``defusedxml`` parses them and any DTD, entity or external reference is refused.
+- ``<filename>`` and ``<size>`` (``width``, ``height``) are required.  Object names are
+  stripped and lower-cased.  Corners are 1-based and shifted by -1 on read, +1 on write:
+  the box is ``(xmin - 1, ymin - 1)`` to ``(xmax - 1, ymax - 1)``.
+- ``<polygon><x1/><y1/><x2/>...`` elements (several allowed) make a ``polygon`` object that
+  keeps its ``<bndbox>``.  ``difficult``, ``truncated``, ``occluded`` (as ints), ``pose`` and
+  any other object child go to the object's ``extra``; ``<score>`` to ``score``.  Image-level
+  children (``folder``, ``source``, ``path``, ``segmented``, ``size/depth`` as ``depth``...)
+  go to the image's ``extra``; nested elements become dicts, repeated ones lists.
+- The exporter writes ``Annotations/<stem>.xml``, images go to ``JPEGImages/<file_name>``.
+  Masks are written as their box; classification objects are not written.
+
+YOLO (``read_yolo``, ``YoloExporter``)
+--------------------------------------
+- Input: a folder with ``labels/<stem>.txt``, ``images/`` (or ``images=...``) and class names
+  in ``data.yaml`` (``names`` as a list or an index mapping, read with PyYAML's safe
+  loader; ``nc`` is checked) or ``classes.txt``.
+- Rows: ``class cx cy w h`` (box), ``class cx cy w h score``, or ``class x1 y1 x2 y2 x3 y3
+  ...`` (polygon, >= 3 points).  Values are normalized to [0, 1]; image sizes come from
+  ``image_size`` or the image headers.  Every image of the folder is read, with no objects
+  when it has no label file; a label file without an image is an error.
+- The exporter writes ``labels/<stem>.txt``, ``classes.txt`` and ``data.yaml`` (``path``,
+  ``train: images``, ``val: images``, ``nc``, ``names``); class indices follow the label
+  order.  ``mode="detect"`` writes every object as its box; ``mode="segment"`` writes
+  polygons as polygon rows (the largest ring) and boxes and masks as 4-corner polygons.
+  Coordinates are clipped to the image; classification objects and scores are not written.
+
+PICSELLIA (``read_picsellia``, ``PicselliaExporter``)
+-----------------------------------------------------
+- ``{"annotations": [{external_picture_url, nb_labels, time_spent, annotations: [...]}]}``
+  with objects in the wire shape.  ``nb_labels`` becomes ``extra["nb_instances"]`` and
+  ``time_spent`` ``extra["duration"]`` (records carrying ``nb_instances``/``duration`` are
+  read as well); ``status`` and ``image_qa`` are read; other keys go to ``extra``.
+- Sizes: ``width``/``height`` when present, else from ``image_size``/``images``, else 0.
+- Labels: from the top-level ``labels`` list (``[{name, type}]``, a pixlake addition) when
+  present, else from the objects by the label-kind rule above, in order of appearance.
+- The exporter writes ``annotations.json`` with ``labels`` and full records (``width``,
+  ``height``, ``status``, ``image_qa`` included).
+
+Exporting
+=========
+
+An exporter is a context manager over a :class:`Sink` (:class:`FolderSink` or
+:class:`ZipSink`), which refuses paths that would escape it and writes each path once.
+Exporters write annotation files only, streaming (memory stays flat); the caller writes the
+images where ``image_path`` says::
+
+    with ZipSink("export.zip") as sink:
+        with get_exporter("COCO")(sink, annotations.labels, info=annotations.info) as export:
+            for image in images:
+                with sink.open(export.image_path(image.file_name)) as out:
+                    out.write(image_bytes(image.file_name))
+                export.write(image)
+"""
+
+from __future__ import annotations
+
+from .base import (
+    DEFAULT_LIMITS,
+    QA,
+    AnnotatedImage,
+    Annotations,
+    Box,
+    Exporter,
+    LabelKind,
+    LabelSpec,
+    Limits,
+    Mask,
+    Obj,
+    ObjectKind,
+    Point,
+    Reader,
+    Ring,
+    SizeLookup,
+    StrPath,
+    read_image_size,
+    safe_file_name,
+)
+from .coco import CocoExporter, parse_coco, read_coco
+from .picsellia import PicselliaExporter, image_to_record, parse_picsellia, read_picsellia
+from .registry import FORMATS, format_name, get_exporter, get_reader
+from .sinks import FolderSink, Sink, ZipSink
+from .voc import VocExporter, read_voc
+from .yolo import YoloExporter, YoloMode, read_yolo
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "FORMATS",
+    "QA",
+    "AnnotatedImage",
+    "Annotations",
+    "Box",
+    "CocoExporter",
+    "Exporter",
+    "FolderSink",
+    "LabelKind",
+    "LabelSpec",
+    "Limits",
+    "Mask",
+    "Obj",
+    "ObjectKind",
+    "PicselliaExporter",
+    "Point",
+    "Reader",
+    "Ring",
+    "Sink",
+    "SizeLookup",
+    "StrPath",
+    "VocExporter",
+    "YoloExporter",
+    "YoloMode",
+    "ZipSink",
+    "format_name",
+    "get_exporter",
+    "get_reader",
+    "image_to_record",
+    "parse_coco",
+    "parse_picsellia",
+    "read_coco",
+    "read_image_size",
+    "read_picsellia",
+    "read_voc",
+    "read_yolo",
+    "safe_file_name",
+]

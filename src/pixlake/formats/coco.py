@@ -1,0 +1,615 @@
+"""COCO object-detection (``instances``) JSON: reader and streaming exporter.
+
+Reading keeps boxes, every polygon ring, RLE masks (compressed and uncompressed), ``iscrowd``,
+``area``, ``score`` and unknown keys; ``info``, ``licenses``, other top-level keys and the
+original categories (ids, ``supercategory``...) go to ``Annotations.info["coco"]`` so that an
+export reproduces them.  See the package documentation for the mapping rules.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import IO, Any, Final, NamedTuple
+
+from ._io import NUMBER_TYPES as _NUMBERS
+from ._io import check_opaque, gc_paused, is_number, json_bytes, load_json
+from ._names import base_name_of
+from ._problems import Problems, describe
+from ._rle import mask_problem
+from ._shared import first_kind, label_specs, parse_qa, ring_area
+from .base import (
+    DEFAULT_LIMITS,
+    QA,
+    AnnotatedImage,
+    Annotations,
+    Box,
+    Exporter,
+    LabelSpec,
+    Limits,
+    Mask,
+    Obj,
+    ObjectKind,
+    Ring,
+    SizeLookup,
+    StrPath,
+)
+from .sinks import Sink
+
+__all__ = ["ANNOTATIONS_PATH", "CocoExporter", "parse_coco", "read_coco"]
+
+#: Where :class:`CocoExporter` writes the annotation file inside its sink.
+ANNOTATIONS_PATH: Final = "annotations/instances.json"
+
+_IMAGE_KEYS: Final = frozenset({"id", "file_name", "width", "height", "qa"})
+_ANNOTATION_KEYS: Final = frozenset(
+    {"id", "image_id", "category_id", "bbox", "segmentation", "area", "iscrowd", "score", "qa"}
+)
+_CONTENT_KEYS: Final = ("images", "annotations", "categories")
+
+
+class _Image(NamedTuple):
+    id: Any
+    file_name: str
+    width: int  # 0 when invalid (then already reported)
+    height: int
+    qa: tuple[QA, ...]
+    extra: dict[str, Any]
+
+
+def read_coco(
+    path: StrPath,
+    /,
+    *,
+    rectangle: bool = False,
+    images: StrPath | None = None,
+    image_size: SizeLookup | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Annotations:
+    """Read and validate a COCO ``instances`` JSON file.
+
+    ``rectangle=True`` turns polygons and masks into rectangles (their ``bbox``, else their
+    extent).  ``images`` and ``image_size`` are not used: COCO gives image sizes.  Raises
+    ``InvalidInputError`` listing every problem (file, JSON path, expectation), or
+    ``PayloadTooLargeError`` past ``limits.max_json_bytes``.
+    """
+    path = Path(path)
+    with gc_paused():
+        data = load_json(path, limit=limits.max_json_bytes, display=path.name)
+        return parse_coco(data, file=path.name, rectangle=rectangle, limits=limits)
+
+
+def parse_coco(
+    data: Any,
+    *,
+    file: str = "<coco>",
+    rectangle: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Annotations:
+    """Validate and convert an already parsed COCO document (as ``json.load`` gives it).
+
+    ``file`` names the input in error details.
+    """
+    with gc_paused():
+        return _CocoParser(file=file, rectangle=rectangle, limits=limits).parse(data)
+
+
+class _CocoParser:
+    def __init__(self, *, file: str, rectangle: bool, limits: Limits) -> None:
+        self.problems = Problems(file=file, limit=limits.max_problems)
+        self.rectangle = rectangle
+        self.limits = limits
+        self.file = file
+
+    def parse(self, data: Any) -> Annotations:
+        problems = self.problems
+        if type(data) is not dict:
+            problems.add("expected a JSON object with images, annotations and categories")
+            problems.raise_if_any(f"COCO file {self.file}")
+        raw_images = self._list(data, "images", required=True)
+        raw_annotations = self._list(data, "annotations", required=False)
+        raw_categories = self._list(data, "categories", required=False)
+
+        categories, originals = self._categories(raw_categories)
+        images = self._images(raw_images)
+        objects: list[list[Obj]] = [[] for _ in images]
+        first: list[Obj] = []  # the file's first object: the kind of unused categories
+        by_id = {image.id: index for index, image in enumerate(images)}
+        for index, annotation in enumerate(raw_annotations):
+            placed = self._annotation(index, annotation, by_id, images, categories)
+            if placed is not None:
+                image_index, obj = placed
+                objects[image_index].append(obj)
+                if not first:
+                    first.append(obj)
+        coco_info = {key: value for key, value in data.items() if key not in _CONTENT_KEYS}
+        for key, value in coco_info.items():
+            check_opaque(value, field=key, problems=problems, max_depth=self.limits.max_depth)
+        problems.raise_if_any(f"COCO file {self.file}")
+
+        coco_info["categories"] = originals
+        labels = label_specs(
+            (name for _, name in sorted(categories.items())),
+            itertools.chain.from_iterable(objects),
+            default=first_kind(first, "classification"),
+        )
+        return Annotations(
+            labels=labels,
+            images=[
+                AnnotatedImage(
+                    file_name=image.file_name,
+                    width=image.width,
+                    height=image.height,
+                    objects=tuple(found),
+                    qa=image.qa,
+                    extra=image.extra,
+                )
+                for image, found in zip(images, objects, strict=True)
+            ],
+            info={"coco": coco_info},
+        )
+
+    def _list(self, data: dict[str, Any], key: str, *, required: bool) -> list[Any]:
+        value = data.get(key)
+        if value is None and not required:
+            return []
+        if type(value) is not list:
+            self.problems.add(f"expected a list, got {describe(value)}", field=key)
+            return []
+        return value
+
+    def _categories(self, raw: list[Any]) -> tuple[dict[int, str], list[dict[str, Any]]]:
+        problems = self.problems
+        names: dict[int, str] = {}
+        seen_ids: dict[int, int] = {}
+        seen_names: dict[str, int] = {}
+        originals: list[dict[str, Any]] = []
+        for index, category in enumerate(raw):
+            here = f"categories[{index}]"
+            if type(category) is not dict:
+                problems.add("expected an object {id, name, supercategory}", field=here)
+                continue
+            before = len(problems)
+            category_id: Any = category.get("id")
+            name: Any = category.get("name")
+            if type(category_id) is not int:
+                problems.add(
+                    f"expected an integer id, got {describe(category_id)}", field=f"{here}.id"
+                )
+            elif category_id in seen_ids:
+                problems.add(
+                    f"expected a unique id, {category_id} is also "
+                    f"categories[{seen_ids[category_id]}]",
+                    field=f"{here}.id",
+                )
+            else:
+                seen_ids[category_id] = index
+            if not isinstance(name, str) or not name:
+                problems.add(
+                    f"expected a non-empty name, got {describe(name)}", field=f"{here}.name"
+                )
+            elif name in seen_names:
+                problems.add(
+                    f"expected a unique name, {name!r} is also categories[{seen_names[name]}]",
+                    field=f"{here}.name",
+                )
+            else:
+                seen_names[name] = index
+            check_opaque(category, field=here, problems=problems, max_depth=self.limits.max_depth)
+            if len(problems) == before:
+                names[category_id] = name
+                originals.append(category)
+        originals.sort(key=lambda category: int(category["id"]))
+        return names, originals
+
+    def _images(self, raw: list[Any]) -> list[_Image]:
+        problems = self.problems
+        images: list[_Image] = []
+        seen_ids: dict[Any, int] = {}
+        seen_names: dict[str, int] = {}
+        for index, image in enumerate(raw):
+            here = f"images[{index}]"
+            if type(image) is not dict:
+                problems.add("expected an object {id, file_name, width, height}", field=here)
+                continue
+            image_id = image.get("id")
+            if type(image_id) is not int and type(image_id) is not str:
+                problems.add(
+                    f"expected an integer or string id, got {describe(image_id)}",
+                    field=f"{here}.id",
+                )
+                continue
+            if image_id in seen_ids:
+                problems.add(
+                    f"expected a unique id, {image_id!r} is also images[{seen_ids[image_id]}]",
+                    field=f"{here}.id",
+                )
+                continue
+            seen_ids[image_id] = index
+            name, problem = base_name_of(image.get("file_name"))
+            if name is None:
+                problems.add(problem or "", field=f"{here}.file_name")
+                name = ""
+            elif name in seen_names:
+                problems.add(
+                    f"expected a unique file name, {name!r} is also images[{seen_names[name]}]",
+                    field=f"{here}.file_name",
+                )
+            else:
+                seen_names[name] = index
+            width = self._size(image.get("width"), f"{here}.width")
+            height = self._size(image.get("height"), f"{here}.height")
+            qa = parse_qa(image.get("qa"), field=f"{here}.qa", problems=problems)
+            extra = {key: image[key] for key in image.keys() - _IMAGE_KEYS}
+            extra["id"] = image_id
+            check_opaque(extra, field=here, problems=problems, max_depth=self.limits.max_depth)
+            # kept even when invalid, so that annotations of this image find it
+            images.append(_Image(image_id, name, width, height, qa, extra))
+        return images
+
+    def _size(self, value: Any, field: str) -> int:
+        if type(value) is float and value.is_integer():
+            value = int(value)
+        if type(value) is not int or value <= 0:
+            self.problems.add(f"expected a positive integer, got {describe(value)}", field=field)
+            return 0
+        return value
+
+    def _bad(self, index: int, suffix: str, message: str) -> None:
+        self.problems.add(message, field=f"annotations[{index}]{suffix}")
+
+    def _annotation(
+        self,
+        index: int,
+        annotation: Any,
+        by_id: dict[Any, int],
+        images: list[_Image],
+        categories: dict[int, str],
+    ) -> tuple[int, Obj] | None:
+        # The hot loop of the reader (700k calls for a 100k-image file): checks are inlined
+        # and field paths are only built for problems.
+        if type(annotation) is not dict:
+            self._bad(index, "", "expected an object {image_id, category_id, bbox, ...}")
+            return None
+        ok = True
+        image_id = annotation.get("image_id")
+        image_index = by_id.get(image_id) if type(image_id) in (int, str) else None
+        width = height = 0
+        if image_index is None:
+            self._bad(
+                index,
+                ".image_id",
+                f"expected the id of an image in images, got {describe(image_id)}",
+            )
+            ok = False
+        else:
+            image = images[image_index]
+            width, height = image.width, image.height
+            ok = width > 0 and height > 0  # else the image is invalid, already reported
+        category_id = annotation.get("category_id")
+        label = categories.get(category_id) if type(category_id) is int else None
+        if label is None:
+            self._bad(
+                index,
+                ".category_id",
+                f"expected the id of a category in categories, got {describe(category_id)}",
+            )
+            ok = False
+        tolerance = self.limits.tolerance
+        high_x, high_y = width + tolerance, height + tolerance
+
+        box = None
+        bbox = annotation.get("bbox")
+        if bbox is not None and bbox != []:
+            if type(bbox) is not list or len(bbox) != 4 or not _NUMBERS.issuperset(map(type, bbox)):
+                self._bad(
+                    index,
+                    ".bbox",
+                    f"expected [x, y, width, height], 4 numbers, got {describe(bbox)}",
+                )
+                ok = False
+            elif not math.isfinite(sum(bbox)):
+                self._bad(index, ".bbox", f"expected finite numbers, got {describe(bbox)}")
+                ok = False
+            else:
+                x, y, w, h = bbox
+                if w < 0 or h < 0:
+                    self._bad(
+                        index, ".bbox", f"expected a width and height >= 0, got {describe(bbox)}"
+                    )
+                    ok = False
+                elif image_index is not None and (
+                    x < -tolerance or y < -tolerance or x + w > high_x or y + h > high_y
+                ):
+                    self._bad(
+                        index,
+                        ".bbox",
+                        f"expected a box inside the {width}x{height} image, got {describe(bbox)}",
+                    )
+                    ok = False
+                elif ok:
+                    box = Box(x, y, w, h)
+
+        rings: list[Ring] = []
+        mask = None
+        segmentation = annotation.get("segmentation")
+        if segmentation is None or segmentation == []:
+            pass
+        elif type(segmentation) is list:
+            for ring_index, ring in enumerate(segmentation):
+                problem = None
+                if type(ring) is not list or not _NUMBERS.issuperset(map(type, ring)):
+                    problem = "expected a list of numbers [x1, y1, x2, y2, ...]"
+                elif len(ring) % 2:
+                    problem = f"expected an even number of coordinates, got {len(ring)}"
+                elif len(ring) < 6:
+                    problem = f"expected at least 3 points (6 numbers), got {len(ring)} numbers"
+                elif not math.isfinite(sum(ring)):
+                    problem = "expected finite numbers"
+                else:
+                    xs, ys = ring[0::2], ring[1::2]
+                    if image_index is not None and (
+                        min(xs) < -tolerance
+                        or min(ys) < -tolerance
+                        or max(xs) > high_x
+                        or max(ys) > high_y
+                    ):
+                        problem = f"expected points inside the {width}x{height} image"
+                    else:
+                        rings.append(tuple(zip(xs, ys, strict=True)))
+                if problem is not None:
+                    self._bad(index, f".segmentation[{ring_index}]", problem)
+                    ok = False
+        elif type(segmentation) is dict:
+            mask = self._mask(segmentation, f"annotations[{index}].segmentation", width, height)
+            ok = ok and mask is not None
+        else:
+            self._bad(
+                index,
+                ".segmentation",
+                "expected a list of polygons or an RLE object {size, counts}",
+            )
+            ok = False
+
+        area = annotation.get("area")
+        if area is not None and (not is_number(area) or area < 0):
+            self._bad(index, ".area", f"expected a number >= 0, got {describe(area)}")
+            ok = False
+        iscrowd = annotation.get("iscrowd", 0)
+        if iscrowd not in (0, 1):  # 0, 1, False, True
+            self._bad(index, ".iscrowd", f"expected 0 or 1, got {describe(iscrowd)}")
+            ok = False
+        score = annotation.get("score")
+        if score is not None and not is_number(score):
+            self._bad(index, ".score", f"expected a number, got {describe(score)}")
+            ok = False
+        qa: tuple[QA, ...] = ()
+        raw_qa = annotation.get("qa")
+        if raw_qa is not None:
+            before = len(self.problems)
+            qa = parse_qa(raw_qa, field=f"annotations[{index}].qa", problems=self.problems)
+            ok = ok and len(self.problems) == before
+        extra: dict[str, Any] = {}
+        if not annotation.keys() <= _ANNOTATION_KEYS:
+            extra = {key: annotation[key] for key in annotation.keys() - _ANNOTATION_KEYS}
+            ok = (
+                check_opaque(
+                    extra,
+                    field=f"annotations[{index}]",
+                    problems=self.problems,
+                    max_depth=self.limits.max_depth,
+                )
+                and ok
+            )
+        if not ok or image_index is None or label is None:
+            return None
+
+        kind: ObjectKind
+        if mask is not None:
+            kind = "mask"
+        elif rings:
+            kind = "polygon"
+        elif box is not None:
+            kind = "rectangle"
+        else:
+            kind = "classification"
+        if self.rectangle and kind in ("polygon", "mask"):
+            if box is None:
+                box = Box.enclosing(rings) if mask is None else mask.bbox()
+            kind, rings, mask = "rectangle", [], None
+        obj = Obj(
+            label=label,
+            kind=kind,
+            box=box,
+            polygons=tuple(rings),
+            mask=mask,
+            iscrowd=bool(iscrowd),
+            area=area,
+            score=score,
+            qa=qa,
+            extra=extra,
+        )
+        return image_index, obj
+
+    def _mask(self, rle: dict[str, Any], field: str, width: int, height: int) -> Mask | None:
+        size: Any = rle.get("size")
+        counts: Any = rle.get("counts")
+        if type(size) is not list or len(size) != 2:
+            self.problems.add(
+                f"expected size [height, width], got {describe(size)}", field=f"{field}.size"
+            )
+            return None
+        problem = mask_problem(size[0], size[1], counts)
+        if problem is not None:
+            self.problems.add(problem, field=field)
+            return None
+        if width > 0 and height > 0 and size != [height, width]:
+            self.problems.add(
+                f"expected the image size [{height}, {width}], got {describe(size)}",
+                field=f"{field}.size",
+            )
+            return None
+        return Mask(size[0], size[1], counts if isinstance(counts, str) else tuple(counts))
+
+
+# --------------------------------------------------------------------------------------
+# Export
+
+
+def _category_records(labels: Sequence[LabelSpec], originals: Any) -> list[dict[str, Any]]:
+    """COCO categories for ``labels``: original records (and ids) where known, else new ids."""
+    by_name: dict[str, Mapping[str, Any]] = {}
+    if isinstance(originals, list):
+        for category in originals:
+            if (
+                isinstance(category, Mapping)
+                and isinstance(category.get("name"), str)
+                and type(category.get("id")) is int
+            ):
+                by_name.setdefault(category["name"], category)
+    records: list[dict[str, Any] | None] = []
+    used: set[int] = set()
+    for label in labels:
+        original = by_name.get(label.name)
+        if original is not None and original["id"] not in used:
+            used.add(original["id"])
+            records.append({"supercategory": "", **original})
+        else:
+            records.append(None)
+    next_id = max(used, default=0) + 1
+    out: list[dict[str, Any]] = []
+    for label, record in zip(labels, records, strict=True):
+        if record is None:
+            record = {"id": next_id, "name": label.name, "supercategory": ""}
+            next_id += 1
+        out.append(record)
+    return out
+
+
+class CocoExporter(Exporter):
+    """Writes ``annotations/instances.json``; images go to ``images/<file_name>``.
+
+    Images and annotations are spooled to temporary files as they come and joined into the
+    JSON file by ``close()``, so memory does not grow with the dataset.  Image ids are
+    1..N and annotation ids 1..M in write order; category ids are the original COCO ids kept
+    in ``info["coco"]["categories"]`` (matched by name), else 1..N in label order.
+    """
+
+    format = "COCO"
+
+    def __init__(
+        self,
+        sink: Sink,
+        labels: Sequence[LabelSpec],
+        *,
+        info: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(sink, labels, info=info)
+        coco = self.info.get("coco")
+        coco = coco if isinstance(coco, Mapping) else {}
+        self._categories = _category_records(self.labels, coco.get("categories"))
+        self._category_ids = {record["name"]: record["id"] for record in self._categories}
+        self._head = {
+            "info": coco.get("info", {"description": "exported by pixlake"}),
+            "licenses": coco.get("licenses", []),
+        }
+        self._tail = {
+            key: value
+            for key, value in coco.items()
+            if key not in self._head and key not in _CONTENT_KEYS
+        }
+        self._image_spool: IO[bytes] | None = None  # temporary files, opened by the first write
+        self._annotation_spool: IO[bytes] | None = None
+        self._image_count = 0
+        self._annotation_count = 0
+
+    def image_path(self, file_name: str) -> str:
+        return f"images/{file_name}"
+
+    def _write(self, image: AnnotatedImage) -> None:
+        if self._image_spool is None or self._annotation_spool is None:
+            self._image_spool = tempfile.TemporaryFile()
+            self._annotation_spool = tempfile.TemporaryFile()
+        self._image_count += 1
+        image_id = self._image_count
+        record: dict[str, Any] = {
+            "id": image_id,
+            "file_name": image.file_name,
+            "width": image.width,
+            "height": image.height,
+        }
+        if image.qa:
+            record["qa"] = [qa.to_wire() for qa in image.qa]
+        for key, value in image.extra.items():
+            record.setdefault(key, value)
+        if image_id > 1:
+            self._image_spool.write(b",")
+        self._image_spool.write(json_bytes(record))
+        if not image.objects:
+            return
+        chunks = []
+        for obj in image.objects:
+            self._annotation_count += 1
+            chunks.append(json_bytes(self._annotation(obj, image_id, self._annotation_count)))
+        if self._annotation_count > len(chunks):
+            self._annotation_spool.write(b",")
+        self._annotation_spool.write(b",".join(chunks))
+
+    def _annotation(self, obj: Obj, image_id: int, annotation_id: int) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": annotation_id,
+            "image_id": image_id,
+            "category_id": self._category_ids[obj.label],
+        }
+        box = obj.extent()
+        if box is not None:
+            segmentation: Any = []
+            area = obj.area
+            if obj.polygons:
+                segmentation = [list(itertools.chain.from_iterable(r)) for r in obj.polygons]
+                if area is None:
+                    area = sum(ring_area(ring) for ring in obj.polygons)
+            elif obj.mask is not None:
+                segmentation = obj.mask.to_coco()
+                if area is None:
+                    area = obj.mask.area()
+            elif area is None:
+                area = box.area
+            out["bbox"] = [box.x, box.y, box.w, box.h]
+            out["area"] = area
+            out["segmentation"] = segmentation
+        out["iscrowd"] = int(obj.iscrowd)
+        if obj.score is not None:
+            out["score"] = obj.score
+        if obj.qa:
+            out["qa"] = [qa.to_wire() for qa in obj.qa]
+        for key, value in obj.extra.items():
+            out.setdefault(key, value)
+        return out
+
+    def _finish(self) -> None:
+        with self.sink.open(ANNOTATIONS_PATH) as out:
+            out.write(b'{"info":' + json_bytes(self._head["info"]))
+            out.write(b',"licenses":' + json_bytes(self._head["licenses"]))
+            out.write(b',"images":[')
+            for spool, closing in (
+                (self._image_spool, b'],"annotations":['),
+                (self._annotation_spool, b"]"),
+            ):
+                if spool is not None:
+                    spool.seek(0)
+                    shutil.copyfileobj(spool, out)
+                out.write(closing)
+            out.write(b',"categories":' + json_bytes(self._categories))
+            for key, value in self._tail.items():
+                out.write(b"," + json_bytes(key) + b":" + json_bytes(value))
+            out.write(b"}")
+
+    def _release(self) -> None:
+        for spool in (self._image_spool, self._annotation_spool):
+            if spool is not None:
+                spool.close()

@@ -1,0 +1,212 @@
+"""``Datalake.upload``: a dataset from a folder of images and an annotation file, in one call.
+
+1. **Validate everything first**: paths, the format, and the whole annotation input (every
+   problem reported at once, naming file, line or JSON path); every image the annotations name
+   must be in ``imgdir`` (all missing ones listed together).  Nothing is sent before this.
+2. Upload the folder's pictures to the datalake (deduplicated, resumable: see ``_upload``).
+3. Send the annotations as one *import document*, uploaded as a blob (so a large one resumes
+   too), and start the server-side import job; show its progress until it ends.
+
+The server checks the document again and writes the version, its labels and every annotation
+in one transaction: an import either happens whole or leaves no dataset behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import quote
+
+from pixlake.errors import (
+    InvalidInputError,
+    InvalidQueryError,
+    ResourceNotFoundError,
+    error_class_for,
+)
+from pixlake.formats import AnnotatedImage, Annotations
+from pixlake.formats._io import gc_paused
+from pixlake.formats.registry import format_name, get_reader
+from pixlake.sdk import _transfer
+from pixlake.sdk._base import Context
+from pixlake.sdk._progress import Bar
+from pixlake.sdk._records import DatasetRecord
+from pixlake.sdk._upload import IMAGE_SUFFIXES, upload_files
+
+__all__ = ["DOCUMENT_FORMAT", "import_dataset"]
+
+DOCUMENT_FORMAT = "pixlake-import/1"
+#: Polls of the import job start this often and slow down to every POLL_SECONDS (a small
+#: import is done in a fraction of a second; a large one needs no more than 5 polls a second).
+FIRST_POLL_SECONDS = 0.02
+POLL_SECONDS = 0.2
+
+
+def _read_annotations(
+    ann_path: Path, ann_format: str, *, imgdir: Path | None, rectangle: bool
+) -> Annotations:
+    reader = get_reader(ann_format)
+    return reader(ann_path, rectangle=rectangle, images=imgdir)
+
+
+def _image_record(image: AnnotatedImage) -> dict[str, Any]:
+    extra = dict(image.extra)
+    nb_instances = extra.pop("nb_instances", None)
+    duration = extra.pop("duration", None)
+    return {
+        "external_url": image.file_name,
+        "objects": [obj.to_wire() for obj in image.objects],
+        "image_qa": [qa.to_wire() for qa in image.qa],
+        "status": image.status,
+        "nb_instances": nb_instances,
+        "duration": duration,
+        "extra": extra or None,
+    }
+
+
+def _write_document(out: TextIO, annotations: Annotations, picture_ids: list[str]) -> None:
+    """Write the import document (compact JSON), an image at a time: the text is that of
+    ``json.dump`` of the whole document, without holding the document in memory and with
+    the C encoder (``json.dump`` encodes in Python)."""
+    encode = json.JSONEncoder(separators=(",", ":")).encode
+    labels = [{"name": label.name, "type": label.kind} for label in annotations.labels]
+    out.write(
+        f'{{"format":{encode(DOCUMENT_FORMAT)},"labels":{encode(labels)},'
+        f'"pictures":{encode(picture_ids)},"images":['
+    )
+    with gc_paused():  # millions of short-lived containers beside the parsed annotations
+        images = annotations.images
+        for start in range(0, len(images), _WRITE_BATCH):
+            part = ",".join(encode(_image_record(i)) for i in images[start : start + _WRITE_BATCH])
+            out.write("," + part if start else part)
+    out.write(f'],"info":{encode(dict(annotations.info))}}}')
+
+
+#: Images encoded per write of the import document.
+_WRITE_BATCH = 256
+
+
+def _wait(ctx: Context, job: dict[str, Any], *, progress: bool) -> dict[str, Any]:
+    conn = ctx.connection
+    with Bar("Importing annotations", total=None, enabled=progress) as bar:
+        shown = 0
+        delay = FIRST_POLL_SECONDS
+        while job["status"] in ("queued", "running"):
+            time.sleep(delay)
+            delay = min(POLL_SECONDS, delay * 1.5)
+            job = conn.get(f"{ctx.org_path}/jobs/{job['id']}")
+            if job["done"] > shown:
+                bar.advance(job["done"] - shown)
+                shown = job["done"]
+    if job["status"] == "failed":
+        error = job.get("error") or {}
+        cls = error_class_for(error.get("code"), 0)
+        raise cls(error.get("detail", "the import failed"), details=error.get("errors") or [])
+    result: dict[str, Any] = job["result"]
+    return result
+
+
+def import_dataset(
+    ctx: Context,
+    *,
+    name: str | None,
+    version: str | None,
+    imgdir: str | os.PathLike[str] | None,
+    ann_path: str | os.PathLike[str] | None,
+    ann_format: str | None,
+    tags: list[str] | None,
+    nb_jobs: int,
+    rectangle: bool,
+    progress: bool,
+    say: Any,
+) -> DatasetRecord:
+    if not name:
+        raise InvalidQueryError("give the dataset's name: upload(name=..., ...)")
+    folder = Path(imgdir) if imgdir is not None else None
+    if folder is not None and not folder.is_dir():
+        raise ResourceNotFoundError(f"imgdir {str(folder)!r} is not a folder of images")
+    annotations: Annotations | None = None
+    if ann_path is not None:
+        path = Path(ann_path)
+        if not path.exists():
+            raise InvalidQueryError(f"ann_path {str(path)!r} does not exist")
+        if not ann_format:
+            raise InvalidQueryError(
+                "give ann_format with ann_path: 'COCO', 'PASCAL-VOC' or 'PICSELLIA'"
+            )
+        say("Reading %s annotations from %s", format_name(ann_format), path)
+        annotations = _read_annotations(path, ann_format, imgdir=folder, rectangle=rectangle)
+    elif folder is None:
+        raise InvalidQueryError("give imgdir (images), ann_path (annotations), or both")
+
+    conn = ctx.connection
+    workers = (os.cpu_count() or 4) if nb_jobs == -1 else max(1, nb_jobs)
+    picture_ids: list[str] = []
+    version_id: str | None = None
+    if folder is not None:
+        files = sorted(
+            (p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES),
+            key=lambda p: p.name,
+        )
+        if annotations is not None:
+            present = {p.name for p in files}
+            absent = [i.file_name for i in annotations.images if i.file_name not in present]
+            if absent:
+                raise InvalidInputError(
+                    f"{len(absent)} images named in {ann_path} are not in {folder}",
+                    details=[
+                        {"file": str(ann_path), "message": f"{n} is not in imgdir"} for n in absent
+                    ],
+                )
+        if not files:
+            raise InvalidQueryError(f"imgdir {str(folder)!r} holds no image files")
+        report = upload_files(
+            conn,
+            ctx.org_path,
+            files,
+            tags=tags if tags is not None else [dt.date.today().isoformat()],
+            source="sdk",
+            workers=workers,
+            progress=progress,
+        )
+        if report.failures:
+            raise InvalidInputError(
+                f"{len(report.failures)} images could not be uploaded; no dataset was created "
+                f"(the {len(report.pictures)} others are in the datalake)",
+                details=[{"file": f.file, "message": f.reason} for f in report.failures],
+            )
+        say("%d pictures uploaded (%d new)", len(report.pictures), len(report.created))
+        picture_ids = [r["picture_id"] for r in report.pictures]
+    else:
+        record = conn.get(
+            f"{ctx.org_path}/datasets/{quote(name, safe='')}/versions/"
+            f"{quote(version or 'latest', safe='')}"
+        )
+        version_id = str(record["dataset_id"])
+
+    empty = Annotations(labels=[], images=[])
+    with tempfile.TemporaryDirectory(prefix="pixlake-import-") as tmp:
+        doc_path = Path(tmp) / "import.json"
+        with doc_path.open("w", encoding="utf-8") as f:
+            _write_document(f, annotations or empty, picture_ids)
+        digest, _size = _transfer.upload_file(conn, ctx.org_path, doc_path, progress=False)
+    body: dict[str, Any] = {"document": digest}
+    if version_id is not None:
+        body["version_id"] = version_id
+    else:
+        body["name"] = name
+    job = conn.post(f"{ctx.org_path}/imports", json=body)
+    result = _wait(ctx, job, progress=progress)
+    say(
+        "Dataset %s/%s: %d annotated images, %d objects",
+        result["dataset_name"],
+        result["version"],
+        result["nb_annotations"],
+        result["nb_objects"],
+    )
+    record = conn.get(f"{ctx.org_path}/dataset-versions/{result['dataset_id']}")
+    return record  # type: ignore[no-any-return]

@@ -1,0 +1,70 @@
+"""Records the SDK returns, and the checks on what callers pass in."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypedDict
+
+__all__ = ["DatasetRecord", "PictureRecord", "check_tags", "picture_ids"]
+
+
+class PictureRecord(TypedDict):
+    """One datalake asset (the Picsellia picture record plus pixlake's fields)."""
+
+    picture_id: str
+    external_url: str
+    internal_key: str
+    width: int
+    height: int
+    tag: list[str]
+    source: str
+    date_created: str
+    sha256: str
+    size: int
+    url: str
+
+
+def picture_ids(pictures: Sequence[PictureRecord | dict[str, Any] | str]) -> list[str]:
+    ids: list[str] = []
+    for i, item in enumerate(pictures):
+        if isinstance(item, str):
+            ids.append(item)
+        elif isinstance(item, dict) and isinstance(item.get("picture_id"), str):
+            ids.append(item["picture_id"])
+        else:
+            raise TypeError(
+                f"pictures[{i}] must be a picture record (with 'picture_id') or a picture id, "
+                f"not {type(item).__name__}"
+            )
+    return ids
+
+
+def check_tags(tags: Any, name: str = "tags") -> list[str]:
+    if isinstance(tags, str) or not isinstance(tags, Sequence):
+        raise TypeError(f"{name} must be a list of strings, not {type(tags).__name__}")
+    for tag in tags:
+        if not isinstance(tag, str):
+            raise TypeError(f"{name} must be a list of strings; found {type(tag).__name__}")
+    return list(tags)
+
+
+class LabelRecord(TypedDict):
+    name: str
+    type: str
+
+
+class DatasetRecord(TypedDict):
+    """One dataset version (the Picsellia dataset record plus pixlake's fields)."""
+
+    dataset_id: str
+    dataset_name: str
+    version: str
+    size: int
+    description: str
+    private: bool
+    date_created: str
+    created_from: str | None
+    labels: list[LabelRecord]
+    nb_annotations: int
+    nb_objects: int
+    repartition: dict[str, int]

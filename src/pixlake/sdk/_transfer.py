@@ -1,0 +1,367 @@
+"""Large files over HTTP, both ways, resumable, in bounded memory.
+
+Up (``upload_file``): the file is read once to hash it whole and in parts (8 MiB, or larger so
+that there are at most 4096 parts).  ``blobs/missing`` says which of the whole and the parts
+the organization lacks; when the whole is there nothing is sent.  Otherwise the missing
+parts go up streamed, a few at a time (``PUT blobs/{digest}``, each verified by the server),
+and ``blobs/compose`` concatenates them into the final blob, verified by its digest before
+it becomes visible.  An interrupted upload therefore resumes by running it again: only the
+parts still missing travel.  A file no larger than one part is a single streamed ``PUT``.
+
+Down (``download``): bytes are streamed into ``<dest>.part`` in 1 MiB chunks; when that file
+exists, the download resumes from its size with an HTTP ``Range`` request.  The SHA-256 is
+checked before ``<dest>.part`` is renamed to ``dest``; a destination that already holds the
+right bytes is not downloaded again.
+
+``zipped`` zips a file or a folder to a temporary file (never next to the input), members
+stored uncompressed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import queue
+import tempfile
+import threading
+import time
+import zipfile
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import httpx
+
+from pixlake.errors import InvalidInputError, NetworkError, StorageError
+from pixlake.sdk._http import Connection
+from pixlake.sdk._progress import Bar
+
+__all__ = [
+    "CHUNK",
+    "PART_SIZE",
+    "download",
+    "file_digest",
+    "part_size_for",
+    "upload_file",
+    "zipped",
+]
+
+MiB = 1024 * 1024
+#: Size of the parts a large file is sent in (larger for files over 32 GiB: see MAX_PARTS).
+PART_SIZE = 8 * MiB
+#: Most parts per file (the server's compose limit is higher).
+MAX_PARTS = 4096
+#: Read, write and network chunk: the most memory one transfer holds at a time.
+CHUNK = MiB
+#: Parts sent at once.
+WORKERS = 4
+#: Attempts of a download interrupted by a dropped connection (each resumes where it stopped).
+DOWNLOAD_ATTEMPTS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    offset: int
+    size: int
+    digest: str
+
+
+def part_size_for(size: int, minimum: int = PART_SIZE) -> int:
+    """The part size for a file of ``size`` bytes: ``minimum``, or more (whole MiB) so that
+    the file has at most ``MAX_PARTS`` parts."""
+    per_part = -(-size // MAX_PARTS)
+    per_part = -(-per_part // MiB) * MiB
+    return max(minimum, per_part)
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file, read in chunks."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _hash_parts(path: Path, part_size: int, bar: Bar) -> tuple[str, list[_Part]]:
+    """The whole file's digest and its parts', reading the file once.  The two hashes of each
+    chunk run in two threads at once (hashlib releases the GIL)."""
+    whole = hashlib.sha256()
+    parts: list[_Part] = []
+    offset = 0
+    with path.open("rb") as f, ThreadPoolExecutor(max_workers=1) as helper:
+        while True:
+            part = hashlib.sha256()
+            size = 0
+            while size < part_size:
+                chunk = f.read(min(CHUNK, part_size - size))
+                if not chunk:
+                    break
+                pending = helper.submit(part.update, chunk)
+                whole.update(chunk)
+                pending.result()
+                size += len(chunk)
+                bar.advance(len(chunk))
+            if size == 0:
+                break
+            parts.append(_Part(offset, size, part.hexdigest()))
+            offset += size
+    return whole.hexdigest(), parts
+
+
+def _region(path: Path, offset: int, size: int, bar: Bar) -> Callable[[], Iterator[bytes]]:
+    """A body that streams ``size`` bytes of ``path`` from ``offset`` (again on each call,
+    so a retried request sends it whole)."""
+
+    def chunks() -> Iterator[bytes]:
+        with path.open("rb") as f:
+            f.seek(offset)
+            remaining = size
+            while remaining > 0:
+                data = f.read(min(CHUNK, remaining))
+                if not data:
+                    return
+                remaining -= len(data)
+                bar.advance(len(data))
+                yield data
+
+    return chunks
+
+
+def _put(
+    conn: Connection, org_path: str, path: Path, digest: str, offset: int, size: int, bar: Bar
+) -> None:
+    try:
+        conn.request(
+            "PUT",
+            f"{org_path}/blobs/{digest}",
+            content=_region(path, offset, size, bar),
+            headers={"Content-Type": "application/octet-stream", "Content-Length": str(size)},
+            timeout=600,
+        )
+    except InvalidInputError as exc:
+        if "hash to" not in exc.message:
+            raise
+        raise InvalidInputError(
+            f"{path}: the file changed while it was being sent; store it again",
+            details=[{"file": str(path), "message": "the file changed during the upload"}],
+        ) from None
+
+
+def upload_file(
+    conn: Connection,
+    org_path: str,
+    path: Path,
+    *,
+    progress: bool,
+    part_size: int = PART_SIZE,
+    workers: int = WORKERS,
+) -> tuple[str, int]:
+    """Make sure the organization holds the bytes of ``path``; returns ``(sha256, size)``.
+
+    See the module docstring for the protocol.  Memory stays bounded by ``workers`` chunks.
+    """
+    size = path.stat().st_size
+    part_size = part_size_for(size, part_size)
+    if size <= part_size:
+        digest = file_digest(path)
+        missing = conn.post(
+            f"{org_path}/blobs/missing", json={"digests": [digest]}, idempotent=True
+        )["missing"]
+        if missing:
+            with Bar(f"Uploading {path.name}", total=size, enabled=progress, unit="bytes") as bar:
+                _put(conn, org_path, path, digest, 0, size, bar)
+        return digest, size
+
+    with Bar(f"Hashing {path.name}", total=size, enabled=progress, unit="bytes") as bar:
+        digest, parts = _hash_parts(path, part_size, bar)
+    unique = list(dict.fromkeys(p.digest for p in parts))
+    missing = set(
+        conn.post(
+            f"{org_path}/blobs/missing", json={"digests": [digest, *unique]}, idempotent=True
+        )["missing"]
+    )
+    if digest not in missing:
+        return digest, size
+    to_send = list({p.digest: p for p in parts if p.digest in missing}.values())
+    with Bar(f"Uploading {path.name}", total=size, enabled=progress, unit="bytes") as bar:
+        bar.advance(size - sum(p.size for p in to_send))
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            futures = [
+                pool.submit(_put, conn, org_path, path, p.digest, p.offset, p.size, bar)
+                for p in to_send
+            ]
+            for future in futures:
+                future.result()
+    conn.post(
+        f"{org_path}/blobs/compose",
+        json={"parts": [p.digest for p in parts], "sha256": digest, "size": size},
+        idempotent=True,
+        timeout=3600,
+    )
+    return digest, size
+
+
+# --------------------------------------------------------------------------- download
+
+
+@contextmanager
+def _stream(conn: Connection, url_path: str, headers: dict[str, str]) -> Iterator[httpx.Response]:
+    """A streamed GET with extra headers; error answers raise their typed exception."""
+    with conn._client.stream("GET", url_path, headers=headers) as response:
+        if response.is_error and response.status_code != 416:
+            response.read()
+            raise conn._error(response)
+        yield response
+
+
+class _Sink:
+    """Writes and hashes chunks in a thread of its own, so that receiving the next chunk
+    overlaps with storing this one.  At most ``depth`` chunks wait: memory stays bounded."""
+
+    def __init__(self, out: BinaryIO, hasher: Any, bar: Bar, depth: int = 8) -> None:
+        self._out = out
+        self._hasher = hasher
+        self._bar = bar
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="pixlake-download", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (chunk := self._queue.get()) is not None:
+            if self._error is not None:
+                continue  # drain after a failure
+            try:
+                self._out.write(chunk)
+                self._hasher.update(chunk)
+                self._bar.advance(len(chunk))
+            except BaseException as exc:  # reported by put() or close()
+                self._error = exc
+
+    def put(self, chunk: bytes) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(chunk)
+
+    def close(self) -> None:
+        """Wait until every chunk is written; re-raise a write failure."""
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
+def download(
+    conn: Connection,
+    url_path: str,
+    dest: Path,
+    *,
+    expected_digest: str | None,
+    expected_size: int | None = None,
+    progress: bool,
+) -> Path:
+    """Download ``url_path`` (relative to the API root) to ``dest``; see the module docstring.
+
+    A dropped connection is retried, resuming from the bytes already received; bytes that do
+    not hash to ``expected_digest`` are discarded and raise ``StorageError``.
+    """
+    if expected_digest and dest.is_file() and file_digest(dest) == expected_digest:
+        return dest
+    partial = dest.with_name(dest.name + ".part")
+    restarted = False
+    for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
+        offset = partial.stat().st_size if partial.is_file() else 0
+        if expected_size is not None and offset > expected_size:
+            partial.unlink()
+            offset = 0
+        hasher = hashlib.sha256()
+        if offset:
+            with partial.open("rb") as f:
+                while chunk := f.read(CHUNK):
+                    hasher.update(chunk)
+        try:
+            with _stream(conn, url_path, {"Range": f"bytes={offset}-"} if offset else {}) as r:
+                if r.status_code == 416:  # the .part is not a prefix of these bytes
+                    partial.unlink(missing_ok=True)
+                    continue
+                if r.status_code != 206 and offset:  # the server sent everything
+                    offset, hasher = 0, hashlib.sha256()
+                length = int(r.headers.get("content-length", 0)) or None
+                total = offset + length if length is not None else expected_size
+                with (
+                    Bar(
+                        f"Downloading {dest.name}", total=total, enabled=progress, unit="bytes"
+                    ) as bar,
+                    partial.open("ab" if offset else "wb") as out,
+                ):
+                    bar.advance(offset)
+                    sink = _Sink(out, hasher, bar)
+                    try:
+                        for chunk in r.iter_bytes(CHUNK):
+                            sink.put(chunk)
+                    finally:
+                        sink.close()
+        except httpx.TransportError as exc:
+            if attempt < DOWNLOAD_ATTEMPTS:
+                time.sleep(0.2 * attempt)
+                continue
+            raise NetworkError(
+                f"download of {dest.name} from {conn.host} failed ({type(exc).__name__}: {exc}); "
+                f"run it again to resume from {partial}"
+            ) from exc
+        digest = hasher.hexdigest()
+        if expected_digest and digest != expected_digest:
+            partial.unlink(missing_ok=True)
+            if offset and not restarted:  # a stale .part: start over once
+                restarted = True
+                continue
+            raise StorageError(
+                f"{dest.name}: the downloaded bytes hash to {digest}, not to the expected "
+                f"{expected_digest}; nothing was saved",
+                details=[{"file": str(dest), "message": "SHA-256 mismatch"}],
+            )
+        os.replace(partial, dest)
+        return dest
+    raise NetworkError(f"download of {dest.name} did not complete; run it again to resume")
+
+
+# --------------------------------------------------------------------------- zip
+
+
+def _members(path: Path) -> Iterator[tuple[Path, str]]:
+    if path.is_file():
+        yield path, path.name
+        return
+    for root, dirs, files in os.walk(path):
+        dirs.sort()
+        for name in sorted(files):
+            full = Path(root) / name
+            if full.is_file():
+                yield full, full.relative_to(path).as_posix()
+
+
+@contextmanager
+def zipped(path: Path) -> Iterator[Path]:
+    """A temporary zip of a file or a folder (its contents at the archive's root), removed
+    on exit.  Members are stored, not deflated: model weights hardly compress, and deflate
+    (tens of MB/s) is slower than the network to a self-hosted server.  Entries keep their
+    modification times, so zipping the same files twice gives the same bytes (and the upload
+    sends nothing the second time)."""
+    fd, name = tempfile.mkstemp(prefix=f"{path.name or 'archive'}-", suffix=".zip")
+    os.close(fd)
+    archive = Path(name)
+    try:
+        with zipfile.ZipFile(archive, "w", allowZip64=True) as zf:
+            for member, arcname in _members(path):
+                info = zipfile.ZipInfo.from_file(member, arcname)
+                info.compress_type = zipfile.ZIP_STORED
+                with member.open("rb") as src, zf.open(info, "w") as dst:
+                    while chunk := src.read(CHUNK):
+                        dst.write(chunk)
+        yield archive
+    finally:
+        archive.unlink(missing_ok=True)

@@ -1,0 +1,467 @@
+"""``Dataset``: versions of pictures with labels and annotations, as the contract gives them.
+
+A dataset version is named ``"<name>/<version>"``; its id is ``dataset_id``.  Most methods work
+on the *fetched* version (``fetch``, ``create`` or ``new_version`` set it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from pixlake.errors import InvalidQueryError, ResourceNotFoundError, TyperError
+from pixlake.formats import safe_file_name
+from pixlake.sdk import _transfer
+from pixlake.sdk._base import Context, Resource
+from pixlake.sdk._export import export_version
+from pixlake.sdk._progress import Bar
+from pixlake.sdk._records import DatasetRecord, PictureRecord, picture_ids
+
+__all__ = ["Dataset"]
+
+Records = list[DatasetRecord]
+Pictures = list[PictureRecord]
+Objects = list[dict[str, Any]]
+QAs = list[dict[str, str]]
+
+PAGE = 500
+ANNOTATION_PAGE = 200
+ANN_TYPES = ("rectangle", "polygon", "classification")
+STATUSES = ("pending", "accepted", "rejected", "review")
+PathLike = str | os.PathLike[str]
+
+
+def split_name(dataset: str) -> tuple[str, str]:
+    """``"name/version"`` as ``(name, version)``; exactly one ``/``."""
+    if not isinstance(dataset, str):
+        raise TypeError(f"dataset must be a string 'name/version', not {type(dataset).__name__}")
+    parts = dataset.split("/")
+    if len(parts) != 2 or not all(parts):
+        raise InvalidQueryError(
+            f"{dataset!r} is not a dataset version: expected 'name/version', e.g. 'cars/first'"
+        )
+    return parts[0], parts[1]
+
+
+def validate_objects(data: Any) -> None:
+    """The contract's client-side checks of annotation objects (``TyperError`` naming the
+    offending object), before any request is sent."""
+    if not isinstance(data, list):
+        raise TyperError(f"data must be a list of objects, not {type(data).__name__}")
+    for i, obj in enumerate(data):
+        where = f"data[{i}]"
+        if not isinstance(obj, dict):
+            raise TyperError(f"{where} must be a dict, not {type(obj).__name__}")
+        kind = obj.get("type")
+        if kind not in ("classification", "rectangle", "polygon", "mask"):
+            raise TyperError(
+                f"{where}.type must be one of classification, rectangle, polygon; got {kind!r}"
+            )
+        if not isinstance(obj.get("label"), str) or not obj["label"]:
+            raise TyperError(f"{where} needs a label (a label name of the dataset)")
+        if kind == "rectangle":
+            box = obj.get("rectangle")
+            missing = [
+                k
+                for k in ("top", "left", "width", "height")
+                if not isinstance(box, dict) or k not in box
+            ]
+            if missing:
+                raise TyperError(f"{where}.rectangle needs {', '.join(missing)}")
+        if kind == "polygon":
+            polygon = obj.get("polygon")
+            geometry = polygon.get("geometry") if isinstance(polygon, dict) else None
+            if not isinstance(geometry, list) or len(geometry) < 3:
+                raise TyperError(f"{where}.polygon.geometry needs at least 3 {{x, y}} points")
+            for j, point in enumerate(geometry):
+                if not isinstance(point, dict) or "x" not in point or "y" not in point:
+                    raise TyperError(f"{where}.polygon.geometry[{j}] must be an {{x, y}} point")
+
+
+class Dataset(Resource):
+    """Datasets of the organization: versions, pictures, labels, annotations, downloads and
+    exports."""
+
+    def __init__(
+        self,
+        api_token: str | None = None,
+        organization: str | None = None,
+        host: str | None = None,
+        organization_id: str | None = None,
+        *,
+        interactive: bool = True,
+        transport: httpx.BaseTransport | None = None,
+        _context: Context | None = None,
+    ) -> None:
+        super().__init__(
+            api_token,
+            organization if organization_id is None else organization_id,
+            host,
+            interactive=interactive,
+            transport=transport,
+            _context=_context,
+        )
+        self.dataset_id: str | None = None
+        self.fetched_dataset: DatasetRecord | dict[str, Any] = {}
+        self.dataset_list: Records = []
+        self.pictures: Pictures = []
+        self.annotations: Objects = []
+
+    def __str__(self) -> str:
+        if not self.fetched_dataset:
+            return "No dataset fetched: use fetch(name, version) or create(name, pictures=...)"
+        return json.dumps(self.fetched_dataset, indent=2, default=str)
+
+    # ------------------------------------------------------------------ helpers
+
+    @property
+    def _api(self) -> Any:
+        return self._ctx.connection
+
+    def _version_path(self, dataset_id: str | None = None) -> str:
+        chosen = dataset_id or self.dataset_id
+        if not chosen:
+            raise InvalidQueryError(
+                "no dataset selected: fetch(name, version) or create(...) first, "
+                "or pass dataset_id=..."
+            )
+        return f"{self._ctx.org_path}/dataset-versions/{chosen}"
+
+    def _select(self, record: DatasetRecord) -> Dataset:
+        self.dataset_id = str(record["dataset_id"])
+        self.fetched_dataset = record
+        return self
+
+    def _record(self, name: str, version: str | None) -> DatasetRecord:
+        if not isinstance(name, str) or not name:
+            raise InvalidQueryError("give the dataset's name")
+        path = f"{self._ctx.org_path}/datasets/{_q(name)}/versions/{_q(version or 'latest')}"
+        record: DatasetRecord = self._api.get(path)
+        return record
+
+    def _pages(self, path: str, params: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+        query = dict(params or {})
+        while True:
+            page = self._api.get(path, params=query)
+            yield from page["data"]
+            if not page.get("next_cursor"):
+                return
+            query["cursor"] = page["next_cursor"]
+
+    # ------------------------------------------------------------------ versions
+
+    def list(self) -> Records:
+        """Every version of every dataset of the organization; also kept in ``dataset_list``."""
+        answer = self._api.get(f"{self._ctx.org_path}/datasets")
+        self.dataset_list = answer["data"]
+        for record in self.dataset_list[:5]:
+            self._say("%s/%s: %d assets", record["dataset_name"], record["version"], record["size"])
+        if len(self.dataset_list) > 5:
+            self._say("... %d more ...", len(self.dataset_list) - 5)
+        return self.dataset_list
+
+    def fetch(self, name: str | None = None, version: str | None = None) -> Dataset:
+        """Select a version (``None`` or ``"latest"``: the newest) and return ``self``."""
+        if name is None:
+            raise InvalidQueryError("give the dataset's name: fetch(name, version)")
+        self._select(self._record(name, version))
+        self._say("Successfully fetched dataset %s", name)
+        return self
+
+    def create(
+        self,
+        name: str = "",
+        description: str = "",
+        private: bool = True,
+        pictures: Sequence[PictureRecord | str] | None = None,
+    ) -> Dataset:
+        """Create dataset ``name`` with a first version ``"first"`` holding ``pictures``."""
+        if not pictures:
+            raise InvalidQueryError(
+                "give the pictures of the first version: pictures=picture.fetch(...)"
+            )
+        record = self._api.post(
+            f"{self._ctx.org_path}/datasets",
+            json={
+                "name": name,
+                "description": description,
+                "private": private,
+                "pictures": picture_ids(pictures),
+            },
+        )
+        self._say("Dataset %s created with %d assets", name, record["size"])
+        return self._select(record)
+
+    def new_version(
+        self,
+        name: str = "",
+        version: str = "",
+        pictures: Sequence[PictureRecord | str] | None = None,
+        from_version: str = "latest",
+    ) -> Dataset:
+        """Create version ``version`` of ``name``, copying ``from_version`` (its pictures,
+        labels and annotations) and adding ``pictures``; selects it and returns ``self``."""
+        record = self._api.post(
+            f"{self._ctx.org_path}/datasets/{_q(name)}/versions",
+            json={
+                "version": version,
+                "from_version": from_version,
+                "pictures": picture_ids(pictures or []),
+            },
+        )
+        self._say(
+            "Version %s for dataset %s created with %d assets in it", version, name, record["size"]
+        )
+        return self._select(record)
+
+    def list_pictures(self, dataset_id: str | None = None) -> Pictures:
+        """The pictures of the fetched version (or of ``dataset_id``); also kept in
+        ``pictures``."""
+        path = self._version_path(dataset_id) + "/pictures"
+        self.pictures = list(self._pages(path, {"limit": 1000}))  # type: ignore[arg-type]
+        return self.pictures
+
+    def add_data(
+        self,
+        name: str = "",
+        version: str = "latest",
+        pictures: Sequence[PictureRecord | str] | None = None,
+    ) -> None:
+        """Add pictures to ``name``/``version`` (the fetched version wins when there is one)."""
+        if not pictures:
+            raise InvalidQueryError("give the pictures to add: pictures=[...]")
+        target = self.dataset_id or str(self._record(name, version)["dataset_id"])
+        added = self._api.post(
+            f"{self._ctx.org_path}/dataset-versions/{target}/pictures",
+            json={"pictures": picture_ids(pictures)},
+        )["count"]
+        if self.dataset_id == target:
+            self.fetched_dataset = self._api.get(self._version_path())
+        self._say("%d assets added to Dataset %s/%s", added, name, version)
+
+    def delete(self, name: str, version: str = "latest") -> None:
+        """Delete a version: its membership and annotations, not the datalake's pictures."""
+        record = self._api.request(
+            "DELETE", f"{self._ctx.org_path}/datasets/{_q(name)}/versions/{_q(version)}"
+        ).json()
+        if self.dataset_id == str(record["dataset_id"]):
+            self.dataset_id, self.fetched_dataset = None, {}
+        self._say("Dataset %s deleted", name)
+
+    # ------------------------------------------------------------------ labels and annotations
+
+    def create_labels(self, name: str, ann_type: str, verbose: bool = True) -> None:
+        """Add label ``name`` of type ``ann_type`` (rectangle, polygon or classification) to
+        the fetched version; an existing label of the same type is not an error."""
+        if not isinstance(name, str) or not isinstance(ann_type, str):
+            raise TypeError("name and ann_type must be strings")
+        if ann_type not in ANN_TYPES:
+            raise InvalidQueryError(f"ann_type {ann_type!r} is not one of {', '.join(ANN_TYPES)}")
+        self._api.post(
+            self._version_path() + "/labels", json={"labels": [{"name": name, "type": ann_type}]}
+        )
+        if verbose:
+            self._say("Label %s created", name)
+
+    def add_annotation(
+        self,
+        picture_external_url: str,
+        dataset_id: str | None = None,
+        data: Objects | None = None,
+        image_qa: QAs | None = None,
+        *,
+        replace: bool = True,
+        status: str | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """Annotate a picture of the version: ``data`` replaces its objects (or, with
+        ``replace=False``, extends them).  ``status`` sets the review status; ``nb_instances``
+        and ``duration`` are kept too."""
+        if not isinstance(picture_external_url, str):
+            raise TypeError("picture_external_url must be the picture's file name")
+        if data is None:
+            raise TyperError("data is required: a list of annotation objects")
+        validate_objects(data)
+        if status is not None and status not in STATUSES:
+            raise InvalidQueryError(f"status {status!r} is not one of {', '.join(STATUSES)}")
+        unknown = set(kwargs) - {"nb_instances", "duration", "picture_id"}
+        if unknown:
+            raise TypeError(
+                f"add_annotation() got unexpected keywords: {', '.join(sorted(unknown))}"
+            )
+        body = {
+            "external_url": picture_external_url,
+            "data": data,
+            "image_qa": image_qa,
+            "status": status,
+            "nb_instances": kwargs.get("nb_instances"),
+            "duration": kwargs.get("duration"),
+        }
+        answer = self._api.request(
+            "PUT",
+            self._version_path(dataset_id) + "/annotations",
+            json={"annotations": [body], "replace": replace},
+        ).json()
+        return {"message": "annotation saved", "objects": answer["count"]}
+
+    def set_annotation_status(
+        self, pictures: Sequence[str], status: str, dataset_id: str | None = None
+    ) -> int:
+        """Set the review status (pending, accepted, rejected, review) of pictures'
+        annotations, by file name; returns how many changed."""
+        if isinstance(pictures, str):
+            pictures = [pictures]
+        answer = self._api.post(
+            self._version_path(dataset_id) + "/annotations/status",
+            json={"pictures": list(pictures), "status": status},
+        )
+        return int(answer["count"])
+
+    def get_annotations(
+        self,
+        picture_name: str | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+        from_snapshot: bool = False,
+        *,
+        status: str | None = None,
+    ) -> Any:
+        """The fetched version's annotation records, or one picture's.
+
+        With ``limit`` (and ``offset``), one page; otherwise all, page by page.  ``status``
+        keeps only annotations of that review status.  ``from_snapshot`` is accepted for
+        compatibility: pixlake always reads the live annotations.
+        """
+        path = self._version_path() + "/annotations"
+        if picture_name is not None:
+            found = self._api.get(path, params={"external_url": picture_name, "limit": 1})["data"]
+            if not found:
+                raise ResourceNotFoundError(f"no annotation for picture {picture_name!r}")
+            return found[0]
+        params: dict[str, Any] = {}
+        if status is not None:
+            params["status"] = status
+        if limit is not None:
+            params.update(limit=limit, offset=offset or 0)
+            page = self._api.get(path, params=params)["data"]
+            self.annotations = page
+            return page
+        params["limit"] = ANNOTATION_PAGE
+        self.annotations = list(self._pages(path, params))
+        return self.annotations
+
+    def delete_annotations(
+        self,
+        dataset_id: str | None = None,
+        picture_id: str | None = None,
+        all_annotations: bool = False,
+    ) -> dict[str, Any]:
+        """Delete one picture's annotation, or all of them with ``all_annotations=True``."""
+        if picture_id is None and not all_annotations:
+            raise InvalidQueryError(
+                "give picture_id=..., or all_annotations=True to delete every annotation"
+            )
+        params = {} if picture_id is None else {"picture_id": picture_id}
+        answer = self._api.request(
+            "DELETE", self._version_path(dataset_id) + "/annotations", params=params
+        ).json()
+        return {"message": "annotations deleted", "count": answer["count"]}
+
+    def add_annotation_legacy(
+        self, annotation_yield: Any, new_picture: bool = False, dataset_id: str | None = None
+    ) -> None:
+        """Bulk form of ``add_annotation`` (deprecated upstream): ``annotation_yield`` gives
+        ``{external_picture_url, annotations: [objects], nb_labels?, time_spent?}`` records."""
+        batch: list[dict[str, Any]] = []
+        for record in annotation_yield:
+            objects = record.get("annotations", [])
+            validate_objects(objects)
+            batch.append(
+                {
+                    "external_url": record["external_picture_url"],
+                    "data": objects,
+                    "nb_instances": record.get("nb_labels", record.get("nb_instances")),
+                    "duration": record.get("time_spent", record.get("duration")),
+                }
+            )
+        if batch:
+            self._api.request(
+                "PUT",
+                self._version_path(dataset_id) + "/annotations",
+                json={"annotations": batch, "replace": True},
+            )
+
+    # ------------------------------------------------------------------ bytes out
+
+    def items(self, dataset_id: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every picture of the version with its annotation (``{"picture", "annotation"}``),
+        a page at a time."""
+        return self._pages(self._version_path(dataset_id) + "/items", {"limit": PAGE})
+
+    def download(
+        self, dataset: str, folder_name: PathLike | None = None, nb_threads: int = 20
+    ) -> None:
+        """Download every image of ``"name/version"`` into ``folder_name`` (default
+        ``name/version``), in parallel; files already there with the right bytes are skipped,
+        so an interrupted download resumes."""
+        name, version = split_name(dataset)
+        record = self._record(name, version)
+        folder = Path(folder_name) if folder_name is not None else Path(name) / version
+        folder.mkdir(parents=True, exist_ok=True)
+        root = folder.resolve()
+        conn = self._ctx.connection
+        org_path = self._ctx.org_path
+
+        def fetch(picture: dict[str, Any]) -> None:
+            file_name = safe_file_name(picture["external_url"], where="external_url")
+            dest = (root / file_name).resolve()
+            if dest.parent != root:  # a link inside the folder must not lead elsewhere
+                raise InvalidQueryError(f"refusing to write {file_name!r} outside {root}")
+            _transfer.download(
+                conn,
+                f"{org_path}/pictures/{picture['picture_id']}/file",
+                dest,
+                expected_digest=picture["sha256"],
+                expected_size=picture["size"],
+                progress=False,
+            )
+
+        with (
+            Bar("Downloading", total=record["size"], enabled=self.interactive) as bar,
+            ThreadPoolExecutor(max_workers=max(1, nb_threads)) as pool,
+        ):
+            pending = []
+            for item in self.items(str(record["dataset_id"])):
+                pending.append(pool.submit(fetch, item["picture"]))
+                if len(pending) >= 4 * nb_threads:
+                    for future in pending:
+                        future.result()
+                        bar.advance()
+                    pending = []
+            for future in pending:
+                future.result()
+                bar.advance()
+        self._say("Images downloaded")
+
+    def export(self, format: str, path: PathLike, zip: bool = False) -> Path:
+        """Export the fetched version as COCO, PASCAL-VOC or YOLO (case-insensitive) into
+        folder ``path``, or into the zip file ``path`` with ``zip=True``; returns the path."""
+        return export_version(
+            self._ctx,
+            self._version_path(),
+            format,
+            Path(path),
+            as_zip=zip,
+            progress=self.interactive,
+        )
+
+
+def _q(segment: str) -> str:
+    return quote(segment, safe="")

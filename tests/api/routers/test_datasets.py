@@ -1,0 +1,202 @@
+"""Datasets over HTTP: version routes, annotation validation as problem+json, imports as jobs,
+and organization scoping."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+import httpx
+
+from tests.api.routers.test_accounts import auth
+from tests.api.routers.test_blobs import org_of, sha
+from tests.api.routers.test_pictures import register, upload
+from tests.conftest import make_image
+
+
+def dataset_with_pictures(
+    http: httpx.Client, token: str, name: str, count: int = 3
+) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
+    org = org_of(http, token)
+    items = [
+        (f"{name}-{i}.jpg", upload(http, token, org, make_image(5000 + i))) for i in range(count)
+    ]
+    pictures = register(http, token, org, items)["created"]
+    response = http.post(
+        f"/organizations/{org}/datasets",
+        json={"name": name, "pictures": [p["picture_id"] for p in pictures]},
+        headers=auth(token),
+    )
+    assert response.status_code == 201, response.text
+    return org, response.json(), pictures
+
+
+def test_version_routes(http: httpx.Client, alice: str) -> None:
+    org, record, pictures = dataset_with_pictures(http, alice, "ds")
+    assert record["version"] == "first" and record["size"] == 3
+    base = f"/organizations/{org}"
+    latest = http.get(f"{base}/datasets/ds/versions/latest", headers=auth(alice)).json()
+    assert latest["dataset_id"] == record["dataset_id"]
+    v2 = http.post(
+        f"{base}/datasets/ds/versions", json={"version": "v2", "pictures": []}, headers=auth(alice)
+    )
+    assert v2.status_code == 201 and v2.json()["created_from"] == "first"
+    dup = http.post(f"{base}/datasets/ds/versions", json={"version": "v2"}, headers=auth(alice))
+    assert dup.status_code == 409 and dup.json()["code"] == "already_exists"
+    missing = http.get(f"{base}/datasets/ds/versions/v9", headers=auth(alice))
+    assert missing.status_code == 404 and "v9" in missing.json()["detail"]
+    empty = http.post(f"{base}/datasets", json={"name": "x", "pictures": []}, headers=auth(alice))
+    assert empty.status_code == 422 and empty.json()["errors"][0]["field"] == "body.pictures"
+    unknown = http.post(
+        f"{base}/datasets", json={"name": "y", "pictures": [str(uuid.uuid4())]}, headers=auth(alice)
+    )
+    assert unknown.status_code == 404 and "not in this organization" in unknown.json()["detail"]
+    deleted = http.delete(f"{base}/datasets/ds/versions/v2", headers=auth(alice))
+    assert deleted.status_code == 200 and deleted.json()["version"] == "v2"
+
+
+def test_annotation_problems_name_their_field(http: httpx.Client, alice: str) -> None:
+    org, record, pictures = dataset_with_pictures(http, alice, "ann")
+    path = f"/organizations/{org}/dataset-versions/{record['dataset_id']}"
+    http.post(
+        f"{path}/labels",
+        json={"labels": [{"name": "car", "type": "rectangle"}]},
+        headers=auth(alice),
+    )
+    bad_label_type = http.post(
+        f"{path}/labels", json={"labels": [{"name": "x", "type": "circle"}]}, headers=auth(alice)
+    )
+    assert bad_label_type.status_code == 422
+    clash = http.post(
+        f"{path}/labels", json={"labels": [{"name": "car", "type": "polygon"}]}, headers=auth(alice)
+    )
+    assert clash.status_code == 422 and "already exists with type 'rectangle'" in clash.text
+    body = {
+        "annotations": [
+            {
+                "external_url": pictures[0]["external_url"],
+                "data": [
+                    {
+                        "type": "rectangle",
+                        "label": "car",
+                        "rectangle": {"top": 0, "left": 0, "width": -3, "height": 2},
+                    }
+                ],
+            },
+            {
+                "external_url": pictures[1]["external_url"],
+                "data": [
+                    {"type": "polygon", "label": "car", "polygon": {"geometry": [{"x": 1, "y": 1}]}}
+                ],
+            },
+        ]
+    }
+    response = http.put(f"{path}/annotations", json=body, headers=auth(alice))
+    assert response.status_code == 422
+    fields = [e["field"] for e in response.json()["errors"]]
+    assert any(f.startswith("annotations[0].data[0].rectangle") for f in fields)
+    assert any(f.startswith("annotations[1].data[0].polygon") for f in fields)
+    assert http.get(f"{path}/annotations", headers=auth(alice)).json()["count"] == 0
+
+
+def wait(http: httpx.Client, token: str, org: str, job: dict[str, Any]) -> dict[str, Any]:
+    deadline = time.monotonic() + 60
+    while job["status"] in ("queued", "running") and time.monotonic() < deadline:
+        time.sleep(0.05)
+        job = http.get(f"/organizations/{org}/jobs/{job['id']}", headers=auth(token)).json()
+    return job
+
+
+def test_import_job_succeeds_or_fails_whole(http: httpx.Client, alice: str, bob: str) -> None:
+    org = org_of(http, alice)
+    items = [(f"job-{i}.jpg", upload(http, alice, org, make_image(6000 + i))) for i in range(2)]
+    pictures = register(http, alice, org, items)["created"]
+    document = {
+        "format": "pixlake-import/1",
+        "labels": [{"name": "car", "type": "rectangle"}],
+        "pictures": [p["picture_id"] for p in pictures],
+        "images": [
+            {
+                "external_url": "job-0.jpg",
+                "objects": [
+                    {
+                        "type": "rectangle",
+                        "label": "car",
+                        "rectangle": {"top": 1, "left": 1, "width": 5, "height": 5},
+                    }
+                ],
+            },
+        ],
+    }
+    data = json.dumps(document).encode()
+    http.put(f"/organizations/{org}/blobs/{sha(data)}", content=data, headers=auth(alice))
+    job = http.post(
+        f"/organizations/{org}/imports",
+        json={"document": sha(data), "name": "jobbed"},
+        headers=auth(alice),
+    )
+    assert job.status_code == 202
+    done = wait(http, alice, org, job.json())
+    assert done["status"] == "succeeded", done
+    assert done["result"]["nb_objects"] == 1 and done["result"]["dataset_name"] == "jobbed"
+    # another organization cannot read the job
+    assert http.get(f"/organizations/{org}/jobs/{done['id']}", headers=auth(bob)).status_code == 404
+
+    document["images"][0]["objects"][0]["label"] = "plane"  # unknown label: nothing written
+    bad = json.dumps(document).encode()
+    http.put(f"/organizations/{org}/blobs/{sha(bad)}", content=bad, headers=auth(alice))
+    job = http.post(
+        f"/organizations/{org}/imports",
+        json={"document": sha(bad), "name": "never"},
+        headers=auth(alice),
+    )
+    failed = wait(http, alice, org, job.json())
+    assert failed["status"] == "failed"
+    assert failed["error"]["code"] == "invalid_input"
+    assert "plane" in json.dumps(failed["error"]["errors"])
+    names = [
+        d["dataset_name"]
+        for d in http.get(f"/organizations/{org}/datasets", headers=auth(alice)).json()["data"]
+    ]
+    assert "never" not in names and "jobbed" in names
+
+    both = http.post(
+        f"/organizations/{org}/imports",
+        json={"document": sha(bad), "name": "x", "version_id": str(uuid.uuid4())},
+        headers=auth(alice),
+    )
+    assert both.status_code == 422
+
+
+def test_import_of_bytes_the_organization_never_sent_fails(
+    http: httpx.Client, alice: str, bob: str
+) -> None:
+    org, bob_org = org_of(http, alice), org_of(http, bob)
+    data = json.dumps(
+        {"format": "pixlake-import/1", "labels": [], "pictures": [], "images": []}
+    ).encode()
+    http.put(f"/organizations/{org}/blobs/{sha(data)}", content=data, headers=auth(alice))
+    job = http.post(
+        f"/organizations/{bob_org}/imports",
+        json={"document": sha(data), "name": "stolen"},
+        headers=auth(bob),
+    )
+    failed = wait(http, bob, bob_org, job.json())
+    assert failed["status"] == "failed" and failed["error"]["code"] == "not_found"
+
+
+def test_other_organizations_get_404(http: httpx.Client, alice: str, bob: str) -> None:
+    org, record, _pictures = dataset_with_pictures(http, alice, "private-ds")
+    for path in (
+        f"/organizations/{org}/datasets",
+        f"/organizations/{org}/dataset-versions/{record['dataset_id']}",
+        f"/organizations/{org}/dataset-versions/{record['dataset_id']}/items",
+    ):
+        assert http.get(path, headers=auth(bob)).status_code == 404
+    bob_org = org_of(http, bob)
+    response = http.get(
+        f"/organizations/{bob_org}/dataset-versions/{record['dataset_id']}", headers=auth(bob)
+    )
+    assert response.status_code == 404 and "private-ds" not in response.text

@@ -1,0 +1,283 @@
+"""Import jobs: the streamed way and the whole way give the same rows and the same errors.
+
+The streamed way (``core.imports._run_streamed``) reads the import document a piece at a time
+and spools validated rows before one short transaction; it hands every unusual document to the
+whole way.  These tests run the same documents both ways (forcing one or the other) and
+compare what a client sees: the job's outcome and the version's annotations.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from pixlake.core import imports
+from tests.api.routers.test_accounts import auth
+from tests.api.routers.test_blobs import org_of, sha
+from tests.api.routers.test_pictures import register, upload
+from tests.conftest import make_image
+
+Way = Callable[..., dict[str, Any]]
+
+
+def _whole_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    def unusual(*_args: Any) -> dict[str, Any]:
+        raise imports._Unusual
+
+    monkeypatch.setattr(imports, "_run_streamed", unusual)
+
+
+def _streamed_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    def forbidden(*_args: Any) -> dict[str, Any]:
+        raise AssertionError("this document should have been streamed")
+
+    monkeypatch.setattr(imports, "_run_whole", forbidden)
+
+
+def _small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tiny reads and batches, so that values and batches straddle every boundary."""
+    monkeypatch.setattr(imports, "READ_BYTES", 7)
+    monkeypatch.setattr(imports, "BATCH", 2)
+
+
+def _pictures(http: httpx.Client, token: str, org: str, count: int) -> list[dict[str, Any]]:
+    items = [(f"im-{i}.jpg", upload(http, token, org, make_image(7000 + i))) for i in range(count)]
+    created: list[dict[str, Any]] = register(http, token, org, items)["created"]
+    return sorted(created, key=lambda p: p["external_url"])
+
+
+def _document(pictures: list[dict[str, Any]]) -> dict[str, Any]:
+    images = []
+    for i, picture in enumerate(pictures):
+        objects: list[dict[str, Any]] = [
+            {
+                "type": "rectangle",
+                "label": "car",
+                "qa": [],
+                "rectangle": {"top": 1, "left": 2.5, "width": 10, "height": 12.25},
+                "area": 122.5,
+            },
+            {
+                "type": "polygon",
+                "label": "person",
+                "qa": [{"question": "q", "answer": "a"}],
+                "polygon": {"geometry": [{"x": 1, "y": 1}, {"x": 9.5, "y": 1}, {"x": 5, "y": 8}]},
+                "rectangle": {"top": 1, "left": 1, "width": 8.5, "height": 7},
+                "extra": {"note": "é \u2603", "n": [1, 2.5e-3]},
+            },
+            {"type": "classification", "label": "day", "qa": []},
+        ]
+        images.append(
+            {
+                "external_url": picture["external_url"],
+                "objects": objects[: 1 + i % 3],
+                "image_qa": [{"question": "weather", "answer": "sun"}] if i % 2 else [],
+                "status": "accepted" if i % 2 else None,
+                "nb_instances": i,
+                "duration": 1.5 * i,
+                "extra": {"id": i} if i % 2 else None,
+            }
+        )
+    return {
+        "format": "pixlake-import/1",
+        "labels": [
+            {"name": "car", "type": "rectangle"},
+            {"name": "person", "type": "polygon", "extra": {"id": 1}},
+            {"name": "day", "type": "classification"},
+        ],
+        "pictures": [p["picture_id"] for p in pictures],
+        "images": images,
+        "info": {"coco": {"info": {"year": 2024}}},
+    }
+
+
+def _run(
+    http: httpx.Client, token: str, org: str, data: bytes, **params: Any
+) -> dict[str, Any]:
+    http.put(f"/organizations/{org}/blobs/{sha(data)}", content=data, headers=auth(token))
+    job = http.post(
+        f"/organizations/{org}/imports", json={"document": sha(data), **params}, headers=auth(token)
+    ).json()
+    deadline = time.monotonic() + 60
+    while job["status"] in ("queued", "running") and time.monotonic() < deadline:
+        time.sleep(0.02)
+        job = http.get(f"/organizations/{org}/jobs/{job['id']}", headers=auth(token)).json()
+    return job
+
+
+def _outcome(job: dict[str, Any]) -> Any:
+    if job["status"] == "succeeded":
+        result = dict(job["result"])
+        result.pop("dataset_id")
+        result.pop("dataset_name")
+        return "succeeded", result
+    return job["status"], job["error"]
+
+
+def _annotations(http: httpx.Client, token: str, org: str, version_id: str) -> Any:
+    base = f"/organizations/{org}/dataset-versions/{version_id}"
+    page = http.get(f"{base}/annotations", params={"limit": 1000}, headers=auth(token)).json()
+    meta = http.get(f"{base}/metadata", headers=auth(token)).json()
+    record = http.get(base, headers=auth(token)).json()
+    for a in page["data"]:
+        a.pop("updated_at")
+    return (
+        page["data"],
+        meta,
+        {k: record[k] for k in ("size", "nb_annotations", "nb_objects", "repartition", "labels")},
+    )
+
+
+def test_sdk_documents_are_streamed_and_give_the_same_rows(
+    http: httpx.Client, alice: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    org = org_of(http, alice)
+    pictures = _pictures(http, alice, org, 7)
+    data = json.dumps(_document(pictures), separators=(",", ":")).encode()
+    with monkeypatch.context() as m:
+        _whole_only(m)
+        whole = _run(http, alice, org, data, name="whole")
+    with monkeypatch.context() as m:
+        _streamed_only(m)
+        _small_pieces(m)
+        streamed = _run(http, alice, org, data, name="streamed")
+    assert whole["status"] == streamed["status"] == "succeeded", (whole, streamed)
+    assert _outcome(whole) == _outcome(streamed)
+    assert streamed["result"]["nb_objects"] == 1 + 2 + 3 + 1 + 2 + 3 + 1
+    assert _annotations(http, alice, org, whole["result"]["dataset_id"]) == _annotations(
+        http, alice, org, streamed["result"]["dataset_id"]
+    )
+
+
+def test_annotations_only_imports_are_streamed_too(
+    http: httpx.Client, alice: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    org = org_of(http, alice)
+    pictures = _pictures(http, alice, org, 4)
+    document = _document(pictures)
+    first = _run(http, alice, org, json.dumps(document).encode(), name="twice")
+    assert first["status"] == "succeeded"
+    version_id = first["result"]["dataset_id"]
+    document["pictures"] = []
+    document["images"] = document["images"][1:3]
+    document["images"][0]["objects"] = document["images"][0]["objects"][:1]
+    data = json.dumps(document, indent=1).encode("utf-16")  # any encoding json.load reads
+    with monkeypatch.context() as m:
+        _streamed_only(m)
+        _small_pieces(m)
+        again = _run(http, alice, org, data, version_id=version_id)
+    assert again["status"] == "succeeded", again
+    assert again["result"]["nb_annotations"] == 2 and again["result"]["nb_objects"] == 3
+    records = _annotations(http, alice, org, version_id)[0]
+    assert [len(r["annotations"]) for r in records] == [1, 1, 3, 1]
+
+
+def _mutations() -> list[tuple[str, Callable[[dict[str, Any], bytes], bytes]]]:
+    def dump(d: dict[str, Any]) -> bytes:
+        return json.dumps(d).encode()
+
+    def edit(fn: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any], bytes], bytes]:
+        def apply(d: dict[str, Any], _raw: bytes) -> bytes:
+            fn(d)
+            return dump(d)
+
+        return apply
+
+    def images_first(d: dict[str, Any], _raw: bytes) -> bytes:
+        return dump({"images": d["images"], **{k: v for k, v in d.items() if k != "images"}})
+
+    def duplicate_key(d: dict[str, Any], raw: bytes) -> bytes:
+        return raw[:-1] + b', "images": []}'
+
+    def truncated(_d: dict[str, Any], raw: bytes) -> bytes:
+        return raw[: len(raw) * 2 // 3]
+
+    def trailing(_d: dict[str, Any], raw: bytes) -> bytes:
+        return raw + b" []"
+
+    def bad_byte(_d: dict[str, Any], raw: bytes) -> bytes:
+        middle = len(raw) // 2
+        return raw[:middle] + b"\xff" + raw[middle:]
+
+    return [
+        ("unknown label", edit(lambda d: d["images"][3]["objects"][0].update(label="plane"))),
+        ("outside", edit(lambda d: d["images"][4]["objects"][0]["rectangle"].update(left=900))),
+        ("twice", edit(lambda d: d["images"][5].update(external_url="im-0.jpg"))),
+        ("not in version", edit(lambda d: d["pictures"].pop())),
+        ("bad status", edit(lambda d: d["images"][2].update(status="done"))),
+        ("bad object", edit(lambda d: d["images"][4]["objects"][0].update(type="circle"))),
+        ("bad point", edit(lambda d: d["images"][5]["objects"][1]["polygon"].update(geometry=[]))),
+        ("bad picture id", edit(lambda d: d["pictures"].append("nope"))),
+        ("bad label", edit(lambda d: d["labels"].append({"name": "x", "type": "circle"}))),
+        ("no format", edit(lambda d: d.pop("format"))),
+        ("wrong format", edit(lambda d: d.update(format="other/1"))),
+        ("no labels", edit(lambda d: d.pop("labels"))),
+        ("images not a list", edit(lambda d: d.update(images={"a": 1}))),
+        ("images null", edit(lambda d: d.update(images=None))),
+        ("images first", images_first),
+        ("duplicate key", duplicate_key),
+        ("truncated", truncated),
+        ("trailing data", trailing),
+        ("bad byte", bad_byte),
+    ]
+
+
+@pytest.mark.parametrize(("name", "mutate"), _mutations(), ids=[m[0] for m in _mutations()])
+def test_every_other_document_ends_as_the_whole_way_says(
+    http: httpx.Client,
+    alice: str,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    mutate: Callable[[dict[str, Any], bytes], bytes],
+) -> None:
+    org = org_of(http, alice)
+    pictures = _pictures(http, alice, org, 7)
+    document = _document(pictures)
+    data = mutate(document, json.dumps(_document(pictures)).encode())
+    with monkeypatch.context() as m:
+        _whole_only(m)
+        whole = _run(http, alice, org, data, name=f"{name}-whole")
+    with monkeypatch.context() as m:
+        _small_pieces(m)
+        streamed = _run(http, alice, org, data, name=f"{name}-streamed")
+    assert _outcome(whole) == _outcome(streamed)
+    if whole["status"] == "failed":
+        names = {
+            d["dataset_name"]
+            for d in http.get(f"/organizations/{org}/datasets", headers=auth(alice)).json()["data"]
+        }
+        assert not names & {f"{name}-whole", f"{name}-streamed"}  # nothing written
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": [1, 2.5, -3e-7, 12345678901234567890], "b": "x\\u00e9\\ud83d\\ude00", "c": null}',
+        '  {"n": 123456789}  ',
+        '{"s": "' + "long " * 40 + '", "t": [true, false, {"u": {}}]}',
+        '{"nan": NaN, "inf": -Infinity}',
+    ],
+)
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-32-be"])
+def test_json_reader_reads_values_as_json_load(
+    monkeypatch: pytest.MonkeyPatch, text: str, encoding: str
+) -> None:
+    monkeypatch.setattr(imports, "READ_BYTES", 5)
+    raw = text.encode(encoding)
+    reader = imports._JsonReader(io.BytesIO(raw))
+    reader.expect("{")
+    seen: dict[str, Any] = {}
+    while True:
+        key = reader.value()
+        reader.expect(":")
+        seen[key] = reader.value()
+        if reader.expect(",}") == "}":
+            break
+    assert reader.at_end()
+    assert json.dumps(seen) == json.dumps(json.loads(raw))

@@ -1,0 +1,75 @@
+"""Assertions and builders shared by the format tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pixlake.errors import PicselliaError
+
+
+def write_json(path: Path, data: Any) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def find_problem(
+    error: pytest.ExceptionInfo[PicselliaError] | PicselliaError,
+    *,
+    message: str,
+    **where: Any,
+) -> dict[str, Any]:
+    """The detail whose ``message`` contains ``message`` and whose keys equal ``where``.
+
+    Fails listing every detail when there is none, so a wrong path or file is easy to see.
+    """
+    exc = error.value if isinstance(error, pytest.ExceptionInfo) else error
+    for detail in exc.details:
+        assert set(detail) >= {"file", "line", "field", "message"}, detail
+        if message in detail["message"] and all(detail.get(k) == v for k, v in where.items()):
+            return detail
+    pytest.fail(f"no detail with {where} and message {message!r} in:\n{exc.details}")
+
+
+def coco_doc(
+    *,
+    annotations: list[dict[str, Any]] | None = None,
+    images: list[dict[str, Any]] | None = None,
+    categories: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """A small valid COCO document (two 100x80 images, categories 1 'cat' and 3 'dog')."""
+    return {
+        "info": {"description": "test"},
+        "licenses": [{"id": 1, "name": "CC0", "url": ""}],
+        "images": images
+        if images is not None
+        else [
+            {"id": 1, "file_name": "a.jpg", "width": 100, "height": 80},
+            {"id": 2, "file_name": "b.jpg", "width": 100, "height": 80},
+        ],
+        "annotations": annotations if annotations is not None else [],
+        "categories": categories
+        if categories is not None
+        else [
+            {"id": 1, "name": "cat", "supercategory": "animal"},
+            {"id": 3, "name": "dog", "supercategory": "animal"},
+        ],
+    }
+
+
+def box_annotation(image_id: Any = 1, category_id: Any = 1, **more: Any) -> dict[str, Any]:
+    annotation: dict[str, Any] = {
+        "id": 1,
+        "image_id": image_id,
+        "category_id": category_id,
+        "bbox": [10, 10, 20, 20],
+        "area": 400,
+        "segmentation": [],
+        "iscrowd": 0,
+    }
+    annotation.update(more)
+    return annotation

@@ -1,0 +1,637 @@
+"""COCO: reading, validation errors, the streaming exporter, pycocotools compatibility."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import tracemalloc
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from pycocotools import mask as mask_utils
+from pycocotools.coco import COCO
+
+from pixlake.errors import InvalidInputError, PayloadTooLargeError
+from pixlake.formats import (
+    AnnotatedImage,
+    Annotations,
+    Box,
+    CocoExporter,
+    FolderSink,
+    LabelSpec,
+    Limits,
+    Obj,
+    ZipSink,
+    parse_coco,
+    read_coco,
+)
+
+from .helpers import box_annotation, coco_doc, find_problem, write_json
+
+
+def load_coco(path: Path) -> COCO:
+    with contextlib.redirect_stdout(io.StringIO()):  # COCO() prints its progress
+        return COCO(str(path))
+
+
+def export(annotations: Annotations, root: Path) -> dict[str, Any]:
+    with (
+        FolderSink(root) as sink,
+        CocoExporter(sink, annotations.labels, info=annotations.info) as e,
+    ):
+        for image in annotations.images:
+            e.write(image)
+    result: dict[str, Any] = json.loads((root / "annotations/instances.json").read_text())
+    return result
+
+
+def rle_of(array: np.ndarray[Any, Any]) -> dict[str, Any]:
+    rle = mask_utils.encode(np.asfortranarray(array.astype(np.uint8)))
+    return {"size": [int(v) for v in rle["size"]], "counts": rle["counts"].decode("ascii")}
+
+
+def read_error(tmp_path: Path, doc: Any, **options: Any) -> pytest.ExceptionInfo[InvalidInputError]:
+    path = write_json(tmp_path / "instances.json", doc)
+    with pytest.raises(InvalidInputError) as error:
+        read_coco(path, **options)
+    return error
+
+
+# --------------------------------------------------------------------------------------
+# Reading
+
+
+def test_reads_the_generated_dataset(generated_root: Path, generated_stats: dict[str, Any]) -> None:
+    source = json.loads((generated_root / "annotations/instances.json").read_text())
+    result = read_coco(generated_root / "annotations/instances.json")
+    assert [image.file_name for image in result.images] == [
+        i["file_name"] for i in source["images"]
+    ]
+    assert sum(len(image.objects) for image in result.images) == generated_stats["annotations"]
+    categories = sorted(source["categories"], key=lambda c: c["id"])
+    assert [label.name for label in result.labels] == [c["name"] for c in categories]
+    first = result.images[0]
+    assert first.extra == {"id": 1, "license": 1, "date_captured": "2024-01-01 00:00:00"}
+    assert (first.width, first.height) == (
+        source["images"][0]["width"],
+        source["images"][0]["height"],
+    )
+    annotation = source["annotations"][0]
+    obj = first.objects[0]
+    assert obj.kind == "polygon"
+    assert obj.box == Box(*annotation["bbox"])
+    assert obj.area == annotation["area"]
+    flat = [value for point in obj.polygons[0] for value in point]
+    assert flat == annotation["segmentation"][0]
+    coco = result.info["coco"]
+    assert coco["info"] == source["info"]
+    assert coco["licenses"] == source["licenses"]
+    assert coco["categories"] == categories
+
+
+def test_keeps_every_ring_masks_and_iscrowd(tmp_path: Path) -> None:
+    array = np.zeros((80, 100), dtype=np.uint8)
+    array[10:30, 20:45] = 1
+    compressed = rle_of(array)
+    uncompressed = {"size": [80, 100], "counts": _runs([int(v) for v in array.flatten(order="F")])}
+    rings = [[1, 1, 9, 1, 9, 9], [20.5, 20.5, 30, 20, 30, 30, 20, 30]]
+    doc = coco_doc(
+        annotations=[
+            box_annotation(segmentation=rings, bbox=[1, 1, 29, 29], area=432.0),
+            box_annotation(2, 3, id=2, segmentation=compressed, iscrowd=1, area=500),
+            box_annotation(2, 3, id=3, segmentation=uncompressed, iscrowd=1, bbox=None, area=None),
+        ]
+    )
+    result = read_coco(write_json(tmp_path / "in.json", doc))
+    polygon = result.images[0].objects[0]
+    assert polygon.kind == "polygon"
+    assert [[v for p in ring for v in p] for ring in polygon.polygons] == rings
+    crowd, listed = result.images[1].objects
+    assert (crowd.kind, crowd.iscrowd, crowd.mask is not None) == ("mask", True, True)
+    assert crowd.mask is not None and crowd.mask.counts == compressed["counts"]
+    assert listed.mask is not None and listed.mask.counts == tuple(uncompressed["counts"])
+    assert listed.box is None and listed.area is None
+    assert [label.kind for label in result.labels] == ["polygon", "polygon"]
+
+
+def _runs(flat: list[int]) -> list[int]:
+    runs, current, count = [], 0, 0
+    for value in flat:
+        if value == current:
+            count += 1
+        else:
+            runs.append(count)
+            current, count = value, 1
+    runs.append(count)
+    return runs
+
+
+def test_label_kinds_follow_the_objects(tmp_path: Path) -> None:
+    polygon = [10, 10, 20, 10, 20, 20]
+    doc = coco_doc(
+        annotations=[
+            box_annotation(category_id=3),  # the first annotation: a box
+            box_annotation(category_id=1, id=2, segmentation=[polygon]),
+            box_annotation(category_id=1, id=3),
+        ],
+        categories=[
+            {"id": 1, "name": "cat"},
+            {"id": 2, "name": "unused"},
+            {"id": 3, "name": "dog"},
+        ],
+    )
+    result = read_coco(write_json(tmp_path / "in.json", doc))
+    assert result.labels == [
+        LabelSpec("cat", "polygon"),
+        LabelSpec("unused", "rectangle"),  # no object: the first annotation decides
+        LabelSpec("dog", "rectangle"),
+    ]
+    empty = read_coco(write_json(tmp_path / "empty.json", coco_doc()))
+    assert [label.kind for label in empty.labels] == ["classification", "classification"]
+
+
+def test_classification_annotations(tmp_path: Path) -> None:
+    doc = coco_doc(annotations=[{"id": 1, "image_id": 1, "category_id": 1}])
+    result = read_coco(write_json(tmp_path / "in.json", doc))
+    assert result.images[0].objects == (Obj(label="cat", kind="classification"),)
+    assert result.labels[0] == LabelSpec("cat", "classification")
+    written = export(result, tmp_path / "out")
+    assert written["annotations"] == [{"id": 1, "image_id": 1, "category_id": 1, "iscrowd": 0}]
+    again = read_coco(tmp_path / "out/annotations/instances.json")
+    assert again.images[0].objects == result.images[0].objects
+
+
+def test_rectangle_option_turns_polygons_and_masks_into_boxes(tmp_path: Path) -> None:
+    array = np.zeros((80, 100), dtype=np.uint8)
+    array[5:15, 50:60] = 1
+    doc = coco_doc(
+        annotations=[
+            box_annotation(segmentation=[[10, 10, 30, 12, 20, 40]], bbox=[10, 10, 20, 30]),
+            box_annotation(id=2, segmentation=[[1, 2, 5, 2, 3, 9]], bbox=None),
+            box_annotation(2, 3, id=3, segmentation=rle_of(array), bbox=None),
+        ]
+    )
+    result = read_coco(write_json(tmp_path / "in.json", doc), rectangle=True)
+    boxes = [obj.box for image in result.images for obj in image.objects]
+    assert boxes == [Box(10, 10, 20, 30), Box(1, 2, 4, 7), Box(50, 5, 10, 10)]
+    assert {obj.kind for image in result.images for obj in image.objects} == {"rectangle"}
+    assert [label.kind for label in result.labels] == ["rectangle", "rectangle"]
+
+
+def test_file_names_with_folders_keep_their_base_name(tmp_path: Path) -> None:
+    images = [{"id": 1, "file_name": "train2017/a.jpg", "width": 10, "height": 10}]
+    result = read_coco(write_json(tmp_path / "in.json", coco_doc(images=images)))
+    assert result.images[0].file_name == "a.jpg"
+
+
+def test_unknown_keys_are_kept(tmp_path: Path) -> None:
+    doc = coco_doc(annotations=[box_annotation(attributes={"occluded": True}, score=0.5)])
+    doc["type"] = "instances"
+    result = read_coco(write_json(tmp_path / "in.json", doc))
+    obj = result.images[0].objects[0]
+    assert (obj.extra, obj.score) == ({"attributes": {"occluded": True}}, 0.5)
+    assert result.info["coco"]["type"] == "instances"
+    written = export(result, tmp_path / "out")
+    assert written["annotations"][0]["attributes"] == {"occluded": True}
+    assert written["annotations"][0]["score"] == 0.5
+    assert written["type"] == "instances"
+
+
+# --------------------------------------------------------------------------------------
+# Malformed input: one error listing every problem, naming file, path and expectation
+
+
+def test_malformed_json_names_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "instances.json"
+    path.write_text('{\n  "images": [],\n  "annotations": [1,, 2]\n}\n')
+    with pytest.raises(InvalidInputError) as error:
+        read_coco(path)
+    detail = find_problem(error, file="instances.json", line=3, message="expected valid JSON")
+    assert detail["column"] == 21  # the second comma
+    assert "line 3, column 21" in detail["message"]
+
+
+def test_non_utf8_and_non_object_input(tmp_path: Path) -> None:
+    path = tmp_path / "instances.json"
+    path.write_bytes(b'{"images": ["\xff"]}')
+    with pytest.raises(InvalidInputError) as error:
+        read_coco(path)
+    find_problem(error, file="instances.json", message="expected UTF-8")
+    error = read_error(tmp_path, [1, 2])
+    find_problem(error, file="instances.json", message="expected a JSON object")
+    error = read_error(tmp_path, {"annotations": []})
+    find_problem(error, field="images", message="expected a list")
+
+
+@pytest.mark.parametrize(
+    ("annotation", "field", "message"),
+    [
+        (box_annotation(image_id=9), "annotations[0].image_id", "id of an image in images"),
+        (box_annotation(image_id=[1]), "annotations[0].image_id", "id of an image in images"),
+        (box_annotation(category_id=2), "annotations[0].category_id", "category in categories"),
+        (box_annotation(bbox=[10, 10, -1, 5]), "annotations[0].bbox", "width and height >= 0"),
+        (box_annotation(bbox=[90, 10, 20, 5]), "annotations[0].bbox", "inside the 100x80 image"),
+        (box_annotation(bbox=[-2, 10, 20, 5]), "annotations[0].bbox", "inside the 100x80 image"),
+        (box_annotation(bbox=[10, 10, "20", 5]), "annotations[0].bbox", "4 numbers"),
+        (box_annotation(bbox=[10, 10, True, 5]), "annotations[0].bbox", "4 numbers"),
+        (box_annotation(bbox=[10, 10, 20]), "annotations[0].bbox", "4 numbers"),
+        (
+            box_annotation(segmentation=[[1, 1, 5, 5]]),
+            "annotations[0].segmentation[0]",
+            "at least 3 points",
+        ),
+        (
+            box_annotation(segmentation=[[1, 1, 5, 5, 9]]),
+            "annotations[0].segmentation[0]",
+            "even number of coordinates",
+        ),
+        (
+            box_annotation(segmentation=[[1, 1, 5, "x", 9, 9]]),
+            "annotations[0].segmentation[0]",
+            "list of numbers",
+        ),
+        (
+            box_annotation(segmentation=[[1, 1, 5, 5, 9, 9], [1, 1, 500, 5, 9, 9]]),
+            "annotations[0].segmentation[1]",
+            "inside the 100x80 image",
+        ),
+        (box_annotation(segmentation="x"), "annotations[0].segmentation", "RLE object"),
+        (
+            box_annotation(segmentation={"size": [80, 100], "counts": [10, 5]}),
+            "annotations[0].segmentation",
+            "summing to height x width = 8000",
+        ),
+        (
+            box_annotation(segmentation={"size": [8, 1000], "counts": [8000]}),
+            "annotations[0].segmentation.size",
+            "the image size [80, 100]",
+        ),
+        (box_annotation(iscrowd=2), "annotations[0].iscrowd", "0 or 1"),
+        (box_annotation(area=-5), "annotations[0].area", "number >= 0"),
+        (box_annotation(score="high"), "annotations[0].score", "a number"),
+        ("not an object", "annotations[0]", "expected an object"),
+    ],
+)
+def test_bad_annotations(tmp_path: Path, annotation: Any, field: str, message: str) -> None:
+    error = read_error(tmp_path, coco_doc(annotations=[annotation]))
+    find_problem(error, file="instances.json", field=field, message=message)
+    assert len(error.value.details) == 1
+
+
+@pytest.mark.parametrize(
+    ("literal", "message"), [("NaN", "4 numbers"), ("-Infinity", "4 numbers"), ("1e999", "finite")]
+)
+def test_non_finite_numbers_are_refused(tmp_path: Path, literal: str, message: str) -> None:
+    path = tmp_path / "instances.json"
+    text = json.dumps(coco_doc(annotations=[box_annotation()]))
+    path.write_text(text.replace("[10, 10, 20, 20]", f"[10, {literal}, 20, 20]"))
+    with pytest.raises(InvalidInputError) as error:
+        read_coco(path)
+    find_problem(error, field="annotations[0].bbox", message=message)
+
+
+def test_a_box_within_the_tolerance_is_accepted(tmp_path: Path) -> None:
+    doc = coco_doc(annotations=[box_annotation(bbox=[-0.5, 0, 100.9, 80.5])])
+    result = read_coco(write_json(tmp_path / "in.json", doc))
+    assert result.images[0].objects[0].box == Box(-0.5, 0, 100.9, 80.5)
+    error = read_error(tmp_path, doc, limits=Limits(tolerance=0.1))
+    find_problem(error, field="annotations[0].bbox", message="inside the 100x80 image")
+
+
+@pytest.mark.parametrize(
+    ("images", "field", "message"),
+    [
+        (
+            [{"id": 1, "file_name": "a.jpg", "width": 9, "height": 9}] * 2,
+            "images[1].id",
+            "unique id, 1 is also images[0]",
+        ),
+        (
+            [
+                {"id": 1, "file_name": "a.jpg", "width": 9, "height": 9},
+                {"id": 2, "file_name": "x/a.jpg", "width": 9, "height": 9},
+            ],
+            "images[1].file_name",
+            "unique file name",
+        ),
+        (
+            [{"id": 1, "file_name": "../a.jpg", "width": 9, "height": 9}],
+            "images[0].file_name",
+            "without '..'",
+        ),
+        (
+            [{"id": 1, "file_name": "/data/a.jpg", "width": 9, "height": 9}],
+            "images[0].file_name",
+            "absolute path",
+        ),
+        (
+            [{"id": 1, "file_name": "a\x00.jpg", "width": 9, "height": 9}],
+            "images[0].file_name",
+            "NUL bytes",
+        ),
+        ([{"id": 1, "width": 9, "height": 9}], "images[0].file_name", "a file name"),
+        (
+            [{"id": 1, "file_name": "a.jpg", "width": 0, "height": 9}],
+            "images[0].width",
+            "positive integer",
+        ),
+        (
+            [{"id": 1, "file_name": "a.jpg", "width": 9, "height": "9"}],
+            "images[0].height",
+            "positive integer",
+        ),
+        (
+            [{"id": 1.5, "file_name": "a.jpg", "width": 9, "height": 9}],
+            "images[0].id",
+            "integer or string id",
+        ),
+    ],
+)
+def test_bad_images(tmp_path: Path, images: Any, field: str, message: str) -> None:
+    error = read_error(tmp_path, coco_doc(images=images))
+    find_problem(error, file="instances.json", field=field, message=message)
+
+
+@pytest.mark.parametrize(
+    ("categories", "field", "message"),
+    [
+        ([{"id": 1, "name": "a"}, {"id": 1, "name": "b"}], "categories[1].id", "unique id"),
+        ([{"id": 1, "name": "a"}, {"id": 2, "name": "a"}], "categories[1].name", "unique name"),
+        ([{"id": "1", "name": "a"}], "categories[0].id", "integer id"),
+        ([{"id": 1, "name": ""}], "categories[0].name", "non-empty name"),
+    ],
+)
+def test_bad_categories(tmp_path: Path, categories: Any, field: str, message: str) -> None:
+    error = read_error(tmp_path, coco_doc(categories=categories))
+    find_problem(error, file="instances.json", field=field, message=message)
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    doc = coco_doc(
+        annotations=[
+            box_annotation(image_id=7),
+            box_annotation(id=2, category_id=5),
+            box_annotation(id=3, bbox=[0, 0, -1, -1]),
+        ],
+        images=[
+            {"id": 1, "file_name": "a.jpg", "width": 100, "height": 80},
+            {"id": 1, "file_name": "b.jpg", "width": 100, "height": 80},
+        ],
+    )
+    error = read_error(tmp_path, doc)
+    fields = [detail["field"] for detail in error.value.details]
+    assert fields == [
+        "images[1].id",
+        "annotations[0].image_id",
+        "annotations[1].category_id",
+        "annotations[2].bbox",
+    ]
+    assert "4 problems" in error.value.message
+
+
+def test_problems_are_capped(tmp_path: Path) -> None:
+    doc = coco_doc(annotations=[box_annotation(image_id=99, id=i) for i in range(10)])
+    error = read_error(tmp_path, doc, limits=Limits(max_problems=3))
+    details = error.value.details
+    assert len(details) == 4
+    assert details[-1]["message"] == "... and 7 more problems"
+    assert "10 problems" in error.value.message
+
+
+def test_files_over_the_size_limit_are_refused(tmp_path: Path) -> None:
+    path = write_json(tmp_path / "instances.json", coco_doc())
+    with pytest.raises(PayloadTooLargeError) as error:
+        read_coco(path, limits=Limits(max_json_bytes=50))
+    find_problem(error, file="instances.json", message="at most 50 bytes")
+
+
+def test_deep_nesting_is_refused(tmp_path: Path) -> None:
+    nested: Any = "leaf"
+    for _ in range(40):
+        nested = {"child": nested}
+    doc = coco_doc(annotations=[box_annotation(attributes=nested)])
+    error = read_error(tmp_path, doc)
+    detail = find_problem(error, message="nested at most 32 levels deep")
+    assert detail["field"].startswith("annotations[0].attributes.child.child")
+    path = tmp_path / "bomb.json"
+    path.write_text('{"images": ' + "[" * 200_000 + "]" * 200_000 + "}")
+    with pytest.raises(InvalidInputError) as error:
+        read_coco(path)
+    find_problem(error, file="bomb.json", message="nested less deeply")
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInputError) as error:
+        read_coco(tmp_path / "nope.json")
+    find_problem(error, file="nope.json", message="expected a readable JSON file")
+
+
+def test_parse_coco_takes_parsed_data() -> None:
+    result = parse_coco(coco_doc(annotations=[box_annotation()]))
+    assert result.images[0].objects[0].box == Box(10, 10, 20, 20)
+    with pytest.raises(InvalidInputError) as error:
+        parse_coco(coco_doc(annotations=[box_annotation(bbox=[1, float("nan"), 2, 3])]), file="x")
+    find_problem(error, file="x", field="annotations[0].bbox", message="finite numbers")
+
+
+# --------------------------------------------------------------------------------------
+# Export
+
+
+def test_round_trip_reproduces_the_file(generated_root: Path, tmp_path: Path) -> None:
+    source_path = generated_root / "annotations/instances.json"
+    source = json.loads(source_path.read_text())
+    written = export(read_coco(source_path), tmp_path / "out")
+    assert list(written) == ["info", "licenses", "images", "annotations", "categories"]
+    assert written["info"] == source["info"]
+    assert written["licenses"] == source["licenses"]
+    assert written["images"] == source["images"]
+    assert written["categories"] == sorted(source["categories"], key=lambda c: c["id"])
+    assert len(written["annotations"]) == len(source["annotations"])
+    for mine, theirs in zip(written["annotations"], source["annotations"], strict=True):
+        assert mine == theirs
+
+
+def test_round_trip_of_masks_and_rings(tmp_path: Path) -> None:
+    array = np.zeros((80, 100), dtype=np.uint8)
+    array[10:30, 20:45] = 1
+    array[50:60, 70:90] = 1
+    flat = [int(v) for v in array.flatten(order="F")]
+    doc = coco_doc(
+        annotations=[
+            box_annotation(segmentation=[[1, 1, 9, 1, 9, 9], [20, 20, 30, 20, 30, 30]], area=1.0),
+            box_annotation(2, 3, id=2, segmentation=rle_of(array), iscrowd=1, bbox=None, area=None),
+            box_annotation(2, 3, id=3, segmentation={"size": [80, 100], "counts": _runs(flat)}),
+        ]
+    )
+    source = write_json(tmp_path / "in.json", doc)
+    first = read_coco(source)
+    written = export(first, tmp_path / "out")
+    rings, compressed, uncompressed = written["annotations"]
+    assert rings["segmentation"] == doc["annotations"][0]["segmentation"]
+    assert compressed["segmentation"] == rle_of(array)
+    assert compressed["iscrowd"] == 1
+    assert uncompressed["segmentation"] == {"size": [80, 100], "counts": _runs(flat)}
+    encoded = mask_utils.encode(np.asfortranarray(array))
+    assert compressed["area"] == int(mask_utils.area(encoded))
+    assert compressed["bbox"] == [float(v) for v in mask_utils.toBbox(encoded)]
+    # a second round trip changes nothing: bbox and area are now in the file
+    second = read_coco(tmp_path / "out/annotations/instances.json")
+    assert export(second, tmp_path / "again") == written
+    assert [obj.mask for obj in second.images[1].objects] == [
+        obj.mask for obj in first.images[1].objects
+    ]
+
+
+def test_export_loads_in_pycocotools(generated_root: Path, tmp_path: Path) -> None:
+    array = np.zeros((80, 100), dtype=np.uint8)
+    array[10:30, 20:45] = 1
+    doc = coco_doc(
+        annotations=[
+            box_annotation(segmentation=[[10, 10, 40, 10, 40, 30, 10, 30]], bbox=None, area=None),
+            box_annotation(2, 3, id=2, segmentation=rle_of(array), iscrowd=1, bbox=None),
+            box_annotation(2, 1, id=3, bbox=[5.5, 6.5, 10.25, 3]),
+        ]
+    )
+    result = read_coco(write_json(tmp_path / "in.json", doc))
+    export(result, tmp_path / "out")
+    coco = load_coco(tmp_path / "out/annotations/instances.json")
+    assert [c["name"] for c in coco.loadCats(coco.getCatIds())] == ["cat", "dog"]
+    polygon, mask, box = coco.loadAnns(coco.getAnnIds())
+    assert polygon["bbox"] == [10, 10, 30, 20]
+    assert polygon["area"] == 600
+    # (pycocotools' decode warns under numpy 2, so masks are compared encoded)
+    assert int(mask_utils.area(coco.annToRLE(polygon))) == 600
+    expected = mask_utils.encode(np.asfortranarray(array))
+    assert coco.annToRLE(mask)["counts"] == expected["counts"].decode("ascii")
+    assert int(mask_utils.area(coco.annToRLE(mask))) == int(array.sum())
+    assert box["bbox"] == [5.5, 6.5, 10.25, 3]
+    generated = read_coco(generated_root / "annotations/instances.json")
+    export(generated, tmp_path / "gen")
+    coco = load_coco(tmp_path / "gen/annotations/instances.json")
+    expected = [obj.box for image in generated.images for obj in image.objects]
+    loaded = [Box(*ann["bbox"]) for ann in coco.loadAnns(sorted(coco.getAnnIds()))]
+    assert loaded == expected
+    assert len(coco.getImgIds()) == len(generated.images)
+
+
+def test_an_empty_export_is_a_valid_file(tmp_path: Path) -> None:
+    labels = [LabelSpec("a", "rectangle")]
+    written = export(Annotations(labels=labels, images=[]), tmp_path / "out")
+    assert written == {
+        "info": {"description": "exported by pixlake"},
+        "licenses": [],
+        "images": [],
+        "annotations": [],
+        "categories": [{"id": 1, "name": "a", "supercategory": ""}],
+    }
+    assert load_coco(tmp_path / "out/annotations/instances.json").getCatIds() == [1]
+
+
+def test_category_ids_are_stable(tmp_path: Path) -> None:
+    labels = [LabelSpec("b", "rectangle"), LabelSpec("a", "rectangle")]
+    image = AnnotatedImage(
+        file_name="x.jpg",
+        width=10,
+        height=10,
+        objects=(Obj(label="a", kind="rectangle", box=Box(1, 1, 2, 2)),),
+    )
+    plain = export(Annotations(labels=labels, images=[image]), tmp_path / "plain")
+    assert plain["categories"] == [
+        {"id": 1, "name": "b", "supercategory": ""},
+        {"id": 2, "name": "a", "supercategory": ""},
+    ]
+    assert plain["annotations"][0]["category_id"] == 2
+    info = {"coco": {"categories": [{"id": 17, "name": "a", "supercategory": "letters"}]}}
+    mixed = export(Annotations(labels=labels, images=[image], info=info), tmp_path / "mixed")
+    assert mixed["categories"] == [
+        {"id": 18, "name": "b", "supercategory": ""},
+        {"id": 17, "name": "a", "supercategory": "letters"},
+    ]
+    assert mixed["annotations"][0]["category_id"] == 17
+
+
+def test_exporter_checks_labels_and_state(tmp_path: Path) -> None:
+    sink = FolderSink(tmp_path / "out")
+    with pytest.raises(InvalidInputError) as error:
+        CocoExporter(sink, [LabelSpec("a", "rectangle"), LabelSpec("a", "polygon")])
+    find_problem(error, field="labels[1].name", message="unique label names")
+    exporter = CocoExporter(sink, [LabelSpec("a", "rectangle")])
+    image = AnnotatedImage(
+        file_name="x.jpg",
+        width=10,
+        height=10,
+        objects=(Obj(label="zebra", kind="rectangle", box=Box(1, 1, 2, 2)),),
+    )
+    with pytest.raises(InvalidInputError) as error:
+        exporter.write(image)
+    find_problem(error, file="x.jpg", field="objects[0].label", message="export's labels")
+    exporter.close()
+    with pytest.raises(ValueError, match="closed"):
+        exporter.write(image)
+
+
+def test_a_failed_export_writes_no_annotation_file(tmp_path: Path) -> None:
+    labels = [LabelSpec("a", "rectangle")]
+    with pytest.raises(RuntimeError), FolderSink(tmp_path / "out") as sink:
+        with CocoExporter(sink, labels) as exporter:
+            exporter.write(AnnotatedImage(file_name="x.jpg", width=10, height=10))
+            raise RuntimeError("database went away")
+    assert not (tmp_path / "out/annotations/instances.json").exists()
+
+
+def test_export_into_a_zip_with_images(generated_root: Path, tmp_path: Path) -> None:
+    result = read_coco(generated_root / "annotations/instances.json")
+    path = tmp_path / "export.zip"
+    with ZipSink(path) as sink:
+        with CocoExporter(sink, result.labels, info=result.info) as exporter:
+            for image in result.images:
+                source = generated_root / "images" / image.file_name
+                sink.write_bytes(exporter.image_path(image.file_name), source.read_bytes())
+                exporter.write(image)
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        archive.extractall(tmp_path / "unzipped")
+    assert names == {"annotations/instances.json"} | {
+        f"images/{image.file_name}" for image in result.images
+    }
+    again = read_coco(tmp_path / "unzipped/annotations/instances.json")
+    assert again.images == result.images
+
+
+def test_export_memory_does_not_grow_with_the_dataset(tmp_path: Path) -> None:
+    labels = [LabelSpec("a", "polygon")]
+    ring = tuple((float(i), float(i % 7)) for i in range(12))
+
+    def images(count: int) -> Iterator[AnnotatedImage]:
+        for index in range(count):
+            objects = tuple(
+                Obj(label="a", kind="polygon", polygons=(ring,), box=Box(0, 0, 11, 6))
+                for _ in range(10)
+            )
+            yield AnnotatedImage(file_name=f"{index}.jpg", width=20, height=20, objects=objects)
+
+    def peak(count: int) -> int:
+        sink = FolderSink(tmp_path / f"out{count}")
+        tracemalloc.start()
+        try:
+            with CocoExporter(sink, labels) as exporter:
+                for image in images(count):
+                    exporter.write(image)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    # 1k then 15k annotations; holding 15k annotations would take about 9 MB
+    small, large = peak(100), peak(1500)
+    assert large < small + 256 * 1024, (small, large)
+    assert large < 1024 * 1024
+    written = json.loads((tmp_path / "out1500/annotations/instances.json").read_text())
+    assert len(written["annotations"]) == 15_000
+    assert written["annotations"][-1]["id"] == 15_000

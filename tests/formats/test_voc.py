@@ -1,0 +1,311 @@
+"""PASCAL-VOC: reading, hostile and malformed XML, the exporter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+import pytest
+
+from pixlake.errors import InvalidInputError, PayloadTooLargeError
+from pixlake.formats import (
+    AnnotatedImage,
+    Annotations,
+    Box,
+    FolderSink,
+    LabelSpec,
+    Limits,
+    Mask,
+    Obj,
+    VocExporter,
+    read_voc,
+)
+
+from .helpers import find_problem
+
+
+def voc_xml(objects: str = "", *, filename: str = "a.jpg", size: str | None = None) -> str:
+    if size is None:
+        size = "<size><width>100</width><height>80</height><depth>3</depth></size>"
+    return f"<annotation><filename>{filename}</filename>{size}{objects}</annotation>"
+
+
+def box_object(name: str = "Car", corners: tuple[Any, ...] = (11, 21, 31, 41)) -> str:
+    xmin, ymin, xmax, ymax = corners
+    return (
+        f"<object><name>{name}</name><difficult>1</difficult><bndbox><xmin>{xmin}</xmin>"
+        f"<ymin>{ymin}</ymin><xmax>{xmax}</xmax><ymax>{ymax}</ymax></bndbox></object>"
+    )
+
+
+def write_files(folder: Path, files: dict[str, str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def read_error(folder: Path, files: dict[str, str]) -> pytest.ExceptionInfo[InvalidInputError]:
+    with pytest.raises(InvalidInputError) as error:
+        read_voc(write_files(folder, files))
+    return error
+
+
+def export(annotations: Annotations, root: Path) -> Path:
+    with FolderSink(root) as sink, VocExporter(sink, annotations.labels) as exporter:
+        for image in annotations.images:
+            exporter.write(image)
+    return root / "Annotations"
+
+
+# --------------------------------------------------------------------------------------
+# Reading
+
+
+def test_reads_the_generated_dataset(generated_root: Path) -> None:
+    result = read_voc(generated_root / "voc")  # finds voc/Annotations/
+    files = sorted((generated_root / "voc/Annotations").glob("*.xml"))
+    assert [image.file_name for image in result.images] == [f.stem + ".jpg" for f in files]
+    tree = ET.parse(files[0]).getroot()
+    first = tree.find("object")
+    assert first is not None
+    corners = [
+        float(first.findtext(f"bndbox/{tag}") or "") for tag in ("xmin", "ymin", "xmax", "ymax")
+    ]
+    obj = result.images[0].objects[0]
+    assert obj.label == (first.findtext("name") or "").strip().lower()
+    assert obj.box == Box.from_corners(*(value - 1 for value in corners))
+    assert obj.extra == {"pose": "Unspecified", "truncated": 0, "difficult": 0}
+    assert result.images[0].extra["source"] == {"database": "pixlake-synthetic"}
+    assert result.images[0].extra["depth"] == 3
+    assert {label.kind for label in result.labels} == {"rectangle"}
+
+
+def test_names_are_stripped_and_lower_cased_and_corners_shifted(tmp_path: Path) -> None:
+    folder = write_files(tmp_path, {"a.xml": voc_xml(box_object("  Big Car ", (1, 1, 100, 80)))})
+    obj = read_voc(folder).images[0].objects[0]
+    assert obj.label == "big car"
+    assert obj.box == Box(0, 0, 99, 79)
+    assert read_voc(folder / "a.xml").images[0].objects[0] == obj  # one file works too
+
+
+def test_reads_polygons(tmp_path: Path) -> None:
+    polygon = (
+        "<polygon><x1>11</x1><y1>11</y1><x2>21</x2><y2>11</y2><x3>16.5</x3><y3>31</y3></polygon>"
+    )
+    second = "<polygon><x1>51</x1><y1>51</y1><x2>61</x2><y2>51</y2><x3>56</x3><y3>61</y3></polygon>"
+    objects = f"<object><name>cat</name>{polygon}{second}</object>" + box_object("dog")
+    result = read_voc(write_files(tmp_path, {"a.xml": voc_xml(objects)}))
+    cat, dog = result.images[0].objects
+    assert cat.kind == "polygon"
+    assert cat.polygons == (((10, 10), (20, 10), (15.5, 30)), ((50, 50), (60, 50), (55, 60)))
+    assert cat.box is None
+    assert result.labels == [LabelSpec("cat", "polygon"), LabelSpec("dog", "rectangle")]
+    boxes = read_voc(tmp_path, rectangle=True).images[0].objects[0]
+    assert (boxes.kind, boxes.box) == ("rectangle", Box(10, 10, 50, 50))
+
+
+# --------------------------------------------------------------------------------------
+# Hostile XML
+
+
+BILLION_LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+ <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+ <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+ <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+ <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+ <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
+]>
+<annotation><filename>&lol9;</filename></annotation>
+"""
+
+
+def test_billion_laughs_is_refused(tmp_path: Path) -> None:
+    error = read_error(tmp_path, {"bomb.xml": BILLION_LAUGHS})
+    find_problem(error, file="bomb.xml", message="without a DTD")
+
+
+def test_external_entities_are_refused(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET")
+    xxe = (
+        f'<?xml version="1.0"?>\n<!DOCTYPE annotation [<!ENTITY xxe SYSTEM "{secret.as_uri()}">]>\n'
+        + voc_xml(box_object("&xxe;"))
+    )
+    error = read_error(tmp_path / "in", {"xxe.xml": xxe})
+    find_problem(error, file="xxe.xml", message="refused for safety")
+    assert "TOP-SECRET" not in str(error.value)
+
+
+def test_files_over_the_size_limit_are_refused(tmp_path: Path) -> None:
+    folder = write_files(tmp_path, {"a.xml": voc_xml(box_object() * 50)})
+    with pytest.raises(PayloadTooLargeError) as error:
+        read_voc(folder, limits=Limits(max_xml_bytes=1000))
+    find_problem(error, file="a.xml", message="at most 1000 bytes")
+
+
+# --------------------------------------------------------------------------------------
+# Malformed XML
+
+
+def test_malformed_xml_names_line_and_column(tmp_path: Path) -> None:
+    error = read_error(tmp_path, {"a.xml": "<annotation>\n  <filename>a.jpg</filenme>\n"})
+    detail = find_problem(error, file="a.xml", line=2, message="mismatched tag at line 2")
+    assert detail["column"] == 20  # 1-based: the "f" of "</filenme>"
+
+
+@pytest.mark.parametrize(
+    ("xml", "field", "message"),
+    [
+        (voc_xml(size=""), "size", "expected <size>"),
+        (
+            voc_xml(size="<size><width>1e2</width><height>x</height></size>"),
+            "size.height",
+            "positive",
+        ),
+        (voc_xml(size="<size><width>0</width><height>5</height></size>"), "size.width", "positive"),
+        (voc_xml(filename="../../etc/passwd"), "filename", "without '..'"),
+        (voc_xml(filename="/etc/passwd"), "filename", "absolute"),
+        ("<annotation><size/></annotation>", "filename", "a file name"),
+        (voc_xml(box_object("")), "object[0].name", "non-empty <name>"),
+        (voc_xml(box_object(corners=(1, "two", 3, 4))), "object[0].bndbox.ymin", "a number"),
+        (voc_xml(box_object(corners=(1, 2, 3, "nan"))), "object[0].bndbox.ymax", "a number"),
+        (voc_xml(box_object(corners=(30, 2, 10, 4))), "object[0].bndbox", "xmax >= xmin"),
+        (voc_xml(box_object(corners=(1, 2, 300, 4))), "object[0]", "inside the 100x80 image"),
+        (voc_xml("<object><name>a</name></object>"), "object[0]", "<bndbox> or a <polygon>"),
+        (
+            voc_xml("<object><name>a</name><polygon><x1>1</x1><y1>1</y1></polygon></object>"),
+            "object[0].polygon[0]",
+            "at least 3 points",
+        ),
+        (
+            voc_xml(
+                "<object><name>a</name><polygon><x1>1</x1><y1>1</y1><x2>2</x2><y2>2</y2>"
+                "<x4>3</x4><y4>3</y4></polygon></object>"
+            ),
+            "object[0].polygon[0]",
+            "without gaps",
+        ),
+        (
+            voc_xml("<object><name>a</name><polygon><pt>1</pt></polygon></object>"),
+            "object[0].polygon[0]",
+            "<x1>, <y1>",
+        ),
+        (
+            voc_xml("<object><name>a</name><polygon><x1>one</x1></polygon></object>"),
+            "object[0].polygon[0].x1",
+            "a number",
+        ),
+    ],
+)
+def test_bad_files(tmp_path: Path, xml: str, field: str, message: str) -> None:
+    error = read_error(tmp_path, {"a.xml": xml})
+    find_problem(error, file="a.xml", field=field, message=message)
+
+
+def test_wrong_root_and_duplicates_and_empty_folders(tmp_path: Path) -> None:
+    error = read_error(tmp_path / "one", {"a.xml": "<html/>"})
+    find_problem(error, file="a.xml", message="<annotation> root element")
+    error = read_error(tmp_path / "two", {"a.xml": voc_xml(), "b.xml": voc_xml()})
+    find_problem(error, file="b.xml", field="filename", message="also in a.xml")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InvalidInputError) as no_files:
+        read_voc(tmp_path / "empty")
+    find_problem(no_files, file="empty", message="expected a folder of .xml files")
+
+
+def test_every_file_is_checked(tmp_path: Path) -> None:
+    files = {f"{i}.xml": voc_xml(size="", filename=f"{i}.jpg") for i in range(3)}
+    error = read_error(tmp_path, files)
+    assert [d["file"] for d in error.value.details] == ["0.xml", "1.xml", "2.xml"]
+
+
+# --------------------------------------------------------------------------------------
+# Export
+
+
+def test_round_trip(generated_root: Path, tmp_path: Path) -> None:
+    first = read_voc(generated_root / "voc")
+    written = export(first, tmp_path / "out")
+    assert read_voc(written) == first
+    for source in sorted((generated_root / "voc/Annotations").glob("*.xml")):
+        mine = ET.parse(written / source.name).getroot()
+        theirs = ET.parse(source).getroot()
+        assert mine.findtext("filename") == theirs.findtext("filename")
+        assert [o.findtext("name") for o in mine.iter("object")] == [
+            o.findtext("name") for o in theirs.iter("object")
+        ]
+        assert [c.text for c in mine.iter() if c.tag in ("xmin", "ymin", "xmax", "ymax")] == [
+            c.text for c in theirs.iter() if c.tag in ("xmin", "ymin", "xmax", "ymax")
+        ]
+
+
+def test_polygons_round_trip(tmp_path: Path) -> None:
+    ring = ((10.0, 10.0), (20.5, 10.0), (15.0, 30.25))
+    image = AnnotatedImage(
+        file_name="a.png",
+        width=100,
+        height=80,
+        objects=(
+            Obj(label="cat", kind="polygon", polygons=(ring, ring), box=Box(10, 10, 10.5, 20.25)),
+            Obj(label="dog", kind="rectangle", box=Box(0.5, 1, 2, 3), score=0.25),
+        ),
+    )
+    labels = [LabelSpec("cat", "polygon"), LabelSpec("dog", "rectangle")]
+    written = export(Annotations(labels=labels, images=[image]), tmp_path / "out")
+    root = ET.parse(written / "a.xml").getroot()
+    assert root.findtext("segmented") == "1"
+    assert root.findtext("object/polygon/x2") == "21.5"
+    assert root.findtext("object/bndbox/xmax") == "21.5"
+    again = read_voc(written)
+    cat, dog = again.images[0].objects
+    assert cat.polygons == image.objects[0].polygons
+    assert cat.box == image.objects[0].box
+    assert (dog.box, dog.score) == (Box(0.5, 1, 2, 3), 0.25)
+    assert again.labels == labels
+
+
+def test_exporter_skips_what_voc_cannot_hold(tmp_path: Path) -> None:
+    mask = Mask(4, 4, (5, 2, 9))  # pixels (1,1), (1,2)
+    image = AnnotatedImage(
+        file_name="a.jpg",
+        width=4,
+        height=4,
+        objects=(
+            Obj(label="tag", kind="classification"),
+            Obj(label="blob", kind="mask", mask=mask),
+        ),
+        extra={"2d": "not a tag name", "owner": {"name": "me"}},
+    )
+    labels = [LabelSpec("tag", "classification"), LabelSpec("blob", "polygon")]
+    written = export(Annotations(labels=labels, images=[image]), tmp_path / "out")
+    root = ET.parse(written / "a.xml").getroot()
+    assert [o.findtext("name") for o in root.iter("object")] == ["blob"]
+    assert [root.findtext(f"object/bndbox/{t}") for t in ("xmin", "ymin", "xmax", "ymax")] == [
+        "2",
+        "2",
+        "3",
+        "4",
+    ]
+    assert root.findtext("owner/name") == "me"
+    assert root.find("2d") is None
+
+
+def test_exporter_refuses_colliding_stems_and_control_characters(tmp_path: Path) -> None:
+    labels = [LabelSpec("a", "rectangle")]
+    with FolderSink(tmp_path / "out") as sink, VocExporter(sink, labels) as exporter:
+        exporter.write(AnnotatedImage(file_name="x.jpg", width=1, height=1))
+        with pytest.raises(InvalidInputError) as error:
+            exporter.write(AnnotatedImage(file_name="x.png", width=1, height=1))
+        find_problem(error, file="Annotations/x.xml", message="written once")
+        bad = AnnotatedImage(file_name="y.jpg", width=1, height=1, extra={"note": "bell\x07"})
+        with pytest.raises(InvalidInputError) as error:
+            exporter.write(bad)
+        find_problem(error, file="y.jpg", field="note", message="control characters")

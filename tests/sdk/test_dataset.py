@@ -1,0 +1,643 @@
+"""Datasets through the SDK against a real server: one-call imports, versions, labels,
+annotations and their review status, downloads, and lossless exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pycocotools.coco import COCO
+
+from pixlake import Client, Datalake, Dataset, Picture
+from pixlake.errors import (
+    AlreadyExistsError,
+    InvalidInputError,
+    InvalidQueryError,
+    ResourceNotFoundError,
+    TyperError,
+)
+from tests.conftest import LiveServer, write_images
+from tests.factories import coco_dataset
+
+
+@pytest.fixture
+def lake(server: LiveServer, alice: str) -> Iterator[Datalake]:
+    yield Datalake(api_token=alice, host=server.url, interactive=False)
+
+
+@pytest.fixture
+def coco(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
+    root = tmp_path / "coco"
+    return root, coco_dataset(root, 12)
+
+
+def imported(lake: Datalake, coco: tuple[Path, dict[str, Any]], name: str = "cars") -> Dataset:
+    root, _doc = coco
+    lake.upload(
+        name=name,
+        imgdir=root / "images",
+        ann_path=root / "instances.json",
+        ann_format="COCO",
+        tags=["batch1"],
+    )
+    return lake.dataset
+
+
+def by_image(document: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    names = {i["id"]: i["file_name"] for i in document["images"]}
+    out: dict[str, list[dict[str, Any]]] = {n: [] for n in names.values()}
+    for a in document["annotations"]:
+        out[names[a["image_id"]]].append(a)
+    return out
+
+
+# --------------------------------------------------------------------------- the user story
+
+
+def test_import_then_versions_annotations_download_and_exports(
+    lake: Datalake, coco: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    root, document = coco
+    record = lake.upload(
+        name="cars",
+        imgdir=root / "images",
+        ann_path=root / "instances.json",
+        ann_format="COCO",
+        tags=["batch1"],
+    )
+    assert record["dataset_name"] == "cars" and record["version"] == "first"
+    assert record["size"] == 12
+    assert record["nb_annotations"] == 12
+    assert record["nb_objects"] == len(document["annotations"])
+    assert [label["name"] for label in record["labels"]] == ["person", "car", "bus"]
+    assert {label["type"] for label in record["labels"]} == {"rectangle", "polygon"}
+    assert sum(record["repartition"].values()) == len(document["annotations"])
+    assert {p["tag"][0] for p in lake.picture.fetch(1, ["batch1"])} == {"batch1"}
+
+    ds = Dataset(_context=lake._ctx).fetch("cars", "first")
+    assert ds.dataset_id == record["dataset_id"]
+    extra = write_images(tmp_path / "more", 3, start=900)
+    new = lake.picture.upload(extra, tags=["batch2"])
+    ds.new_version(name="cars", version="v2", pictures=new)
+    assert ds.fetched_dataset["size"] == 15
+    assert ds.fetched_dataset["nb_objects"] == record["nb_objects"]  # copied rows
+    ds.create_labels("tree", "classification")
+    ds.create_labels("zone", "polygon")
+    ds.add_annotation(
+        "img_0900.jpg",
+        data=[
+            {
+                "type": "rectangle",
+                "label": "car",
+                "rectangle": {"top": 1, "left": 2, "width": 10, "height": 5},
+                "qa": [{"question": "occluded?", "answer": "no"}],
+            },
+            {
+                "type": "polygon",
+                "label": "zone",
+                "polygon": {"geometry": [{"x": 1, "y": 1}, {"x": 20, "y": 1}, {"x": 10, "y": 15}]},
+            },
+            {"type": "classification", "label": "tree"},
+        ],
+        image_qa=[{"question": "weather", "answer": "sunny"}],
+        status="review",
+    )
+    one = ds.get_annotations(picture_name="img_0900.jpg")
+    assert one["status"] == "review"
+    assert one["image_qa"] == [{"question": "weather", "answer": "sunny"}]
+    assert [o["type"] for o in one["annotations"]] == ["rectangle", "polygon", "classification"]
+    assert one["annotations"][0]["qa"] == [{"question": "occluded?", "answer": "no"}]
+    ds.set_annotation_status(["img_0900.jpg"], "accepted")
+    assert [a["external_picture_url"] for a in ds.get_annotations(status="accepted")] == [
+        "img_0900.jpg"
+    ]
+    assert len(ds.get_annotations()) == 13
+    assert len(ds.list_pictures()) == 15
+
+    # the first version did not change
+    first = Dataset(_context=lake._ctx).fetch("cars", "first")
+    assert first.fetched_dataset["size"] == 12
+    assert len(first.get_annotations()) == 12
+
+    ds.download("cars/v2", tmp_path / "dl")
+    files = sorted((tmp_path / "dl").iterdir())
+    assert len(files) == 15
+    assert (tmp_path / "dl" / "img_0900.jpg").read_bytes() == extra[0].read_bytes()
+
+    coco_out = ds.export("COCO", tmp_path / "out" / "coco")
+    loaded = COCO(str(coco_out / "annotations" / "instances.json"))
+    assert len(loaded.getImgIds()) == 15
+    assert len(loaded.getAnnIds()) == len(document["annotations"]) + 3
+    yolo_out = ds.export("yolo", tmp_path / "out" / "yolo")
+    assert (yolo_out / "labels" / "img_0900.txt").read_text().startswith("1 ")  # car is class 1
+    voc_out = ds.export("PASCAL-VOC", tmp_path / "out" / "voc", zip=True)
+    with zipfile.ZipFile(voc_out) as archive:
+        names = archive.namelist()
+    assert "Annotations/img_0900.xml" in names and "JPEGImages/img_0900.jpg" in names
+
+
+# --------------------------------------------------------------------------- round trips
+
+
+def test_coco_round_trip_is_lossless(
+    lake: Datalake, coco: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    _root, source = coco
+    ds = imported(lake, coco)
+    out = ds.export("COCO", tmp_path / "export")
+    exported = json.loads((out / "annotations" / "instances.json").read_text())
+    assert exported["categories"] == source["categories"]
+    assert exported["info"] == source["info"] and exported["licenses"] == source["licenses"]
+    assert sorted(i["file_name"] for i in exported["images"]) == sorted(
+        i["file_name"] for i in source["images"]
+    )
+    want, got = by_image(source), by_image(exported)
+    for name, objects in want.items():
+        assert len(got[name]) == len(objects), name
+        for a, b in zip(objects, got[name], strict=True):
+            assert a["category_id"] == b["category_id"]
+            assert a["iscrowd"] == b["iscrowd"]
+            assert b["bbox"] == pytest.approx(a["bbox"], abs=1e-6)
+            assert b["area"] == pytest.approx(a["area"])
+            if isinstance(a["segmentation"], dict):
+                assert b["segmentation"] == a["segmentation"]  # RLE kept as given
+            else:
+                assert len(b["segmentation"]) == len(a["segmentation"])  # every ring
+                for ring_a, ring_b in zip(a["segmentation"], b["segmentation"], strict=True):
+                    assert ring_b == pytest.approx(ring_a, abs=1e-6)
+    loaded = COCO(str(out / "annotations" / "instances.json"))
+    for ann in loaded.loadAnns(loaded.getAnnIds()):
+        if ann["iscrowd"]:
+            assert loaded.annToMask(ann).sum() == 600  # the mask decodes to its pixels
+    # exports of the same version are identical (stable ids and order)
+    again = ds.export("COCO", tmp_path / "export2")
+    assert (again / "annotations" / "instances.json").read_text() == json.dumps(
+        exported
+    ) or json.loads((again / "annotations" / "instances.json").read_text()) == exported
+
+
+def test_voc_and_yolo_round_trips(
+    lake: Datalake, coco: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    ds = imported(lake, coco)
+    voc = ds.export("PASCAL-VOC", tmp_path / "voc")
+    yolo = ds.export("YOLO", tmp_path / "yolo")
+    from pixlake.formats import read_voc, read_yolo
+
+    voc_in = read_voc(voc / "Annotations")
+    back = lake.upload(
+        name="from-voc",
+        imgdir=voc / "JPEGImages",
+        ann_path=voc / "Annotations",
+        ann_format="PASCAL-VOC",
+    )
+    assert back["nb_objects"] == sum(len(i.objects) for i in voc_in.images)
+    voc_again = (
+        Dataset(_context=lake._ctx).fetch("from-voc").export("PASCAL-VOC", tmp_path / "voc2")
+    )
+    for xml in sorted((voc / "Annotations").iterdir()):
+        assert (voc_again / "Annotations" / xml.name).read_text() == xml.read_text()
+
+    yolo_in = read_yolo(yolo)
+    lake.upload(name="from-yolo", imgdir=yolo / "images", ann_path=yolo, ann_format="YOLO")
+    yolo_again = Dataset(_context=lake._ctx).fetch("from-yolo").export("YOLO", tmp_path / "yolo2")
+    assert (yolo_again / "classes.txt").read_text() == (yolo / "classes.txt").read_text()
+    for txt in sorted((yolo / "labels").iterdir()):
+        rows_a = [r.split() for r in txt.read_text().splitlines()]
+        rows_b = [r.split() for r in (yolo_again / "labels" / txt.name).read_text().splitlines()]
+        assert [r[0] for r in rows_a] == [r[0] for r in rows_b]
+        for a, b in zip(rows_a, rows_b, strict=True):
+            assert [float(v) for v in b[1:]] == pytest.approx([float(v) for v in a[1:]], abs=1e-6)
+    assert sum(len(i.objects) for i in yolo_in.images) > 0
+
+
+def test_coco_to_yolo_to_pixlake_to_coco_keeps_boxes(
+    lake: Datalake, coco: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    _root, source = coco
+    ds = imported(lake, coco)
+    yolo = ds.export("YOLO", tmp_path / "yolo")
+    lake.upload(name="via-yolo", imgdir=yolo / "images", ann_path=yolo, ann_format="YOLO")
+    out = Dataset(_context=lake._ctx).fetch("via-yolo").export("COCO", tmp_path / "coco")
+    exported = json.loads((out / "annotations" / "instances.json").read_text())
+    names = {c["id"]: c["name"] for c in source["categories"]}
+    names_out = {c["id"]: c["name"] for c in exported["categories"]}
+    want, got = by_image(source), by_image(exported)
+    for name, objects in want.items():
+        detections = [a for a in objects if not isinstance(a["segmentation"], dict)]
+        expected = sorted(
+            (names[a["category_id"]], *[round(v, 1) for v in a["bbox"]]) for a in detections
+        )
+        masks = [a for a in objects if isinstance(a["segmentation"], dict)]
+        actual = sorted(
+            (names_out[b["category_id"]], *[round(v, 1) for v in b["bbox"]]) for b in got[name]
+        )
+        assert len(actual) == len(detections) + len(masks)
+        for box in expected:
+            assert any(
+                box[0] == a[0]
+                and all(abs(x - y) <= 0.15 for x, y in zip(box[1:], a[1:], strict=True))
+                for a in actual
+            ), (name, box)
+
+
+# --------------------------------------------------------------------------- methods
+
+
+def test_create_list_fetch_delete(
+    lake: Datalake, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pics = lake.picture.upload(write_images(tmp_path, 4), tags=["street"])
+    ds = Dataset(_context=lake._ctx)
+    assert str(ds).startswith("No dataset fetched")
+    created = ds.create(
+        name="street", description="street cars", pictures=lake.picture.fetch(1, ["street"])
+    )
+    assert created is ds and ds.fetched_dataset["size"] == 4
+    assert (
+        ds.fetched_dataset["description"] == "street cars" and ds.fetched_dataset["private"] is True
+    )
+    assert json.loads(str(ds))["dataset_name"] == "street"
+    with pytest.raises(AlreadyExistsError, match="already exists"):
+        ds.create(name="street", pictures=pics)
+    with pytest.raises(InvalidQueryError, match="pictures"):
+        ds.create(name="empty", pictures=[])
+    ds.new_version(name="street", version="v2", pictures=[])
+    assert ds.fetch("street").fetched_dataset["version"] == "v2"  # latest
+    assert [(r["dataset_name"], r["version"]) for r in ds.list()] == [
+        ("street", "first"),
+        ("street", "v2"),
+    ]
+    with pytest.raises(AlreadyExistsError):
+        ds.new_version(name="street", version="v2")
+    with pytest.raises(InvalidInputError, match="latest"):
+        ds.new_version(name="street", version="latest")
+    ds.delete("street", "v2")
+    assert ds.dataset_id is None
+    with pytest.raises(ResourceNotFoundError):
+        ds.fetch("street", "v2")
+    ds.fetch("street", "first")
+    ds.add_data("street", "first", lake.picture.upload(write_images(tmp_path / "b", 1, start=50)))
+    assert ds.fetched_dataset["size"] == 5
+    ds.delete("street", "first")
+    assert ds.list() == []
+    assert len(lake.picture.list()) == 5  # the pictures stay in the datalake
+    with pytest.raises(ResourceNotFoundError, match="no dataset named"):
+        ds.fetch("street")
+    with pytest.raises(InvalidQueryError):
+        ds.fetch()
+
+
+def test_annotations_are_validated_before_anything_is_written(
+    lake: Datalake, coco: tuple[Path, dict[str, Any]]
+) -> None:
+    ds = imported(lake, coco)
+    picture = ds.list_pictures()[0]["external_url"]
+    before = ds.get_annotations(picture_name=picture)
+    with pytest.raises(TyperError, match=r"data\[0\].rectangle needs"):
+        ds.add_annotation(
+            picture, data=[{"type": "rectangle", "label": "car", "rectangle": {"top": 1}}]
+        )
+    with pytest.raises(TyperError, match="at least 3"):
+        ds.add_annotation(
+            picture,
+            data=[{"type": "polygon", "label": "bus", "polygon": {"geometry": [{"x": 1, "y": 1}]}}],
+        )
+    with pytest.raises(TyperError, match="type must be one of"):
+        ds.add_annotation(picture, data=[{"type": "circle", "label": "car"}])
+    with pytest.raises(InvalidInputError, match="unknown label 'plane'"):
+        ds.add_annotation(
+            picture,
+            data=[
+                {
+                    "type": "rectangle",
+                    "label": "plane",
+                    "rectangle": {"top": 1, "left": 1, "width": 2, "height": 2},
+                }
+            ],
+        )
+    ds.create_labels("night", "classification")
+    with pytest.raises(InvalidInputError, match="classification label"):
+        ds.add_annotation(
+            picture,
+            data=[
+                {
+                    "type": "rectangle",
+                    "label": "night",
+                    "rectangle": {"top": 1, "left": 1, "width": 2, "height": 2},
+                }
+            ],
+        )
+    with pytest.raises(InvalidInputError, match="rectangle label"):
+        ds.add_annotation(picture, data=[{"type": "classification", "label": "car"}])
+    with pytest.raises(InvalidInputError, match="outside its 128x96 picture"):
+        ds.add_annotation(
+            picture,
+            data=[
+                {
+                    "type": "rectangle",
+                    "label": "car",
+                    "rectangle": {"top": 1, "left": 100, "width": 50, "height": 2},
+                }
+            ],
+        )
+    with pytest.raises(InvalidInputError, match="not in this dataset version"):
+        ds.add_annotation("nope.jpg", data=[])
+    assert ds.get_annotations(picture_name=picture) == before
+
+
+def test_append_and_delete_annotations(lake: Datalake, coco: tuple[Path, dict[str, Any]]) -> None:
+    ds = imported(lake, coco)
+    picture = ds.list_pictures()[0]
+    n = len(ds.get_annotations(picture_name=picture["external_url"])["annotations"])
+    box = {
+        "type": "rectangle",
+        "label": "car",
+        "rectangle": {"top": 1, "left": 1, "width": 2, "height": 2},
+    }
+    ds.add_annotation(picture["external_url"], data=[box], replace=False)
+    assert len(ds.get_annotations(picture_name=picture["external_url"])["annotations"]) == n + 1
+    ds.add_annotation(picture["external_url"], data=[box])
+    assert len(ds.get_annotations(picture_name=picture["external_url"])["annotations"]) == 1
+    assert len(ds.get_annotations(limit=5, offset=0)) == 5
+    assert len(ds.get_annotations(limit=5, offset=10)) == 2
+    with pytest.raises(InvalidQueryError, match="all_annotations=True"):
+        ds.delete_annotations()
+    assert ds.delete_annotations(picture_id=picture["picture_id"])["count"] == 1
+    with pytest.raises(ResourceNotFoundError):
+        ds.get_annotations(picture_name=picture["external_url"])
+    assert ds.delete_annotations(all_annotations=True)["count"] == 11
+    assert ds.get_annotations() == []
+    assert ds.fetch("cars").fetched_dataset["nb_objects"] == 0
+
+
+def test_legacy_bulk_annotations(lake: Datalake, coco: tuple[Path, dict[str, Any]]) -> None:
+    ds = imported(lake, coco)
+    names = [p["external_url"] for p in ds.list_pictures()[:2]]
+    ds.add_annotation_legacy(
+        {
+            "external_picture_url": n,
+            "annotations": [
+                {
+                    "type": "rectangle",
+                    "label": "car",
+                    "rectangle": {"top": 0, "left": 0, "width": 3, "height": 3},
+                }
+            ],
+            "nb_labels": 1,
+            "time_spent": 2.5,
+        }
+        for n in names
+    )
+    record = ds.get_annotations(picture_name=names[0])
+    assert record["nb_instances"] == 1 and record["duration"] == 2.5
+    assert len(record["annotations"]) == 1
+
+
+def test_picsellia_import_and_annotations_only_mode(
+    lake: Datalake, coco: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    root, _doc = coco
+    ds = imported(lake, coco)
+    pictures = [p["external_url"] for p in ds.list_pictures()[:3]]
+    document = {
+        "annotations": [
+            {
+                "external_picture_url": name,
+                "nb_labels": 1,
+                "time_spent": 4.0,
+                "annotations": [{"type": "classification", "label": "night", "qa": []}],
+            }
+            for name in pictures
+        ]
+    }
+    path = tmp_path / "picsellia.json"
+    path.write_text(json.dumps(document))
+    lake.upload(name="cars", version="first", ann_path=path, ann_format="PICSELLIA")
+    record = ds.fetch("cars", "first").get_annotations(picture_name=pictures[0])
+    assert [o["label"] for o in record["annotations"]][-1] == "night" or record["annotations"][0][
+        "label"
+    ] == "night"
+    assert record["duration"] == 4.0
+    with pytest.raises(ResourceNotFoundError):
+        lake.upload(name="no-such-dataset", ann_path=path, ann_format="PICSELLIA")
+
+
+def test_default_tag_is_todays_date(lake: Datalake, coco: tuple[Path, dict[str, Any]]) -> None:
+    root, _doc = coco
+    lake.upload(
+        name="dated", imgdir=root / "images", ann_path=root / "instances.json", ann_format="COCO"
+    )
+    today = dt.date.today().isoformat()
+    assert len(lake.picture.fetch(1, [today])) == 12
+
+
+def test_import_again_after_interruption_sends_no_bytes_twice(
+    server: LiveServer, alice: str, coco: tuple[Path, dict[str, Any]]
+) -> None:
+    from tests.sdk.test_datalake import CountingTransport
+
+    root, _doc = coco
+    images = sorted((root / "images").iterdir())
+    Picture(api_token=alice, host=server.url, interactive=False).upload(images[:8])  # "interrupted"
+    counting = CountingTransport()
+    lake = Datalake(api_token=alice, host=server.url, interactive=False, transport=counting)
+    lake.upload(
+        name="resumed", imgdir=root / "images", ann_path=root / "instances.json", ann_format="COCO"
+    )
+    rest = sum(p.stat().st_size for p in images[8:])
+    sent_before = sum(p.stat().st_size for p in images[:8])
+    picture_bytes = sum(n for m, p, n in counting.sent if p.endswith("/blobs"))
+    # the four new images travel, in tar framing (a header and padding each, one record);
+    # resending any of the first eight would add about 8 KB each
+    framing = 10240 + 4 * 1024
+    assert framing < sent_before
+    assert rest <= picture_bytes < rest + framing
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (lambda d: d["annotations"][0].update(image_id=999), "image"),
+        (lambda d: d["annotations"][0].update(category_id=42), "categor"),
+        (lambda d: d["annotations"][0].update(bbox=[1, 1, -5, 3]), "bbox"),
+        (lambda d: d["annotations"][0].update(bbox=[100, 1, 90, 3]), "image"),
+        (lambda d: d["annotations"][-1].update(segmentation=[[1, 1, 2, 2]]), "segmentation"),
+        (lambda d: d["images"][1].update(id=d["images"][0]["id"]), "unique"),
+        (lambda d: d["images"][0].update(file_name="../escape.jpg"), "file_name"),
+        (lambda d: d["images"][0].update(file_name="/etc/passwd"), "file_name"),
+        (lambda d: d["images"][0].update(file_name="a\x00b.jpg"), "file_name"),
+    ],
+)
+def test_bad_coco_changes_nothing(
+    lake: Datalake, coco: tuple[Path, dict[str, Any]], mutate: Any, expected: str
+) -> None:
+    root, document = coco
+    broken = json.loads(json.dumps(document))
+    mutate(broken)
+    path = root / "broken.json"
+    path.write_text(json.dumps(broken))
+    with pytest.raises(InvalidInputError) as info:
+        lake.upload(name="bad", imgdir=root / "images", ann_path=path, ann_format="COCO")
+    text = str(info.value)
+    assert "broken.json" in text
+    assert expected in text.lower()
+    assert lake.picture.list() == []  # nothing uploaded
+    assert lake.dataset.list() == []
+
+
+def test_malformed_json_names_line_and_column(
+    lake: Datalake, coco: tuple[Path, dict[str, Any]]
+) -> None:
+    root, _doc = coco
+    path = root / "bad.json"
+    path.write_text('{"images": [\n  {"id": 1,, "file_name": "x.jpg"}\n]}')
+    with pytest.raises(InvalidInputError) as info:
+        lake.upload(name="bad", imgdir=root / "images", ann_path=path, ann_format="COCO")
+    detail = info.value.details[0]
+    assert detail["file"].endswith("bad.json") and detail["line"] == 2
+    assert "column" in detail["message"]
+    assert lake.picture.list() == []
+
+
+def test_images_missing_from_imgdir_are_listed_together(
+    lake: Datalake, coco: tuple[Path, dict[str, Any]]
+) -> None:
+    root, document = coco
+    for image in document["images"][:3]:
+        (root / "images" / image["file_name"]).unlink()
+    with pytest.raises(InvalidInputError, match="3 images named") as info:
+        lake.upload(
+            name="x", imgdir=root / "images", ann_path=root / "instances.json", ann_format="COCO"
+        )
+    assert {d["message"].split()[0] for d in info.value.details} == {
+        i["file_name"] for i in document["images"][:3]
+    }
+    assert lake.picture.list() == []
+
+
+@pytest.mark.parametrize(
+    "xml",
+    [
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        '<!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+        "<annotation><filename>&lol2;</filename></annotation>",
+        '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+        "<annotation><filename>&xxe;</filename></annotation>",
+    ],
+)
+def test_hostile_xml_is_refused(lake: Datalake, tmp_path: Path, xml: str) -> None:
+    folder = tmp_path / "voc"
+    folder.mkdir()
+    (folder / "a.xml").write_text(xml)
+    write_images(tmp_path / "imgs", 1)
+    with pytest.raises(InvalidInputError) as info:
+        lake.upload(name="xml", imgdir=tmp_path / "imgs", ann_path=folder, ann_format="PASCAL-VOC")
+    assert "a.xml" in str(info.value)
+    assert lake.picture.list() == []
+
+
+def test_bad_yolo_rows_name_file_and_line(lake: Datalake, tmp_path: Path) -> None:
+    root = tmp_path / "yolo"
+    write_images(root / "images", 2)
+    (root / "labels").mkdir()
+    (root / "classes.txt").write_text("car\nbus\n")
+    (root / "labels" / "img_0000.txt").write_text("0 0.5 0.5 0.2 0.2\n7 0.5 0.5 0.1 0.1\n")
+    (root / "labels" / "img_0001.txt").write_text("1 1.5 0.5 0.2 0.2\n")
+    with pytest.raises(InvalidInputError) as info:
+        lake.upload(name="y", imgdir=root / "images", ann_path=root, ann_format="YOLO")
+    where = {(Path(d["file"]).name, d["line"]) for d in info.value.details if d.get("file")}
+    assert ("img_0000.txt", 2) in where and ("img_0001.txt", 1) in where
+    assert lake.picture.list() == []
+
+
+def test_argument_errors(lake: Datalake, coco: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+    root, _doc = coco
+    with pytest.raises(InvalidInputError, match="unknown annotation format"):
+        lake.upload(
+            name="x", imgdir=root / "images", ann_path=root / "instances.json", ann_format="CSV"
+        )
+    with pytest.raises(InvalidQueryError, match="ann_format"):
+        lake.upload(name="x", imgdir=root / "images", ann_path=root / "instances.json")
+    with pytest.raises(InvalidQueryError, match="does not exist"):
+        lake.upload(
+            name="x", imgdir=root / "images", ann_path=tmp_path / "none.json", ann_format="COCO"
+        )
+    with pytest.raises(ResourceNotFoundError, match="not a folder"):
+        lake.upload(
+            name="x",
+            imgdir=tmp_path / "nowhere",
+            ann_path=root / "instances.json",
+            ann_format="COCO",
+        )
+    with pytest.raises(InvalidQueryError, match="name"):
+        lake.upload(imgdir=root / "images")
+    assert lake.picture.list() == []
+
+
+def test_other_organizations_cannot_see_datasets(
+    server: LiveServer, lake: Datalake, coco: tuple[Path, dict[str, Any]], bob: str
+) -> None:
+    ds = imported(lake, coco)
+    intruder = Dataset(api_token=bob, host=server.url, interactive=False)
+    assert intruder.list() == []
+    with pytest.raises(ResourceNotFoundError):
+        intruder.fetch("cars")
+    intruder.dataset_id = ds.dataset_id
+    for call in (
+        intruder.list_pictures,
+        intruder.get_annotations,
+        lambda: intruder.create_labels("x", "rectangle"),
+    ):
+        with pytest.raises(ResourceNotFoundError):
+            call()
+    with pytest.raises(ResourceNotFoundError):
+        intruder.delete("cars", "first")
+    assert lake.dataset.fetch("cars").fetched_dataset["size"] == 12
+
+
+def test_client_exposes_datasets(server: LiveServer, alice: str) -> None:
+    with Client(api_token=alice, host=server.url, interactive=False) as client:
+        assert isinstance(client.datalake.dataset, Dataset)
+        assert Client.Datalake.Dataset is Dataset  # type: ignore[attr-defined]
+
+
+def test_download_skips_files_already_there(
+    lake: Datalake, coco: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    ds = imported(lake, coco)
+    target = tmp_path / "dl"
+    ds.download("cars/first", target)
+    one = sorted(target.iterdir())[0]
+    stamp = one.stat().st_mtime_ns
+    corrupt = sorted(target.iterdir())[1]
+    corrupt.write_bytes(b"damaged")
+    ds.download("cars/first", target)
+    assert one.stat().st_mtime_ns == stamp  # right digest: not fetched again
+    assert (
+        hashlib.sha256(corrupt.read_bytes()).hexdigest() != hashlib.sha256(b"damaged").hexdigest()
+    )
+    with pytest.raises(InvalidQueryError, match="name/version"):
+        ds.download("cars", target)
+
+
+def test_deleting_a_picture_removes_it_from_every_version(
+    lake: Datalake, coco: tuple[Path, dict[str, Any]]
+) -> None:
+    ds = imported(lake, coco)
+    ds.new_version(name="cars", version="v2")
+    victim = ds.list_pictures()[0]
+    lake.picture.delete([victim])
+    for version in ("first", "v2"):
+        record = ds.fetch("cars", version).fetched_dataset
+        assert record["size"] == 11 and record["nb_annotations"] == 11
+        assert victim["picture_id"] not in {p["picture_id"] for p in ds.list_pictures()}
