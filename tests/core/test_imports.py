@@ -97,9 +97,7 @@ def _document(pictures: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _run(
-    http: httpx.Client, token: str, org: str, data: bytes, **params: Any
-) -> dict[str, Any]:
+def _run(http: httpx.Client, token: str, org: str, data: bytes, **params: Any) -> dict[str, Any]:
     http.put(f"/organizations/{org}/blobs/{sha(data)}", content=data, headers=auth(token))
     job = http.post(
         f"/organizations/{org}/imports", json={"document": sha(data), **params}, headers=auth(token)
@@ -173,7 +171,7 @@ def test_annotations_only_imports_are_streamed_too(
         _small_pieces(m)
         again = _run(http, alice, org, data, version_id=version_id)
     assert again["status"] == "succeeded", again
-    assert again["result"]["nb_annotations"] == 2 and again["result"]["nb_objects"] == 3
+    assert again["result"]["nb_annotations"] == 2 and again["result"]["nb_objects"] == 4
     records = _annotations(http, alice, org, version_id)[0]
     assert [len(r["annotations"]) for r in records] == [1, 1, 3, 1]
 

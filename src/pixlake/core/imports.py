@@ -214,7 +214,7 @@ class _JsonReader:
             errors="surrogatepass"
         )
         self._eof = not head
-        self._text = self._decoder.decode(head, final=self._eof)
+        self._text = self._decode(head)
         self._pos = 0
         self._json = json.JSONDecoder()
 
@@ -224,9 +224,15 @@ class _JsonReader:
             return False
         data = self._stream.read(max(READ_BYTES, len(self._text) - self._pos))
         self._eof = not data
-        self._text = self._text[self._pos :] + self._decoder.decode(data, final=self._eof)
+        self._text = self._text[self._pos :] + self._decode(data)
         self._pos = 0
         return True
+
+    def _decode(self, data: bytes) -> str:
+        try:
+            return self._decoder.decode(data, final=self._eof)
+        except UnicodeDecodeError:
+            raise _Unusual from None
 
     def peek(self) -> str:
         """The next character that is not blank ('' at the end), not consumed."""

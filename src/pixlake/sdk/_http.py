@@ -146,17 +146,22 @@ class Connection:
 
     @contextmanager
     def stream(
-        self, method: str, path: str, *, params: Mapping[str, Any] | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        accept: frozenset[int] = frozenset(),
     ) -> Iterator[httpx.Response]:
-        """A streamed response (for downloads); errors raised as for ``request``."""
-        try:
-            with self._client.stream(method, path, params=params) as response:
-                if response.is_error:
-                    response.read()
-                    raise self._error(response)
-                yield response
-        except httpx.TransportError as exc:
-            raise NetworkError(f"download from {self.host} failed ({exc})") from exc
+        """A streamed response (for downloads).  Error answers raise as for ``request``,
+        except statuses in ``accept`` (e.g. 416 for a range past the end); transport errors
+        propagate as ``httpx.TransportError`` so that callers can resume."""
+        with self._client.stream(method, path, params=params, headers=headers) as response:
+            if response.is_error and response.status_code not in accept:
+                response.read()
+                raise self._error(response)
+            yield response
 
     def get(self, path: str, **kwargs: Any) -> Any:
         return self.request("GET", path, **kwargs).json()

@@ -208,16 +208,6 @@ def upload_file(
 # --------------------------------------------------------------------------- download
 
 
-@contextmanager
-def _stream(conn: Connection, url_path: str, headers: dict[str, str]) -> Iterator[httpx.Response]:
-    """A streamed GET with extra headers; error answers raise their typed exception."""
-    with conn._client.stream("GET", url_path, headers=headers) as response:
-        if response.is_error and response.status_code != 416:
-            response.read()
-            raise conn._error(response)
-        yield response
-
-
 class _Sink:
     """Writes and hashes chunks in a thread of its own, so that receiving the next chunk
     overlaps with storing this one.  At most ``depth`` chunks wait: memory stays bounded."""
@@ -284,7 +274,12 @@ def download(
                 while chunk := f.read(CHUNK):
                     hasher.update(chunk)
         try:
-            with _stream(conn, url_path, {"Range": f"bytes={offset}-"} if offset else {}) as r:
+            with conn.stream(
+                "GET",
+                url_path,
+                headers={"Range": f"bytes={offset}-"} if offset else {},
+                accept=frozenset({416}),  # the .part is not a prefix of these bytes
+            ) as r:
                 if r.status_code == 416:  # the .part is not a prefix of these bytes
                     partial.unlink(missing_ok=True)
                     continue

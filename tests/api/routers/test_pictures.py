@@ -43,6 +43,7 @@ def test_registration_outcomes(http: httpx.Client, alice: str) -> None:
     assert record["sha256"] == a and record["width"] == 64 and record["height"] == 48
     assert record["tag"] == ["t1"] and record["source"] == "sdk"
     assert record["url"].endswith(f"/pictures/{record['picture_id']}/file")
+    assert record["date_created"].endswith(("Z", "+00:00"))  # UTC, explicit on every database
 
     again = register(
         http,

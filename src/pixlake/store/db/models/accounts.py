@@ -6,14 +6,13 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import (
-    DateTime,
     ForeignKey,
     String,
     Uuid,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pixlake.store.db.models.base import Base, timestamp
+from pixlake.store.db.models.base import Base, UtcDateTime, timestamp
 
 
 class OrganizationRow(Base):
@@ -61,5 +60,5 @@ class ApiTokenRow(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     name: Mapped[str] = mapped_column(String(100), nullable=False, default="")
     created_at: Mapped[datetime] = timestamp()
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -26,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pixlake.store.db.models.base import Base, timestamp, utcnow
+from pixlake.store.db.models.base import Base, UtcDateTime, timestamp, utcnow
 
 
 class DatasetRow(Base):
@@ -121,7 +120,7 @@ class AnnotationRow(Base):
     )
     created_at: Mapped[datetime] = timestamp()
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow, nullable=False
+        UtcDateTime(), default=utcnow, onupdate=utcnow, nullable=False
     )
 
 

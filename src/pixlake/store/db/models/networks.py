@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -25,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pixlake.store.db.models.base import Base, timestamp, utcnow
+from pixlake.store.db.models.base import Base, UtcDateTime, timestamp, utcnow
 
 
 class NetworkRow(Base):
@@ -61,9 +60,7 @@ class NetworkRow(Base):
         ForeignKey("blobs.digest", ondelete="RESTRICT"), index=True
     )
     created_at: Mapped[datetime] = timestamp()
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, nullable=False
-    )
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, nullable=False)
 
 
 class NetworkFileRow(Base):
