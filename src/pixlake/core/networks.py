@@ -12,7 +12,6 @@ when it is private, so that a private network's existence never leaks.
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 import uuid
@@ -29,6 +28,7 @@ from pixlake.core import blobs
 from pixlake.core.accounts import require_organization
 from pixlake.core.entities import BlobEntity, Caller, Organization
 from pixlake.core.names import file_name_problem
+from pixlake.core.pagination import decode_cursor, encode_cursor
 from pixlake.errors import (
     AlreadyExistsError,
     ForbiddenError,
@@ -273,24 +273,6 @@ def _check_digest(digest: str, field: str = "sha256") -> str:
 # --------------------------------------------------------------------------- reading rows
 
 
-def _encode_cursor(pk: int) -> str:
-    return base64.urlsafe_b64encode(f"pk:{pk}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> int:
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        kind, value = text.split(":", 1)
-        if kind != "pk":
-            raise ValueError(kind)
-        return int(value)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInputError(
-            "the cursor is not one this server gave",
-            details=[{"field": "cursor", "message": "pass back the next_cursor of a page"}],
-        ) from None
-
-
 def _entities(session: Session, rows: Sequence[NetworkRow]) -> list[Network]:
     """Entities for rows, with their tags, files, organization, owner (a few queries)."""
     if not rows:
@@ -427,14 +409,14 @@ def _page(
     limit: int,
     cursor: str | None,
 ) -> NetworkPage:
-    after = _decode_cursor(cursor) if cursor else 0
+    after = decode_cursor(cursor)
     rows = list(
         session.scalars(query.where(NetworkRow.pk > after).order_by(NetworkRow.pk).limit(limit + 1))
     )
     more = len(rows) > limit
     rows = rows[:limit]
     count = session.scalar(count_query) or 0
-    next_cursor = _encode_cursor(rows[-1].pk) if more and rows else None
+    next_cursor = encode_cursor(rows[-1].pk) if more and rows else None
     return NetworkPage(_entities(session, rows), count, next_cursor)
 
 

@@ -13,7 +13,7 @@ import httpx
 from pixlake.errors import InvalidQueryError
 from pixlake.sdk._http import Connection
 
-__all__ = ["Context", "Resource"]
+__all__ = ["Context", "LakeResource", "Resource"]
 
 log = logging.getLogger("pixlake")
 
@@ -131,3 +131,32 @@ class Resource:
         log.info(text)
         if self._ctx.interactive:
             print(text, file=sys.stdout)
+
+
+class LakeResource(Resource):
+    """Base of ``Picture`` and ``Dataset``, whose upstream constructors also take an
+    ``organization_id`` (it names the organization like ``organization`` does)."""
+
+    def __init__(
+        self,
+        api_token: str | None = None,
+        organization: str | None = None,
+        host: str | None = None,
+        organization_id: str | None = None,
+        *,
+        interactive: bool = True,
+        transport: httpx.BaseTransport | None = None,
+        _context: Context | None = None,
+    ) -> None:
+        super().__init__(
+            api_token,
+            organization if organization_id is None else organization_id,
+            host,
+            interactive=interactive,
+            transport=transport,
+            _context=_context,
+        )
+        self._reset()
+
+    def _reset(self) -> None:
+        """Set the object's selection attributes to their empty state."""

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from pixlake.errors import InvalidInputError, InvalidQueryError
-from pixlake.sdk._base import Context, Resource
+from pixlake.sdk._base import Context, LakeResource, Resource
 from pixlake.sdk._import import import_dataset
 from pixlake.sdk._records import DatasetRecord, PictureRecord, check_tags, picture_ids
 from pixlake.sdk._upload import collect_paths, upload_files
@@ -27,32 +27,14 @@ SELECTION_BATCH = 5000
 PathLike = str | os.PathLike[str]
 
 
-class Picture(Resource):
+class Picture(LakeResource):
     """The datalake's assets: upload, list, fetch by tag, tag, untag, delete.
 
     The last listed or fetched selection is kept in ``fetched_pictures`` and used by
     ``delete``, ``add_tags`` and ``remove_tags`` when no list is given.
     """
 
-    def __init__(
-        self,
-        api_token: str | None = None,
-        organization: str | None = None,
-        host: str | None = None,
-        organization_id: str | None = None,
-        *,
-        interactive: bool = True,
-        transport: httpx.BaseTransport | None = None,
-        _context: Context | None = None,
-    ) -> None:
-        super().__init__(
-            api_token,
-            organization if organization_id is None else organization_id,
-            host,
-            interactive=interactive,
-            transport=transport,
-            _context=_context,
-        )
+    def _reset(self) -> None:
         self.fetched_pictures: Records = []
 
     def __str__(self) -> str:

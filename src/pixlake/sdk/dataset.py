@@ -14,12 +14,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import httpx
-
 from pixlake.errors import InvalidQueryError, ResourceNotFoundError, TyperError
 from pixlake.formats import safe_file_name
 from pixlake.sdk import _transfer
-from pixlake.sdk._base import Context, Resource
+from pixlake.sdk._base import LakeResource
 from pixlake.sdk._export import export_version
 from pixlake.sdk._progress import Bar
 from pixlake.sdk._records import DatasetRecord, PictureRecord, picture_ids
@@ -85,29 +83,11 @@ def validate_objects(data: Any) -> None:
                     raise TyperError(f"{where}.polygon.geometry[{j}] must be an {{x, y}} point")
 
 
-class Dataset(Resource):
+class Dataset(LakeResource):
     """Datasets of the organization: versions, pictures, labels, annotations, downloads and
     exports."""
 
-    def __init__(
-        self,
-        api_token: str | None = None,
-        organization: str | None = None,
-        host: str | None = None,
-        organization_id: str | None = None,
-        *,
-        interactive: bool = True,
-        transport: httpx.BaseTransport | None = None,
-        _context: Context | None = None,
-    ) -> None:
-        super().__init__(
-            api_token,
-            organization if organization_id is None else organization_id,
-            host,
-            interactive=interactive,
-            transport=transport,
-            _context=_context,
-        )
+    def _reset(self) -> None:
         self.dataset_id: str | None = None
         self.fetched_dataset: DatasetRecord | dict[str, Any] = {}
         self.dataset_list: Records = []
