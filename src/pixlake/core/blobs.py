@@ -225,16 +225,11 @@ def _store_member(
     stored: list[BlobEntity],
     rejected: list[BlobRejection],
 ) -> None:
-    writer = store.writer()
     try:
-        writer.write(data)
-        info = writer.commit(name)
+        info = store.put_bytes(data, name)
     except DigestMismatch as exc:
         rejected.append(BlobRejection(name, str(exc)))
         return
-    except BaseException:
-        writer.abort()
-        raise
     stored.append(describe(info.digest, info.size, data))
 
 

@@ -61,6 +61,11 @@ class BlobStore(Protocol):
 
     def writer(self) -> BlobWriter: ...
 
+    def put_bytes(self, data: bytes, expected_digest: str | None = None) -> BlobInfo:
+        """Store bytes held in memory (verified like a staged write).  Bytes already stored
+        are not written again."""
+        ...
+
     def open(self, digest: str) -> BinaryIO:
         """A binary file object reading the blob; ``FileNotFoundError`` when absent."""
         ...

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
@@ -15,14 +15,25 @@ from pixlake.store.blobs.base import BlobInfo, DigestMismatch, check_digest
 __all__ = ["LocalBlobStore"]
 
 READ_ONLY = 0o444
+_TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+#: Unique temporary names within this process (``next`` on a count is atomic under the GIL).
+_sequence = itertools.count()
+
+
+def _write_all(fd: int, data: bytes | memoryview) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 class _LocalWriter:
+    """A temporary file in ``<root>/tmp``, created read-only (the open descriptor may still
+    write), hashed as it is written, renamed to its digest's path on commit."""
+
     def __init__(self, store: LocalBlobStore) -> None:
         self._store = store
-        fd, name = tempfile.mkstemp(dir=store.tmp_dir, prefix="upload-")
-        self._file = os.fdopen(fd, "wb")
-        self._tmp = Path(name)
+        self._tmp = store.tmp_dir / f"upload-{os.getpid()}-{next(_sequence)}"
+        self._fd = os.open(self._tmp, _TEMP_FLAGS, READ_ONLY)
         self._hash = hashlib.sha256()
         self._size = 0
         self._done = False
@@ -32,33 +43,26 @@ class _LocalWriter:
         return self._size
 
     def write(self, chunk: bytes) -> None:
-        self._file.write(chunk)
+        _write_all(self._fd, chunk)
         self._hash.update(chunk)
         self._size += len(chunk)
 
     def commit(self, expected_digest: str | None = None) -> BlobInfo:
-        self._file.close()
+        os.close(self._fd)
+        self._done = True
         digest = self._hash.hexdigest()
         try:
             if expected_digest is not None and expected_digest != digest:
                 raise DigestMismatch(expected_digest, digest)
-            final = self._store.path(digest)
-            if final.exists():
-                self._tmp.unlink()
-            else:
-                final.parent.mkdir(parents=True, exist_ok=True)
-                os.chmod(self._tmp, READ_ONLY)
-                os.replace(self._tmp, final)
+            self._store._publish(self._tmp, digest)
         except BaseException:
             self._tmp.unlink(missing_ok=True)
             raise
-        finally:
-            self._done = True
         return BlobInfo(digest, self._size)
 
     def abort(self) -> None:
         if not self._done:
-            self._file.close()
+            os.close(self._fd)
             self._tmp.unlink(missing_ok=True)
             self._done = True
 
@@ -72,7 +76,11 @@ class LocalBlobStore:
         self.url = root.as_uri()
         self.tmp_dir = root / "tmp"
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
-        (root / "sha256").mkdir(exist_ok=True)
+        shards = root / "sha256"
+        shards.mkdir(exist_ok=True)
+        # The 256 shard folders exist from the start: publishing a blob is one rename.
+        for i in range(256):
+            (shards / f"{i:02x}").mkdir(exist_ok=True)
 
     @classmethod
     def from_url(cls, url: str) -> LocalBlobStore:
@@ -92,14 +100,36 @@ class LocalBlobStore:
     def writer(self) -> _LocalWriter:
         return _LocalWriter(self)
 
+    def _publish(self, tmp: Path, digest: str) -> None:
+        """Give a fully written, verified temporary file its digest's name (or drop it when
+        those bytes are already stored)."""
+        final = self.path(digest)
+        if final.exists():
+            tmp.unlink()
+        else:
+            os.replace(tmp, final)
+
     def put_bytes(self, data: bytes, expected_digest: str | None = None) -> BlobInfo:
-        writer = self.writer()
-        try:
-            writer.write(data)
-        except BaseException:
-            writer.abort()
-            raise
-        return writer.commit(expected_digest)
+        """Store bytes held in memory: hashed first, so bytes already stored cost no write."""
+        digest = hashlib.sha256(data).hexdigest()
+        if expected_digest is not None and expected_digest != digest:
+            raise DigestMismatch(expected_digest, digest)
+        if not self.path(digest).exists():
+            tmp = self.tmp_dir / f"upload-{os.getpid()}-{next(_sequence)}"
+            fd = os.open(tmp, _TEMP_FLAGS, READ_ONLY)
+            try:
+                _write_all(fd, data)
+            except BaseException:
+                os.close(fd)
+                tmp.unlink(missing_ok=True)
+                raise
+            os.close(fd)
+            try:
+                self._publish(tmp, digest)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
+        return BlobInfo(digest, len(data))
 
     def open(self, digest: str) -> BinaryIO:
         return self.path(digest).open("rb")
