@@ -335,7 +335,6 @@ _IMAGE_SIGNATURES = (
     b"II*\x00",  # TIFF
     b"MM\x00*",
 )
-_COPY_CHUNK = 1024 * 1024
 
 
 def _compose_problems(parts: Sequence[str], expected_digest: str) -> list[dict[str, str]]:
@@ -437,28 +436,27 @@ def compose(
             f"the parts add up to {total} bytes, not the announced {expected_size}",
             details=[{"field": "size", "message": f"the parts hold {total} bytes"}],
         )
-    writer = store.writer()
+    gone = [(i, d) for i, d in enumerate(parts) if not store.exists(d)]
+    if gone:
+        raise InvalidInputError(
+            f"the bytes of {len(gone)} parts are missing from storage; upload them again",
+            details=[
+                {"field": f"parts[{i}]", "message": f"bytes of {d} missing from storage"}
+                for i, d in gone
+            ],
+        )
     try:
-        for i, digest in enumerate(parts):
-            try:
-                part = store.open(digest)
-            except FileNotFoundError:
-                raise InvalidInputError(
-                    f"the bytes of part {digest} are missing from storage; upload it again",
-                    details=[{"field": f"parts[{i}]", "message": "bytes missing from storage"}],
-                ) from None
-            with part:
-                while chunk := part.read(_COPY_CHUNK):
-                    writer.write(chunk)
-        info = writer.commit(expected_digest)
+        info = store.compose(parts, expected_digest)
+    except FileNotFoundError as exc:
+        raise InvalidInputError(
+            f"a part's bytes are missing from storage ({exc.filename}); upload it again",
+            details=[{"field": "parts", "message": "every part must be a blob sent with PUT"}],
+        ) from None
     except DigestMismatch as exc:
         raise InvalidInputError(
             f"compose into {expected_digest} refused: {exc}",
             details=[{"field": "sha256", "message": str(exc)}],
         ) from None
-    except BaseException:
-        writer.abort()
-        raise
     head: bytes | None = None
     if info.size <= MAX_COMPOSE_PROBE_BYTES:
         with store.open(info.digest) as f:

@@ -75,3 +75,31 @@ def test_registry_picks_by_scheme(tmp_path: Path) -> None:
     assert isinstance(store, LocalBlobStore)
     with pytest.raises(InvalidInputError, match="known schemes"):
         open_blob_store("ftp://example/bucket")
+
+
+def test_compose_reads_parts_in_place(store: LocalBlobStore) -> None:
+    parts = [b"a" * 1000, b"b" * 10, b"c" * 3000]
+    digests = [store.put_bytes(p).digest for p in parts]
+    whole = b"".join(parts)
+    info = store.compose(digests, sha(whole))
+    assert (info.digest, info.size) == (sha(whole), len(whole))
+    assert store.exists(info.digest) and store.size(info.digest) == len(whole)
+    assert not store.path(info.digest).exists()  # no second copy of the bytes
+    with store.open(info.digest) as f:
+        assert f.read() == whole
+        f.seek(995)
+        assert f.read(20) == b"a" * 5 + b"b" * 10 + b"c" * 5
+        f.seek(-2, 2)
+        assert f.read() == b"cc"
+    store.delete(info.digest)
+    assert not store.exists(info.digest)
+
+
+def test_compose_with_a_wrong_digest_stores_nothing(store: LocalBlobStore) -> None:
+    digests = [store.put_bytes(b"x" * 10).digest, store.put_bytes(b"y" * 10).digest]
+    with pytest.raises(DigestMismatch):
+        store.compose(digests, sha(b"something else"))
+    assert not store.exists(sha(b"x" * 10 + b"y" * 10))
+    assert list(store.tmp_dir.iterdir()) == []
+    with pytest.raises(FileNotFoundError):
+        store.compose([sha(b"never stored")], sha(b"never stored"))

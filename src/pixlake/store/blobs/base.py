@@ -8,7 +8,7 @@ upload therefore never becomes visible, and writing bytes that are already store
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol, runtime_checkable
 
@@ -64,6 +64,11 @@ class BlobStore(Protocol):
     def put_bytes(self, data: bytes, expected_digest: str | None = None) -> BlobInfo:
         """Store bytes held in memory (verified like a staged write).  Bytes already stored
         are not written again."""
+        ...
+
+    def compose(self, parts: Sequence[str], expected_digest: str) -> BlobInfo:
+        """A blob made of stored parts, in order, verified against ``expected_digest``;
+        ``DigestMismatch`` (nothing stored) or ``FileNotFoundError`` for a missing part."""
         ...
 
     def open(self, digest: str) -> BinaryIO:

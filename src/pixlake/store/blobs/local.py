@@ -1,13 +1,22 @@
-"""A blob store in a local folder: ``<root>/sha256/ab/cdef…``, files read-only once written."""
+"""A blob store in a local folder: ``<root>/sha256/ab/cdef…``, files read-only once written.
+
+A large blob uploaded in parts may be *composite*: instead of copying its parts into one more
+file, the store keeps ``<root>/composite/ab/cdef…``, a manifest naming its parts in order, and
+reads them one after the other.  The bytes are verified against the digest before the manifest
+gets its name, exactly like a plain blob, and every byte is written once.
+"""
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import io
 import itertools
+import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 from urllib.parse import unquote, urlparse
 
 from pixlake.store.blobs.base import BlobInfo, DigestMismatch, check_digest
@@ -67,6 +76,56 @@ class _LocalWriter:
             self._done = True
 
 
+class _ConcatReader(io.RawIOBase):
+    """Read-only, seekable view of files laid end to end (a composite blob)."""
+
+    def __init__(self, paths: Sequence[Path], sizes: Sequence[int]) -> None:
+        self._paths = list(paths)
+        self._starts = list(itertools.accumulate(sizes, initial=0))
+        self._size = self._starts[-1]
+        self._pos = 0
+        self._index = -1
+        self._file: BinaryIO | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, buffer: Any) -> int:
+        if self._pos >= self._size:
+            return 0
+        index = bisect.bisect_right(self._starts, self._pos) - 1
+        if index != self._index:
+            if self._file is not None:
+                self._file.close()
+            self._file = self._paths[index].open("rb")
+            self._index = index
+        assert self._file is not None
+        self._file.seek(self._pos - self._starts[index])
+        view = memoryview(buffer)[: self._starts[index + 1] - self._pos]
+        count = self._file.readinto(view)  # type: ignore[attr-defined]
+        if not count:
+            raise OSError(f"part {self._paths[index]} is shorter than recorded")
+        self._pos += count
+        return int(count)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        super().close()
+
+
 class LocalBlobStore:
     """Content-addressed files under ``root``.  Safe for many processes on one file system:
     every blob appears by an atomic rename of a fully written, verified temporary file."""
@@ -81,6 +140,7 @@ class LocalBlobStore:
         # The 256 shard folders exist from the start: publishing a blob is one rename.
         for i in range(256):
             (shards / f"{i:02x}").mkdir(exist_ok=True)
+        self.composite_dir = root / "composite"
 
     @classmethod
     def from_url(cls, url: str) -> LocalBlobStore:
@@ -91,8 +151,19 @@ class LocalBlobStore:
         check_digest(digest)
         return self.root / "sha256" / digest[:2] / digest[2:]
 
+    def _manifest(self, digest: str) -> Path:
+        check_digest(digest)
+        return self.composite_dir / digest[:2] / digest[2:]
+
+    def _parts(self, digest: str) -> tuple[list[Path], list[int]] | None:
+        try:
+            manifest = json.loads(self._manifest(digest).read_text())
+        except FileNotFoundError:
+            return None
+        return [self.path(d) for d in manifest["parts"]], list(manifest["sizes"])
+
     def exists(self, digest: str) -> bool:
-        return self.path(digest).is_file()
+        return self.path(digest).is_file() or self._manifest(digest).is_file()
 
     def missing(self, digests: Iterable[str]) -> set[str]:
         return {d for d in digests if not self.exists(d)}
@@ -131,11 +202,46 @@ class LocalBlobStore:
                 raise
         return BlobInfo(digest, len(data))
 
+    def compose(self, parts: Sequence[str], expected_digest: str) -> BlobInfo:
+        """A blob made of stored ``parts`` in order, verified against ``expected_digest``
+        without copying them (see the module docstring).  ``FileNotFoundError`` names a
+        missing part; ``DigestMismatch`` stores nothing."""
+        paths = [self.path(d) for d in parts]
+        sizes = [p.stat().st_size for p in paths]
+        hasher = hashlib.sha256()
+        with _ConcatReader(paths, sizes) as reader:
+            while chunk := reader.read(1024 * 1024):
+                hasher.update(chunk)
+        digest = hasher.hexdigest()
+        if digest != expected_digest:
+            raise DigestMismatch(expected_digest, digest)
+        if not self.exists(digest):
+            manifest = self._manifest(digest)
+            manifest.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.tmp_dir / f"compose-{os.getpid()}-{next(_sequence)}"
+            tmp.write_text(json.dumps({"parts": list(parts), "sizes": sizes}))
+            os.chmod(tmp, READ_ONLY)
+            os.replace(tmp, manifest)
+        return BlobInfo(digest, sum(sizes))
+
     def open(self, digest: str) -> BinaryIO:
-        return self.path(digest).open("rb")
+        try:
+            return self.path(digest).open("rb")
+        except FileNotFoundError:
+            parts = self._parts(digest)
+            if parts is None:
+                raise
+            return io.BufferedReader(_ConcatReader(*parts), buffer_size=1024 * 1024)
 
     def size(self, digest: str) -> int:
-        return self.path(digest).stat().st_size
+        try:
+            return self.path(digest).stat().st_size
+        except FileNotFoundError:
+            parts = self._parts(digest)
+            if parts is None:
+                raise
+            return sum(parts[1])
 
     def delete(self, digest: str) -> None:
         self.path(digest).unlink(missing_ok=True)
+        self._manifest(digest).unlink(missing_ok=True)
