@@ -13,7 +13,7 @@ from tests.factories import coco_dataset
 DOCS = Path(__file__).parent.parent / "docs"
 
 
-@pytest.mark.parametrize("guide", ["quickstart.md", "datasets.md"])
+@pytest.mark.parametrize("guide", ["quickstart.md", "datasets.md", "experiments.md"])
 def test_guide_examples(guide: str, server: LiveServer, unique: str, tmp_path: Path) -> None:
     # a fresh organization per run keeps the figures in the guide exact
     token = server.token(f"alice-{unique}", organization=f"acme-{unique}")

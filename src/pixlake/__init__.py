@@ -8,14 +8,16 @@ The SDK keeps the public API of the Picsellia Python SDK (v4 documentation era);
 
 from pixlake import errors
 from pixlake._version import __version__
-from pixlake.sdk import Client, Datalake, Dataset, Network, Picture
+from pixlake.sdk import Client, Datalake, Dataset, Experiment, Network, Picture, Project
 
 __all__ = [
     "Client",
     "Datalake",
     "Dataset",
+    "Experiment",
     "Network",
     "Picture",
+    "Project",
     "__version__",
     "errors",
 ]

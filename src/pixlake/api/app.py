@@ -12,7 +12,16 @@ from fastapi.responses import RedirectResponse
 from pixlake._version import __version__
 from pixlake.api.errors import install_error_handlers
 from pixlake.api.limits import BodyLimitMiddleware
-from pixlake.api.routers import accounts, blobs, datasets, jobs, networks, pictures
+from pixlake.api.routers import (
+    accounts,
+    blobs,
+    datasets,
+    experiments,
+    jobs,
+    networks,
+    pictures,
+    projects,
+)
 from pixlake.core import imports as _imports  # noqa: F401  (registers the import job)
 from pixlake.core.config import Settings
 from pixlake.jobs import ThreadJobRunner
@@ -68,6 +77,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         jobs.router,
         networks.router,
         pictures.router,
+        projects.router,
+        experiments.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
 

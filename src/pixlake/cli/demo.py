@@ -214,6 +214,65 @@ def demo_network(network: Network, folder: Path) -> str:
     )
 
 
+DEMO_PROJECT = "demo-project"
+DEMO_RUN = "demo-run"
+
+
+def demo_training(client: Client, folder: Path, *, steps: int = 50) -> str:
+    """Project ``demo-project`` with the demo dataset attached, and a short simulated training
+    run ``demo-run`` (recreated each time) logging each kind of data and a log stream;
+    returns a one-line summary."""
+    version = client.datalake.dataset.fetch(DEMO_DATASET).fetched_dataset["version"]
+    project = client.project
+    try:
+        project.get(DEMO_PROJECT)
+    except ResourceNotFoundError:
+        project.create(DEMO_PROJECT, description="made by pixlake demo", type="detection")
+    project.attach_dataset(f"{DEMO_DATASET}/{version}")
+    exp = client.experiment
+    exp.id, exp.experiment_name, exp.project_token = None, "", project.project_token
+    try:
+        exp.checkout(name=DEMO_RUN)
+        exp.delete()
+    except ResourceNotFoundError:
+        pass
+    exp.create(name=DEMO_RUN, dataset=f"{DEMO_DATASET}/{version}", description="simulated")
+    rng = random.Random(7)
+    labels = ["crate", "sign"]
+    exp.log("hyperparameters", {"lr": 0.01, "epochs": steps, "batch_size": 8}, type="table")
+    exp.log("labelmap", {"1": "crate", "2": "sign"}, type="labelmap")
+    with exp.capture("train"):
+        for step in range(steps):
+            loss = 2.0 * math.exp(-step / 12) + rng.uniform(0, 0.05)
+            exp.log("loss", loss, type="line")
+            exp.log("accuracy", 1 - loss / 2.2, type="line")
+            if step % 10 == 0:
+                print(f"step {step}: loss {loss:.3f}")
+    exp.log("confusion", {"categories": labels, "values": [[40, 3], [5, 31]]}, type="heatmap")
+    exp.log("ap", {"x": labels, "y": [0.82, 0.74]}, type="bar")
+    exp.log("mAP", 0.78, type="value")
+    sample = folder / "demo-prediction.jpg"
+    folder.mkdir(parents=True, exist_ok=True)
+    sample.write_bytes(_scene_image(1).data)
+    exp.log("sample-prediction", str(sample), type="image")
+    exp.log(
+        "evaluation",
+        [{"external_picture_url": "crates_001.jpg", "gt": [], "pred": [{"score": 0.9}]}],
+        type="evaluation",
+    )
+    config = folder / "demo-run.yaml"
+    config.write_text(f"lr: 0.01\nepochs: {steps}\n")
+    exp.store("config", config)
+    exp.update(status="success")
+    exp.flush()
+    logs = exp.get_logs()
+    return (
+        f"project '{DEMO_PROJECT}': run '{DEMO_RUN}' on {DEMO_DATASET}/{version}, "
+        f"{len(exp.get_data('loss'))} loss points, {len(exp.list_data())} data assets, "
+        f"{len(logs['texts'])} log lines, exit code {logs['exit_code']}"
+    )
+
+
 def run_demo(*, serve: bool = False, port: int = 0, n_images: int = 50) -> None:
     console = Console()
     settings = Settings()
@@ -259,6 +318,7 @@ def run_demo(*, serve: bool = False, port: int = 0, n_images: int = 50) -> None:
             console.print(labels)
             console.print(summary)
             console.print(demo_network(client.network, settings.home / "demo"))
+            console.print(demo_training(client, settings.home / "demo"))
 
         console.print(f"\nAPI token for user '{info.username}': {token}")
         console.print(f"API docs: {server.url}/docs")

@@ -5,7 +5,9 @@ from pixlake.sdk._records import DatasetRecord, PictureRecord
 from pixlake.sdk.client import Client
 from pixlake.sdk.datalake import Datalake, Picture
 from pixlake.sdk.dataset import Dataset
+from pixlake.sdk.experiment import Experiment
 from pixlake.sdk.network import Network, NetworkRecord
+from pixlake.sdk.project import Project
 
 __all__ = [
     "DEFAULT_HOST",
@@ -14,8 +16,10 @@ __all__ = [
     "Datalake",
     "Dataset",
     "DatasetRecord",
+    "Experiment",
     "Network",
     "NetworkRecord",
     "Picture",
     "PictureRecord",
+    "Project",
 ]

@@ -8,7 +8,9 @@ import httpx
 
 from pixlake.sdk._base import Resource
 from pixlake.sdk.datalake import Datalake
+from pixlake.sdk.experiment import Experiment
 from pixlake.sdk.network import Network
+from pixlake.sdk.project import Project
 
 __all__ = ["Client"]
 
@@ -24,6 +26,8 @@ class Client(Resource):
 
     Datalake = Datalake
     Network = Network
+    Project = Project
+    Experiment = Experiment
 
     def __init__(
         self,
@@ -39,6 +43,8 @@ class Client(Resource):
         )
         self.datalake = Datalake(_context=self._ctx)
         self.network = Network(_context=self._ctx)
+        self.project = Project(_context=self._ctx)
+        self.experiment = Experiment(_context=self._ctx)
 
     def __str__(self) -> str:
         return f"Client Initialized for {self.organization_name} organization"

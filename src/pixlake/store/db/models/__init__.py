@@ -27,16 +27,30 @@ from pixlake.store.db.models.datasets import (
 )
 from pixlake.store.db.models.jobs import JobRow
 from pixlake.store.db.models.networks import NetworkFileRow, NetworkRow, NetworkTagRow
+from pixlake.store.db.models.projects import (
+    DataAssetRow,
+    ExperimentRow,
+    FileAssetRow,
+    LinePointRow,
+    LogLineRow,
+    ProjectDatasetRow,
+    ProjectRow,
+)
 
 __all__ = [
     "AnnotationRow",
     "ApiTokenRow",
     "Base",
     "BlobRow",
+    "DataAssetRow",
     "DatasetRow",
     "DatasetVersionRow",
+    "ExperimentRow",
+    "FileAssetRow",
     "JobRow",
     "LabelRow",
+    "LinePointRow",
+    "LogLineRow",
     "MembershipRow",
     "NetworkFileRow",
     "NetworkRow",
@@ -45,6 +59,8 @@ __all__ = [
     "OrganizationRow",
     "PictureRow",
     "PictureTagRow",
+    "ProjectDatasetRow",
+    "ProjectRow",
     "ShapeRow",
     "TagRow",
     "UserRow",
