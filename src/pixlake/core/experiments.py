@@ -1135,7 +1135,7 @@ def publish(
     """A new network of the organization from the experiment's file assets (the same blobs)
     and its label map data asset if any, in one transaction."""
     require_organization(caller, organization_id, write=True)
-    name = networks._check_name(name)
+    name = networks.check_name(name)
     with db.transaction() as session:
         row = _row(session, caller, organization_id, experiment_id)
         if session.scalar(

@@ -56,6 +56,7 @@ __all__ = [
     "RESERVED_FILES",
     "THUMBNAIL_SIZE",
     "Network",
+    "check_name",
     "NetworkChanges",
     "NetworkFile",
     "NetworkPage",
@@ -184,7 +185,7 @@ def _is_uuid(text: str) -> bool:
     return True
 
 
-def _check_name(name: object, field: str = "name") -> str:
+def check_name(name: object, field: str = "name") -> str:
     if not isinstance(name, str) or not name.strip():
         raise _invalid(field, "expected a non-empty network name, e.g. 'yolo-cars'")
     if name != name.strip():
@@ -428,7 +429,7 @@ def create_network(
 ) -> Network:
     """A new private network named ``name`` (unique in the organization)."""
     require_organization(caller, organization_id, write=True)
-    name = _check_name(name)
+    name = check_name(name)
     kind = _check_type(type)
     with db.transaction() as session:
         if _find(session, organization_id, name) is not None:
@@ -498,7 +499,7 @@ def update_network(
     """Change some fields; every value is checked before anything is written."""
     values: dict[str, Any] = {}
     if changes.network_name is not None:
-        values["name"] = _check_name(changes.network_name, "network_name")
+        values["name"] = check_name(changes.network_name, "network_name")
     if changes.type is not None:
         values["type"] = _check_type(changes.type)
     if changes.framework is not None:
