@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +19,7 @@ import pytest
 from pixlake.core import imports
 from tests.api.routers.test_accounts import auth
 from tests.api.routers.test_blobs import org_of, sha
+from tests.api.routers.test_datasets import wait
 from tests.api.routers.test_pictures import register, upload
 from tests.conftest import make_image
 
@@ -102,11 +102,7 @@ def _run(http: httpx.Client, token: str, org: str, data: bytes, **params: Any) -
     job = http.post(
         f"/organizations/{org}/imports", json={"document": sha(data), **params}, headers=auth(token)
     ).json()
-    deadline = time.monotonic() + 60
-    while job["status"] in ("queued", "running") and time.monotonic() < deadline:
-        time.sleep(0.02)
-        job = http.get(f"/organizations/{org}/jobs/{job['id']}", headers=auth(token)).json()
-    return job
+    return wait(http, token, org, job)
 
 
 def _outcome(job: dict[str, Any]) -> Any:
@@ -279,3 +275,43 @@ def test_json_reader_reads_values_as_json_load(
             break
     assert reader.at_end()
     assert json.dumps(seen) == json.dumps(json.loads(raw))
+
+
+def test_the_sdk_writes_the_document_json_dump_would(tmp_path: Any) -> None:
+    import threading
+
+    from pixlake.formats import QA, AnnotatedImage, Annotations, Box, LabelSpec, Obj
+    from pixlake.sdk import _import
+
+    images = [
+        AnnotatedImage(
+            file_name=f"é-{i}.jpg",
+            width=640,
+            height=480,
+            objects=tuple(
+                Obj(label="car", kind="rectangle", box=Box(1.5 * j, 2.0, 3.25, 4.0))
+                for j in range(i % 4)
+            ),
+            qa=(QA("q", "a"),) if i % 3 else (),
+            status="accepted" if i % 2 else None,
+            extra={"id": i, "nb_instances": i} if i % 5 else {},
+        )
+        for i in range(600)  # more than one batch
+    ]
+    annotations = Annotations(
+        labels=[LabelSpec("car", "rectangle")], images=images, info={"coco": {"x": [1, None]}}
+    )
+    ids = [f"id-{i}" for i in range(600)]
+    part = tmp_path / "images.json"
+    with part.open("w", encoding="utf-8") as out:
+        _import._write_images(out, annotations, threading.Event())
+    written = io.StringIO()
+    _import._write_document(written, annotations, ids, part)
+    expected = {
+        "format": _import.DOCUMENT_FORMAT,
+        "labels": [{"name": "car", "type": "rectangle"}],
+        "pictures": ids,
+        "images": [_import._image_record(i) for i in images],
+        "info": {"coco": {"x": [1, None]}},
+    }
+    assert written.getvalue() == json.dumps(expected, separators=(",", ":"))

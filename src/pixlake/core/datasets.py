@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, delete, func, insert, literal, select, update
+from sqlalchemy import Table, Text, delete, func, insert, literal, select, update
+from sqlalchemy import cast as cast_
 from sqlalchemy.orm import Session
 
 from pixlake.core.accounts import require_organization
@@ -1110,36 +1111,60 @@ def set_status(
         return changed
 
 
+#: The columns of an annotation that ``_annotation_records`` reads (``list_items`` selects
+#: just these instead of loading ORM objects).
+_ANNOTATION_COLUMNS = (
+    AnnotationRow.pk,
+    AnnotationRow.picture_pk,
+    AnnotationRow.status,
+    AnnotationRow.image_qa,
+    AnnotationRow.nb_instances,
+    AnnotationRow.duration,
+    AnnotationRow.extra,
+    AnnotationRow.updated_at,
+)
+
+
 def _annotation_records(
-    session: Session, organization_id: uuid.UUID, rows: Sequence[AnnotationRow]
+    session: Session,
+    organization_id: uuid.UUID,
+    rows: Sequence[Any],
+    pictures: Mapping[int, tuple[uuid.UUID, str, int, int, str]] | None = None,
 ) -> list[AnnotationRecord]:
+    """Records of annotation ``rows`` (``AnnotationRow`` objects, or rows of
+    ``_ANNOTATION_COLUMNS``); ``pictures`` (id, URL, width, height, digest by picture key)
+    when the caller already has them."""
     if not rows:
         return []
     by_pk = {r.pk: r for r in rows}
     objects: dict[int, list[dict[str, Any]]] = {pk: [] for pk in by_pk}
-    for annotation_pk, kind, label, data in session.execute(
-        select(ShapeRow.annotation_pk, ShapeRow.kind, LabelRow.name, ShapeRow.data)
+    shapes = session.execute(
+        select(ShapeRow.annotation_pk, ShapeRow.kind, LabelRow.name, cast_(ShapeRow.data, Text))
         .join(LabelRow, LabelRow.pk == ShapeRow.label_pk)
         .where(ShapeRow.annotation_pk.in_(list(by_pk)))
         .order_by(ShapeRow.annotation_pk, ShapeRow.position)
-    ):
+    ).all()
+    # The stored JSON texts decoded in one call rather than one per shape.
+    decoded = json.loads("[" + ",".join(text for _a, _k, _l, text in shapes) + "]")
+    for (annotation_pk, kind, label, _text), data in zip(shapes, decoded, strict=True):
         objects[annotation_pk].append({"type": kind, "label": label, **data})
-    pictures = {
-        pk: (id_, url, w, h, digest)
-        for pk, id_, url, w, h, digest in session.execute(
-            select(
-                PictureRow.pk,
-                PictureRow.id,
-                PictureRow.external_url,
-                PictureRow.width,
-                PictureRow.height,
-                PictureRow.digest,
-            ).where(
-                PictureRow.organization_id == organization_id,
-                PictureRow.pk.in_([r.picture_pk for r in rows]),
+    if pictures is None:
+        pictures = {
+            pk: (id_, url, w, h, digest)
+            for pk, id_, url, w, h, digest in session.execute(
+                select(
+                    PictureRow.pk,
+                    PictureRow.id,
+                    PictureRow.external_url,
+                    PictureRow.width,
+                    PictureRow.height,
+                    PictureRow.digest,
+                ).where(
+                    PictureRow.organization_id == organization_id,
+                    PictureRow.pk.in_([r.picture_pk for r in rows]),
+                )
             )
-        )
-    }
+        }
     out = []
     for r in rows:
         id_, url, w, h, digest = pictures[r.picture_pk]
@@ -1241,12 +1266,20 @@ def list_items(
             .where(VersionPictureRow.version_pk == row.pk)
         )
         pictures = _records(session, organization_id, pks)
-        rows = session.scalars(
-            select(AnnotationRow).where(
+        known = None
+        if len(pictures) == len(pks):  # _records keeps the order of pks
+            known = {
+                pk: (p.id, p.external_url, p.width, p.height, p.digest)
+                for pk, p in zip(pks, pictures, strict=True)
+            }
+        rows = session.execute(
+            select(*_ANNOTATION_COLUMNS).where(
                 AnnotationRow.version_pk == row.pk, AnnotationRow.picture_pk.in_(pks)
             )
         ).all()
-        records = {r.picture_id: r for r in _annotation_records(session, organization_id, rows)}
+        records = {
+            r.picture_id: r for r in _annotation_records(session, organization_id, rows, known)
+        }
     items = [(p, records.get(p.id)) for p in pictures]
     return items, total or 0, (pks[-1] if more and pks else None)
 

@@ -1,9 +1,11 @@
 """Exporting a dataset version to COCO, PASCAL-VOC or YOLO files, streaming.
 
-The version is read a page at a time (pictures with their annotations); each page's images
-are fetched in parallel and written, with the annotations, through the format's exporter into
-a folder or a zip.  Memory is bounded by one page, whatever the size of the dataset.  Labels
-keep their version order, so class indices and category ids are the same at every export.
+The version is read a page at a time (pictures with their annotations; the next page is
+asked for while one is written); images are fetched in parallel, a bounded number ahead of the
+one being written, and written in order, with the annotations, through the format's exporter
+into a folder or a zip.  Memory is bounded by two pages and ``IN_FLIGHT`` images, whatever the
+size of the dataset.  Labels keep their version order, so class indices and category ids are
+the same at every export.
 """
 
 from __future__ import annotations

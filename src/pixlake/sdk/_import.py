@@ -5,7 +5,8 @@
    must be in ``imgdir`` (all missing ones listed together).  Nothing is sent before this.
 2. Upload the folder's pictures to the datalake (deduplicated, resumable: see ``_upload``).
 3. Send the annotations as one *import document*, uploaded as a blob (so a large one resumes
-   too), and start the server-side import job; show its progress until it ends.
+   too), and start the server-side import job; show its progress until it ends.  The
+   document's ``images`` are encoded (into a temporary file) while step 2 runs.
 
 The server checks the document again and writes the version, its labels and every annotation
 in one transaction: an import either happens whole or leaves no dataset behind.
@@ -16,8 +17,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote
@@ -68,26 +74,60 @@ def _image_record(image: AnnotatedImage) -> dict[str, Any]:
     }
 
 
-def _write_document(out: TextIO, annotations: Annotations, picture_ids: list[str]) -> None:
-    """Write the import document (compact JSON), an image at a time: the text is that of
-    ``json.dump`` of the whole document, without holding the document in memory and with
-    the C encoder (``json.dump`` encodes in Python)."""
-    encode = json.JSONEncoder(separators=(",", ":")).encode
-    labels = [{"name": label.name, "type": label.kind} for label in annotations.labels]
-    out.write(
-        f'{{"format":{encode(DOCUMENT_FORMAT)},"labels":{encode(labels)},'
-        f'"pictures":{encode(picture_ids)},"images":['
-    )
+def _write_images(out: TextIO, annotations: Annotations, stop: threading.Event) -> None:
+    """Write the ``images`` array of the import document (compact JSON, the C encoder), a
+    batch of images at a time; stops early when ``stop`` is set."""
+    encode = _ENCODER.encode
+    out.write("[")
     with gc_paused():  # millions of short-lived containers beside the parsed annotations
         images = annotations.images
         for start in range(0, len(images), _WRITE_BATCH):
+            if stop.is_set():
+                return
             part = ",".join(encode(_image_record(i)) for i in images[start : start + _WRITE_BATCH])
             out.write("," + part if start else part)
-    out.write(f'],"info":{encode(dict(annotations.info))}}}')
+    out.write("]")
 
 
+def _write_document(
+    out: TextIO, annotations: Annotations, picture_ids: list[str], images: Path
+) -> None:
+    """Write the import document around its ``images`` array, already written to the file
+    ``images``.  The text is that of ``json.dump`` of the whole document (compact), which
+    was never held in memory."""
+    encode = _ENCODER.encode
+    labels = [{"name": label.name, "type": label.kind} for label in annotations.labels]
+    out.write(
+        f'{{"format":{encode(DOCUMENT_FORMAT)},"labels":{encode(labels)},'
+        f'"pictures":{encode(picture_ids)},"images":'
+    )
+    with images.open(encoding="utf-8") as part:
+        shutil.copyfileobj(part, out, _COPY_CHARS)
+    out.write(f',"info":{encode(dict(annotations.info))}}}')
+
+
+@contextmanager
+def _encoding_images(annotations: Annotations, path: Path) -> Iterator[Future[None]]:
+    """Write the images array to ``path`` in a thread, beside the picture upload (which
+    waits on the network and the server much of the time).  Leaving early stops it."""
+    stop = threading.Event()
+
+    def run() -> None:
+        with path.open("w", encoding="utf-8") as out:
+            _write_images(out, annotations, stop)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pixlake-encode") as pool:
+        future = pool.submit(run)
+        try:
+            yield future
+        finally:
+            stop.set()
+
+
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
 #: Images encoded per write of the import document.
 _WRITE_BATCH = 256
+_COPY_CHARS = 1024 * 1024
 
 
 def _wait(ctx: Context, job: dict[str, Any], *, progress: bool) -> dict[str, Any]:
@@ -145,8 +185,7 @@ def import_dataset(
 
     conn = ctx.connection
     workers = (os.cpu_count() or 4) if nb_jobs == -1 else max(1, nb_jobs)
-    picture_ids: list[str] = []
-    version_id: str | None = None
+    files: list[Path] = []
     if folder is not None:
         files = sorted(
             (p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES),
@@ -164,35 +203,42 @@ def import_dataset(
                 )
         if not files:
             raise InvalidQueryError(f"imgdir {str(folder)!r} holds no image files")
-        report = upload_files(
-            conn,
-            ctx.org_path,
-            files,
-            tags=tags if tags is not None else [dt.date.today().isoformat()],
-            source="sdk",
-            workers=workers,
-            progress=progress,
-        )
-        if report.failures:
-            raise InvalidInputError(
-                f"{len(report.failures)} images could not be uploaded; no dataset was created "
-                f"(the {len(report.pictures)} others are in the datalake)",
-                details=[{"file": f.file, "message": f.reason} for f in report.failures],
-            )
-        say("%d pictures uploaded (%d new)", len(report.pictures), len(report.created))
-        picture_ids = [r["picture_id"] for r in report.pictures]
-    else:
-        record = conn.get(
-            f"{ctx.org_path}/datasets/{quote(name, safe='')}/versions/"
-            f"{quote(version or 'latest', safe='')}"
-        )
-        version_id = str(record["dataset_id"])
 
-    empty = Annotations(labels=[], images=[])
+    picture_ids: list[str] = []
+    version_id: str | None = None
+    document = annotations or Annotations(labels=[], images=[])
     with tempfile.TemporaryDirectory(prefix="pixlake-import-") as tmp:
+        images_path = Path(tmp) / "images.json"
+        with _encoding_images(document, images_path) as encoded:
+            if folder is not None:
+                report = upload_files(
+                    conn,
+                    ctx.org_path,
+                    files,
+                    tags=tags if tags is not None else [dt.date.today().isoformat()],
+                    source="sdk",
+                    workers=workers,
+                    progress=progress,
+                )
+                if report.failures:
+                    raise InvalidInputError(
+                        f"{len(report.failures)} images could not be uploaded; no dataset was "
+                        f"created (the {len(report.pictures)} others are in the datalake)",
+                        details=[{"file": f.file, "message": f.reason} for f in report.failures],
+                    )
+                say("%d pictures uploaded (%d new)", len(report.pictures), len(report.created))
+                picture_ids = [r["picture_id"] for r in report.pictures]
+            else:
+                record = conn.get(
+                    f"{ctx.org_path}/datasets/{quote(name, safe='')}/versions/"
+                    f"{quote(version or 'latest', safe='')}"
+                )
+                version_id = str(record["dataset_id"])
+            encoded.result()
         doc_path = Path(tmp) / "import.json"
         with doc_path.open("w", encoding="utf-8") as f:
-            _write_document(f, annotations or empty, picture_ids)
+            _write_document(f, document, picture_ids, images_path)
+        images_path.unlink()
         digest, _size = _transfer.upload_file(conn, ctx.org_path, doc_path, progress=False)
     body: dict[str, Any] = {"document": digest}
     if version_id is not None:

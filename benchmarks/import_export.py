@@ -1,0 +1,762 @@
+"""Import/export benchmark: a COCO dataset through pixlake, against the floor of the same work.
+
+For each size N (1k and 10k by default, 100k with ``--full``), on a deterministic generated
+COCO detection dataset (``shared/tools/gen_coco.py``: ~640x480 JPEGs, ~7 boxes per image, half
+of them with a detailed polygon; cached in ``benchmarks/out/coco-N/``, generation is not
+measured):
+
+floor, in its own process, single-threaded
+    read + SHA-256 + write a copy of every image into a folder, ``json.load`` the COCO file,
+    then one ``sqlite3`` transaction inserting one row per image and one row per annotation
+    object (image id, category, bbox JSON, segmentation JSON, area, iscrowd; WAL,
+    synchronous=NORMAL, like the server)
+
+pixlake, the SDK in its own process against ``pixlake serve`` in another (fresh
+``PIXLAKE_HOME`` per N)
+    import       ``Datalake.upload(name=, imgdir=, ann_path=, ann_format="COCO", tags=)``:
+                 parse + validate, upload the pictures, the import job, until it ends
+    COCO, YOLO, PASCAL-VOC export
+                 ``lake.dataset.export(format, folder)``: annotations and every image
+
+FiftyOne (``--peer fiftyone``, only when ``import fiftyone`` works), in its own process
+    ``fo.Dataset.from_dir`` on the same COCO file and images (detections), then its COCO,
+    YOLOv5 and VOC exports with the media.  When FiftyOne cannot run, the report compares the
+    import with the issue's *reference* figure (~290 images/s on a 2-core machine), labelled
+    as such: it is not a same-run measurement.
+
+Every image is read once before any timing (warm page cache for every contender).  Wall
+times, images/s, ratios to the floor, client and server CPU seconds, peak RSS of the client
+(``ru_maxrss`` of its process) and of the server (``VmHWM``) and their sum.
+
+    python benchmarks/import_export.py                    # N = 1000, 10000
+    python benchmarks/import_export.py --full             # and 100000 (~8 GB of images)
+    python benchmarks/import_export.py --sizes 1000 --keep --peer fiftyone
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import datetime as dt
+import hashlib
+import json
+import multiprocessing
+import os
+import platform
+import resource
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+OUT = HERE / "out"
+DEFAULT_GEN_COCO = REPO.parent / "shared" / "tools" / "gen_coco.py"
+SEED = 0
+DUP_FRACTION = 0.0
+TAG = "bench"
+FORMATS = ("COCO", "YOLO", "PASCAL-VOC")
+#: The issue's figure for FiftyOne's COCO import on a 2-core machine (it copies no bytes).
+FIFTYONE_REFERENCE_IMAGES_PER_S = 290.0
+#: Targets from the issue, checked at TARGET_N.
+TARGET_N = 10_000
+IMPORT_OVER_FLOOR = 3.0
+IMPORT_OVER_FIFTYONE = 0.2
+COCO_EXPORT_OVER_FIFTYONE = 0.1
+MEMORY_MIB = 1024.0
+MEMORY_N = 100_000
+
+
+def log(message: str) -> None:
+    print(f"[import_export] {message}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+def _self_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _proc_cpu(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+
+
+def _proc_hwm_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _self_peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+@dataclass
+class Step:
+    seconds: float
+    client_cpu: float
+    server_cpu: float | None = None
+
+
+def timed(name: str, n: int, fn: Callable[[], Any], server_pid: int | None = None) -> Step:
+    cpu0 = _self_cpu()
+    srv0 = _proc_cpu(server_pid) if server_pid else 0.0
+    t0 = time.perf_counter()
+    fn()
+    seconds = time.perf_counter() - t0
+    step = Step(
+        seconds,
+        _self_cpu() - cpu0,
+        (_proc_cpu(server_pid) - srv0) if server_pid else None,
+    )
+    log(f"N={n} {name:<22} {seconds:9.3f} s  {n / seconds:9.1f} images/s")
+    return step
+
+
+def in_child(fn: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+    """Run ``fn(*args)`` in a fresh interpreter, so that its peak RSS is its own."""
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(fn, *args).result()
+
+
+# --------------------------------------------------------------------------- data
+
+
+def ensure_dataset(n: int, gen_coco: Path) -> Path:
+    """``benchmarks/out/coco-N/``, generated once by gen_coco.py (not timed)."""
+    folder = OUT / f"coco-{n}"
+    stats_file = folder / "gen_stats.json"
+    if stats_file.exists():
+        stats = json.loads(stats_file.read_text())
+        if (stats.get("images"), stats.get("seed"), stats.get("dup_fraction")) == (
+            n,
+            SEED,
+            DUP_FRACTION,
+        ):
+            return folder
+    if not gen_coco.is_file():
+        raise SystemExit(
+            f"error: the COCO generator is not at {gen_coco}; it is shared/tools/gen_coco.py "
+            "beside the repository: pass its path with --gen-coco PATH"
+        )
+    log(f"coco-{n}: generating with {gen_coco} (not timed)")
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            sys.executable,
+            str(gen_coco),
+            str(folder),
+            "--images",
+            str(n),
+            "--seed",
+            str(SEED),
+            "--dup-fraction",
+            str(DUP_FRACTION),
+            "--workers",
+            "2",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    log(f"coco-{n}: ready in {time.perf_counter() - started:.0f} s")
+    return folder
+
+
+def image_paths(folder: Path) -> list[Path]:
+    return sorted((folder / "images").glob("*.jpg"))
+
+
+def warm(paths: Sequence[Path]) -> int:
+    total = 0
+    for p in paths:
+        total += len(p.read_bytes())
+    return total
+
+
+# --------------------------------------------------------------------------- the floor
+
+
+def _floor_work(folder: Path, workdir: Path) -> tuple[int, int]:
+    copies = workdir / "copies"
+    copies.mkdir(parents=True)
+    pictures = []
+    for path in image_paths(folder):
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        (copies / digest).write_bytes(data)
+        pictures.append((path.name, digest, len(data)))
+    with (folder / "annotations" / "instances.json").open("rb") as f:
+        coco = json.load(f)
+    rows = [
+        (
+            a["image_id"],
+            a["category_id"],
+            json.dumps(a["bbox"]),
+            json.dumps(a.get("segmentation")),
+            a.get("area"),
+            a.get("iscrowd", 0),
+        )
+        for a in coco["annotations"]
+    ]
+    con = sqlite3.connect(workdir / "floor.sqlite", isolation_level=None)
+    try:
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("PRAGMA synchronous=NORMAL")
+        con.execute(
+            "CREATE TABLE pictures (pk INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, "
+            "digest TEXT NOT NULL, size INTEGER NOT NULL)"
+        )
+        con.execute(
+            "CREATE TABLE objects (pk INTEGER PRIMARY KEY, image_id INTEGER NOT NULL, "
+            "category INTEGER NOT NULL, bbox TEXT NOT NULL, segmentation TEXT, area REAL, "
+            "iscrowd INTEGER NOT NULL)"
+        )
+        con.execute("BEGIN")
+        con.executemany("INSERT INTO pictures (name, digest, size) VALUES (?, ?, ?)", pictures)
+        con.executemany(
+            "INSERT INTO objects (image_id, category, bbox, segmentation, area, iscrowd) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        con.execute("COMMIT")
+    finally:
+        con.close()
+    return len(pictures), len(rows)
+
+
+def floor_child(n: int, folder: str, workdir: str) -> dict[str, Any]:
+    work = Path(workdir)
+    try:
+        counts: list[tuple[int, int]] = []
+        step = timed("floor", n, lambda: counts.append(_floor_work(Path(folder), work)))
+        images, objects = counts[0]
+        if images != n:
+            raise RuntimeError(f"the floor copied {images} images, expected {n}")
+        return {"floor": step.__dict__, "objects": objects, "client_rss_mib": _self_peak_mib()}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- the server
+
+
+def _pixlake_cli() -> list[str]:
+    script = Path(sys.executable).with_name("pixlake")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("pixlake")
+    if found:
+        return [found]
+    return [sys.executable, "-c", "from pixlake.cli import main; main()"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    url: str
+    token: str
+
+
+@contextmanager
+def pixlake_server(home: Path) -> Iterator[Server]:
+    env = {**os.environ, "PIXLAKE_HOME": str(home)}
+    for name in ("PIXLAKE_DATABASE_URL", "PIXLAKE_STORAGE_URL", "PIXLAKE_TOKEN"):
+        env.pop(name, None)
+    cli = _pixlake_cli()
+    token = subprocess.run(
+        [*cli, "token", "create", "bench", "--organization", "bench"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    port = _free_port()
+    server_log = (home / "server.log").open("wb")
+    process = subprocess.Popen(
+        [*cli, "serve", "--port", str(port), "--log-level", "warning"],
+        env=env,
+        stdout=server_log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"pixlake serve exited; see {home / 'server.log'}")
+            try:
+                if httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("pixlake serve did not answer /api/v1/health in 60 s")
+            time.sleep(0.1)
+        yield Server(process, url, token)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        server_log.close()
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _count_files(folder: Path, pattern: str) -> int:
+    return sum(1 for _ in folder.glob(pattern))
+
+
+def check_export(fmt: str, out: Path, n: int, objects: int) -> str:
+    """Check that an export holds every image and its annotations; a short summary."""
+    if fmt == "COCO":
+        coco = json.loads((out / "annotations" / "instances.json").read_text())
+        images = _count_files(out / "images", "*.jpg")
+        if len(coco["images"]) != n or len(coco["annotations"]) != objects or images != n:
+            raise RuntimeError(
+                f"COCO export: {len(coco['images'])} image records, {images} images, "
+                f"{len(coco['annotations'])} annotations; expected {n}, {n}, {objects}"
+            )
+        return f"{n} images, {objects} annotations"
+    if fmt == "YOLO":
+        images = _count_files(out / "images", "*.jpg")
+        labels = list((out / "labels").glob("*.txt"))
+        rows = sum(len(p.read_text().splitlines()) for p in labels)
+        if images != n or len(labels) != n or rows != objects:
+            raise RuntimeError(
+                f"YOLO export: {images} images, {len(labels)} label files, {rows} rows; "
+                f"expected {n}, {n}, {objects}"
+            )
+        return f"{n} images, {rows} rows"
+    images = _count_files(out / "JPEGImages", "*.jpg")
+    xml = list((out / "Annotations").glob("*.xml"))
+    boxes = sum(p.read_text().count("<object>") for p in xml)
+    if images != n or len(xml) != n or boxes != objects:
+        raise RuntimeError(
+            f"PASCAL-VOC export: {images} images, {len(xml)} files, {boxes} objects; "
+            f"expected {n}, {n}, {objects}"
+        )
+    return f"{n} images, {boxes} objects"
+
+
+# --------------------------------------------------------------------------- pixlake
+
+
+def pixlake_child(
+    n: int, folder: str, workdir: str, url: str, token: str, pid: int, objects: int, keep: bool
+) -> dict[str, Any]:
+    from pixlake import Datalake
+
+    data = Path(folder)
+    lake = Datalake(api_token=token, host=url, interactive=False)
+    out: dict[str, Any] = {}
+    records: list[Any] = []
+
+    def upload() -> None:
+        records.append(
+            lake.upload(
+                name=f"coco-{n}",
+                imgdir=data / "images",
+                ann_path=data / "annotations" / "instances.json",
+                ann_format="COCO",
+                tags=[TAG],
+            )
+        )
+
+    out["import"] = timed("pixlake import", n, upload, pid).__dict__
+    record = records[0]
+    if record["size"] != n or record["nb_objects"] != objects:
+        raise RuntimeError(
+            f"the import made {record['size']} pictures and {record['nb_objects']} objects; "
+            f"expected {n} and {objects}"
+        )
+    out["client_rss_import_mib"] = _self_peak_mib()
+    out["server_rss_import_mib"] = _proc_hwm_mib(pid)
+    for fmt in FORMATS:
+        target = Path(workdir) / f"export-{fmt}"
+        step = timed(
+            f"pixlake {fmt} export", n, lambda t=target, f=fmt: lake.dataset.export(f, t), pid
+        )
+        out[fmt] = step.__dict__
+        out[f"{fmt} check"] = check_export(fmt, target, n, objects)
+        if not keep:
+            shutil.rmtree(target)
+    out["client_rss_mib"] = _self_peak_mib()
+    return out
+
+
+# --------------------------------------------------------------------------- FiftyOne
+
+
+def fiftyone_version() -> str | None:
+    """FiftyOne's version when ``import fiftyone`` works here (in a child: it starts a
+    database), else ``None``."""
+    try:
+        probe = subprocess.run(
+            [sys.executable, "-c", "import fiftyone; print(fiftyone.__version__)"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    except subprocess.TimeoutExpired:
+        return None
+    if probe.returncode != 0:
+        return None
+    return probe.stdout.strip() or "unknown version"
+
+
+def fiftyone_child(n: int, folder: str, workdir: str, keep: bool) -> dict[str, Any]:
+    import fiftyone as fo  # type: ignore[import-not-found]
+
+    data = Path(folder)
+    out: dict[str, Any] = {}
+    datasets: list[Any] = []
+    name = f"pixlake-bench-{n}-{os.getpid()}"
+
+    def load() -> None:
+        datasets.append(
+            fo.Dataset.from_dir(
+                dataset_type=fo.types.COCODetectionDataset,
+                data_path=str(data / "images"),
+                labels_path=str(data / "annotations" / "instances.json"),
+                label_types="detections",
+                name=name,
+            )
+        )
+
+    out["import"] = timed("FiftyOne import", n, load).__dict__
+    dataset = datasets[0]
+    try:
+        types = {
+            "COCO": fo.types.COCODetectionDataset,
+            "YOLO": fo.types.YOLOv5Dataset,
+            "PASCAL-VOC": fo.types.VOCDetectionDataset,
+        }
+        for fmt in FORMATS:
+            target = Path(workdir) / f"fiftyone-{fmt}"
+            step = timed(
+                f"FiftyOne {fmt} export",
+                n,
+                lambda t=target, f=fmt: dataset.export(
+                    export_dir=str(t),
+                    dataset_type=types[f],
+                    label_field="detections",
+                    export_media=True,
+                ),
+            )
+            out[fmt] = step.__dict__
+            if not keep:
+                shutil.rmtree(target, ignore_errors=True)
+    finally:
+        dataset.delete()
+    out["client_rss_mib"] = _self_peak_mib()
+    return out
+
+
+# --------------------------------------------------------------------------- one size
+
+
+@dataclass
+class Result:
+    n: int
+    image_bytes: int
+    objects: int
+    floor: Step
+    steps: dict[str, Step] = field(default_factory=dict)
+    checks: dict[str, str] = field(default_factory=dict)
+    floor_rss_mib: float = 0.0
+    client_rss_mib: float = 0.0
+    client_rss_import_mib: float = 0.0
+    server_rss_mib: float = 0.0
+    server_rss_import_mib: float = 0.0
+    fiftyone: dict[str, Step] = field(default_factory=dict)
+    fiftyone_rss_mib: float = 0.0
+
+
+def run_size(n: int, *, gen_coco: Path, keep: bool, tmpdir: str | None, peer: str | None) -> Result:
+    folder = ensure_dataset(n, gen_coco)
+    paths = image_paths(folder)
+    if len(paths) != n:
+        raise RuntimeError(f"{folder} holds {len(paths)} images, expected {n}")
+    log(f"N={n}: warming the page cache")
+    image_bytes = warm(paths)
+    workdir = Path(tempfile.mkdtemp(prefix=f"pixlake-import-export-{n}-", dir=tmpdir))
+    try:
+        floor = in_child(floor_child, n, str(folder), str(workdir / "floor"))
+        result = Result(n, image_bytes, floor["objects"], Step(**floor["floor"]))
+        result.floor_rss_mib = floor["client_rss_mib"]
+        home = workdir / "home"
+        home.mkdir()
+        with pixlake_server(home) as server:
+            pid = server.process.pid
+            client = in_child(
+                pixlake_child,
+                n,
+                str(folder),
+                str(workdir),
+                server.url,
+                server.token,
+                pid,
+                result.objects,
+                keep,
+            )
+            result.server_rss_mib = _proc_hwm_mib(pid)
+        result.server_rss_import_mib = client["server_rss_import_mib"]
+        result.client_rss_mib = client["client_rss_mib"]
+        result.client_rss_import_mib = client["client_rss_import_mib"]
+        result.steps["import"] = Step(**client["import"])
+        for fmt in FORMATS:
+            result.steps[fmt] = Step(**client[fmt])
+            result.checks[fmt] = client[f"{fmt} check"]
+        if peer == "fiftyone":
+            fo = in_child(fiftyone_child, n, str(folder), str(workdir), keep)
+            result.fiftyone = {k: Step(**fo[k]) for k in ("import", *FORMATS)}
+            result.fiftyone_rss_mib = fo["client_rss_mib"]
+    finally:
+        if keep:
+            log(f"kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return result
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def report(results: Sequence[Result], peer: str | None, fiftyone: str | None) -> str:
+    from pixlake import __version__
+
+    same_run = bool(peer == "fiftyone" and fiftyone and all(r.fiftyone for r in results))
+    if same_run:
+        peer_note = f"FiftyOne {fiftyone}, measured in the same run."
+    elif peer == "fiftyone":
+        peer_note = (
+            "FiftyOne: **not available** (`import fiftyone` fails here; see the README). "
+            f"The FiftyOne import column is the issue's **reference figure** "
+            f"(~{FIFTYONE_REFERENCE_IMAGES_PER_S:.0f} images/s on a 2-core machine), "
+            "**not a same-run measurement**; there is no reference figure for its exports."
+        )
+    else:
+        peer_note = (
+            "FiftyOne not requested (`--peer fiftyone`). The FiftyOne import column is the "
+            f"issue's **reference figure** (~{FIFTYONE_REFERENCE_IMAGES_PER_S:.0f} images/s on "
+            "a 2-core machine), **not a same-run measurement**."
+        )
+    lines = [
+        f"# pixlake import/export benchmark, {dt.datetime.now():%Y-%m-%d %H:%M}",
+        "",
+        f"pixlake {__version__}, Python {platform.python_version()}, {os.cpu_count()} CPUs, "
+        f"{platform.system()} {platform.release()}. Data: gen_coco.py seed {SEED}, "
+        f"dup-fraction {DUP_FRACTION}. Warm page cache for every contender. {peer_note}",
+        "",
+        "| N | objects | images MiB | floor s | import s | import / floor | import images/s "
+        "| FiftyOne import s | import / FiftyOne | COCO export s | YOLO export s "
+        "| PASCAL-VOC export s | peak RSS client MiB | peak RSS server MiB | sum MiB |",
+        "|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        imp = r.steps["import"].seconds
+        if same_run:
+            fo_s = r.fiftyone["import"].seconds
+            fo_cell = f"{fo_s:.2f}"
+        else:
+            fo_s = r.n / FIFTYONE_REFERENCE_IMAGES_PER_S
+            fo_cell = f"{fo_s:.1f} (reference)"
+        lines.append(
+            f"| {r.n} | {r.objects} | {r.image_bytes / 2**20:.0f} | {r.floor.seconds:.2f} "
+            f"| {imp:.2f} | {imp / r.floor.seconds:.2f}x | {r.n / imp:.0f} | {fo_cell} "
+            f"| {imp / fo_s:.3f}x | {r.steps['COCO'].seconds:.2f} "
+            f"| {r.steps['YOLO'].seconds:.2f} | {r.steps['PASCAL-VOC'].seconds:.2f} "
+            f"| {r.client_rss_mib:.0f} | {r.server_rss_mib:.0f} "
+            f"| {r.client_rss_mib + r.server_rss_mib:.0f} |"
+        )
+    lines += [
+        "",
+        "Each step in detail (CPU seconds of the SDK process and of the server process; "
+        "exports write every image and the annotation files into a folder):",
+        "",
+        "| N | step | wall s | images/s | ratio to floor | client CPU s | server CPU s |",
+        "|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        rows: list[tuple[str, Step]] = [("floor", r.floor)]
+        rows += [("pixlake import", r.steps["import"])]
+        rows += [(f"pixlake {fmt} export", r.steps[fmt]) for fmt in FORMATS]
+        rows += [(f"FiftyOne {k}", s) for k, s in r.fiftyone.items()]
+        for name, s in rows:
+            srv = "" if s.server_cpu is None else f"{s.server_cpu:.2f}"
+            lines.append(
+                f"| {r.n} | {name} | {s.seconds:.2f} | {r.n / s.seconds:.0f} "
+                f"| {s.seconds / r.floor.seconds:.2f}x | {s.client_cpu:.2f} | {srv} |"
+            )
+    lines += [
+        "",
+        "Peak memory (MiB): the floor's process, the SDK process after the import and at the "
+        "end, the server after the import and at the end (VmHWM).",
+        "",
+        "| N | floor | client after import | client | server after import | server "
+        "| client + server |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.n} | {r.floor_rss_mib:.0f} | {r.client_rss_import_mib:.0f} "
+            f"| {r.client_rss_mib:.0f} | {r.server_rss_import_mib:.0f} "
+            f"| {r.server_rss_mib:.0f} | {r.client_rss_mib + r.server_rss_mib:.0f} |"
+        )
+    lines += [
+        "",
+        "Export checks: "
+        + "; ".join(f"N={r.n} {fmt}: {r.checks[fmt]}" for r in results for fmt in FORMATS)
+        + ".",
+    ]
+
+    verdicts: list[str] = []
+    at = {r.n: r for r in results}
+    r10 = at.get(TARGET_N)
+    if r10 is not None:
+        imp = r10.steps["import"].seconds
+        ratio = imp / r10.floor.seconds
+        verdicts.append(
+            f"import at N={TARGET_N}: {ratio:.2f}x the floor (<= {IMPORT_OVER_FLOOR}x): "
+            f"{_verdict(ratio <= IMPORT_OVER_FLOOR)}"
+        )
+        if same_run:
+            fo_ratio = imp / r10.fiftyone["import"].seconds
+            verdicts.append(
+                f"import at N={TARGET_N}: {fo_ratio:.3f}x FiftyOne's, same run "
+                f"(<= {IMPORT_OVER_FIFTYONE}x): {_verdict(fo_ratio <= IMPORT_OVER_FIFTYONE)}"
+            )
+            coco_ratio = r10.steps["COCO"].seconds / r10.fiftyone["COCO"].seconds
+            verdicts.append(
+                f"COCO export at N={TARGET_N}: {coco_ratio:.3f}x FiftyOne's, same run "
+                f"(<= {COCO_EXPORT_OVER_FIFTYONE}x): "
+                f"{_verdict(coco_ratio <= COCO_EXPORT_OVER_FIFTYONE)}"
+            )
+        else:
+            ref = TARGET_N / FIFTYONE_REFERENCE_IMAGES_PER_S
+            fo_ratio = imp / ref
+            verdicts.append(
+                f"import at N={TARGET_N}: {fo_ratio:.3f}x the **reference** FiftyOne time "
+                f"({ref:.1f} s at {FIFTYONE_REFERENCE_IMAGES_PER_S:.0f} images/s, not measured "
+                f"here) (<= {IMPORT_OVER_FIFTYONE}x): "
+                f"{_verdict(fo_ratio <= IMPORT_OVER_FIFTYONE)} against the reference"
+            )
+            verdicts.append(
+                f"COCO export at N={TARGET_N} (<= {COCO_EXPORT_OVER_FIFTYONE}x FiftyOne's): "
+                f"not assessable, FiftyOne is not available and the issue gives no reference "
+                f"figure for its export (pixlake: {r10.steps['COCO'].seconds:.2f} s)"
+            )
+    r100 = at.get(MEMORY_N)
+    if r100 is not None:
+        total = r100.client_rss_mib + r100.server_rss_mib
+        verdicts.append(
+            f"peak memory client + server at N={MEMORY_N}: {total:.0f} MiB "
+            f"(<= {MEMORY_MIB:.0f} MiB): {_verdict(total <= MEMORY_MIB)}"
+        )
+    else:
+        verdicts.append(f"peak memory at N={MEMORY_N}: not measured in this run (use --full)")
+    if len(results) > 1:
+        first, last = results[0], results[-1]
+        growth = (last.client_rss_mib + last.server_rss_mib) / (
+            first.client_rss_mib + first.server_rss_mib
+        )
+        verdicts.append(
+            f"peak memory client + server, N={last.n} over N={first.n}: {growth:.2f}x "
+            f"({first.client_rss_mib + first.server_rss_mib:.0f} -> "
+            f"{last.client_rss_mib + last.server_rss_mib:.0f} MiB for {last.n // first.n}x "
+            "the data)"
+        )
+    lines += ["", "Targets:", ""] + [f"- {v}" for v in verdicts]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument(
+        "--sizes", default="1000,10000", help="comma-separated N (default: 1000,10000)"
+    )
+    parser.add_argument("--full", action="store_true", help="add N=100000")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the temporary folders and the exports"
+    )
+    parser.add_argument(
+        "--gen-coco",
+        type=Path,
+        default=DEFAULT_GEN_COCO,
+        help=f"path of gen_coco.py (default: {DEFAULT_GEN_COCO})",
+    )
+    parser.add_argument(
+        "--peer",
+        choices=["fiftyone"],
+        default=None,
+        help="also import and export the same data with FiftyOne, when it is installed",
+    )
+    parser.add_argument(
+        "--tmpdir",
+        default=None,
+        help="where the floor's copies, the server's PIXLAKE_HOME and the exports go "
+        "(default: the system's temporary folder)",
+    )
+    args = parser.parse_args(argv)
+    sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
+    if args.full and 100_000 not in sizes:
+        sizes.append(100_000)
+    OUT.mkdir(parents=True, exist_ok=True)
+    fiftyone: str | None = None
+    peer: str | None = args.peer
+    if peer == "fiftyone":
+        fiftyone = fiftyone_version()
+        if fiftyone is None:
+            log("FiftyOne is not available here (`import fiftyone` fails): reference figure only")
+            peer_run = None
+        else:
+            log(f"FiftyOne {fiftyone}: measured in the same run")
+            peer_run = "fiftyone"
+    else:
+        peer_run = None
+    results = [
+        run_size(n, gen_coco=args.gen_coco, keep=args.keep, tmpdir=args.tmpdir, peer=peer_run)
+        for n in sizes
+    ]
+    text = report(results, peer, fiftyone)
+    out = OUT / f"import_export-{dt.date.today():%Y-%m-%d}.md"
+    out.write_text(text)
+    print(text)
+    log(f"written to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
