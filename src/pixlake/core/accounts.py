@@ -185,42 +185,54 @@ def revoke_token(db: Database, token_or_prefix: str) -> TokenInfo:
 
 
 def authenticate(db: Database, token: str) -> Caller:
-    """The caller a token belongs to, or ``UnauthorizedError``."""
+    """The caller a token belongs to, or ``UnauthorizedError``.
+
+    Every request pays for this, so it is one indexed query: the token, its user and each of
+    the user's memberships, one row per organization.
+    """
     digest = hash_token(token)
+    tokens, users = ApiTokenRow.__table__.c, UserRow.__table__.c
+    members, orgs = MembershipRow.__table__.c, OrganizationRow.__table__.c
     with db.read() as session:
-        found = session.execute(
-            select(ApiTokenRow, UserRow)
-            .join(UserRow, UserRow.id == ApiTokenRow.user_id)
-            .where(ApiTokenRow.token_hash == digest)
-        ).first()
-        if found is None or found[0].revoked_at is not None:
-            raise UnauthorizedError(
-                "this API token is unknown or revoked; create one with "
-                "`pixlake token create USERNAME`"
+        rows = session.execute(
+            select(
+                tokens.id,
+                tokens.revoked_at,
+                tokens.last_used_at,
+                users.id,
+                users.username,
+                users.default_organization_id,
+                orgs.id,
+                orgs.name,
+                members.role,
             )
-        token_row, user = found
-        memberships = session.execute(
-            select(OrganizationRow, MembershipRow.role)
-            .join(MembershipRow, MembershipRow.organization_id == OrganizationRow.id)
-            .where(MembershipRow.user_id == user.id)
+            .select_from(
+                ApiTokenRow.__table__.join(UserRow.__table__, users.id == tokens.user_id)
+                .join(MembershipRow.__table__, members.user_id == users.id)
+                .join(OrganizationRow.__table__, orgs.id == members.organization_id)
+            )
+            .where(tokens.token_hash == digest)
         ).all()
-        orgs: dict[uuid.UUID, tuple[Organization, Role]] = {
-            o.id: (Organization(o.id, o.name), cast(Role, role)) for o, role in memberships
-        }
-        default = session.get_one(OrganizationRow, user.default_organization_id)
-        last_used = token_row.last_used_at
+    if not rows or rows[0][1] is not None:
+        raise UnauthorizedError(
+            "this API token is unknown or revoked; create one with `pixlake token create USERNAME`"
+        )
+    token_id, _revoked, last_used, user_id, username, default_id = rows[0][:6]
+    memberships: dict[uuid.UUID, tuple[Organization, Role]] = {
+        row[6]: (Organization(row[6], row[7]), cast(Role, row[8])) for row in rows
+    }
     now = utcnow()
     if last_used is None or now - _aware(last_used) > _LAST_USED_RESOLUTION:
         with db.transaction() as session:
             session.execute(
-                update(ApiTokenRow).where(ApiTokenRow.id == token_row.id).values(last_used_at=now)
+                update(ApiTokenRow).where(ApiTokenRow.id == token_id).values(last_used_at=now)
             )
     return Caller(
-        user_id=user.id,
-        username=user.username,
-        default_organization=Organization(default.id, default.name),
-        memberships=orgs,
-        token_id=token_row.id,
+        user_id=user_id,
+        username=username,
+        default_organization=memberships[default_id][0],
+        memberships=memberships,
+        token_id=token_id,
     )
 
 
