@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import tarfile
+from collections.abc import Iterator, Sequence
 from typing import Any, BinaryIO
 from urllib.parse import quote
 
@@ -11,8 +12,9 @@ from fastapi.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from pixlake.core.entities import BlobEntity
+from pixlake.store.blobs import BlobStore
 
-__all__ = ["blob_response", "byte_range"]
+__all__ = ["blob_response", "byte_range", "tar_response"]
 
 CHUNK = 1024 * 1024
 
@@ -135,4 +137,35 @@ def blob_response(
         headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename, safe='')}"
     return _FileResponse(
         chunks(), file=file, status_code=status, media_type=entity.media_type, headers=headers
+    )
+
+
+def tar_response(entities: Sequence[BlobEntity], store: BlobStore) -> StreamingResponse:
+    """Many blobs as one uncompressed tar stream, members named by digest, in order.
+
+    The length is known before the first byte (headers, data, padding, end marker), so the
+    response carries a ``Content-Length``; each blob is read in 1 MiB chunks.
+    """
+
+    def members() -> Iterator[bytes]:
+        for entity in entities:
+            info = tarfile.TarInfo(entity.digest)
+            info.size = entity.size
+            info.mode = 0o444
+            yield info.tobuf(format=tarfile.GNU_FORMAT)
+            with store.open(entity.digest) as file:
+                while data := file.read(CHUNK):
+                    yield data
+            if pad := -entity.size % tarfile.BLOCKSIZE:
+                yield bytes(pad)
+        yield bytes(2 * tarfile.BLOCKSIZE)
+
+    length = (
+        sum(tarfile.BLOCKSIZE + e.size + (-e.size % tarfile.BLOCKSIZE) for e in entities)
+        + 2 * tarfile.BLOCKSIZE
+    )
+    return StreamingResponse(
+        members(),
+        media_type="application/x-tar",
+        headers={"Content-Length": str(length)},
     )

@@ -28,6 +28,7 @@ from pixlake.store.db.models import BlobRow, OrganizationBlobRow
 
 __all__ = [
     "BlobRejection",
+    "held",
     "MAX_PROBE_BYTES",
     "compose",
     "describe",
@@ -292,6 +293,36 @@ def receive_archive(
             _store_member(store, name, extracted.read(), stored, rejected)
     record(db, organization_id, stored)
     return stored, rejected
+
+
+def held(
+    db: Database, caller: Caller, organization_id: uuid.UUID, digests: Sequence[str]
+) -> list[BlobEntity]:
+    """The descriptions of blobs the organization holds, in the order asked; one
+    ``ResourceNotFoundError`` lists every digest it does not hold."""
+    require_organization(caller, organization_id, write=False)
+    wanted = _checked_digests(digests)
+    found: dict[str, BlobEntity] = {}
+    with db.read() as session:
+        for part in chunked(sorted(set(wanted))):
+            for row in session.execute(
+                select(
+                    BlobRow.digest, BlobRow.size, BlobRow.media_type, BlobRow.width, BlobRow.height
+                )
+                .join(OrganizationBlobRow, OrganizationBlobRow.digest == BlobRow.digest)
+                .where(
+                    OrganizationBlobRow.organization_id == organization_id,
+                    BlobRow.digest.in_(part),
+                )
+            ):
+                found[row[0]] = BlobEntity(*row)
+    unknown = [d for d in wanted if d not in found]
+    if unknown:
+        raise ResourceNotFoundError(
+            f"{len(unknown)} blobs are not in this organization",
+            details=[{"field": "digests", "message": f"no blob {d}"} for d in unknown[:50]],
+        )
+    return [found[d] for d in wanted]
 
 
 def open_blob(

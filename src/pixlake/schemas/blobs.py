@@ -12,12 +12,17 @@ __all__ = [
     "BlobsCompose",
     "BlobsMissing",
     "BlobsMissingQuery",
+    "BlobsRead",
     "BlobsStored",
 ]
 
 
 class BlobsMissingQuery(WireModel):
     digests: list[str] = Field(description="SHA-256 digests (hex) the client holds")
+
+
+class BlobsRead(WireModel):
+    digests: list[str] = Field(description="SHA-256 digests (hex) of blobs to download together")
 
 
 class BlobsMissing(BaseModel):

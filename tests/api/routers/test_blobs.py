@@ -168,3 +168,27 @@ def test_limits_answer_413(small_server: tuple[str, str]) -> None:
             client.post(f"/organizations/{org}/blobs/missing", json={"digests": []}).status_code
             == 200
         )
+
+
+def test_read_many_blobs_as_one_tar(http: httpx.Client, alice: str, bob: str) -> None:
+    org = org_of(http, alice)
+    blobs = [make_image(40 + i) for i in range(3)]
+    for data in blobs:
+        http.put(f"/organizations/{org}/blobs/{sha(data)}", content=data, headers=auth(alice))
+    digests = [sha(b) for b in reversed(blobs)]
+    response = http.post(
+        f"/organizations/{org}/blobs/read", json={"digests": digests}, headers=auth(alice)
+    )
+    assert response.headers["content-type"] == "application/x-tar"
+    assert int(response.headers["content-length"]) == len(response.content)
+    with tarfile.open(fileobj=io.BytesIO(response.content), mode="r:") as archive:
+        members = archive.getmembers()
+        assert [m.name for m in members] == digests  # in the order asked
+        for member in members:
+            extracted = archive.extractfile(member)
+            assert extracted is not None and sha(extracted.read()) == member.name
+    bob_org = org_of(http, bob)
+    refused = http.post(
+        f"/organizations/{bob_org}/blobs/read", json={"digests": digests[:1]}, headers=auth(bob)
+    )
+    assert refused.status_code == 404 and refused.json()["errors"][0]["field"] == "digests"
