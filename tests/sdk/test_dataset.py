@@ -641,3 +641,19 @@ def test_deleting_a_picture_removes_it_from_every_version(
         record = ds.fetch("cars", version).fetched_dataset
         assert record["size"] == 11 and record["nb_annotations"] == 11
         assert victim["picture_id"] not in {p["picture_id"] for p in ds.list_pictures()}
+
+
+def test_large_images_download_one_by_one(
+    lake: Datalake,
+    coco: tuple[Path, dict[str, Any]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import pixlake.sdk.dataset as dataset_module
+
+    ds = imported(lake, coco)
+    monkeypatch.setattr(dataset_module, "BATCH_BYTES", 32)  # every image counts as large
+    ds.download("cars/first", tmp_path / "big")
+    root, _doc = coco
+    for path in sorted((root / "images").iterdir()):
+        assert (tmp_path / "big" / path.name).read_bytes() == path.read_bytes()

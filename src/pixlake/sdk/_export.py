@@ -10,20 +10,18 @@ the same at every export.
 
 from __future__ import annotations
 
-import hashlib
-import io
-import tarfile
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from pixlake.errors import InvalidQueryError, StorageError
+from pixlake.errors import InvalidQueryError
 from pixlake.formats import QA, AnnotatedImage, LabelSpec, Obj
 from pixlake.formats.registry import format_name, get_exporter
 from pixlake.formats.sinks import FolderSink, Sink, ZipSink
 from pixlake.sdk._base import Context
 from pixlake.sdk._progress import Bar
+from pixlake.sdk._transfer import read_blobs
 
 __all__ = ["EXPORT_FORMATS", "export_version", "to_image"]
 
@@ -83,22 +81,7 @@ def export_version(
     exporter_cls = get_exporter(name)
 
     def fetch(batch: list[dict[str, Any]]) -> list[bytes]:
-        # Many images per request, as one tar stream of their blobs, in the order asked.
-        digests = [item["picture"]["sha256"] for item in batch]
-        body = conn.request(
-            "POST", f"{ctx.org_path}/blobs/read", json={"digests": digests}, idempotent=True
-        ).content
-        with tarfile.open(fileobj=io.BytesIO(body), mode="r:") as archive:
-            out = []
-            for member, digest in zip(archive.getmembers(), digests, strict=True):
-                extracted = archive.extractfile(member)
-                if member.name != digest or extracted is None:
-                    raise StorageError(f"the server sent {member.name} for blob {digest}")
-                data = extracted.read()
-                if hashlib.sha256(data).hexdigest() != digest:
-                    raise StorageError(f"blob {digest} arrived damaged; export again")
-                out.append(data)
-        return out
+        return read_blobs(conn, ctx.org_path, [item["picture"]["sha256"] for item in batch])
 
     def page(cursor: str | None) -> dict[str, Any]:
         params: dict[str, Any] = {"limit": PAGE}

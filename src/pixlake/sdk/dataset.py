@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -30,6 +30,9 @@ Objects = list[dict[str, Any]]
 QAs = list[dict[str, str]]
 
 PAGE = 500
+#: Images fetched by one request when downloading, and the bytes such a request may carry.
+BATCH = 32
+BATCH_BYTES = 64 * 1024 * 1024
 ANNOTATION_PAGE = 200
 ANN_TYPES = ("rectangle", "polygon", "classification")
 STATUSES = ("pending", "accepted", "rejected", "review")
@@ -399,35 +402,63 @@ class Dataset(LakeResource):
         conn = self._ctx.connection
         org_path = self._ctx.org_path
 
-        def fetch(picture: dict[str, Any]) -> None:
+        def target(picture: dict[str, Any]) -> Path:
             file_name = safe_file_name(picture["external_url"], where="external_url")
             dest = (root / file_name).resolve()
             if dest.parent != root:  # a link inside the folder must not lead elsewhere
                 raise InvalidQueryError(f"refusing to write {file_name!r} outside {root}")
-            _transfer.download(
-                conn,
-                f"{org_path}/pictures/{picture['picture_id']}/file",
-                dest,
-                expected_digest=picture["sha256"],
-                expected_size=picture["size"],
-                progress=False,
+            return dest
+
+        def present(picture: dict[str, Any], dest: Path) -> bool:
+            return (
+                dest.is_file()
+                and dest.stat().st_size == picture["size"]
+                and _transfer.file_digest(dest) == picture["sha256"]
             )
+
+        def fetch(pictures: list[dict[str, Any]]) -> int:
+            """Fetch what is not already there: small images many per request, large ones
+            streamed (and resumable) one by one."""
+            todo = [(p, target(p)) for p in pictures]
+            todo = [(p, dest) for p, dest in todo if not present(p, dest)]
+            small = [(p, dest) for p, dest in todo if p["size"] <= BATCH_BYTES // BATCH]
+            for p, dest in todo:
+                if p["size"] > BATCH_BYTES // BATCH:
+                    _transfer.download(
+                        conn,
+                        f"{org_path}/pictures/{p['picture_id']}/file",
+                        dest,
+                        expected_digest=p["sha256"],
+                        expected_size=p["size"],
+                        progress=False,
+                    )
+            if small:
+                datas = _transfer.read_blobs(conn, org_path, [p["sha256"] for p, _ in small])
+                for (_p, dest), data in zip(small, datas, strict=True):
+                    partial = dest.with_name(dest.name + ".part")
+                    partial.write_bytes(data)
+                    os.replace(partial, dest)
+            return len(pictures)
 
         with (
             Bar("Downloading", total=record["size"], enabled=self.interactive) as bar,
-            ThreadPoolExecutor(max_workers=max(1, nb_threads)) as pool,
+            ThreadPoolExecutor(max_workers=max(1, min(nb_threads, 8))) as pool,
         ):
-            pending = []
+            pending: list[Future[int]] = []
+            batch: list[dict[str, Any]] = []
             for item in self.items(str(record["dataset_id"])):
-                pending.append(pool.submit(fetch, item["picture"]))
-                if len(pending) >= 4 * nb_threads:
+                batch.append(item["picture"])
+                if len(batch) >= BATCH:
+                    pending.append(pool.submit(fetch, batch))
+                    batch = []
+                if len(pending) >= 2 * nb_threads:
                     for future in pending:
-                        future.result()
-                        bar.advance()
+                        bar.advance(future.result())
                     pending = []
+            if batch:
+                pending.append(pool.submit(fetch, batch))
             for future in pending:
-                future.result()
-                bar.advance()
+                bar.advance(future.result())
         self._say("Images downloaded")
 
     def export(self, format: str, path: PathLike, zip: bool = False) -> Path:
