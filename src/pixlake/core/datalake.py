@@ -107,17 +107,26 @@ def _check_batch(size: int, what: str) -> None:
 # --------------------------------------------------------------------------- reading rows
 
 
+# Rows are read through the tables' (Core) columns: the values are the same as through the
+# mapped classes, without the ORM's per-row bookkeeping, which costs more than the database.
+_pictures = PictureRow.__table__
+_pictures_c = PictureRow.__table__.c
+_blobs_c = BlobRow.__table__.c
+_tags_c = TagRow.__table__.c
+_picture_tags_c = PictureTagRow.__table__.c
+_PICTURE_TAGS = PictureTagRow.__table__.join(TagRow.__table__, _tags_c.pk == _picture_tags_c.tag_pk)
+
 #: A picture record's columns, as ``_picture`` reads them.
 _RECORD_COLUMNS = (
-    PictureRow.pk,
-    PictureRow.id,
-    PictureRow.external_url,
-    PictureRow.digest,
-    BlobRow.size,
-    PictureRow.width,
-    PictureRow.height,
-    PictureRow.source,
-    PictureRow.created_at,
+    _pictures_c.pk,
+    _pictures_c.id,
+    _pictures_c.external_url,
+    _pictures_c.digest,
+    _blobs_c.size,
+    _pictures_c.width,
+    _pictures_c.height,
+    _pictures_c.source,
+    _pictures_c.created_at,
 )
 
 
@@ -125,10 +134,10 @@ def _tags_of(session: Session, pks: Sequence[int]) -> dict[int, list[str]]:
     """The tags of these pictures (at most ``CHUNK`` of them), each list in name order."""
     tags: dict[int, list[str]] = {}
     for picture_pk, name in session.execute(
-        select(PictureTagRow.picture_pk, TagRow.name)
-        .join(TagRow, TagRow.pk == PictureTagRow.tag_pk)
-        .where(PictureTagRow.picture_pk.in_(pks))
-        .order_by(PictureTagRow.picture_pk, TagRow.name)
+        select(_picture_tags_c.picture_pk, _tags_c.name)
+        .select_from(_PICTURE_TAGS)
+        .where(_picture_tags_c.picture_pk.in_(pks))
+        .order_by(_picture_tags_c.picture_pk, _tags_c.name)
     ):
         tags.setdefault(picture_pk, []).append(name)
     return tags
@@ -157,8 +166,8 @@ def _records(session: Session, organization_id: uuid.UUID, pks: Sequence[int]) -
         tags = _tags_of(session, part)
         rows = session.execute(
             select(*_RECORD_COLUMNS)
-            .join(BlobRow, BlobRow.digest == PictureRow.digest)
-            .where(PictureRow.organization_id == organization_id, PictureRow.pk.in_(part))
+            .select_from(_pictures.join(BlobRow.__table__, _blobs_c.digest == _pictures_c.digest))
+            .where(_pictures_c.organization_id == organization_id, _pictures_c.pk.in_(part))
         )
         for row in rows:
             out[row[0]] = _picture(organization_id, row, tags.get(row[0], ()))
@@ -235,10 +244,12 @@ def add_pictures(
         for part in chunked(names):
             for found in session.execute(
                 select(*_RECORD_COLUMNS)
-                .outerjoin(BlobRow, BlobRow.digest == PictureRow.digest)
+                .select_from(
+                    _pictures.outerjoin(BlobRow.__table__, _blobs_c.digest == _pictures_c.digest)
+                )
                 .where(
-                    PictureRow.organization_id == organization_id,
-                    PictureRow.external_url.in_(part),
+                    _pictures_c.organization_id == organization_id,
+                    _pictures_c.external_url.in_(part),
                 )
             ):
                 existing[found[2]] = (found[0], found[3])
@@ -473,7 +484,9 @@ def sample_pictures(
             return [], 0
         matches = list(
             session.scalars(
-                select(PictureTagRow.picture_pk).where(PictureTagRow.tag_pk.in_(tag_pks)).distinct()
+                select(_picture_tags_c.picture_pk)
+                .where(_picture_tags_c.tag_pk.in_(tag_pks))
+                .distinct()
             )
         )
     k = sample_size(quantity, len(matches))
