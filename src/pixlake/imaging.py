@@ -50,7 +50,10 @@ def probe(data: bytes) -> ImageInfo:
                         f"the image is {width}x{height} pixels, over the {MAX_PIXELS} limit"
                     )
                 if fmt == "JPEG":
-                    if data.rfind(_JPEG_EOI) <= data.rfind(_JPEG_SOS):
+                    # Complete when an end-of-image marker follows the last scan (neither
+                    # marker can occur inside entropy-coded data): only the tail is scanned.
+                    end = data.rfind(_JPEG_EOI)
+                    if end < 0 or data.find(_JPEG_SOS, end) >= 0:
                         raise NotAnImageError("the JPEG data is truncated (no end-of-image marker)")
                 elif fmt == "PNG":
                     image.verify()

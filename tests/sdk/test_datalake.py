@@ -347,3 +347,20 @@ def test_interactive_prints(
     assert "2 Assets uploaded (2 new, 0 already there)" in out
     assert "No assets found for tags absent" in out
     shutil.rmtree(tmp_path)
+
+
+def test_bytes_already_held_are_still_refused_when_not_an_image(
+    server: LiveServer, pic: Picture, tmp_path: Path
+) -> None:
+    import hashlib
+
+    text = b"a config file, not a picture"
+    digest = hashlib.sha256(text).hexdigest()
+    with httpx.Client(base_url=server.url + "/api/v1", headers=pic.auth) as http:
+        http.put(f"{pic._ctx.org_path}/blobs/{digest}", content=text).raise_for_status()
+    path = tmp_path / "config.jpg"
+    path.write_bytes(text)
+    with pytest.raises(InvalidInputError, match="config.jpg") as info:
+        pic.upload(path)
+    assert "not a decodable image" in info.value.details[0]["message"]
+    assert pic.list() == []

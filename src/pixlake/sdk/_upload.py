@@ -113,23 +113,30 @@ def _expand(path: Path) -> list[Path]:
 
 
 def _read(path: Path) -> _LocalFile | Failure:
+    """Read and hash a file (small files are kept in memory for sending)."""
     try:
         with path.open("rb", buffering=0) as f:
             size = os.fstat(f.fileno()).st_size
             if size <= SMALL_FILE:
                 data = f.readall()
-                digest = hashlib.sha256(data).hexdigest()
-                probe(data)
-                return _LocalFile(path, digest, len(data), data)
+                return _LocalFile(path, hashlib.sha256(data).hexdigest(), len(data), data)
             h = hashlib.sha256()
             while chunk := f.read(STREAM_CHUNK):
                 h.update(chunk)
-        probe(path.read_bytes())
         return _LocalFile(path, h.hexdigest(), size, None)
-    except NotAnImageError as exc:
-        return Failure(str(path), str(exc))
     except OSError as exc:
         return Failure(str(path), f"cannot read the file ({exc.strerror or exc})")
+
+
+def _image_problem(f: _LocalFile) -> str | None:
+    """Why a file about to be sent is not a complete image (``None`` when it is)."""
+    try:
+        probe(f.data if f.data is not None else f.path.read_bytes())
+    except NotAnImageError as exc:
+        return str(exc)
+    except OSError as exc:
+        return f"cannot read the file ({exc.strerror or exc})"
+    return None
 
 
 def _chunks(paths: Sequence[Path]) -> Iterator[list[Path]]:
@@ -229,8 +236,23 @@ class _Uploader:
                 idempotent=True,
             )["missing"]
         )
-        to_send = {f.digest: f for f in files if f.digest in missing}.values()
-        small = [f for f in to_send if f.data is not None]
+        # Only bytes about to travel are checked here: bytes the organization already holds
+        # were checked when they arrived, and registration refuses them if not an image.
+        to_send: dict[str, _LocalFile] = {}
+        refused: dict[str, str] = {}
+        for f in files:
+            if f.digest in missing and f.digest not in to_send and f.digest not in refused:
+                problem = _image_problem(f)
+                if problem is None:
+                    to_send[f.digest] = f
+                else:
+                    refused[f.digest] = problem
+        for f in files:
+            if f.digest in refused:
+                report.failures.append(Failure(str(f.path), refused[f.digest]))
+                self.bar.advance()
+        files = [f for f in files if f.digest not in refused]
+        small = [f for f in to_send.values() if f.data is not None]
         failed: dict[str, str] = {}
         if small:
             pieces = _tar(small)
@@ -245,7 +267,7 @@ class _Uploader:
             )
             failed.update({r["digest"]: r["reason"] for r in answer["rejected"]})
             report.bytes_sent += sum(f.size for f in small)
-        for f in to_send:
+        for f in to_send.values():
             if f.data is None:
                 self.conn.request(
                     "PUT",
