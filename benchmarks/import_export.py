@@ -43,21 +43,24 @@ import json
 import multiprocessing
 import os
 import platform
-import resource
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
+from _harness import (
+    pixlake_server,
+    proc_cpu,
+    proc_hwm_mib,
+    self_cpu,
+    self_peak_mib,
+)
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -85,28 +88,6 @@ def log(message: str) -> None:
 # --------------------------------------------------------------------------- measuring
 
 
-def _self_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _proc_cpu(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
-
-
-def _proc_hwm_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def _self_peak_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
 @dataclass
 class Step:
     seconds: float
@@ -115,15 +96,15 @@ class Step:
 
 
 def timed(name: str, n: int, fn: Callable[[], Any], server_pid: int | None = None) -> Step:
-    cpu0 = _self_cpu()
-    srv0 = _proc_cpu(server_pid) if server_pid else 0.0
+    cpu0 = self_cpu()
+    srv0 = proc_cpu(server_pid) if server_pid else 0.0
     t0 = time.perf_counter()
     fn()
     seconds = time.perf_counter() - t0
     step = Step(
         seconds,
-        _self_cpu() - cpu0,
-        (_proc_cpu(server_pid) - srv0) if server_pid else None,
+        self_cpu() - cpu0,
+        (proc_cpu(server_pid) - srv0) if server_pid else None,
     )
     log(f"N={n} {name:<22} {seconds:9.3f} s  {n / seconds:9.1f} images/s")
     return step
@@ -249,82 +230,12 @@ def floor_child(n: int, folder: str, workdir: str) -> dict[str, Any]:
         images, objects = counts[0]
         if images != n:
             raise RuntimeError(f"the floor copied {images} images, expected {n}")
-        return {"floor": step.__dict__, "objects": objects, "client_rss_mib": _self_peak_mib()}
+        return {"floor": step.__dict__, "objects": objects, "client_rss_mib": self_peak_mib()}
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- the server
-
-
-def _pixlake_cli() -> list[str]:
-    script = Path(sys.executable).with_name("pixlake")
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("pixlake")
-    if found:
-        return [found]
-    return [sys.executable, "-c", "from pixlake.cli import main; main()"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    url: str
-    token: str
-
-
-@contextmanager
-def pixlake_server(home: Path) -> Iterator[Server]:
-    env = {**os.environ, "PIXLAKE_HOME": str(home)}
-    for name in ("PIXLAKE_DATABASE_URL", "PIXLAKE_STORAGE_URL", "PIXLAKE_TOKEN"):
-        env.pop(name, None)
-    cli = _pixlake_cli()
-    token = subprocess.run(
-        [*cli, "token", "create", "bench", "--organization", "bench"],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    port = _free_port()
-    server_log = (home / "server.log").open("wb")
-    process = subprocess.Popen(
-        [*cli, "serve", "--port", str(port), "--log-level", "warning"],
-        env=env,
-        stdout=server_log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"pixlake serve exited; see {home / 'server.log'}")
-            try:
-                if httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("pixlake serve did not answer /api/v1/health in 60 s")
-            time.sleep(0.1)
-        yield Server(process, url, token)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        server_log.close()
 
 
 # --------------------------------------------------------------------------- checks
@@ -397,8 +308,8 @@ def pixlake_child(
             f"the import made {record['size']} pictures and {record['nb_objects']} objects; "
             f"expected {n} and {objects}"
         )
-    out["client_rss_import_mib"] = _self_peak_mib()
-    out["server_rss_import_mib"] = _proc_hwm_mib(pid)
+    out["client_rss_import_mib"] = self_peak_mib()
+    out["server_rss_import_mib"] = proc_hwm_mib(pid)
     for fmt in FORMATS:
         target = Path(workdir) / f"export-{fmt}"
         step = timed(
@@ -408,7 +319,7 @@ def pixlake_child(
         out[f"{fmt} check"] = check_export(fmt, target, n, objects)
         if not keep:
             shutil.rmtree(target)
-    out["client_rss_mib"] = _self_peak_mib()
+    out["client_rss_mib"] = self_peak_mib()
     return out
 
 
@@ -476,7 +387,7 @@ def fiftyone_child(n: int, folder: str, workdir: str, keep: bool) -> dict[str, A
                 shutil.rmtree(target, ignore_errors=True)
     finally:
         dataset.delete()
-    out["client_rss_mib"] = _self_peak_mib()
+    out["client_rss_mib"] = self_peak_mib()
     return out
 
 
@@ -527,7 +438,7 @@ def run_size(n: int, *, gen_coco: Path, keep: bool, tmpdir: str | None, peer: st
                 result.objects,
                 keep,
             )
-            result.server_rss_mib = _proc_hwm_mib(pid)
+            result.server_rss_mib = proc_hwm_mib(pid)
         result.server_rss_import_mib = client["server_rss_import_mib"]
         result.client_rss_mib = client["client_rss_mib"]
         result.client_rss_import_mib = client["client_rss_import_mib"]

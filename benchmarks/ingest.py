@@ -41,14 +41,11 @@ import os
 import platform
 import resource
 import shutil
-import socket
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from multiprocessing import Pool
 from pathlib import Path
@@ -57,6 +54,8 @@ from typing import Any
 import httpx
 import numpy as np
 from PIL import Image, ImageDraw
+
+from _harness import Server, pixlake_server, proc_cpu, proc_hwm_mib, self_cpu
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -189,24 +188,6 @@ def log(message: str) -> None:
     print(f"[ingest] {message}", file=sys.stderr, flush=True)
 
 
-def _self_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _proc_cpu(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
-
-
-def _proc_hwm_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def _machine_busy() -> float:
     """CPU seconds all processes have used since boot (from /proc/stat), or NaN."""
     try:
@@ -242,13 +223,13 @@ def timed(
     _wait_for_idle()
     os.sync()  # nobody's writes from before are still being flushed meanwhile
     busy0 = _machine_busy()
-    cpu0 = _self_cpu()
-    srv0 = _proc_cpu(server_pid) if server_pid else 0.0
+    cpu0 = self_cpu()
+    srv0 = proc_cpu(server_pid) if server_pid else 0.0
     t0 = time.perf_counter()
     value = fn()
     seconds = time.perf_counter() - t0
-    client = _self_cpu() - cpu0
-    server = (_proc_cpu(server_pid) - srv0) if server_pid else 0.0
+    client = self_cpu() - cpu0
+    server = (proc_cpu(server_pid) - srv0) if server_pid else 0.0
     row = Row(
         name,
         seconds,
@@ -330,77 +311,6 @@ def sql_floor(db_file: Path, k: int) -> list[tuple[Any, ...]]:
 # --------------------------------------------------------------------------- the server
 
 
-def _pixlake_cli() -> list[str]:
-    script = Path(sys.executable).with_name("pixlake")
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("pixlake")
-    if found:
-        return [found]
-    return [sys.executable, "-c", "from pixlake.cli import main; main()"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    url: str
-    token: str
-    home: Path
-
-
-@contextmanager
-def pixlake_server(home: Path) -> Iterator[Server]:
-    env = {**os.environ, "PIXLAKE_HOME": str(home)}
-    for name in ("PIXLAKE_DATABASE_URL", "PIXLAKE_STORAGE_URL", "PIXLAKE_TOKEN"):
-        env.pop(name, None)
-    cli = _pixlake_cli()
-    token = subprocess.run(
-        [*cli, "token", "create", "bench", "--organization", "bench"],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    port = _free_port()
-    server_log = (home / "server.log").open("wb")
-    process = subprocess.Popen(
-        [*cli, "serve", "--port", str(port), "--log-level", "warning"],
-        env=env,
-        stdout=server_log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"pixlake serve exited; see {home / 'server.log'}")
-            try:
-                if httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("pixlake serve did not answer /api/v1/health in 60 s")
-            time.sleep(0.1)
-        yield Server(process, url, token, home)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        server_log.close()
-
-
 # --------------------------------------------------------------------------- one size
 
 
@@ -460,7 +370,7 @@ def run_once(
             queries.append(row)
         result.add(_median(fetches))
         result.add(_median(queries))
-        result.server_rss_mib = max(result.server_rss_mib, _proc_hwm_mib(pid))
+        result.server_rss_mib = max(result.server_rss_mib, proc_hwm_mib(pid))
 
 
 def _median(rows: list[Row]) -> Row:

@@ -1,0 +1,121 @@
+"""What the benchmarks share: a real ``pixlake serve`` process on a fresh home, and readings
+of CPU time and peak memory for this process and the server's."""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+__all__ = [
+    "Server",
+    "pixlake_cli",
+    "pixlake_server",
+    "proc_cpu",
+    "proc_hwm_mib",
+    "self_cpu",
+    "self_peak_mib",
+]
+
+
+def self_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def proc_cpu(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+
+
+def proc_hwm_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def self_peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def pixlake_cli() -> list[str]:
+    script = Path(sys.executable).with_name("pixlake")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("pixlake")
+    if found:
+        return [found]
+    return [sys.executable, "-c", "from pixlake.cli import main; main()"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    url: str
+    token: str
+    home: Path
+
+
+@contextmanager
+def pixlake_server(home: Path) -> Iterator[Server]:
+    env = {**os.environ, "PIXLAKE_HOME": str(home)}
+    for name in ("PIXLAKE_DATABASE_URL", "PIXLAKE_STORAGE_URL", "PIXLAKE_TOKEN"):
+        env.pop(name, None)
+    cli = pixlake_cli()
+    token = subprocess.run(
+        [*cli, "token", "create", "bench", "--organization", "bench"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    port = free_port()
+    server_log = (home / "server.log").open("wb")
+    process = subprocess.Popen(
+        [*cli, "serve", "--port", str(port), "--log-level", "warning"],
+        env=env,
+        stdout=server_log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"pixlake serve exited; see {home / 'server.log'}")
+            try:
+                if httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("pixlake serve did not answer /api/v1/health in 60 s")
+            time.sleep(0.1)
+        yield Server(process, url, token, home)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        server_log.close()
