@@ -58,7 +58,6 @@ __all__ = [
     "get_version",
     "get_metadata",
     "get_version_by_id",
-    "import_rows",
     "list_items",
     "list_annotations",
     "list_version_pictures",
@@ -373,44 +372,6 @@ def _new_dataset(
     return dataset, row
 
 
-def import_rows(
-    session: Session,
-    caller: Caller,
-    organization_id: uuid.UUID,
-    *,
-    version_id: uuid.UUID | None,
-    name: str,
-    version: str,
-    description: str,
-    private: bool,
-    pictures: Sequence[uuid.UUID],
-    labels: Sequence[tuple[str, str]],
-    label_extras: Mapping[str, Mapping[str, Any]],
-    items: Sequence[AnnotationInput],
-    info: Mapping[str, Any] | None = None,
-) -> tuple[DatasetVersion, int]:
-    """An import's writes, inside the caller's transaction: a new dataset (or, with
-    ``version_id``, an existing version), its pictures, labels and annotations."""
-    target = start_import(
-        session,
-        caller,
-        organization_id,
-        version_id=version_id,
-        name=name,
-        version=version,
-        description=description,
-        private=private,
-        pictures=pictures,
-        labels=labels,
-        label_extras=label_extras,
-        info=info,
-    )
-    nb_objects = write_annotations(
-        session, caller, organization_id, target.row.pk, items, field_prefix="images"
-    )
-    return target.entity(), nb_objects
-
-
 @dataclass(frozen=True, slots=True)
 class ImportTarget:
     """The version an import writes to (see ``start_import``)."""
@@ -443,9 +404,9 @@ def start_import(
     label_extras: Mapping[str, Mapping[str, Any]],
     info: Mapping[str, Any] | None = None,
 ) -> ImportTarget:
-    """``import_rows`` up to the annotations, inside the caller's transaction: the new
-    dataset (or the version ``version_id``), its info, pictures and labels.  The annotations
-    follow with an ``AnnotationWriter`` on ``target.row.pk``."""
+    """An import's first writes, inside the caller's transaction: the new dataset (or the
+    version ``version_id``), its info, pictures and labels.  The annotations follow with
+    ``write_annotations`` or an ``AnnotationWriter`` on ``target.row.pk``."""
     require_organization(caller, organization_id, write=True)
     if version_id is not None:
         dataset, row = _version_by_id(session, organization_id, version_id)

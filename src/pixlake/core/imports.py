@@ -44,6 +44,8 @@ import uuid
 from collections.abc import Iterator
 from typing import IO, Any, BinaryIO
 
+from sqlalchemy.orm import Session
+
 from pixlake.core import blobs, datasets
 from pixlake.core.datasets import (
     AnnotationInput,
@@ -162,23 +164,40 @@ def _run_whole(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     document = _load(ctx, params["document"])
     labels, extras, pictures, items = _parse(ctx, document)
     ctx.progress(len(items), len(items), "writing", force=True)
+    info = document.get("info")
     with ctx.db.transaction() as session:
-        entity, nb_objects = datasets.import_rows(
-            session,
-            ctx.caller,
-            ctx.organization_id,
-            version_id=uuid.UUID(params["version_id"]) if params.get("version_id") else None,
-            name=params.get("name", ""),
-            version=params.get("version") or "first",
-            description=params.get("description", ""),
-            private=params.get("private", True),
-            pictures=pictures,
-            labels=labels,
-            label_extras=extras,
-            items=items,
-            info=document.get("info") if isinstance(document.get("info"), dict) else None,
+        target = _start(session, ctx, params, pictures, labels, extras, info)
+        nb_objects = datasets.write_annotations(
+            session, ctx.caller, ctx.organization_id, target.row.pk, items, field_prefix="images"
         )
+        entity = target.entity()
     return _result(entity, len(items), nb_objects)
+
+
+def _start(
+    session: Session,
+    ctx: JobContext,
+    params: dict[str, Any],
+    pictures: list[uuid.UUID],
+    labels: list[tuple[str, str]],
+    extras: dict[str, dict[str, Any]],
+    info: Any,
+) -> datasets.ImportTarget:
+    """The version the job writes to, from the job's parameters (see ``start_import``)."""
+    return datasets.start_import(
+        session,
+        ctx.caller,
+        ctx.organization_id,
+        version_id=uuid.UUID(params["version_id"]) if params.get("version_id") else None,
+        name=params.get("name", ""),
+        version=params.get("version") or "first",
+        description=params.get("description", ""),
+        private=params.get("private", True),
+        pictures=pictures,
+        labels=labels,
+        label_extras=extras,
+        info=info if isinstance(info, dict) else None,
+    )
 
 
 def _result(entity: datasets.DatasetVersion, nb_items: int, nb_objects: int) -> dict[str, Any]:
@@ -368,20 +387,7 @@ def _run_streamed(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         info = head.get("info")
         ctx.progress(nb_items, nb_items, "writing", force=True)
         with ctx.db.transaction() as session:
-            target = datasets.start_import(
-                session,
-                ctx.caller,
-                ctx.organization_id,
-                version_id=uuid.UUID(params["version_id"]) if params.get("version_id") else None,
-                name=params.get("name", ""),
-                version=params.get("version") or "first",
-                description=params.get("description", ""),
-                private=params.get("private", True),
-                pictures=pictures,
-                labels=labels,
-                label_extras=extras,
-                info=info if isinstance(info, dict) else None,
-            )
+            target = _start(session, ctx, params, pictures, labels, extras, info)
             writer = AnnotationWriter(
                 session, ctx.caller, ctx.organization_id, target.row.pk, field_prefix="images"
             )
