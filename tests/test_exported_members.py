@@ -28,6 +28,7 @@ def test_all_names_exist() -> None:
         "formats",
         "imaging",
         "jobs",
+        "names",
         "pxl_exceptions",
         "schemas",
         "sdk",

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from pixlake.core.accounts import require_organization
 from pixlake.core.entities import Caller, Picture
-from pixlake.core.names import file_name_problem
 from pixlake.core.pagination import decode_cursor, encode_cursor
 from pixlake.errors import InvalidInputError, PayloadTooLargeError
+from pixlake.names import file_name_problem
 from pixlake.store.db.bulk import chunked, insert_ignore
 from pixlake.store.db.engine import Database
 from pixlake.store.db.models import (

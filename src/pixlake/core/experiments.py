@@ -23,13 +23,13 @@ from sqlalchemy.orm import Session
 from pixlake.core import networks
 from pixlake.core.accounts import require_organization
 from pixlake.core.entities import BlobEntity, Caller
-from pixlake.core.names import file_name_problem
 from pixlake.core.projects import project_row
 from pixlake.errors import (
     AlreadyExistsError,
     InvalidInputError,
     ResourceNotFoundError,
 )
+from pixlake.names import file_name_problem
 from pixlake.schemas.experiments import (
     MAX_DESCRIPTION,
     MAX_EXPERIMENT_NAME,

@@ -27,7 +27,6 @@ from sqlalchemy.orm import Session
 from pixlake.core import blobs
 from pixlake.core.accounts import require_organization
 from pixlake.core.entities import BlobEntity, Caller, Organization
-from pixlake.core.names import file_name_problem
 from pixlake.core.pagination import decode_cursor, encode_cursor
 from pixlake.errors import (
     AlreadyExistsError,
@@ -36,6 +35,7 @@ from pixlake.errors import (
     ResourceNotFoundError,
 )
 from pixlake.imaging import NotAnImageError, probe
+from pixlake.names import file_name_problem
 from pixlake.schemas.networks import check_labels
 from pixlake.store.blobs import BlobStore, check_digest
 from pixlake.store.db.bulk import chunked

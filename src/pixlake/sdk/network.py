@@ -29,6 +29,7 @@ from pixlake.errors import (
     UnsupportedFeatureError,
 )
 from pixlake.imaging import NotAnImageError, probe
+from pixlake.names import file_name_problem
 from pixlake.schemas.networks import (
     NETWORK_READ_ONLY_FIELDS,
     NETWORK_UPDATABLE_FIELDS,
@@ -94,21 +95,6 @@ def _check_str(value: object, name: str, *, optional: bool = False) -> None:
 def _check_path(value: object, name: str = "path") -> None:
     if value is not None and not isinstance(value, str | os.PathLike):
         raise TypeError(f"{name} must be a path (str or os.PathLike), not {_kind(value)}")
-
-
-def _file_name_problem(name: str) -> str | None:
-    """Why ``name`` cannot name a stored file (the server checks the same rules)."""
-    if not name.strip():
-        return "the file name is empty; expected e.g. 'model-latest' or 'config'"
-    if "/" in name or "\\" in name:
-        return "the file name contains a path separator; expected a base name"
-    if "\x00" in name:
-        return "the file name contains a NUL byte"
-    if name in (".", ".."):
-        return "the file name is '.' or '..'"
-    if len(name) > 255:
-        return "the file name is longer than 255 characters"
-    return None
 
 
 def _labels_arg(labels: object) -> dict[str, str]:
@@ -396,7 +382,7 @@ class Network(Resource):
             raise TypeError(f"zip must be True or False, not {_kind(zip)}")
         network_id = self._selected()
         self._check_member()
-        problem = _file_name_problem(name)
+        problem = file_name_problem(name)
         if problem:
             raise InvalidInputError(
                 f"name {name[:80]!r}: {problem}", details=[{"field": "name", "message": problem}]

@@ -1,4 +1,8 @@
-"""Checks on names that come from users and end up in paths or URLs."""
+"""Checks on names that come from users and end up in paths or URLs.
+
+Shared by the server and the SDK (which checks before sending), so it imports only the
+exception tree.
+"""
 
 from __future__ import annotations
 
