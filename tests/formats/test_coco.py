@@ -29,6 +29,7 @@ from pixlake.formats import (
     parse_coco,
     read_coco,
 )
+from pixlake.formats._spool import SpooledImages
 
 from .helpers import box_annotation, coco_doc, find_problem, write_json
 
@@ -55,9 +56,16 @@ def rle_of(array: np.ndarray[Any, Any]) -> dict[str, Any]:
 
 
 def read_error(tmp_path: Path, doc: Any, **options: Any) -> pytest.ExceptionInfo[InvalidInputError]:
+    """The error reading ``doc`` gives, the same whether read whole or as a stream."""
     path = write_json(tmp_path / "instances.json", doc)
+    with pytest.raises(InvalidInputError) as streamed:
+        read_coco(path, spool=True, **options)
     with pytest.raises(InvalidInputError) as error:
         read_coco(path, **options)
+    assert (streamed.value.message, streamed.value.details) == (
+        error.value.message,
+        error.value.details,
+    )
     return error
 
 
@@ -199,6 +207,99 @@ def test_unknown_keys_are_kept(tmp_path: Path) -> None:
     assert written["annotations"][0]["attributes"] == {"occluded": True}
     assert written["annotations"][0]["score"] == 0.5
     assert written["type"] == "instances"
+
+
+# --------------------------------------------------------------------------------------
+# Reading as a stream, the objects spooled to disk (read_coco(spool=True))
+
+
+def _reordered(doc: dict[str, Any], keys: list[str]) -> dict[str, Any]:
+    return {key: doc[key] for key in keys} | {k: v for k, v in doc.items() if k not in keys}
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        ["info", "licenses", "images", "annotations", "categories"],  # COCO's own: two passes
+        ["categories", "images", "annotations"],  # one pass
+        ["annotations", "images", "categories"],
+    ],
+)
+@pytest.mark.parametrize("rectangle", [False, True])
+def test_a_stream_reads_what_the_whole_way_reads(
+    generated_root: Path, tmp_path: Path, order: list[str], rectangle: bool
+) -> None:
+    doc = json.loads((generated_root / "annotations/instances.json").read_text())
+    doc["annotations"].reverse()  # objects not listed image by image
+    path = write_json(tmp_path / "instances.json", _reordered(doc, order))
+    whole = read_coco(path, rectangle=rectangle)
+    streamed = read_coco(path, rectangle=rectangle, spool=True)
+    assert isinstance(streamed.images, SpooledImages)
+    assert streamed.labels == whole.labels
+    assert streamed.info == whole.info
+    assert list(streamed.images) == whole.images
+    assert streamed.images[-1] == whole.images[-1]
+    assert streamed.images[1:3] == whole.images[1:3]
+    assert streamed.images.nb_objects == sum(len(i.objects) for i in whole.images) > 0
+
+
+def test_a_stream_keeps_masks_rings_and_unknown_keys(tmp_path: Path) -> None:
+    array = np.zeros((80, 100), dtype=np.uint8)
+    array[10:30, 20:45] = 1
+    doc = coco_doc(
+        annotations=[
+            box_annotation(segmentation=[[1, 1, 9, 1, 9, 9], [20, 20, 30, 20, 30, 30]]),
+            box_annotation(2, 3, id=2, segmentation=rle_of(array), iscrowd=1, score=0.25),
+            box_annotation(2, 1, id=3, bbox=None, area=None, note={"é": [1, None]}),
+        ]
+    )
+    doc["extra_key"] = {"kept": True}
+    path = write_json(tmp_path / "in.json", doc)
+    whole, streamed = read_coco(path), read_coco(path, spool=True)
+    assert isinstance(streamed.images, SpooledImages)
+    assert (streamed.labels, streamed.info) == (whole.labels, whole.info)
+    assert list(streamed.images) == whole.images
+    kinds = [o.kind for i in streamed.images for o in i.objects]
+    assert kinds == ["polygon", "mask", "classification"]
+
+
+def test_a_document_a_stream_cannot_follow_is_read_whole(tmp_path: Path) -> None:
+    path = tmp_path / "instances.json"
+    doc = json.dumps(coco_doc(annotations=[box_annotation()]))
+    # a key given twice: json.load keeps the last value, and so does read_coco
+    path.write_text(doc[:-1] + ', "annotations": []}')
+    result = read_coco(path, spool=True)
+    assert not isinstance(result.images, SpooledImages)
+    assert [len(image.objects) for image in result.images] == [0, 0]
+
+
+def test_a_stream_holds_the_images_not_the_objects(tmp_path: Path) -> None:
+    ring = [float(v) for i in range(24) for v in (i % 20, (i * 7) % 20)]
+
+    def peak(count: int, spool: bool) -> int:
+        images = [
+            {"id": i, "file_name": f"{i}.jpg", "width": 20, "height": 20} for i in range(count)
+        ]
+        annotations = [
+            {"id": j, "image_id": j % count, "category_id": 1, "segmentation": [ring]}
+            for j in range(10 * count)
+        ]
+        doc = coco_doc(images=images, annotations=annotations)
+        path = write_json(tmp_path / f"in-{count}.json", doc)
+        del doc, annotations
+        tracemalloc.start()
+        try:
+            result = read_coco(path, spool=spool)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+            del result
+
+    whole, streamed, more = peak(200, False), peak(200, True), peak(800, True)
+    assert streamed < whole / 3, (streamed, whole)
+    # What grows with the input is the images' part: about 2 KB each, where their ten
+    # objects alone would take 30 KB.
+    assert more < streamed + 600 * 4096, (streamed, more)
 
 
 # --------------------------------------------------------------------------------------

@@ -35,14 +35,12 @@ the same order either way, and roll the transaction back.
 
 from __future__ import annotations
 
-import codecs
 import json
 import marshal
-import re
 import tempfile
 import uuid
 from collections.abc import Iterator
-from typing import IO, Any, BinaryIO
+from typing import IO, Any
 
 from sqlalchemy.orm import Session
 
@@ -57,6 +55,7 @@ from pixlake.core.datasets import (
     prepare_annotation,
 )
 from pixlake.errors import InvalidInputError
+from pixlake.formats._jsonstream import JsonStream, NotStreamable
 from pixlake.formats._problems import Problems
 from pixlake.jobs import JobContext, job_handler
 
@@ -213,107 +212,22 @@ def _result(entity: datasets.DatasetVersion, nb_items: int, nb_objects: int) -> 
 # --------------------------------------------------------------------------- streamed
 
 
-class _Unusual(Exception):
-    """The streamed way does not take this document: the whole way will."""
-
-
-_BLANK = re.compile(r"[ \t\n\r]*")
-
-
-class _JsonReader:
-    """The values of a JSON document, read from a binary stream a piece at a time.
-
-    Decodes as ``json.load`` does (encoding detected from the first bytes, the standard
-    decoder for each value); anything it cannot read raises ``_Unusual``.
-    """
-
-    def __init__(self, stream: BinaryIO) -> None:
-        self._stream = stream
-        head = stream.read(READ_BYTES)
-        self._decoder = codecs.getincrementaldecoder(json.detect_encoding(head))(
-            errors="surrogatepass"
-        )
-        self._eof = not head
-        self._text = self._decode(head)
-        self._pos = 0
-        self._json = json.JSONDecoder()
-
-    def _more(self) -> bool:
-        """Append more of the stream to the text (dropping what was read); False at its end."""
-        if self._eof:
-            return False
-        data = self._stream.read(max(READ_BYTES, len(self._text) - self._pos))
-        self._eof = not data
-        self._text = self._text[self._pos :] + self._decode(data)
-        self._pos = 0
-        return True
-
-    def _decode(self, data: bytes) -> str:
-        try:
-            return self._decoder.decode(data, final=self._eof)
-        except UnicodeDecodeError:
-            raise _Unusual from None
-
-    def peek(self) -> str:
-        """The next character that is not blank ('' at the end), not consumed."""
-        while True:
-            match = _BLANK.match(self._text, self._pos)
-            assert match is not None  # the pattern matches the empty string
-            self._pos = match.end()
-            if self._pos < len(self._text):
-                return self._text[self._pos]
-            if not self._more():
-                return ""
-
-    def expect(self, chars: str) -> str:
-        """Consume the next non-blank character, which must be one of ``chars``."""
-        char = self.peek()
-        if not char or char not in chars:
-            raise _Unusual
-        self._pos += 1
-        return char
-
-    def value(self) -> Any:
-        """The next JSON value."""
-        self.peek()
-        while True:
-            try:
-                value, end = self._json.raw_decode(self._text, self._pos)
-            except (ValueError, RecursionError):
-                if self._more():
-                    continue  # the value may go on past the text read so far
-                raise _Unusual from None
-            if end >= len(self._text) and self._more():
-                continue  # a number may go on past the text read so far
-            self._pos = end
-            return value
-
-    def at_end(self) -> bool:
-        return self.peek() == ""
-
-
-def _spool_images(ctx: JobContext, reader: _JsonReader, spool: IO[bytes], expected: int) -> int:
+def _spool_images(ctx: JobContext, reader: JsonStream, spool: IO[bytes], expected: int) -> int:
     """Read, validate and spool the ``images`` array (batches of ``PreparedAnnotation``
     written to ``spool``); returns the number of images."""
     problems = Problems(file="import document")
-    reader.expect("[")
     batch: list[PreparedAnnotation] = []
     count = 0
-    if reader.peek() == "]":
-        reader.expect("]")
-        return 0
-    while True:
-        item = _parse_image(count, reader.value(), problems)
+    for value in reader.items():
+        item = _parse_image(count, value, problems)
         if item is None or problems:
-            raise _Unusual
+            raise NotStreamable
         batch.append(prepare_annotation(item))
         count += 1
         if len(batch) >= BATCH:
             _spool(batch, spool)
             batch = []
             ctx.progress(count, max(count, expected), "validating annotations")
-        if reader.expect(",]") == "]":
-            break
     if batch:
         _spool(batch, spool)
     return count
@@ -344,46 +258,31 @@ _HEAD = frozenset({"format", "labels", "pictures"})
 
 
 def _run_streamed(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
-    """The streamed way (see the module documentation); ``_Unusual`` before any write when
+    """The streamed way (see the module documentation); ``NotStreamable`` before any write when
     the document needs the whole way."""
     entity, stream = blobs.open_blob(
         ctx.db, ctx.store, ctx.caller, ctx.organization_id, params["document"]
     )
     with stream, tempfile.TemporaryFile(prefix="pixlake-import-") as spool:
         if entity.size > MAX_DOCUMENT_BYTES:
-            raise _Unusual
-        try:
-            reader = _JsonReader(stream)
-        except (ValueError, LookupError):
-            raise _Unusual from None
+            raise NotStreamable
+        reader = JsonStream(stream, read_bytes=READ_BYTES)
         head: dict[str, Any] = {}
-        reader.expect("{")
-        while True:
-            key = reader.value()
-            if type(key) is not str or key in head:
-                raise _Unusual
-            reader.expect(":")
-            if key == "images":
-                break
-            head[key] = reader.value()
-            if reader.expect(",}") == "}":
-                raise _Unusual  # no images: the whole way is as quick
-        if not _HEAD <= head.keys() or head["format"] != DOCUMENT_FORMAT:
-            raise _Unusual
-        problems = Problems(file="import document")
-        labels, extras = _parse_labels(head["labels"], problems)
-        pictures = _parse_pictures(head["pictures"], problems)
-        if problems:
-            raise _Unusual
-        nb_items = _spool_images(ctx, reader, spool, len(pictures))
-        while reader.expect(",}") == ",":
-            key = reader.value()
-            if type(key) is not str or key in head or key == "images":
-                raise _Unusual
-            reader.expect(":")
-            head[key] = reader.value()
-        if not reader.at_end():
-            raise _Unusual
+        nb_items: int | None = None
+        for key in reader.keys():
+            if key != "images":
+                head[key] = reader.value()
+                continue
+            if not _HEAD <= head.keys() or head["format"] != DOCUMENT_FORMAT:
+                raise NotStreamable
+            problems = Problems(file="import document")
+            labels, extras = _parse_labels(head["labels"], problems)
+            pictures = _parse_pictures(head["pictures"], problems)
+            if problems:
+                raise NotStreamable
+            nb_items = _spool_images(ctx, reader, spool, len(pictures))
+        if nb_items is None or not reader.at_end():
+            raise NotStreamable  # no images (the whole way is as quick), or more after the end
         info = head.get("info")
         ctx.progress(nb_items, nb_items, "writing", force=True)
         with ctx.db.transaction() as session:
@@ -404,5 +303,5 @@ def run_import(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Create (or, with ``version_id``, annotate) a dataset version from an import document."""
     try:
         return _run_streamed(ctx, params)
-    except _Unusual:
+    except NotStreamable:
         return _run_whole(ctx, params)

@@ -19,6 +19,7 @@ from ._problems import Problems
 
 __all__ = [
     "NUMBER_TYPES",
+    "NonFinite",
     "check_opaque",
     "display_name",
     "gc_paused",
@@ -34,7 +35,7 @@ __all__ = [
 NUMBER_TYPES: Final = frozenset({int, float})
 
 
-class _NonFinite:
+class NonFinite:
     """What ``NaN``, ``Infinity`` and ``-Infinity`` parse to: a value no check accepts."""
 
     __slots__ = ("text",)
@@ -130,7 +131,7 @@ def load_json(path: Path, *, limit: int, display: str) -> Any:
         ) from exc
     del raw
     try:
-        return json.loads(text, parse_constant=_NonFinite)
+        return json.loads(text, parse_constant=NonFinite)
     except json.JSONDecodeError as exc:
         raise _invalid_json(
             display,
@@ -185,7 +186,7 @@ def check_opaque(
             )
             for i, item in enumerate(value)
         )
-    if kind is float and not math.isfinite(value) or kind is _NonFinite:
+    if kind is float and not math.isfinite(value) or kind is NonFinite:
         problems.add("expected a finite number, got NaN or Infinity", field=field)
         return False
     return True

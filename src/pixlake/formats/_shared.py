@@ -24,6 +24,7 @@ from .base import (
 
 __all__ = [
     "ImageSizes",
+    "LabelKinds",
     "first_kind",
     "geometry_problem",
     "label_specs",
@@ -90,6 +91,27 @@ def geometry_problem(
     return None
 
 
+class LabelKinds:
+    """The richest kind seen so far for each label, object by object (for inputs read as a
+    stream, whose objects are not all in memory at the end)."""
+
+    __slots__ = ("_rank",)
+
+    def __init__(self) -> None:
+        self._rank: dict[str, int] = {}
+
+    def add(self, obj: Obj) -> None:
+        value = _LABEL_RANK[obj.kind]
+        if self._rank.get(obj.label, -1) < value:
+            self._rank[obj.label] = value
+
+    def specs(self, names: Iterable[str], *, default: LabelKind) -> list[LabelSpec]:
+        """Labels for ``names`` (in that order): see :func:`label_specs`."""
+        kinds: tuple[LabelKind, ...] = ("classification", "rectangle", "polygon")
+        rank = self._rank
+        return [LabelSpec(name, kinds[rank[name]] if name in rank else default) for name in names]
+
+
 def label_specs(
     names: Iterable[str], objects: Iterable[Obj], *, default: LabelKind
 ) -> list[LabelSpec]:
@@ -98,13 +120,10 @@ def label_specs(
     The rule: ``polygon`` if any of its objects is a polygon or a mask, else ``rectangle`` if
     any is a rectangle, else ``classification``; a label with no object takes ``default``.
     """
-    rank: dict[str, int] = {}
+    kinds = LabelKinds()
     for obj in objects:
-        value = _LABEL_RANK[obj.kind]
-        if rank.get(obj.label, -1) < value:
-            rank[obj.label] = value
-    kinds: tuple[LabelKind, ...] = ("classification", "rectangle", "polygon")
-    return [LabelSpec(name, kinds[rank[name]] if name in rank else default) for name in names]
+        kinds.add(obj)
+    return kinds.specs(names, default=default)
 
 
 def ring_area(ring: Ring) -> float:

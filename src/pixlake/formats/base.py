@@ -396,7 +396,7 @@ class Annotations:
     """
 
     labels: list[LabelSpec]
-    images: list[AnnotatedImage]
+    images: Sequence[AnnotatedImage]
     info: Mapping[str, Any] = field(default_factory=dict)
 
 

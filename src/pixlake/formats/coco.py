@@ -12,16 +12,18 @@ import itertools
 import math
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, Final, NamedTuple
 
 from ._io import NUMBER_TYPES as _NUMBERS
-from ._io import check_opaque, gc_paused, is_number, json_bytes, load_json
+from ._io import NonFinite, check_opaque, gc_paused, is_number, json_bytes, load_json
+from ._jsonstream import JsonStream, NotStreamable
 from ._names import base_name_of
 from ._problems import Problems, describe
 from ._rle import mask_problem
-from ._shared import first_kind, label_specs, parse_qa, ring_area
+from ._shared import LabelKinds, first_kind, label_specs, parse_qa, ring_area
+from ._spool import SpooledImages
 from .base import (
     DEFAULT_LIMITS,
     QA,
@@ -29,6 +31,7 @@ from .base import (
     Annotations,
     Box,
     Exporter,
+    LabelKind,
     LabelSpec,
     Limits,
     Mask,
@@ -69,6 +72,7 @@ def read_coco(
     images: StrPath | None = None,
     image_size: SizeLookup | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    spool: bool = False,
 ) -> Annotations:
     """Read and validate a COCO ``instances`` JSON file.
 
@@ -76,11 +80,126 @@ def read_coco(
     extent).  ``images`` and ``image_size`` are not used: COCO gives image sizes.  Raises
     ``InvalidInputError`` listing every problem (file, JSON path, expectation), or
     ``PayloadTooLargeError`` past ``limits.max_json_bytes``.
+
+    ``spool=True`` reads the file as a stream and keeps the objects in a temporary file
+    rather than in memory (``images`` is then a :class:`SpooledImages`): memory stays
+    proportional to the number of images, not of objects.  The result and the errors are the
+    same; a file the stream cannot follow (a key given twice, invalid JSON, any problem) is
+    read whole to report exactly what the whole way reports.
     """
     path = Path(path)
     with gc_paused():
+        if spool:
+            try:
+                return _read_streamed(path, rectangle=rectangle, limits=limits)
+            except NotStreamable:
+                pass
         data = load_json(path, limit=limits.max_json_bytes, display=path.name)
         return parse_coco(data, file=path.name, rectangle=rectangle, limits=limits)
+
+
+def _read_streamed(path: Path, *, rectangle: bool, limits: Limits) -> Annotations:
+    """``read_coco(spool=True)``: one pass over the file when ``images`` and ``categories``
+    come before ``annotations``, else a first pass that reads everything but the annotations
+    and a second for them.  Raises ``NotStreamable`` on anything the whole way would report,
+    before returning anything."""
+    if path.stat().st_size > limits.max_json_bytes:
+        raise NotStreamable
+    parser = _CocoParser(file=path.name, rectangle=rectangle, limits=limits)
+    head: dict[str, Any] = {}
+    streamed: _Streamed | None = None
+    later = False  # the annotations come before images or categories: a second pass
+    try:
+        with path.open("rb") as f:
+            reader = JsonStream(f, encoding="utf-8-sig", parse_constant=NonFinite)
+            for key in reader.keys():
+                if key != "annotations":
+                    head[key] = reader.value()
+                elif reader.peek() != "[":
+                    raise NotStreamable  # the whole way says what is wrong with it
+                elif "images" in head and "categories" in head:
+                    streamed = _Streamed(parser, head)
+                    streamed.read(reader.items())
+                else:
+                    later = True
+                    for _ in reader.items():
+                        pass
+            if not reader.at_end():
+                raise NotStreamable
+        if streamed is None:
+            streamed = _Streamed(parser, head)
+        if later:
+            with path.open("rb") as f:
+                reader = JsonStream(f, encoding="utf-8-sig", parse_constant=NonFinite)
+                for key in reader.keys():
+                    if key == "annotations":
+                        streamed.read(reader.items())
+                    else:
+                        reader.value()
+        return streamed.result(head)
+    except BaseException:
+        if streamed is not None:
+            streamed.spool.close()
+        raise
+
+
+class _Streamed:
+    """The annotations of a COCO file, validated and spooled one at a time."""
+
+    def __init__(self, parser: _CocoParser, head: dict[str, Any]) -> None:
+        self.parser = parser
+        if type(head.get("images")) is not list or type(head.get("categories", [])) is not list:
+            raise NotStreamable
+        self.categories, self.originals = parser._categories(head.get("categories") or [])
+        self.images = parser._images(head["images"])
+        if parser.problems:
+            raise NotStreamable
+        self.spool = SpooledImages(
+            [
+                AnnotatedImage(
+                    file_name=image.file_name,
+                    width=image.width,
+                    height=image.height,
+                    qa=image.qa,
+                    extra=image.extra,
+                )
+                for image in self.images
+            ]
+        )
+        self.kinds = LabelKinds()
+        self.first_kind: LabelKind | None = None
+
+    def read(self, annotations: Iterable[Any]) -> None:
+        parser, images, categories, spool = self.parser, self.images, self.categories, self.spool
+        by_id = {image.id: index for index, image in enumerate(images)}
+        add, add_kind = spool.add, self.kinds.add
+        for index, annotation in enumerate(annotations):
+            placed = parser._annotation(index, annotation, by_id, images, categories)
+            if parser.problems:
+                raise NotStreamable
+            if placed is not None:
+                image_index, obj = placed
+                add(image_index, obj)
+                add_kind(obj)
+                if self.first_kind is None:
+                    self.first_kind = obj.label_kind
+
+    def result(self, head: dict[str, Any]) -> Annotations:
+        parser = self.parser
+        coco_info = {key: value for key, value in head.items() if key not in _CONTENT_KEYS}
+        for key, value in coco_info.items():
+            check_opaque(
+                value, field=key, problems=parser.problems, max_depth=parser.limits.max_depth
+            )
+        if parser.problems:
+            raise NotStreamable
+        self.spool.seal()
+        coco_info["categories"] = self.originals
+        labels = self.kinds.specs(
+            (name for _, name in sorted(self.categories.items())),
+            default=self.first_kind or "classification",
+        )
+        return Annotations(labels=labels, images=self.spool, info={"coco": coco_info})
 
 
 def parse_coco(

@@ -21,7 +21,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,6 +36,8 @@ from pixlake.errors import (
 )
 from pixlake.formats import AnnotatedImage, Annotations
 from pixlake.formats._io import gc_paused
+from pixlake.formats._spool import SpooledImages
+from pixlake.formats.coco import read_coco
 from pixlake.formats.registry import format_name, get_reader
 from pixlake.sdk import _transfer
 from pixlake.sdk._base import Context
@@ -55,17 +57,37 @@ POLL_SECONDS = 0.2
 def _read_annotations(
     ann_path: Path, ann_format: str, *, imgdir: Path | None, rectangle: bool
 ) -> Annotations:
+    if format_name(ann_format) == "COCO":  # objects spooled to disk: memory flat in objects
+        return read_coco(ann_path, rectangle=rectangle, spool=True)
     reader = get_reader(ann_format)
     return reader(ann_path, rectangle=rectangle, images=imgdir)
 
 
-def _image_record(image: AnnotatedImage) -> dict[str, Any]:
+def _file_names(images: Sequence[AnnotatedImage]) -> list[str]:
+    if isinstance(images, SpooledImages):  # without reading the objects back
+        return [images.without_objects(i).file_name for i in range(len(images))]
+    return [image.file_name for image in images]
+
+
+def _image_json(images: Sequence[AnnotatedImage], index: int) -> str:
+    """One entry of the document's ``images`` array (compact JSON)."""
+    if not isinstance(images, SpooledImages):
+        image = images[index]
+        return _ENCODER.encode(_image_record(image, [obj.to_wire() for obj in image.objects]))
+    # The objects' JSON as spooled, spliced into the record's
+    record = _ENCODER.encode(_image_record(images.without_objects(index), []))
+    objects = b",".join(images.objects_json(index)).decode()
+    head, tail = record.split('"objects":[]', 1)
+    return f'{head}"objects":[{objects}]{tail}'
+
+
+def _image_record(image: AnnotatedImage, objects: list[dict[str, Any]]) -> dict[str, Any]:
     extra = dict(image.extra)
     nb_instances = extra.pop("nb_instances", None)
     duration = extra.pop("duration", None)
     return {
         "external_url": image.file_name,
-        "objects": [obj.to_wire() for obj in image.objects],
+        "objects": objects,
         "image_qa": [qa.to_wire() for qa in image.qa],
         "status": image.status,
         "nb_instances": nb_instances,
@@ -77,14 +99,14 @@ def _image_record(image: AnnotatedImage) -> dict[str, Any]:
 def _write_images(out: TextIO, annotations: Annotations, stop: threading.Event) -> None:
     """Write the ``images`` array of the import document (compact JSON, the C encoder), a
     batch of images at a time; stops early when ``stop`` is set."""
-    encode = _ENCODER.encode
     out.write("[")
     with gc_paused():  # millions of short-lived containers beside the parsed annotations
         images = annotations.images
         for start in range(0, len(images), _WRITE_BATCH):
             if stop.is_set():
                 return
-            part = ",".join(encode(_image_record(i)) for i in images[start : start + _WRITE_BATCH])
+            end = min(start + _WRITE_BATCH, len(images))
+            part = ",".join(_image_json(images, i) for i in range(start, end))
             out.write("," + part if start else part)
     out.write("]")
 
@@ -193,7 +215,7 @@ def import_dataset(
         )
         if annotations is not None:
             present = {p.name for p in files}
-            absent = [i.file_name for i in annotations.images if i.file_name not in present]
+            absent = [n for n in _file_names(annotations.images) if n not in present]
             if absent:
                 raise InvalidInputError(
                     f"{len(absent)} images named in {ann_path} are not in {folder}",
