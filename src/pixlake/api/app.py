@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
+from PIL import Image
 
 from pixlake._version import __version__
 from pixlake.api.errors import install_error_handlers
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     with a pointer to ``pixlake migrate``.
     """
     settings = settings or Settings()
+    Image.init()  # Pillow imports its format plugins on first use: now, not in an upload
     db = Database(settings.database_url)
     ensure_schema(db)
     store = open_blob_store(settings.storage_url)

@@ -1,12 +1,13 @@
 """Large files over HTTP, both ways, resumable, in bounded memory.
 
-Up (``upload_file``): the file is read once to hash it whole and in parts (8 MiB, or larger so
-that there are at most 4096 parts).  ``blobs/missing`` says which of the whole and the parts
-the organization lacks; when the whole is there nothing is sent.  Otherwise the missing
-parts go up streamed, a few at a time (``PUT blobs/{digest}``, each verified by the server),
-and ``blobs/compose`` concatenates them into the final blob, verified by its digest before
-it becomes visible.  An interrupted upload therefore resumes by running it again: only the
-parts still missing travel.  A file no larger than one part is a single streamed ``PUT``.
+Up (``upload_file``): the file is hashed whole and in parts (8 MiB, or larger so that there
+are at most 4096 parts) in one read.  Each part goes up as soon as it is hashed, while the
+next ones are, unless ``blobs/missing`` says the organization holds it already (a few at a
+time, streamed: ``PUT blobs/{digest}``, each verified by the server).  Then
+``blobs/compose`` concatenates them into the final blob, verified by its digest before it
+becomes visible (at once when the organization holds it already).  An interrupted upload
+therefore resumes by running it again: only the parts still missing travel.  A file no
+larger than one part is a single streamed ``PUT``, after a ``blobs/missing`` for it.
 
 Down (``download``): bytes are streamed into ``<dest>.part`` in 1 MiB chunks; when that file
 exists, the download resumes from its size with an HTTP ``Range`` request.  The SHA-256 is
@@ -29,7 +30,7 @@ import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,11 +89,10 @@ def file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def _hash_parts(path: Path, part_size: int, bar: Bar) -> tuple[str, list[_Part]]:
-    """The whole file's digest and its parts', reading the file once.  The two hashes of each
-    chunk run in two threads at once (hashlib releases the GIL)."""
-    whole = hashlib.sha256()
-    parts: list[_Part] = []
+def _hashed_parts(path: Path, part_size: int, whole: Any) -> Iterator[_Part]:
+    """The file's parts, each yielded as soon as it is hashed; ``whole`` is updated with every
+    byte on the way, so it holds the file's digest once the last part is out.  The two hashes
+    of each chunk run in two threads at once (hashlib releases the GIL)."""
     offset = 0
     with path.open("rb") as f, ThreadPoolExecutor(max_workers=1) as helper:
         while True:
@@ -106,12 +106,10 @@ def _hash_parts(path: Path, part_size: int, bar: Bar) -> tuple[str, list[_Part]]
                 whole.update(chunk)
                 pending.result()
                 size += len(chunk)
-                bar.advance(len(chunk))
             if size == 0:
-                break
-            parts.append(_Part(offset, size, part.hexdigest()))
+                return
+            yield _Part(offset, size, part.hexdigest())
             offset += size
-    return whole.hexdigest(), parts
 
 
 def _region(path: Path, offset: int, size: int, bar: Bar) -> Callable[[], Iterator[bytes]]:
@@ -178,26 +176,44 @@ def upload_file(
                 _put(conn, org_path, path, digest, 0, size, bar)
         return digest, size
 
-    with Bar(f"Hashing {path.name}", total=size, enabled=progress, unit="bytes") as bar:
-        digest, parts = _hash_parts(path, part_size, bar)
-    unique = list(dict.fromkeys(p.digest for p in parts))
-    missing = set(
-        conn.post(
-            f"{org_path}/blobs/missing", json={"digests": [digest, *unique]}, idempotent=True
-        )["missing"]
-    )
-    if digest not in missing:
-        return digest, size
-    to_send = list({p.digest: p for p in parts if p.digest in missing}.values())
-    with Bar(f"Uploading {path.name}", total=size, enabled=progress, unit="bytes") as bar:
-        bar.advance(size - sum(p.size for p in to_send))
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            futures = [
-                pool.submit(_put, conn, org_path, path, p.digest, p.offset, p.size, bar)
-                for p in to_send
-            ]
-            for future in futures:
-                future.result()
+    whole = hashlib.sha256()
+    parts: list[_Part] = []
+    with (
+        Bar(f"Uploading {path.name}", total=size, enabled=progress, unit="bytes") as bar,
+        ThreadPoolExecutor(max_workers=max(1, workers)) as pool,
+    ):
+        failed = threading.Event()
+
+        def send(part: _Part) -> None:
+            try:
+                missing = conn.post(
+                    f"{org_path}/blobs/missing", json={"digests": [part.digest]}, idempotent=True
+                )["missing"]
+                if missing:
+                    _put(conn, org_path, path, part.digest, part.offset, part.size, bar)
+                else:
+                    bar.advance(part.size)
+            except BaseException:
+                failed.set()
+                raise
+
+        # Each part goes up as soon as it is hashed, while the next ones are: hashing overlaps
+        # sending.  A part the organization holds (a file sent before, or an interrupted
+        # upload) is not sent again.
+        scheduled: set[str] = set()
+        futures: list[Future[None]] = []
+        for part in _hashed_parts(path, part_size, whole):
+            parts.append(part)
+            if part.digest in scheduled:
+                bar.advance(part.size)
+                continue
+            scheduled.add(part.digest)
+            futures.append(pool.submit(send, part))
+            if failed.is_set():
+                break  # a part failed: stop hashing, and raise its error below
+        for future in futures:
+            future.result()
+    digest = whole.hexdigest()
     conn.post(
         f"{org_path}/blobs/compose",
         json={"parts": [p.digest for p in parts], "sha256": digest, "size": size},

@@ -9,6 +9,7 @@ GET  /organizations/{org}/blobs/{sha256}  the bytes (single-range ``Range`` requ
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Request, status
@@ -29,6 +30,7 @@ from pixlake.schemas.blobs import (
     BlobsRead,
     BlobsStored,
 )
+from pixlake.store.blobs import BlobWriter
 
 router = APIRouter(prefix="/organizations/{org_id}/blobs", tags=["blobs"])
 
@@ -39,6 +41,15 @@ def _public(b: BlobEntity) -> BlobPublic:
     return BlobPublic(
         digest=b.digest, size=b.size, media_type=b.media_type, width=b.width, height=b.height
     )
+
+
+#: Bytes of a streamed blob handed to the store at a time.
+WRITE_BYTES = 4 * 1024 * 1024
+
+
+def _write(writer: BlobWriter, chunks: list[bytes]) -> None:
+    for chunk in chunks:
+        writer.write(chunk)
 
 
 def _declared_length(request: Request, limit: int) -> None:
@@ -85,12 +96,31 @@ async def put_blob(
     limit = settings.max_blob_bytes
     _declared_length(request, limit)
     writer = await run_in_threadpool(store.writer)
+    # The body arrives in pieces of 64-256 KiB.  They are written (and hashed) a few MiB at a
+    # time in a worker thread, while the next ones are received: one thread hop per batch, and
+    # receiving overlaps writing.
+    writing: asyncio.Future[None] | None = None
+    pending: list[bytes] = []
+    pending_bytes = received = 0
     try:
         async for chunk in request.stream():
-            if writer.size + len(chunk) > limit:
+            received += len(chunk)
+            if received > limit:
                 raise PayloadTooLargeError(f"the blob is over the limit of {limit} bytes")
-            await run_in_threadpool(writer.write, chunk)
+            pending.append(chunk)
+            pending_bytes += len(chunk)
+            if pending_bytes >= WRITE_BYTES:
+                if writing is not None:
+                    await writing
+                writing = asyncio.ensure_future(run_in_threadpool(_write, writer, pending))
+                pending, pending_bytes = [], 0
+        if writing is not None:
+            await writing
+        if pending:
+            await run_in_threadpool(_write, writer, pending)
     except BaseException:
+        if writing is not None and not writing.done():
+            await asyncio.wait([writing])  # never abort under a write still running
         writer.abort()
         raise
     entity = await run_in_threadpool(blobs.finish_upload, db, store, caller, org.id, writer, digest)
