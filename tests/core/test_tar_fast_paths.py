@@ -11,7 +11,6 @@ import hashlib
 import io
 import random
 import tarfile
-from pathlib import Path
 
 import pytest
 
@@ -32,7 +31,7 @@ def _tarfile_bytes(files: list[_LocalFile]) -> bytes:
 
 
 def _local(data: bytes) -> _LocalFile:
-    return _LocalFile(Path("x.jpg"), hashlib.sha256(data).hexdigest(), len(data), data)
+    return _LocalFile("x.jpg", hashlib.sha256(data).hexdigest(), len(data), data)
 
 
 def test_sdk_tar_is_what_tarfile_writes() -> None:

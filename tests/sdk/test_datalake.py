@@ -233,6 +233,58 @@ def test_upload_is_resumable_and_sends_no_byte_twice(
     assert len(again.list()) == 10
 
 
+def test_a_re_upload_is_one_request_per_chunk(
+    server: LiveServer, alice: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pixlake.sdk._upload as upload_module
+
+    monkeypatch.setattr(upload_module, "BATCH_FILES", 4)
+    paths = write_images(tmp_path, 10, start=8200)
+    first = Picture(api_token=alice, host=server.url, interactive=False).upload(paths)
+    counting = CountingTransport()
+    again = Picture(api_token=alice, host=server.url, interactive=False, transport=counting)
+    before = len(counting.sent)
+    records = again.upload(paths, tags=["again"])
+    assert [(m, p.rsplit("/", 1)[-1]) for m, p, _ in counting.sent[before:]] == [
+        ("POST", "pictures")
+    ] * 3
+    assert sorted(r["picture_id"] for r in records) == sorted(r["picture_id"] for r in first)
+    assert all(r["tag"] == ["again"] for r in records)
+
+
+def test_bytes_gone_from_storage_are_sent_again(
+    server: LiveServer, alice: str, tmp_path: Path
+) -> None:
+    path = write_images(tmp_path, 1, start=8300)[0]
+    first = Picture(api_token=alice, host=server.url, interactive=False).upload(path)
+    digest = first[0]["sha256"]
+    root = Path(server.settings.storage_url.removeprefix("file://"))
+    stored = root / "sha256" / digest[:2] / digest[2:]
+    stored.unlink()
+    counting = CountingTransport()
+    again = Picture(api_token=alice, host=server.url, interactive=False, transport=counting)
+    assert again.upload(path)[0]["picture_id"] == first[0]["picture_id"]
+    assert counting.blob_bytes() >= path.stat().st_size
+    assert stored.read_bytes() == path.read_bytes()
+
+
+def test_bytes_not_kept_in_memory_are_read_again_to_send(
+    server: LiveServer, alice: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pixlake.sdk._upload as upload_module
+
+    monkeypatch.setattr(upload_module, "BATCH_BYTES", 1)  # no bytes kept from hashing
+    monkeypatch.setattr(upload_module, "TAR_BYTES", 1)  # one file per tar
+    paths = write_images(tmp_path, 3, start=8400)
+    counting = CountingTransport()
+    pic = Picture(api_token=alice, host=server.url, interactive=False, transport=counting)
+    records = pic.upload(paths)
+    assert sorted(r["external_url"] for r in records) == [p.name for p in paths]
+    tars = [n for m, p, n in counting.sent if m == "POST" and p.endswith("/blobs")]
+    assert len(tars) == 3
+    assert counting.blob_bytes() >= sum(p.stat().st_size for p in paths)
+
+
 def test_bytes_are_stored_once_across_names_and_organizations(
     server: LiveServer, alice: str, bob: str, tmp_path: Path
 ) -> None:

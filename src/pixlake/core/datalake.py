@@ -22,6 +22,8 @@ from pixlake.core.entities import Caller, Picture
 from pixlake.core.pagination import decode_cursor, encode_cursor
 from pixlake.errors import InvalidInputError, PayloadTooLargeError
 from pixlake.names import file_name_problem
+from pixlake.store.blobs import BlobStore
+from pixlake.store.blobs.base import DIGEST_RE
 from pixlake.store.db.bulk import chunked, insert_ignore
 from pixlake.store.db.engine import Database
 from pixlake.store.db.models import (
@@ -72,6 +74,9 @@ class AddResult:
     created: list[Picture] = field(default_factory=list)
     existing: list[Picture] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
+    #: Items whose bytes must be sent before they can be registered (reported instead of
+    #: refused only when asked for).
+    missing: list[NewPicture] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,8 +215,22 @@ def add_pictures(
     *,
     tags: Sequence[str] = (),
     source: str = "sdk",
+    missing_in: BlobStore | None = None,
 ) -> AddResult:
-    """Register pictures for blobs the organization holds; report the items refused."""
+    """Register pictures for blobs the organization holds; report the items refused.
+
+    With ``missing_in``, an item whose bytes the organization has not sent, or whose bytes
+    are gone from that store, is neither registered nor refused but reported in ``missing``,
+    for the caller to send the bytes and register the item again.  A client can then
+    register first and send only what is missing: one call for a batch whose pictures are
+    all in the datalake already, the common case when a folder is uploaded again.
+
+    Such a call is a client's first look at a batch, which on a re-upload changes nothing: it
+    is read in a read transaction, and a write transaction (reading the batch again) opened
+    only when something changes (new pictures, tags not there yet), so that registering
+    pictures already in place never waits for a writer.  Other calls follow the bytes they
+    name: they go straight to the write transaction.
+    """
     require_organization(caller, organization_id, write=True)
     _check_batch(len(items), "pictures")
     tag_names = _check_tags(tags)
@@ -220,157 +239,242 @@ def add_pictures(
             "source is not valid",
             details=[{"field": "source", "message": "expected 1 to 100 characters"}],
         )
-    result = AddResult()
-    # 1. names: well formed, and not given twice with different bytes in this batch
+    rejected: list[Rejection] = []
+    by_name = _named(items, rejected)
+    plan: _Plan | None = None
+    if missing_in is not None:
+        with db.read() as session:
+            plan = _plan(session, organization_id, by_name, tag_names, source, missing_in)
+    created: list[Picture] = []
+    retagged: dict[int, list[str]] = {}
+    if plan is None or plan.new_rows or plan.retag:
+        with db.transaction() as session:
+            plan = _plan(session, organization_id, by_name, tag_names, source, missing_in)
+            created = _write(session, organization_id, plan, tag_names)
+            for part in chunked(plan.retag):
+                retagged.update(_tags_of(session, part))
+    existing = [
+        _picture(organization_id, row, retagged.get(row[0], row_tags))
+        for row, row_tags in plan.existing
+    ]
+    return AddResult(created, existing, [*rejected, *plan.rejected], plan.missing)
+
+
+def _named(items: Sequence[NewPicture], rejected: list[Rejection]) -> dict[str, str]:
+    """Digest by name of the items with a well-formed name not given twice with different
+    bytes; the others are added to ``rejected``."""
     by_name: dict[str, str] = {}
     for item in items:
         problem = file_name_problem(item.external_url)
         if problem:
-            result.rejected.append(Rejection(item.external_url, problem))
+            rejected.append(Rejection(item.external_url, problem))
             continue
         earlier = by_name.get(item.external_url)
         if earlier is not None and earlier != item.digest:
-            result.rejected.append(
+            rejected.append(
                 Rejection(item.external_url, "given twice in this batch with different bytes")
             )
             continue
         by_name[item.external_url] = item.digest
+    return by_name
 
-    with db.transaction() as session:
-        # 2. names already in the datalake, read as records (only their tags may change here)
-        existing: dict[str, tuple[int, str]] = {}
-        existing_rows: dict[int, Any] = {}
-        names = list(by_name)
-        for part in chunked(names):
-            for found in session.execute(
-                select(*_RECORD_COLUMNS)
-                .select_from(
-                    _pictures.outerjoin(BlobRow.__table__, _blobs_c.digest == _pictures_c.digest)
-                )
-                .where(
-                    _pictures_c.organization_id == organization_id,
-                    _pictures_c.external_url.in_(part),
-                )
-            ):
-                existing[found[2]] = (found[0], found[3])
-                if found[4] is not None:  # as _records, which joins the blob
-                    existing_rows[found[0]] = found
-        # 3. bytes of the new names: sent by this organization, and an image
-        digests = sorted({d for name, d in by_name.items() if name not in existing})
-        blobs: dict[str, tuple[int, int | None, int | None]] = {}
-        for part in chunked(digests):
-            for digest, size, width, height in session.execute(
-                select(BlobRow.digest, BlobRow.size, BlobRow.width, BlobRow.height)
-                .join(OrganizationBlobRow, OrganizationBlobRow.digest == BlobRow.digest)
-                .where(
-                    OrganizationBlobRow.organization_id == organization_id,
-                    BlobRow.digest.in_(part),
-                )
-            ):
-                blobs[digest] = (size, width, height)
 
-        new_rows: list[dict[str, object]] = []
-        keep_pks: list[int] = []
-        now = utcnow()
-        for name, digest in by_name.items():
-            if name in existing:
-                pk, stored_digest = existing[name]
-                if stored_digest != digest:
-                    result.rejected.append(
-                        Rejection(
-                            name,
-                            "a different picture with this name is already in the datalake "
-                            f"(sha256 {stored_digest[:12]}…); rename the file or delete the "
-                            "stored picture first",
-                        )
+@dataclass(slots=True)
+class _Plan:
+    """What registering a batch would do, as read in one transaction."""
+
+    #: Pictures already there with the same bytes: their record's row and tags as read.
+    existing: list[tuple[Any, tuple[str, ...]]] = field(default_factory=list)
+    #: Those of them that lack one of the call's tags.
+    retag: list[int] = field(default_factory=list)
+    new_rows: list[dict[str, object]] = field(default_factory=list)
+    #: Blob size by digest, for the new rows' records.
+    sizes: dict[str, int] = field(default_factory=dict)
+    rejected: list[Rejection] = field(default_factory=list)
+    missing: list[NewPicture] = field(default_factory=list)
+
+
+#: The pictures of some names with their tags (several rows for a picture with several
+#: tags, one with a NULL tag for a picture with none), as one query.
+_EXISTING = select(*_RECORD_COLUMNS, _tags_c.name).select_from(
+    _pictures.outerjoin(BlobRow.__table__, _blobs_c.digest == _pictures_c.digest)
+    .outerjoin(PictureTagRow.__table__, _picture_tags_c.picture_pk == _pictures_c.pk)
+    .outerjoin(TagRow.__table__, _tags_c.pk == _picture_tags_c.tag_pk)
+)
+
+
+def _existing(
+    session: Session, organization_id: uuid.UUID, names: Sequence[str]
+) -> dict[str, tuple[Any, tuple[str, ...]]]:
+    """The pictures already named so, by name: their record's row and their tags in name
+    order."""
+    found: dict[str, tuple[Any, list[str]]] = {}
+    for part in chunked(names):
+        # Ordered by name, not by key: SQLite would otherwise walk the organization's
+        # pictures in key order (an index that spares the sort) instead of looking up names.
+        for row in session.execute(
+            _EXISTING.where(
+                _pictures_c.organization_id == organization_id,
+                _pictures_c.external_url.in_(part),
+            ).order_by(_pictures_c.external_url, _tags_c.name)
+        ).all():
+            entry = found.get(row[2])
+            if entry is None:
+                entry = found[row[2]] = (row[:-1], [])
+            if row[-1] is not None:
+                entry[1].append(row[-1])
+    return {name: (row, tuple(tags)) for name, (row, tags) in found.items()}
+
+
+def _held_blobs(
+    session: Session, organization_id: uuid.UUID, digests: Sequence[str]
+) -> dict[str, tuple[int, int | None, int | None]]:
+    """Size, width and height of the blobs among ``digests`` that the organization holds."""
+    blobs: dict[str, tuple[int, int | None, int | None]] = {}
+    for part in chunked(digests):
+        for digest, size, width, height in session.execute(
+            select(BlobRow.digest, BlobRow.size, BlobRow.width, BlobRow.height)
+            .join(OrganizationBlobRow, OrganizationBlobRow.digest == BlobRow.digest)
+            .where(
+                OrganizationBlobRow.organization_id == organization_id,
+                BlobRow.digest.in_(part),
+            )
+        ):
+            blobs[digest] = (size, width, height)
+    return blobs
+
+
+def _plan(
+    session: Session,
+    organization_id: uuid.UUID,
+    by_name: dict[str, str],
+    tag_names: Sequence[str],
+    source: str,
+    missing_in: BlobStore | None,
+) -> _Plan:
+    """What registering ``by_name`` would do, as read in ``session`` (nothing is written)."""
+    plan = _Plan()
+    existing = _existing(session, organization_id, list(by_name))
+    blobs = _held_blobs(
+        session,
+        organization_id,
+        sorted({d for name, d in by_name.items() if name not in existing}),
+    )
+    gone: set[str] = set()
+    if missing_in is not None:
+        # Bytes held by a grant (or a picture) may still be gone from the store: lost disk,
+        # manual deletion.  They are asked for again, as ``blobs/missing`` does.
+        gone = missing_in.missing({*blobs, *(row[3] for row, _ in existing.values())})
+    wanted_tags = set(tag_names)
+    now = utcnow()
+    for name, digest in by_name.items():
+        found = existing.get(name)
+        if found is not None:
+            row, tags = found
+            stored_digest = row[3]
+            if stored_digest != digest:
+                plan.rejected.append(
+                    Rejection(
+                        name,
+                        "a different picture with this name is already in the datalake "
+                        f"(sha256 {stored_digest[:12]}…); rename the file or delete the "
+                        "stored picture first",
                     )
-                else:
-                    keep_pks.append(pk)
-                continue
-            blob = blobs.get(digest)
-            if blob is None:
-                result.rejected.append(
+                )
+            elif digest in gone:
+                plan.missing.append(NewPicture(name, digest))
+            elif row[4] is not None:  # as _records, which joins the blob
+                plan.existing.append((row, tags))
+                if not wanted_tags.issubset(tags):
+                    plan.retag.append(row[0])
+            continue
+        blob = blobs.get(digest)
+        if blob is None:
+            if missing_in is not None and DIGEST_RE.match(digest):
+                plan.missing.append(NewPicture(name, digest))
+            else:
+                plan.rejected.append(
                     Rejection(name, f"its bytes (sha256 {digest[:12]}…) were not uploaded first")
                 )
-                continue
-            _size, width, height = blob
-            if width is None or height is None:
-                result.rejected.append(
-                    Rejection(name, "not a decodable image (expected JPEG, PNG, WebP, GIF, …)")
-                )
-                continue
-            new_rows.append(
-                {
-                    "id": uuid.uuid4(),
-                    "organization_id": organization_id,
-                    "digest": digest,
-                    "external_url": name,
-                    "width": width,
-                    "height": height,
-                    "source": source,
-                    "created_at": now,
-                }
+            continue
+        size, width, height = blob
+        if width is None or height is None:
+            plan.rejected.append(
+                Rejection(name, "not a decodable image (expected JPEG, PNG, WebP, GIF, …)")
             )
-        # Plain (Core) inserts: the ORM's bulk path costs more per row than the database.
-        for rows in chunked(new_rows):
-            session.execute(insert(PictureRow.__table__), list(rows))  # type: ignore[arg-type]
-        # The new rows as stored (their keys, and the creation time as the database gives it
-        # back); everything else about them is known already.
-        stored: dict[str, tuple[int, datetime]] = {}
-        for part in chunked([str(r["external_url"]) for r in new_rows]):
-            for pk, url, created_at in session.execute(
-                select(PictureRow.pk, PictureRow.external_url, PictureRow.created_at).where(
-                    PictureRow.organization_id == organization_id,
-                    PictureRow.external_url.in_(part),
-                )
-            ):
-                stored[url] = (pk, created_at)
-        new_tags: tuple[str, ...] = ()
-        if tag_names:
-            _tag(session, organization_id, [pk for pk, _ in stored.values()] + keep_pks, tag_names)
-        if tag_names and new_rows:
-            new_tags = tuple(
-                session.scalars(
-                    select(TagRow.name)
-                    .where(TagRow.organization_id == organization_id, TagRow.name.in_(tag_names))
-                    .order_by(TagRow.name)
-                )
+            continue
+        if digest in gone:
+            plan.missing.append(NewPicture(name, digest))
+            continue
+        plan.sizes[digest] = size
+        plan.new_rows.append(
+            {
+                "id": uuid.uuid4(),
+                "organization_id": organization_id,
+                "digest": digest,
+                "external_url": name,
+                "width": width,
+                "height": height,
+                "source": source,
+                "created_at": now,
+            }
+        )
+    return plan
+
+
+def _write(
+    session: Session, organization_id: uuid.UUID, plan: _Plan, tag_names: Sequence[str]
+) -> list[Picture]:
+    """Insert the plan's new pictures and tag them, and the existing ones lacking a tag.
+    Returns the new pictures' records, in insertion order."""
+    # Plain (Core) inserts: the ORM's bulk path costs more per row than the database.
+    for rows in chunked(plan.new_rows):
+        session.execute(insert(PictureRow.__table__), list(rows))  # type: ignore[arg-type]
+    # The new rows as stored (their keys, and the creation time as the database gives it
+    # back); everything else about them is known already.
+    stored: dict[str, tuple[int, datetime]] = {}
+    for part in chunked([str(r["external_url"]) for r in plan.new_rows]):
+        for pk, url, created_at in session.execute(
+            select(PictureRow.pk, PictureRow.external_url, PictureRow.created_at).where(
+                PictureRow.organization_id == organization_id,
+                PictureRow.external_url.in_(part),
             )
-        created: list[tuple[int, Picture]] = []
-        for row in new_rows:
-            name, digest = str(row["external_url"]), str(row["digest"])
-            pk, created_at = stored[name]
-            size, width, height = blobs[digest]
-            assert width is not None and height is not None
-            created.append(
-                (
-                    pk,
-                    Picture(
-                        id=cast(uuid.UUID, row["id"]),
-                        organization_id=organization_id,
-                        external_url=name,
-                        digest=digest,
-                        size=size,
-                        width=width,
-                        height=height,
-                        source=source,
-                        created_at=created_at,
-                        tags=new_tags,
-                    ),
-                )
+        ):
+            stored[url] = (pk, created_at)
+    if tag_names:
+        _tag(session, organization_id, [pk for pk, _ in stored.values()] + plan.retag, tag_names)
+    new_tags: tuple[str, ...] = ()
+    if tag_names and plan.new_rows:
+        new_tags = tuple(
+            session.scalars(
+                select(TagRow.name)
+                .where(TagRow.organization_id == organization_id, TagRow.name.in_(tag_names))
+                .order_by(TagRow.name)
             )
-        created.sort(key=lambda c: c[0])
-        result.created = [picture for _, picture in created]
-        kept: list[Picture] = []
-        for keep_part in chunked(keep_pks):
-            kept_tags = _tags_of(session, keep_part)
-            kept.extend(
-                _picture(organization_id, existing_rows[pk], kept_tags.get(pk, ()))
-                for pk in keep_part
-                if pk in existing_rows
+        )
+    created: list[tuple[int, Picture]] = []
+    for row in plan.new_rows:
+        name, digest = str(row["external_url"]), str(row["digest"])
+        pk, created_at = stored[name]
+        created.append(
+            (
+                pk,
+                Picture(
+                    id=cast(uuid.UUID, row["id"]),
+                    organization_id=organization_id,
+                    external_url=name,
+                    digest=digest,
+                    size=plan.sizes[digest],
+                    width=cast(int, row["width"]),
+                    height=cast(int, row["height"]),
+                    source=str(row["source"]),
+                    created_at=created_at,
+                    tags=new_tags,
+                ),
             )
-        result.existing = kept
-    return result
+        )
+    created.sort(key=lambda c: c[0])
+    return [picture for _, picture in created]
 
 
 def _tag(

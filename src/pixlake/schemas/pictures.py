@@ -57,6 +57,12 @@ class PicturesCreate(WireModel):
     pictures: list[PictureCreate]
     tags: list[str] = Field(default_factory=list)
     source: str = "sdk"
+    report_missing: bool = Field(
+        False,
+        description="report the pictures whose bytes the organization has not sent (or that "
+        "are gone from storage) in `missing`, instead of refusing them: send those bytes, "
+        "then register those pictures again",
+    )
 
 
 class PictureRejected(BaseModel):
@@ -68,6 +74,10 @@ class PicturesCreated(BaseModel):
     created: list[PicturePublic]
     existing: list[PicturePublic] = Field(description="same name and bytes: tags merged")
     rejected: list[PictureRejected]
+    missing: list[PictureCreate] = Field(
+        default_factory=list,
+        description="with `report_missing`: pictures to register again once their bytes are sent",
+    )
 
 
 class PicturesSample(WireModel):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import httpx
 
+from pixlake.schemas.pictures import PicturesCreated
 from tests.api.routers.test_accounts import auth
 from tests.api.routers.test_blobs import org_of, sha
-from tests.conftest import make_image
+from tests.conftest import LiveServer, make_image
 
 
 def upload(http: httpx.Client, token: str, org: str, data: bytes) -> str:
@@ -164,3 +166,83 @@ def test_picture_file_download(http: httpx.Client, alice: str) -> None:
     assert "dl.jpg" in response.headers["content-disposition"]
     missing = http.get(f"/organizations/{org}/pictures/{uuid.uuid4()}", headers=auth(alice))
     assert missing.status_code == 404
+
+
+def register_first(
+    http: httpx.Client, token: str, org: str, items: list[tuple[str, str]], tags: list[str]
+) -> dict:  # type: ignore[type-arg]
+    response = http.post(
+        f"/organizations/{org}/pictures",
+        json={
+            "pictures": [{"external_url": n, "sha256": d} for n, d in items],
+            "tags": tags,
+            "report_missing": True,
+        },
+        headers=auth(token),
+    )
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def test_registration_can_report_missing_bytes_instead_of_refusing(
+    http: httpx.Client, alice: str
+) -> None:
+    org = org_of(http, alice)
+    held = upload(http, alice, org, make_image(8100))
+    register(http, alice, org, [("held.jpg", held)])
+    unsent = make_image(8101)
+    items = [
+        ("held.jpg", held),
+        ("new.jpg", sha(unsent)),
+        ("twin.jpg", sha(unsent)),
+        ("held.jpg", sha(unsent)),  # given twice: refused, not reported
+        ("bad.jpg", "not-a-digest"),
+    ]
+    first = register_first(http, alice, org, items, ["r"])
+    PicturesCreated.model_validate(first)  # the answer, serialized by hand, is the schema's
+    assert [p["external_url"] for p in first["existing"]] == ["held.jpg"]
+    assert first["existing"][0]["tag"] == ["r"]
+    assert first["created"] == []
+    assert first["missing"] == [
+        {"external_url": "new.jpg", "sha256": sha(unsent)},
+        {"external_url": "twin.jpg", "sha256": sha(unsent)},
+    ]
+    reasons = {r["external_url"]: r["reason"] for r in first["rejected"]}
+    assert set(reasons) == {"held.jpg", "bad.jpg"}
+    assert "not uploaded" in reasons["bad.jpg"]
+
+    upload(http, alice, org, unsent)
+    second = register_first(http, alice, org, [("new.jpg", sha(unsent))], ["r"])
+    assert [p["external_url"] for p in second["created"]] == ["new.jpg"]
+    assert second["missing"] == [] and second["created"][0]["tag"] == ["r"]
+    # a name already taken by other bytes is refused, whether or not those bytes were sent
+    clash = register_first(http, alice, org, [("new.jpg", sha(make_image(8102)))], [])
+    assert "already in the datalake" in clash["rejected"][0]["reason"]
+    assert clash["missing"] == []
+    # without asking, bytes never sent are refused, as before
+    plain = register(http, alice, org, [("other.jpg", sha(make_image(8103)))])
+    assert "not uploaded" in plain["rejected"][0]["reason"] and plain["missing"] == []
+
+
+def test_bytes_gone_from_storage_are_reported_missing(
+    server: LiveServer, http: httpx.Client, alice: str
+) -> None:
+    org = org_of(http, alice)
+    data = make_image(8110)
+    digest = upload(http, alice, org, data)
+    created = register(http, alice, org, [("lost.jpg", digest)], ["t"])["created"][0]
+    blob_path(server, digest).unlink()
+
+    first = register_first(http, alice, org, [("lost.jpg", digest)], ["t"])
+    assert first["missing"] == [{"external_url": "lost.jpg", "sha256": digest}]
+    assert first["existing"] == [] and first["created"] == []
+    upload(http, alice, org, data)
+    again = register_first(http, alice, org, [("lost.jpg", digest)], ["t"])
+    assert again["missing"] == []
+    assert [p["picture_id"] for p in again["existing"]] == [created["picture_id"]]
+    assert blob_path(server, digest).read_bytes() == data
+
+
+def blob_path(server: LiveServer, digest: str) -> Path:
+    root = Path(server.settings.storage_url.removeprefix("file://"))
+    return root / "sha256" / digest[:2] / digest[2:]

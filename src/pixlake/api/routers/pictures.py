@@ -1,6 +1,7 @@
 """The datalake's pictures.
 
 POST /organizations/{org}/pictures           register pictures for uploaded blobs, tagged
+                                             (or report the bytes to send first)
 GET  /organizations/{org}/pictures           a page (cursor pagination), optionally by tag
 POST /organizations/{org}/pictures/search    a random fraction of those carrying any tag
 POST /organizations/{org}/pictures/delete    delete a selection
@@ -14,11 +15,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 from pydantic import TypeAdapter
+from pydantic_core import to_json
 
 from pixlake.api.deps import CallerDep, DbDep, OrganizationDep, SettingsDep, StoreDep, base_url
 from pixlake.api.responses import blob_response
@@ -27,7 +29,6 @@ from pixlake.core.entities import Picture
 from pixlake.errors import ResourceNotFoundError
 from pixlake.schemas.pictures import (
     PicturePublic,
-    PictureRejected,
     PicturesCreate,
     PicturesCreated,
     PictureSelection,
@@ -44,30 +45,47 @@ _batch_adapter = TypeAdapter(list[PicturePublic])
 STREAM_BATCH = 500
 
 
+def files_url(base: str, organization_id: uuid.UUID) -> str:
+    """The URL an organization's picture files are under (the picture id and ``/file``
+    follow)."""
+    return f"{base}/api/v1/organizations/{organization_id}/pictures/"
+
+
+def public_fields(p: Picture, files: str) -> dict[str, Any]:
+    """A picture's wire record (``PicturePublic``'s fields) as plain values, given
+    ``files_url`` of its organization (formatted once for a batch of pictures)."""
+    return {
+        "picture_id": p.id,
+        "external_url": p.external_url,
+        "internal_key": f"sha256/{p.digest[:2]}/{p.digest[2:]}",
+        "width": p.width,
+        "height": p.height,
+        "tag": p.tags,
+        "source": p.source,
+        "date_created": p.created_at,
+        "sha256": p.digest,
+        "size": p.size,
+        "url": f"{files}{p.id}/file",
+    }
+
+
 def to_public(p: Picture, base: str) -> PicturePublic:
-    return PicturePublic(
-        picture_id=p.id,
-        external_url=p.external_url,
-        internal_key=f"sha256/{p.digest[:2]}/{p.digest[2:]}",
-        width=p.width,
-        height=p.height,
-        tag=list(p.tags),
-        source=p.source,
-        date_created=p.created_at,
-        sha256=p.digest,
-        size=p.size,
-        url=f"{base}/api/v1/organizations/{p.organization_id}/pictures/{p.id}/file",
-    )
+    return PicturePublic(**public_fields(p, files_url(base, p.organization_id)))
 
 
-@router.post("", summary="Register pictures for blobs already sent; report those refused")
+@router.post(
+    "",
+    summary="Register pictures for blobs already sent; report those refused",
+    response_model=PicturesCreated,
+)
 def create_pictures(
     body: PicturesCreate,
     request: Request,
     org: OrganizationDep,
     caller: CallerDep,
     db: DbDep,
-) -> PicturesCreated:
+    store: StoreDep,
+) -> Response:
     result = datalake.add_pictures(
         db,
         caller,
@@ -75,15 +93,18 @@ def create_pictures(
         [datalake.NewPicture(p.external_url, p.sha256) for p in body.pictures],
         tags=body.tags,
         source=body.source,
+        missing_in=store if body.report_missing else None,
     )
-    base = base_url(request)
-    return PicturesCreated(
-        created=[to_public(p, base) for p in result.created],
-        existing=[to_public(p, base) for p in result.existing],
-        rejected=[
-            PictureRejected(external_url=r.external_url, reason=r.reason) for r in result.rejected
-        ],
-    )
+    files = files_url(base_url(request), org.id)
+    # Serialized once, from plain values: a returned model would be validated again against
+    # the response model, which for thousands of records costs more than the database.
+    answer = {
+        "created": [public_fields(p, files) for p in result.created],
+        "existing": [public_fields(p, files) for p in result.existing],
+        "rejected": [{"external_url": r.external_url, "reason": r.reason} for r in result.rejected],
+        "missing": [{"external_url": m.external_url, "sha256": m.digest} for m in result.missing],
+    }
+    return Response(to_json(answer), media_type="application/json")
 
 
 @router.get("", summary="A page of the datalake, in upload order")
