@@ -241,15 +241,16 @@ def import_dataset(
                     source="sdk",
                     workers=workers,
                     progress=progress,
+                    records=False,
                 )
                 if report.failures:
                     raise InvalidInputError(
                         f"{len(report.failures)} images could not be uploaded; no dataset was "
-                        f"created (the {len(report.pictures)} others are in the datalake)",
+                        f"created (the {len(report.ids)} others are in the datalake)",
                         details=[{"file": f.file, "message": f.reason} for f in report.failures],
                     )
-                say("%d pictures uploaded (%d new)", len(report.pictures), len(report.created))
-                picture_ids = [r["picture_id"] for r in report.pictures]
+                say("%d pictures uploaded (%d new)", len(report.ids), report.nb_created)
+                picture_ids = report.ids
             else:
                 record = conn.get(
                     f"{ctx.org_path}/datasets/{quote(name, safe='')}/versions/"

@@ -65,10 +65,15 @@ class Failure:
 
 @dataclass(slots=True)
 class UploadReport:
+    """What an upload did.  ``created`` and ``existing`` hold the pictures' records unless
+    the upload was asked for ids only (``records=False``); ``ids`` are always there."""
+
     created: list[dict[str, Any]] = field(default_factory=list)
     existing: list[dict[str, Any]] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     bytes_sent: int = 0
+    ids: list[str] = field(default_factory=list)
+    nb_created: int = 0
 
     @property
     def pictures(self) -> list[dict[str, Any]]:
@@ -252,9 +257,17 @@ def _tar(files: Sequence[_LocalFile]) -> list[bytes]:
 
 class _Uploader:
     def __init__(
-        self, conn: Connection, org_path: str, tags: Sequence[str], source: str, bar: Bar
+        self,
+        conn: Connection,
+        org_path: str,
+        tags: Sequence[str],
+        source: str,
+        bar: Bar,
+        *,
+        records: bool = True,
     ) -> None:
         self.conn = conn
+        self.records = records
         self.org_path = org_path
         self.tags = list(tags)
         self.source = source
@@ -305,8 +318,12 @@ class _Uploader:
             "report_missing": report_missing,
         }
         answer = self.conn.post(f"{self.org_path}/pictures", json=body, idempotent=True)
-        report.created.extend(answer["created"])
-        report.existing.extend(answer["existing"])
+        for kind in ("created", "existing"):
+            report.ids.extend(r["picture_id"] for r in answer[kind])
+        report.nb_created += len(answer["created"])
+        if self.records:
+            report.created.extend(answer["created"])
+            report.existing.extend(answer["existing"])
         if answer["rejected"]:
             by_name = {f.name: f for f in files}
             for r in answer["rejected"]:
@@ -404,8 +421,12 @@ def upload_files(
     workers: int = 4,
     progress: bool = True,
     description: str = "Uploading",
+    records: bool = True,
 ) -> UploadReport:
     """Upload ``paths`` as pictures; see the module docstring for the protocol.
+
+    ``records=False`` keeps the pictures' ids only (an import of 100k images needs no 100k
+    records in memory).
 
     This thread reads and hashes the chunks, in order, while ``workers`` threads register
     and send them: hashing never waits for the server, and the server gets a first chunk as
@@ -416,7 +437,7 @@ def upload_files(
     workers = max(1, workers)
     files = [os.fspath(p) for p in paths]
     with Bar(description, total=len(paths), enabled=progress) as bar:
-        uploader = _Uploader(conn, org_path, tags, source, bar)
+        uploader = _Uploader(conn, org_path, tags, source, bar, records=records)
         ahead = threading.Semaphore(workers + 1)
         futures: list[Future[UploadReport]] = []
         with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -433,6 +454,8 @@ def upload_files(
                 report = future.result()
                 total.created.extend(report.created)
                 total.existing.extend(report.existing)
+                total.ids.extend(report.ids)
+                total.nb_created += report.nb_created
                 total.failures.extend(report.failures)
                 total.bytes_sent += report.bytes_sent
     return total
