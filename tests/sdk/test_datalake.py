@@ -239,7 +239,8 @@ def test_a_re_upload_is_one_request_per_chunk(
     import pixlake.sdk._upload as upload_module
 
     monkeypatch.setattr(upload_module, "BATCH_FILES", 4)
-    paths = write_images(tmp_path, 10, start=8200)
+    monkeypatch.setattr(upload_module, "FIRST_BATCH_FILES", 2)
+    paths = write_images(tmp_path, 10, start=8200)  # chunks of 2, 4 and 4 files
     first = Picture(api_token=alice, host=server.url, interactive=False).upload(paths)
     counting = CountingTransport()
     again = Picture(api_token=alice, host=server.url, interactive=False, transport=counting)

@@ -1,7 +1,8 @@
 """Uploading files to the datalake: hash while reading, send only what the server lacks.
 
-The calling thread reads the files a chunk of ``BATCH_FILES`` at a time, computing each
-file's SHA-256, and hands each chunk to one of a few threads, which:
+The calling thread reads the files a chunk at a time (64 files, then twice as many each time,
+up to ``BATCH_FILES``), computing each file's SHA-256, and hands each chunk to one of a few
+threads, which:
 
 1. register the chunk's pictures (name, digest) with their tags, asking the server to report
    the pictures whose bytes the organization has not sent (or that are gone from storage)
@@ -43,6 +44,8 @@ SMALL_FILE = 8 * 1024 * 1024
 #: Files per registration.  Fewer means more requests (each costs the server about a
 #: millisecond besides its pictures); more means a longer wait for the first and last ones.
 BATCH_FILES = 512
+#: Files in the first chunk (later ones double, up to BATCH_FILES).
+FIRST_BATCH_FILES = 64
 #: Most bytes of a chunk kept in memory from hashing to sending (the rest is read again).
 BATCH_BYTES = 16 * 1024 * 1024
 #: Most bytes in one tar body.  The server holds a body whole while it stores the members:
@@ -411,6 +414,17 @@ def _file_chunks(path: str) -> Any:
     return chunks
 
 
+def _chunk_bounds(count: int) -> Iterator[tuple[int, int]]:
+    """Chunks of ``FIRST_BATCH_FILES`` files, doubling up to ``BATCH_FILES``: the server gets
+    work as soon as a few files are hashed, and the last answer, which nothing overlaps,
+    comes sooner for small uploads; large ones still go in large chunks."""
+    start, size = 0, min(FIRST_BATCH_FILES, BATCH_FILES)
+    while start < count:
+        end = min(count, start + size)
+        yield start, end
+        start, size = end, min(BATCH_FILES, 2 * size)
+
+
 def upload_files(
     conn: Connection,
     org_path: str,
@@ -441,13 +455,11 @@ def upload_files(
         ahead = threading.Semaphore(workers + 1)
         futures: list[Future[UploadReport]] = []
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            for start in range(0, len(files), BATCH_FILES):
+            for start, end in _chunk_bounds(len(files)):
                 ahead.acquire()
                 if any(f.done() and f.exception() for f in futures):
                     break  # the error is raised below; reading more would be wasted
-                future = pool.submit(
-                    uploader.store, *uploader.read(files[start : start + BATCH_FILES])
-                )
+                future = pool.submit(uploader.store, *uploader.read(files[start:end]))
                 future.add_done_callback(lambda _: ahead.release())
                 futures.append(future)
             for future in futures:
