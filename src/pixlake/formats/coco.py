@@ -63,6 +63,16 @@ class _Image(NamedTuple):
     qa: tuple[QA, ...]
     extra: dict[str, Any]
 
+    def annotated(self, objects: tuple[Obj, ...] = ()) -> AnnotatedImage:
+        return AnnotatedImage(
+            file_name=self.file_name,
+            width=self.width,
+            height=self.height,
+            objects=objects,
+            qa=self.qa,
+            extra=self.extra,
+        )
+
 
 def read_coco(
     path: StrPath,
@@ -154,18 +164,7 @@ class _Streamed:
         self.images = parser._images(head["images"])
         if parser.problems:
             raise NotStreamable
-        self.spool = SpooledImages(
-            [
-                AnnotatedImage(
-                    file_name=image.file_name,
-                    width=image.width,
-                    height=image.height,
-                    qa=image.qa,
-                    extra=image.extra,
-                )
-                for image in self.images
-            ]
-        )
+        self.spool = SpooledImages([image.annotated() for image in self.images])
         self.kinds = LabelKinds()
         self.first_kind: LabelKind | None = None
 
@@ -259,15 +258,7 @@ class _CocoParser:
         return Annotations(
             labels=labels,
             images=[
-                AnnotatedImage(
-                    file_name=image.file_name,
-                    width=image.width,
-                    height=image.height,
-                    objects=tuple(found),
-                    qa=image.qa,
-                    extra=image.extra,
-                )
-                for image, found in zip(images, objects, strict=True)
+                image.annotated(tuple(found)) for image, found in zip(images, objects, strict=True)
             ],
             info={"coco": coco_info},
         )
