@@ -1,7 +1,10 @@
-"""Sinks: folders and zips that refuse paths escaping them and write each path once."""
+"""Sinks: folders, zips and tars that refuse paths escaping them and write each path once;
+zips and tars also into a stream that cannot seek (a response being sent)."""
 
 from __future__ import annotations
 
+import io
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -9,16 +12,45 @@ import pytest
 
 from pixlake.errors import InvalidInputError
 from pixlake.formats import FolderSink, Sink, ZipSink
+from pixlake.formats.sinks import SPOOL_BYTES, TarSink
 
 from .helpers import find_problem
 
 ESCAPING = ["../x", "a/../../x", "/etc/passwd", "a//b", "./a", "a/./b", "", "a\\..\\x", "C:x"]
 
 
-@pytest.fixture(params=["folder", "zip"])
+class Unseekable:
+    """A write-only stream with no ``seek``, like a response being sent."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.position = 0
+
+    def write(self, data: bytes) -> int:
+        self.parts.append(bytes(data))
+        self.position += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.position
+
+    def flush(self) -> None:
+        pass
+
+    def getvalue(self) -> bytes:
+        return b"".join(self.parts)
+
+
+@pytest.fixture(params=["folder", "zip", "tar"])
 def sink(request: pytest.FixtureRequest, tmp_path: Path) -> Sink:
     root = tmp_path / "out"
-    result: Sink = FolderSink(root) if request.param == "folder" else ZipSink(tmp_path / "o.zip")
+    result: Sink
+    if request.param == "folder":
+        result = FolderSink(root)
+    elif request.param == "zip":
+        result = ZipSink(tmp_path / "o.zip")
+    else:
+        result = TarSink(io.BytesIO())
     request.addfinalizer(result.close)
     return result
 
@@ -108,3 +140,67 @@ def test_zip_sink_refuses_an_existing_file_unless_told(tmp_path: Path) -> None:
     with ZipSink(path, overwrite=True) as sink:
         sink.write_bytes("a.txt", b"a")
     assert zipfile.is_zipfile(path)
+
+
+def test_sinks_refuse_a_source_shorter_than_announced(sink: Sink) -> None:
+    with pytest.raises(OSError, match="images/a.jpg"):
+        sink.write_file("images/a.jpg", io.BytesIO(b"12345"), 10)
+    with pytest.raises(OSError, match="images/b.jpg"):
+        sink.write_file("images/b.jpg", io.BytesIO(b"1" * 10), 3 * 1024 * 1024)
+
+
+def test_zip_sink_writes_into_a_stream_that_cannot_seek() -> None:
+    out = Unseekable()
+    with ZipSink(out) as sink:  # type: ignore[arg-type]
+        sink.write_file("images/a.jpg", io.BytesIO(b"\xff\xd8" * 1000), 2000)
+        with sink.open("annotations/instances.json") as stream:
+            stream.write(b'{"images": []}')
+            stream.write(b" " * 100)
+    with zipfile.ZipFile(io.BytesIO(out.getvalue())) as archive:
+        assert archive.testzip() is None
+        assert archive.namelist() == ["images/a.jpg", "annotations/instances.json"]
+        assert archive.read("images/a.jpg") == b"\xff\xd8" * 1000
+        assert archive.read("annotations/instances.json") == b'{"images": []}' + b" " * 100
+        assert archive.getinfo("images/a.jpg").compress_type == zipfile.ZIP_STORED
+
+
+def test_tar_sink_writes_a_tar_that_tarfile_reads() -> None:
+    out = Unseekable()
+    long_name = "images/" + "n" * 150 + ".jpg"  # past ustar's 100 bytes: a pax header
+    files = {
+        "images/a.jpg": b"\xff\xd8" * 300,
+        long_name: b"long",
+        "images/été 2024.jpg": b"unicode",
+        "labels/empty.txt": b"",
+        "classes.txt": b"car\nbus\n",
+    }
+    with TarSink(out) as sink:  # type: ignore[arg-type]
+        for name, data in files.items():
+            if name == "classes.txt":
+                with sink.open(name) as stream:  # written in pieces, sized at close
+                    stream.write(data[:4])
+                    stream.write(data[4:])
+            else:
+                sink.write_file(name, io.BytesIO(data), len(data))
+        with pytest.raises(InvalidInputError):
+            sink.write_bytes("images/a.jpg", b"again")
+    body = out.getvalue()
+    assert len(body) % tarfile.RECORDSIZE == 0
+    with tarfile.open(fileobj=io.BytesIO(body), mode="r:") as archive:
+        members = archive.getmembers()
+        assert [m.name for m in members] == list(files)
+        assert all(m.isreg() and m.mode == 0o644 for m in members)
+        for member in members:
+            extracted = archive.extractfile(member)
+            assert extracted is not None and extracted.read() == files[member.name]
+
+
+def test_tar_sink_spools_a_large_member_to_disk() -> None:
+    out = io.BytesIO()
+    data = bytes(range(256)) * (SPOOL_BYTES // 256 + 1)  # just past what stays in memory
+    with TarSink(out) as sink:
+        with sink.open("annotations/instances.json") as stream:
+            stream.write(data)
+    with tarfile.open(fileobj=io.BytesIO(out.getvalue()), mode="r:") as archive:
+        extracted = archive.extractfile("annotations/instances.json")
+        assert extracted is not None and extracted.read() == data

@@ -9,12 +9,14 @@ from typing import Any, BinaryIO
 from urllib.parse import quote
 
 from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
 from pixlake.core.entities import BlobEntity
+from pixlake.core.exports import ExportStream
 from pixlake.store.blobs import BlobStore
 
-__all__ = ["blob_response", "byte_range", "tar_response"]
+__all__ = ["blob_response", "byte_range", "export_response", "tar_response"]
 
 CHUNK = 1024 * 1024
 
@@ -169,3 +171,32 @@ def tar_response(entities: Sequence[BlobEntity], store: BlobStore) -> StreamingR
         media_type="application/x-tar",
         headers={"Content-Length": str(length)},
     )
+
+
+class _ExportResponse(StreamingResponse):
+    """Streams an export and stops its writer when the response ends, however it ends (see
+    ``_FileResponse``)."""
+
+    def __init__(self, stream: ExportStream) -> None:
+        super().__init__(
+            stream.chunks,
+            media_type=stream.media_type,
+            headers={
+                "Content-Disposition": (
+                    f"attachment; filename*=UTF-8''{quote(stream.filename, safe='')}"
+                ),
+                "Cache-Control": "no-store",
+            },
+        )
+        self._stream = stream
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await run_in_threadpool(self._stream.close)
+
+
+def export_response(stream: ExportStream) -> StreamingResponse:
+    """A dataset export, streamed as it is written (no ``Content-Length``: chunked)."""
+    return _ExportResponse(stream)

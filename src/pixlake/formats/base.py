@@ -491,6 +491,8 @@ class Exporter(abc.ABC):
 
     #: The format's name in the registry ("COCO", "PASCAL-VOC", "YOLO", "PICSELLIA").
     format: ClassVar[str]
+    #: The folder of the export that images go to.
+    images_folder: ClassVar[str] = "images"
 
     def __init__(
         self,
@@ -519,9 +521,15 @@ class Exporter(abc.ABC):
             self._label_index[label.name] = index
         self._state: Literal["open", "closed", "aborted"] = "open"
 
-    @abc.abstractmethod
     def image_path(self, file_name: str) -> str:
         """Where, inside the sink, the caller must write the bytes of image ``file_name``."""
+        return f"{self.images_folder}/{file_name}"
+
+    def paths_of(self, file_name: str) -> tuple[str, ...]:
+        """Every path the export of image ``file_name`` writes (its bytes, and its own
+        annotation file in formats that have one per image): two images that share one
+        cannot be in the same export."""
+        return (self.image_path(file_name),)
 
     def write(self, image: AnnotatedImage) -> None:
         """Add one image and its objects to the export."""

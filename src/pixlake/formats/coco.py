@@ -637,9 +637,6 @@ class CocoExporter(Exporter):
         self._image_count = 0
         self._annotation_count = 0
 
-    def image_path(self, file_name: str) -> str:
-        return f"images/{file_name}"
-
     def _write(self, image: AnnotatedImage) -> None:
         if self._image_spool is None or self._annotation_spool is None:
             self._image_spool = tempfile.TemporaryFile()

@@ -315,9 +315,6 @@ class PicselliaExporter(Exporter):
         self._spool: IO[bytes] | None = None  # a temporary file, opened by the first write
         self._count = 0
 
-    def image_path(self, file_name: str) -> str:
-        return f"images/{file_name}"
-
     def _write(self, image: AnnotatedImage) -> None:
         if self._spool is None:
             self._spool = tempfile.TemporaryFile()

@@ -1,4 +1,7 @@
-"""Where exports are written: a folder or a zip file, addressed by relative paths.
+"""Where exports are written: a folder, a zip or a tar, addressed by relative paths.
+
+A zip or a tar may go to a file object that cannot seek (a pipe, a response being sent): a
+server streams an export that way, while it writes it.
 
 A sink hands out binary writers for relative POSIX paths (``annotations/instances.json``,
 ``images/a.jpg``).  Every path is checked: no absolute paths, no ``..``, no empty or ``.``
@@ -11,16 +14,19 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import io
 import os
+import tarfile
+import tempfile
 import time
 import zipfile
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Final, Self
+from typing import IO, Any, BinaryIO, Final, Self
 
 from pixlake.errors import InvalidInputError
 
-__all__ = ["FolderSink", "Sink", "ZipSink", "safe_relpath"]
+__all__ = ["FolderSink", "Sink", "TarSink", "ZipSink", "safe_relpath"]
 
 #: Entries a zip stores without compressing them (already compressed media).
 _STORED_SUFFIXES: Final = frozenset(
@@ -77,6 +83,12 @@ class Sink(abc.ABC):
         with self.open(relpath) as stream:
             stream.write(data)
 
+    def write_file(self, relpath: str, source: IO[bytes], size: int) -> None:
+        """Write ``size`` bytes read from ``source`` (a few MiB at a time); ``OSError`` when
+        ``source`` ends sooner."""
+        with self.open(relpath) as stream:
+            _copy(source, stream, size, relpath)
+
     @abc.abstractmethod
     def _open(self, relpath: str) -> IO[bytes]:
         """Open a checked relative path for writing."""
@@ -96,52 +108,105 @@ class Sink(abc.ABC):
         self.close()
 
 
+def _through_link(relpath: str) -> InvalidInputError:
+    return InvalidInputError(
+        f"refused path {relpath!r}",
+        details=[
+            {
+                "file": relpath,
+                "line": None,
+                "field": "relpath",
+                "message": "expected a path without symbolic links in the folder",
+            }
+        ],
+    )
+
+
+#: ``os.open`` flags of a file written by a ``FolderSink``: never through a final link.
+_NOFOLLOW: Final = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0) | os.O_WRONLY
+
+
 class FolderSink(Sink):
     """Writes files under the folder ``path`` (created if needed).
 
     Existing files are never overwritten unless ``overwrite=True``.  A path through a
-    symbolic link inside the folder is refused, so that no write lands outside of it.
+    symbolic link inside the folder is refused, so that no write lands outside of it: each
+    folder is checked (and made) once, and files are opened without following a link.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> None:
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
-        self._mode = "wb" if overwrite else "xb"
+        self._root = str(self.path)
+        self._flags = _NOFOLLOW | os.O_CREAT | (os.O_TRUNC if overwrite else os.O_EXCL)
+        #: Folders of the sink (relative paths) known to be real folders, not links.
+        self._folders: set[str] = {""}
 
-    def _open(self, relpath: str) -> IO[bytes]:
-        target = self.path
-        for part in relpath.split("/"):
-            target = target / part
-            if target.is_symlink():  # checked before anything is created through it
-                raise InvalidInputError(
-                    f"refused path {relpath!r}",
-                    details=[
-                        {
-                            "file": relpath,
-                            "line": None,
-                            "field": "relpath",
-                            "message": "expected a path without symbolic links in the folder",
-                        }
-                    ],
-                )
-        target.parent.mkdir(parents=True, exist_ok=True)
+    def _folder(self, relpath: str, folder: str) -> None:
+        """Check, and make, the folders of ``folder`` (a relative path) one by one."""
+        current = ""
+        for part in folder.split("/"):
+            current = f"{current}/{part}" if current else part
+            if current in self._folders:
+                continue
+            target = os.path.join(self._root, current)
+            if os.path.islink(target):  # checked before anything is created through it
+                raise _through_link(relpath)
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(target)
+            if os.path.islink(target) or not os.path.isdir(target):
+                raise _through_link(relpath)
+            self._folders.add(current)
+
+    def _fd(self, relpath: str) -> int:
+        folder = relpath.rpartition("/")[0]
+        if folder not in self._folders:
+            self._folder(relpath, folder)
         try:
-            return target.open(self._mode)
+            return os.open(os.path.join(self._root, relpath), self._flags, 0o666)
         except FileExistsError:
             raise _already_written(relpath) from None
+        except OSError as exc:
+            if os.path.islink(os.path.join(self._root, relpath)):
+                raise _through_link(relpath) from None
+            raise exc
+
+    def _open(self, relpath: str) -> IO[bytes]:
+        return os.fdopen(self._fd(relpath), "wb")
+
+    def write_file(self, relpath: str, source: IO[bytes], size: int) -> None:
+        if size > COPY_BYTES:
+            super().write_file(relpath, source, size)
+            return
+        data = source.read(size)  # one read, one write
+        if len(data) != size:
+            raise OSError(f"{relpath}: {size - len(data)} of its {size} bytes are missing")
+        self.write_bytes(relpath, data)
+
+    def write_bytes(self, relpath: str, data: bytes) -> None:
+        fd = self._fd(safe_relpath(relpath))
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
 
 
 class ZipSink(Sink):
-    """Writes entries into the zip file ``path`` (ZIP64, so entries may exceed 4 GiB).
+    """Writes entries into the zip file ``path``, or into the binary file object ``path``
+    (which need not be seekable), ZIP64 so that entries may exceed 4 GiB.
 
     Text entries are deflated; images and other compressed media are stored.  Only one entry
     can be open at a time.  ``close()`` writes the zip's directory; if the ``with`` block
-    fails, the partial zip is removed.  An existing file is refused unless ``overwrite=True``.
+    fails, a partial zip file is removed.  An existing file is refused unless
+    ``overwrite=True``.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> None:
-        self.path = Path(path)
-        self._zip = zipfile.ZipFile(self.path, "w" if overwrite else "x", allowZip64=True)
+    def __init__(self, path: str | os.PathLike[str] | BinaryIO, *, overwrite: bool = False) -> None:
+        self.path = None if _is_file_object(path) else Path(path)  # type: ignore[arg-type]
+        target = path if self.path is None else self.path
+        self._zip = zipfile.ZipFile(target, "w" if overwrite else "x", allowZip64=True)
 
     def _open(self, relpath: str) -> IO[bytes]:
         try:
@@ -166,6 +231,98 @@ class ZipSink(Sink):
         traceback: TracebackType | None,
     ) -> None:
         self.close()
-        if exc_type is not None:
+        if exc_type is not None and self.path is not None:
             with contextlib.suppress(OSError):
                 self.path.unlink()
+
+
+#: Bytes copied at a time into a sink.
+COPY_BYTES: Final = 1024 * 1024
+#: Members written through ``TarSink.open`` stay in memory up to this size, then go to a
+#: temporary file (a COCO ``instances.json`` of a large dataset).
+SPOOL_BYTES: Final = 16 * 1024 * 1024
+
+
+def _is_file_object(value: object) -> bool:
+    return hasattr(value, "write") and not isinstance(value, str | os.PathLike)
+
+
+def _copy(source: IO[bytes], target: IO[bytes], size: int, relpath: str) -> None:
+    remaining = size
+    while remaining:
+        data = source.read(min(COPY_BYTES, remaining))
+        if not data:
+            raise OSError(f"{relpath}: {remaining} of its {size} bytes could not be read")
+        target.write(data)
+        remaining -= len(data)
+
+
+class _TarMember(io.RawIOBase):
+    """A member written through ``TarSink.open``: a tar header needs the size, so the bytes
+    are kept (in memory, or in a temporary file past ``SPOOL_BYTES``) until it is closed."""
+
+    def __init__(self, sink: TarSink, relpath: str) -> None:
+        super().__init__()
+        self._spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+        self._sink: TarSink | None = sink
+        self._relpath = relpath
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        return self._spool.write(data)
+
+    def close(self) -> None:
+        sink, self._sink = self._sink, None
+        try:
+            if sink is not None:
+                size = self._spool.tell()
+                self._spool.seek(0)
+                sink._add(self._relpath, self._spool, size)
+        finally:
+            self._spool.close()
+            super().close()
+
+
+class TarSink(Sink):
+    """Writes a POSIX (pax) tar of regular files (mode 0644) into the binary file object
+    ``out``, which need not be seekable: only ``write`` and ``tell`` are used.
+
+    Paths are UTF-8, of any length.  ``close()`` writes the end of the archive and leaves
+    ``out`` open.
+    """
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._tar = tarfile.TarFile(
+            fileobj=out, mode="w", format=tarfile.PAX_FORMAT, encoding="utf-8"
+        )
+        self._tar.copybufsize = COPY_BYTES  # type: ignore[attr-defined]
+        self._written: set[str] = set()
+        self._mtime = int(time.time())
+
+    def _claim(self, relpath: str) -> str:
+        relpath = safe_relpath(relpath)
+        if relpath in self._written:
+            raise _already_written(relpath)
+        self._written.add(relpath)
+        return relpath
+
+    def _add(self, relpath: str, source: IO[bytes], size: int) -> None:
+        info = tarfile.TarInfo(relpath)
+        info.size = size
+        info.mode = 0o644
+        info.mtime = self._mtime
+        try:
+            self._tar.addfile(info, source)
+        except OSError as exc:  # a short source: the archive cannot be finished
+            raise OSError(f"{relpath}: {exc} (expected {size} bytes)") from exc
+
+    def _open(self, relpath: str) -> IO[bytes]:
+        return _TarMember(self, self._claim(relpath))  # type: ignore[return-value]
+
+    def write_file(self, relpath: str, source: IO[bytes], size: int) -> None:
+        self._add(self._claim(relpath), source, size)
+
+    def close(self) -> None:
+        self._tar.close()

@@ -367,9 +367,10 @@ class VocExporter(Exporter):
     """
 
     format = "PASCAL-VOC"
+    images_folder = IMAGES_DIR
 
-    def image_path(self, file_name: str) -> str:
-        return f"{IMAGES_DIR}/{file_name}"
+    def paths_of(self, file_name: str) -> tuple[str, ...]:
+        return (self.image_path(file_name), self.annotation_path(file_name))
 
     def annotation_path(self, file_name: str) -> str:
         """Where the XML file of image ``file_name`` goes."""

@@ -355,8 +355,8 @@ class YoloExporter(Exporter):
                 )
         self.mode: YoloMode = mode
 
-    def image_path(self, file_name: str) -> str:
-        return f"images/{file_name}"
+    def paths_of(self, file_name: str) -> tuple[str, ...]:
+        return (self.image_path(file_name), self.label_path(file_name))
 
     def label_path(self, file_name: str) -> str:
         """Where the label file of image ``file_name`` goes."""

@@ -17,7 +17,15 @@ from pydantic import BaseModel, Field
 from pixlake.schemas.common import WireModel
 from pixlake.schemas.pictures import PicturePublic
 
+#: The formats a version exports to (``GET .../dataset-versions/{id}/export?format=``).
+EXPORT_FORMATS = ("COCO", "PASCAL-VOC", "YOLO")
+#: The member that ends an export archive that failed after its first byte: a JSON problem
+#: (``code``, ``status``, ``detail``, ``errors``).
+EXPORT_ERROR_MEMBER = "pixlake-export-error.json"
+
 __all__ = [
+    "EXPORT_ERROR_MEMBER",
+    "EXPORT_FORMATS",
     "AnnotationIn",
     "AnnotationPublic",
     "AnnotationsPublic",

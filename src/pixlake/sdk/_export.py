@@ -1,61 +1,136 @@
-"""Exporting a dataset version to COCO, PASCAL-VOC or YOLO files, streaming.
+"""Exporting a dataset version to COCO, PASCAL-VOC or YOLO files.
 
-The version is read a page at a time (pictures with their annotations; the next page is
-asked for while one is written); images are fetched in parallel, a bounded number ahead of the
-one being written, and written in order, with the annotations, through the format's exporter
-into a folder or a zip.  Memory is bounded by two pages and ``IN_FLIGHT`` images, whatever the
-size of the dataset.  Labels keep their version order, so class indices and category ids are
-the same at every export.
+The server writes the export (``GET .../dataset-versions/{id}/export``, see
+``pixlake.core.exports``) as one archive, streamed while it is written.  Here it is either
+unpacked as it arrives into the target folder, every member's path checked so that nothing
+lands outside it (a tar), or saved as it arrives (a zip: into ``<path>.part``, renamed once
+complete).  Memory stays bounded whatever the size of the version, and no byte is held
+longer than it takes to write it.
+
+An export that fails after its first byte ends with a problem member (``EXPORT_ERROR_MEMBER``)
+that is raised here as its typed error; a response cut short raises ``NetworkError``.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
+import io
+import json
+import os
+import tarfile
+import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pixlake.errors import InvalidQueryError
-from pixlake.formats import QA, AnnotatedImage, LabelSpec, Obj
+import httpx
+
+from pixlake.errors import (
+    InvalidQueryError,
+    NetworkError,
+    StorageError,
+    error_class_for,
+)
 from pixlake.formats.registry import format_name, get_exporter
-from pixlake.formats.sinks import FolderSink, Sink, ZipSink
+from pixlake.formats.sinks import FolderSink
+from pixlake.schemas.datasets import EXPORT_ERROR_MEMBER, EXPORT_FORMATS
 from pixlake.sdk._base import Context
 from pixlake.sdk._progress import Bar
-from pixlake.sdk._transfer import read_blobs
 
-__all__ = ["EXPORT_FORMATS", "export_version", "to_image"]
+__all__ = ["EXPORT_FORMATS", "export_version", "unpack_tar"]
 
-EXPORT_FORMATS = ("COCO", "PASCAL-VOC", "YOLO")
-#: Pictures being fetched or held in memory at once.
-IN_FLIGHT = 128
-#: Pictures fetched by one request (one tar of their blobs).
-BATCH = 32
-#: Items per page of the version (the server's default largest page).
-PAGE = 1000
+#: Bytes read from the response at a time.
+CHUNK = 1024 * 1024
 
 
-def to_image(item: dict[str, Any]) -> AnnotatedImage:
-    """A version item (picture + annotation records) as the formats' neutral image."""
-    picture = item["picture"]
-    annotation = item.get("annotation") or {}
-    objects = tuple(
-        Obj.from_wire(o, field=f"{picture['external_url']}.annotations[{i}]")
-        for i, o in enumerate(annotation.get("annotations", []))
-    )
-    qa = tuple(QA(q["question"], q["answer"]) for q in annotation.get("image_qa") or [])
-    extra = dict(annotation.get("extra") or {})
-    for key in ("nb_instances", "duration"):
-        if annotation.get(key) is not None:
-            extra[key] = annotation[key]
-    return AnnotatedImage(
-        file_name=picture["external_url"],
-        width=picture["width"],
-        height=picture["height"],
-        objects=objects,
-        qa=qa,
-        status=annotation.get("status"),
-        extra=extra,
-    )
+class _Body(io.RawIOBase):
+    """A response body as a readable file, for ``tarfile``'s stream mode."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._rest = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._rest:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._rest = memoryview(chunk)
+        count = min(len(buffer), len(self._rest))
+        buffer[:count] = self._rest[:count]
+        self._rest = self._rest[count:]
+        return count
+
+    def drain(self) -> None:
+        """Read what is left (the archive's padding), so the response is read to its end."""
+        self._rest = memoryview(b"")
+        for _chunk in self._chunks:
+            pass
+
+
+def _raise_problem(data: bytes, where: str) -> None:
+    try:
+        problem = json.loads(data)
+        cls = error_class_for(problem.get("code"), int(problem.get("status") or 500))
+        message, details = str(problem["detail"]), list(problem.get("errors") or [])
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise StorageError(f"the export failed; {where}") from None
+    raise cls(f"{message} ({where})", details=details)
+
+
+def unpack_tar(
+    chunks: Iterator[bytes], folder: Path, *, images_folder: str | None = None, bar: Bar
+) -> int:
+    """Write the members of a tar stream into ``folder``: regular files only, paths checked
+    by ``FolderSink`` (no ``..``, absolute paths or links out), existing files overwritten.
+    Returns the number of files written; ``bar`` advances for each one under
+    ``images_folder`` (each one when it is ``None``).  A problem member raises its error."""
+    body = _Body(chunks)
+    written = 0
+    prefix = f"{images_folder}/" if images_folder else ""
+    with (
+        FolderSink(folder, overwrite=True) as sink,
+        tarfile.open(fileobj=io.BufferedReader(body, CHUNK), mode="r|") as archive,
+    ):
+        for member in archive:
+            source = archive.extractfile(member) if member.isreg() else None
+            if source is None:
+                raise StorageError(
+                    f"the export holds {member.name!r}, which is not a regular file; "
+                    f"the {written} files before it are in {folder}"
+                )
+            if member.name == EXPORT_ERROR_MEMBER:
+                _raise_problem(source.read(), f"the {written} files before it are in {folder}")
+            sink.write_file(member.name, source, member.size)
+            written += 1
+            if member.name.startswith(prefix):
+                bar.advance()
+    body.drain()
+    return written
+
+
+def _save_zip(chunks: Iterator[bytes], path: Path, bar: Bar) -> None:
+    partial = path.with_name(path.name + ".part")
+    try:
+        with partial.open("wb") as out:
+            for chunk in chunks:
+                out.write(chunk)
+                bar.advance(len(chunk))
+        with zipfile.ZipFile(partial) as archive:  # reads the directory: the zip is whole
+            problem = (
+                archive.read(EXPORT_ERROR_MEMBER)
+                if EXPORT_ERROR_MEMBER in archive.NameToInfo
+                else None
+            )
+        if problem is not None:
+            _raise_problem(problem, "no zip was saved")
+        os.replace(partial, path)
+    except zipfile.BadZipFile as exc:
+        raise StorageError(f"the export is not a valid zip ({exc}); run it again") from None
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def export_version(
@@ -66,70 +141,34 @@ def export_version(
     *,
     as_zip: bool = False,
     progress: bool = True,
-    workers: int = 8,
 ) -> Path:
+    """Export the version at ``version_path`` (``.../dataset-versions/{id}``) into the folder
+    ``path``, or the zip file ``path`` with ``as_zip``; returns ``path``."""
     name = format_name(format)
     if name not in EXPORT_FORMATS:
         raise InvalidQueryError(
             f"{name} is an import format; export to one of {', '.join(EXPORT_FORMATS)}"
         )
     conn = ctx.connection
-    meta = conn.get(f"{version_path}/metadata")
     record = conn.get(version_path)
-    labels = [LabelSpec(label["name"], label["type"]) for label in meta["labels"]]
-    sink: Sink = ZipSink(path, overwrite=True) if as_zip else FolderSink(path, overwrite=True)
-    exporter_cls = get_exporter(name)
-
-    def fetch(batch: list[dict[str, Any]]) -> list[bytes]:
-        return read_blobs(conn, ctx.org_path, [item["picture"]["sha256"] for item in batch])
-
-    def page(cursor: str | None) -> dict[str, Any]:
-        params: dict[str, Any] = {"limit": PAGE}
-        if cursor:
-            params["cursor"] = cursor
-        answer: dict[str, Any] = conn.get(f"{version_path}/items", params=params)
-        return answer
-
+    params = {"format": name, "archive": "zip" if as_zip else "tar"}
+    if as_zip:
+        path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with (
-            exporter_cls(sink, labels, info=meta["info"]) as exporter,
-            Bar(f"Exporting {name}", total=record["size"], enabled=progress) as bar,
-            ThreadPoolExecutor(max_workers=workers) as pool,
-            ThreadPoolExecutor(max_workers=1) as pager,
-        ):
-            # Images are fetched ahead (BATCH per request, at most IN_FLIGHT at once) and
-            # written in order while the next ones travel; the next page is asked for while
-            # this one is written.
-            pending: deque[tuple[list[dict[str, Any]], Future[list[bytes]]]] = deque()
-            batch: list[dict[str, Any]] = []
-
-            def send() -> None:
-                pending.append((list(batch), pool.submit(fetch, list(batch))))
-                batch.clear()
-
-            def write_oldest() -> None:
-                items, future = pending.popleft()
-                for item, data in zip(items, future.result(), strict=True):
-                    image = to_image(item)
-                    sink.write_bytes(exporter.image_path(image.file_name), data)
-                    exporter.write(image)
-                    bar.advance()
-
-            next_page: Future[dict[str, Any]] | None = pager.submit(page, None)
-            while next_page is not None:
-                current = next_page.result()
-                cursor = current.get("next_cursor")
-                next_page = pager.submit(page, cursor) if cursor else None
-                for item in current["data"]:
-                    batch.append(item)
-                    if len(batch) >= BATCH:
-                        send()
-                        if len(pending) * BATCH >= IN_FLIGHT:
-                            write_oldest()
-            if batch:
-                send()
-            while pending:
-                write_oldest()
-    finally:
-        sink.close()
+        with conn.stream("GET", f"{version_path}/export", params=params) as response:
+            # As they arrive: asking httpx for chunks of a given size costs a copy of each.
+            chunks: Iterator[bytes] = response.iter_raw()
+            if as_zip:
+                with Bar(f"Exporting {name}", total=None, enabled=progress, unit="bytes") as bar:
+                    _save_zip(chunks, path, bar)
+            else:
+                with Bar(f"Exporting {name}", total=record["size"], enabled=progress) as bar:
+                    unpack_tar(
+                        chunks, path, images_folder=get_exporter(name).images_folder, bar=bar
+                    )
+    except (httpx.TransportError, tarfile.ReadError) as exc:
+        raise NetworkError(
+            f"the export of {record['dataset_name']}/{record['version']} stopped before its end "
+            f"({type(exc).__name__}: {exc}); run it again"
+        ) from exc
     return path

@@ -3,9 +3,12 @@ and organization scoping."""
 
 from __future__ import annotations
 
+import io
 import json
+import tarfile
 import time
 import uuid
+import zipfile
 from typing import Any
 
 import httpx
@@ -200,3 +203,37 @@ def test_other_organizations_get_404(http: httpx.Client, alice: str, bob: str) -
         f"/organizations/{bob_org}/dataset-versions/{record['dataset_id']}", headers=auth(bob)
     )
     assert response.status_code == 404 and "private-ds" not in response.text
+
+
+def test_export_streams_the_version_as_a_tar_or_a_zip(
+    http: httpx.Client, alice: str, bob: str
+) -> None:
+    org, record, pictures = dataset_with_pictures(http, alice, "exp")
+    path = f"/organizations/{org}/dataset-versions/{record['dataset_id']}/export"
+    tar = http.get(path, params={"format": "coco", "archive": "tar"}, headers=auth(alice))
+    assert tar.status_code == 200, tar.text
+    assert tar.headers["content-type"] == "application/x-tar"
+    assert tar.headers["content-disposition"].endswith("exp-first-coco.tar")
+    assert "content-length" not in tar.headers  # streamed while written
+    with tarfile.open(fileobj=io.BytesIO(tar.content), mode="r:") as archive:
+        assert sorted(archive.getnames()) == sorted(
+            ["annotations/instances.json"] + [f"images/{p['external_url']}" for p in pictures]
+        )
+    zipped = http.get(path, params={"format": "voc"}, headers=auth(alice))  # zip by default
+    assert zipped.status_code == 200 and zipped.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(zipped.content)) as archive:
+        assert archive.testzip() is None
+        assert len([n for n in archive.namelist() if n.startswith("Annotations/")]) == 3
+
+    import_only = http.get(path, params={"format": "picsellia"}, headers=auth(alice))
+    assert import_only.status_code == 400 and "import format" in import_only.json()["detail"]
+    unknown = http.get(path, params={"format": "csv"}, headers=auth(alice))
+    assert unknown.status_code == 422 and "COCO" in unknown.text
+    for params in ({"format": "coco", "archive": "rar"}, {}):
+        refused = http.get(path, params=params, headers=auth(alice))
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"].startswith(
+            "query."
+        )
+    assert http.get(path, params={"format": "coco"}, headers=auth(bob)).status_code == 404
+    through_own = path.replace(org, org_of(http, bob))
+    assert http.get(through_own, params={"format": "coco"}, headers=auth(bob)).status_code == 404

@@ -15,20 +15,24 @@ By version id (``dataset_id`` in the contract)::
     GET  | POST   .../labels            list | create labels
     GET  | PUT | DELETE .../annotations   page (?status, ?external_url) | set | delete
     POST .../annotations/status         set the review status of pictures' annotations
-    GET  .../items                      every picture with its annotation (exports, downloads)
+    GET  .../items                      every picture with its annotation (downloads)
     GET  .../metadata                   labels with their format extras, and format info
+    GET  .../export?format=&archive=    the version as COCO, PASCAL-VOC or YOLO, one streamed
+                                        tar or zip (images and annotation files)
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import StreamingResponse
 
-from pixlake.api.deps import CallerDep, DbDep, OrganizationDep, SettingsDep, base_url
+from pixlake.api.deps import CallerDep, DbDep, OrganizationDep, SettingsDep, StoreDep, base_url
+from pixlake.api.responses import export_response
 from pixlake.api.routers.pictures import to_public as picture_public
-from pixlake.core import datasets
+from pixlake.core import datasets, exports
 from pixlake.core.datasets import AnnotationInput, AnnotationRecord, DatasetVersion
 from pixlake.core.pagination import decode_cursor, encode_cursor
 from pixlake.formats._problems import Problems
@@ -364,3 +368,32 @@ def list_items(
         count=total,
         next_cursor=encode_cursor(last) if last else None,
     )
+
+
+@router.get(
+    "/dataset-versions/{version_id}/export",
+    summary="The version as COCO, PASCAL-VOC or YOLO: one archive, streamed as it is written",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {"application/x-tar": {}, "application/zip": {}},
+            "description": "The images and annotation files.  An export that fails after its "
+            f"first byte ends with the member `{exports.ERROR_MEMBER}`, a JSON problem.",
+        }
+    },
+)
+def export_version(
+    version_id: uuid.UUID,
+    org: OrganizationDep,
+    caller: CallerDep,
+    db: DbDep,
+    store: StoreDep,
+    format: Annotated[
+        str, Query(description="COCO, PASCAL-VOC or YOLO (case-insensitive; VOC is accepted)")
+    ],
+    archive: Annotated[
+        Literal["tar", "zip"], Query(description="tar to unpack as it arrives, or zip")
+    ] = "zip",
+) -> StreamingResponse:
+    stream = exports.export_version(db, store, caller, org.id, version_id, format, archive=archive)
+    return export_response(stream)

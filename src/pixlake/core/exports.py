@@ -1,0 +1,283 @@
+"""Exports of a dataset version as COCO, PASCAL-VOC or YOLO: one archive, streamed as it is
+written.
+
+The server writes the export itself: it reads the version a page at a time, copies each
+picture's bytes from the blob store into the archive, and formats the annotations with the
+format's exporter (``pixlake.formats``).  A client reads one response, a tar to unpack or a
+zip to keep.  The archive is written by a thread of its own into a bounded pipe that the
+response reads, so memory is bounded on both sides whatever the size of the version, and a
+client that stops reading stops the writing.
+
+Everything that can be checked before the first byte is: the format, that every picture's
+bytes are in the store, that no two pictures would write the same file (``a.jpg`` and
+``a.png`` both give ``Annotations/a.xml`` in PASCAL-VOC).  A problem found later (a value the
+format cannot hold) ends the archive with the member ``ERROR_MEMBER``, a JSON problem that
+the SDK raises; an I/O failure cuts the response short, which no client takes for a whole
+archive.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import queue
+import threading
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, cast
+
+from pixlake.core import datasets
+from pixlake.core.accounts import require_organization
+from pixlake.core.entities import Caller
+from pixlake.errors import (
+    InvalidInputError,
+    InvalidQueryError,
+    PicselliaError,
+    ResourceNotFoundError,
+)
+from pixlake.formats import QA, AnnotatedImage, Exporter, LabelKind, LabelSpec
+from pixlake.formats._shared import stored_object
+from pixlake.formats.registry import format_name, get_exporter
+from pixlake.formats.sinks import Sink, TarSink, ZipSink
+from pixlake.schemas.datasets import EXPORT_ERROR_MEMBER, EXPORT_FORMATS
+from pixlake.store.blobs import BlobStore
+from pixlake.store.db.engine import Database
+
+__all__ = ["ARCHIVES", "ERROR_MEMBER", "EXPORT_FORMATS", "ExportStream", "export_version"]
+
+#: Archive kinds and their media types.
+ARCHIVES: Final = {"tar": "application/x-tar", "zip": "application/zip"}
+ERROR_MEMBER: Final = EXPORT_ERROR_MEMBER
+#: Pictures read from the database at a time.
+PAGE: Final = 500
+#: Bytes the pipe hands to the response at a time, and pieces it holds at most.
+CHUNK: Final = 1024 * 1024
+DEPTH: Final = 4
+#: Problems listed in one error.
+MAX_LISTED: Final = 50
+
+
+@dataclass(frozen=True, slots=True)
+class ExportStream:
+    """An export ready to be sent: the archive's bytes start flowing at the first ``next``.
+    Call ``close()`` when the response ends, however it ends."""
+
+    filename: str
+    media_type: str
+    chunks: Iterator[bytes]
+
+    def close(self) -> None:
+        close = getattr(self.chunks, "close", None)
+        if close is not None:
+            close()
+
+
+class _Cancelled(Exception):
+    """The reader of the pipe went away."""
+
+
+_END: Final = object()
+
+
+class _Pipe:
+    """What the archive is written into: a bounded queue of ~1 MiB pieces.  ``write`` blocks
+    while the reader is behind, and raises ``_Cancelled`` once it has gone."""
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=DEPTH)
+        self._buffer: list[bytes] = []
+        self._buffered = 0
+        self._position = 0
+        self._cancelled = threading.Event()
+
+    # the writing side (a file object for tarfile and zipfile: write and tell, no seek)
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        if self._cancelled.is_set():
+            raise _Cancelled
+        piece = data if isinstance(data, bytes) else bytes(data)
+        self._buffer.append(piece)
+        self._buffered += len(piece)
+        self._position += len(piece)
+        if self._buffered >= CHUNK:
+            self._put(b"".join(self._buffer))
+            self._buffer, self._buffered = [], 0
+        return len(piece)
+
+    def tell(self) -> int:
+        return self._position
+
+    def flush(self) -> None:
+        pass
+
+    def finish(self, error: BaseException | None = None) -> None:
+        """End the stream: what is buffered, then the end or ``error``."""
+        try:
+            if self._buffer and error is None:
+                self._put(b"".join(self._buffer))
+            self._put(_END if error is None else error)
+        except _Cancelled:
+            pass
+
+    def _put(self, item: object) -> None:
+        while True:
+            if self._cancelled.is_set():
+                raise _Cancelled
+            try:
+                self._queue.put(item, timeout=0.25)
+                return
+            except queue.Full:
+                continue
+
+    # the reading side
+
+    def get(self) -> object:
+        return self._queue.get()
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+
+
+def _collisions(exporter: Exporter, files: Sequence[tuple[str, str]], where: str) -> None:
+    """Refuse the export when two pictures would write the same file."""
+    owner: dict[str, str] = {}
+    details: list[dict[str, Any]] = []
+    for name, _digest in files:
+        for path in exporter.paths_of(name):
+            first = owner.setdefault(path, name)
+            if first != name and len(details) < MAX_LISTED:
+                details.append(
+                    {
+                        "file": name,
+                        "field": "external_url",
+                        "message": f"{first} and {name} would both write {path}",
+                    }
+                )
+    if details:
+        raise InvalidInputError(
+            f"{where} cannot be exported as {exporter.format}: pictures share a file name "
+            "once their extension is dropped; rename them, or export to COCO",
+            details=details,
+        )
+
+
+def _missing_bytes(store: BlobStore, files: Sequence[tuple[str, str]], where: str) -> None:
+    missing = store.missing({digest for _name, digest in files})
+    if missing:
+        names = [name for name, digest in files if digest in missing]
+        raise ResourceNotFoundError(
+            f"the bytes of {len(names)} pictures of {where} are missing from storage; "
+            "upload them again",
+            details=[
+                {"file": name, "message": "bytes missing from storage"}
+                for name in names[:MAX_LISTED]
+            ],
+        )
+
+
+def _image(item: datasets.ExportItem) -> AnnotatedImage:
+    """A picture of the version and its annotation, as the formats' neutral image."""
+    extra = item.extra
+    if item.nb_instances is not None or item.duration is not None:
+        extra = dict(extra)
+        if item.nb_instances is not None:
+            extra["nb_instances"] = item.nb_instances
+        if item.duration is not None:
+            extra["duration"] = item.duration
+    return AnnotatedImage(
+        file_name=item.external_url,
+        width=item.width,
+        height=item.height,
+        objects=tuple([stored_object(kind, label, data) for kind, label, data in item.objects]),
+        qa=tuple([QA(q["question"], q["answer"]) for q in item.image_qa]),
+        status=item.status,
+        extra=extra,
+    )
+
+
+def _problem(exc: PicselliaError) -> bytes:
+    return json.dumps(
+        {"code": exc.code, "status": exc.status_code, "detail": exc.message, "errors": exc.details},
+        indent=2,
+    ).encode()
+
+
+def export_version(
+    db: Database,
+    store: BlobStore,
+    caller: Caller,
+    organization_id: uuid.UUID,
+    version_id: uuid.UUID,
+    format: str,
+    *,
+    archive: str = "zip",
+) -> ExportStream:
+    """Check that the version can be exported as ``format`` and return the archive's stream
+    (``archive`` is ``"tar"`` or ``"zip"``); see the module docstring."""
+    require_organization(caller, organization_id, write=False)
+    name = format_name(format)
+    if name not in EXPORT_FORMATS:
+        raise InvalidQueryError(
+            f"{name} is an import format; export to one of {', '.join(EXPORT_FORMATS)}",
+            details=[{"field": "format", "message": f"expected one of {EXPORT_FORMATS}"}],
+        )
+    if archive not in ARCHIVES:
+        raise InvalidQueryError(
+            f"unknown archive {archive!r}",
+            details=[{"field": "archive", "message": "expected 'tar' or 'zip'"}],
+        )
+    version = datasets.get_version_by_id(db, caller, organization_id, version_id)
+    where = f"{version.name}/{version.version}"
+    labels, info = datasets.get_metadata(db, caller, organization_id, version_id)
+    specs = [LabelSpec(label.name, cast(LabelKind, label.type)) for label in labels]
+    exporter_cls = get_exporter(name)
+    files = datasets.version_files(db, caller, organization_id, version_id)
+    with TarSink(io.BytesIO()) as scratch:  # the exporter's own checks, before any byte
+        _collisions(exporter_cls(scratch, specs, info=info), files, where)
+    _missing_bytes(store, files, where)
+
+    def write(out: _Pipe) -> None:
+        sink: Sink = TarSink(out) if archive == "tar" else ZipSink(out)  # type: ignore[arg-type]
+        try:
+            with exporter_cls(sink, specs, info=info) as exporter:
+                for items in datasets.iter_export(
+                    db, caller, organization_id, version_id, page=PAGE
+                ):
+                    for item in items:
+                        with store.open(item.digest) as blob:
+                            path = exporter.image_path(item.external_url)
+                            sink.write_file(path, blob, item.size)
+                        exporter.write(_image(item))
+        except PicselliaError as exc:
+            sink.write_bytes(ERROR_MEMBER, _problem(exc))
+        sink.close()
+
+    def chunks() -> Iterator[bytes]:
+        pipe = _Pipe()
+
+        def run() -> None:
+            try:
+                write(pipe)
+            except _Cancelled:
+                return
+            except BaseException as exc:  # handed to the reader, which raises it
+                pipe.finish(exc)
+                return
+            pipe.finish()
+
+        thread = threading.Thread(target=run, name="pixlake-export", daemon=True)
+        thread.start()
+        try:
+            while (item := pipe.get()) is not _END:
+                if isinstance(item, BaseException):
+                    raise item
+                assert isinstance(item, bytes)
+                yield item
+        finally:
+            pipe.cancel()
+            thread.join()
+
+    suffix = ".tar" if archive == "tar" else ".zip"
+    filename = f"{version.name}-{version.version}-{name.lower()}{suffix}"
+    return ExportStream(filename, ARCHIVES[archive], chunks())
