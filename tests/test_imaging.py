@@ -9,7 +9,7 @@ import zlib
 import pytest
 from PIL import Image
 
-from pixlake.imaging import NotAnImageError, probe
+from pixlake.imaging import NotAnImageError, _jpeg_size, probe
 from tests.conftest import make_image
 
 
@@ -48,5 +48,56 @@ def test_decompression_bombs_are_refused() -> None:
     data[ihdr + 4 : ihdr + 12] = struct.pack(">II", 50_000, 50_000)
     crc = zlib.crc32(bytes(data[ihdr : ihdr + 17]))
     data[ihdr + 17 : ihdr + 21] = struct.pack(">I", crc)
+    with pytest.raises(NotAnImageError, match="limit|bomb"):
+        probe(bytes(data))
+
+
+def _jpeg(size: tuple[int, int], mode: str = "RGB", **options: object) -> bytes:
+    buffer = io.BytesIO()
+    Image.new(mode, size, "white" if mode != "CMYK" else (0, 0, 0, 0)).save(
+        buffer, "JPEG", **options
+    )
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("size", "mode", "options"),
+    [
+        ((640, 480), "RGB", {}),
+        ((1, 1), "L", {}),
+        ((300, 7000), "RGB", {"progressive": True, "optimize": True}),
+        ((33, 17), "CMYK", {}),
+        ((64, 48), "RGB", {"subsampling": 0, "quality": 95}),
+        ((64, 48), "RGB", {"exif": b"Exif\x00\x00" + b"\x00" * 64, "icc_profile": b"\x00" * 300}),
+        ((65500, 2), "L", {}),
+    ],
+)
+def test_jpeg_headers_read_directly_agree_with_pillow(
+    size: tuple[int, int], mode: str, options: dict[str, object]
+) -> None:
+    data = _jpeg(size, mode, **options)
+    with Image.open(io.BytesIO(data)) as image:
+        expected = image.size
+    assert _jpeg_size(data) == expected  # the fast path, not Pillow, read it
+    info = probe(data)
+    assert (info.media_type, info.width, info.height) == ("image/jpeg", *expected)
+
+
+def test_jpegs_the_fast_path_does_not_read_go_to_pillow() -> None:
+    data = bytearray(_jpeg((20, 10)))
+    frame = data.index(b"\xff\xc0")
+    data[frame + 4] = 12  # 12-bit samples: left to Pillow, which cannot decode them
+    assert _jpeg_size(bytes(data)) is None
+    with pytest.raises(NotAnImageError):
+        probe(bytes(data))
+    assert _jpeg_size(b"\xff\xd8\xff\xda\x00\x02") is None  # a scan before any frame
+    assert _jpeg_size(b"\xff\xd8\xff\xe0\x00\x10JFIF") is None  # ends inside a segment
+    assert _jpeg_size(b"\xff\xd8\x00\x00\x00\x00") is None  # not a marker
+
+
+def test_a_jpeg_claiming_too_many_pixels_is_refused() -> None:
+    data = bytearray(_jpeg((8, 8)))
+    frame = data.index(b"\xff\xc0")
+    data[frame + 5 : frame + 9] = struct.pack(">HH", 60_000, 60_000)
     with pytest.raises(NotAnImageError, match="limit|bomb"):
         probe(bytes(data))
