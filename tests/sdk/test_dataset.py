@@ -22,6 +22,7 @@ from pixlake.errors import (
     ResourceNotFoundError,
     TyperError,
 )
+from pixlake.sdk import _import
 from tests.conftest import LiveServer, write_images
 from tests.factories import coco_dataset
 
@@ -145,9 +146,16 @@ def test_import_then_versions_annotations_download_and_exports(
 # --------------------------------------------------------------------------- round trips
 
 
+@pytest.mark.parametrize("read", ["whole", "as a stream"])
 def test_coco_round_trip_is_lossless(
-    lake: Datalake, coco: tuple[Path, dict[str, Any]], tmp_path: Path
+    lake: Datalake,
+    coco: tuple[Path, dict[str, Any]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    read: str,
 ) -> None:
+    if read == "as a stream":  # how files over WHOLE_COCO_BYTES are read
+        monkeypatch.setattr(_import, "WHOLE_COCO_BYTES", 0)
     _root, source = coco
     ds = imported(lake, coco)
     out = ds.export("COCO", tmp_path / "export")

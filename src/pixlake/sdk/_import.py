@@ -54,11 +54,17 @@ FIRST_POLL_SECONDS = 0.02
 POLL_SECONDS = 0.2
 
 
+#: COCO files up to this size are read whole (the fastest way: about ten times the file's
+#: size in memory); larger ones as a stream, their objects spooled to disk (memory flat).
+WHOLE_COCO_BYTES = 32 * 1024 * 1024
+
+
 def _read_annotations(
     ann_path: Path, ann_format: str, *, imgdir: Path | None, rectangle: bool
 ) -> Annotations:
-    if format_name(ann_format) == "COCO":  # objects spooled to disk: memory flat in objects
-        return read_coco(ann_path, rectangle=rectangle, spool=True)
+    if format_name(ann_format) == "COCO":
+        spool = ann_path.stat().st_size > WHOLE_COCO_BYTES
+        return read_coco(ann_path, rectangle=rectangle, spool=spool)
     reader = get_reader(ann_format)
     return reader(ann_path, rectangle=rectangle, images=imgdir)
 
