@@ -21,9 +21,10 @@ Two ways through, one outcome
 *Streamed* (the documents the SDK writes: ``format``, ``labels`` and ``pictures`` before
 ``images``, every key once, valid JSON, no problem anywhere): the images are read from the
 blob a piece at a time and validated, each batch reduced to plain rows
-(``datasets.prepare_annotation``) and spooled to a temporary file; only then does the
-transaction start, and it writes the spooled batches.  Memory stays flat whatever the size of
-the import, and the write lock is held only for the writes.
+(``datasets.prepare_annotation``), kept in memory up to ``MEMORY_OBJECTS`` objects and spooled
+to a temporary file past that; only then does the transaction start, and it writes the
+prepared batches.  Memory stays bounded whatever the size of the import, and the write lock
+is held only for the writes.
 
 *Whole* (everything else): the document is loaded whole, every problem of it collected and
 reported, then written.  The streamed way hands over to it as soon as anything is unusual (a
@@ -35,6 +36,7 @@ the same order either way, and roll the transaction back.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import marshal
 import tempfile
@@ -69,6 +71,8 @@ MAX_DOCUMENT_BYTES = 2 * 1024 * 1024 * 1024
 READ_BYTES = 1024 * 1024
 #: Images validated, spooled and written together (streamed way).
 BATCH = 1000
+#: Prepared objects kept in memory (about 500 bytes each) before they go to a spool file.
+MEMORY_OBJECTS = 100_000
 
 
 def _load(ctx: JobContext, digest: str) -> dict[str, Any]:
@@ -212,9 +216,43 @@ def _result(entity: datasets.DatasetVersion, nb_items: int, nb_objects: int) -> 
 # --------------------------------------------------------------------------- streamed
 
 
-def _spool_images(ctx: JobContext, reader: JsonStream, spool: IO[bytes], expected: int) -> int:
-    """Read, validate and spool the ``images`` array (batches of ``PreparedAnnotation``
-    written to ``spool``); returns the number of images."""
+class _Prepared:
+    """The validated batches of an import, in order: kept in memory up to ``MEMORY_OBJECTS``
+    objects, then all of them spooled to a temporary file, so that memory stays bounded
+    whatever the size of the import and small imports skip the spool's round trip."""
+
+    def __init__(self) -> None:
+        self._batches: list[list[PreparedAnnotation]] = []
+        self._objects = 0
+        self._spool: IO[bytes] | None = None
+
+    def add(self, batch: list[PreparedAnnotation]) -> None:
+        if self._spool is not None:
+            _spool(batch, self._spool)
+            return
+        self._batches.append(batch)
+        self._objects += sum(len(a.objects) for a in batch)
+        if self._objects > MEMORY_OBJECTS:
+            self._spool = tempfile.TemporaryFile(prefix="pixlake-import-")
+            for held in self._batches:
+                _spool(held, self._spool)
+            self._batches = []
+
+    def __iter__(self) -> Iterator[list[PreparedAnnotation]]:
+        if self._spool is None:
+            yield from self._batches
+        else:
+            yield from _spooled(self._spool)
+
+    def close(self) -> None:
+        self._batches = []
+        if self._spool is not None:
+            self._spool.close()
+
+
+def _prepare_images(ctx: JobContext, reader: JsonStream, prepared: _Prepared, expected: int) -> int:
+    """Read, validate and prepare the ``images`` array, a batch at a time, into ``prepared``;
+    returns the number of images."""
     problems = Problems(file="import document")
     batch: list[PreparedAnnotation] = []
     count = 0
@@ -225,11 +263,11 @@ def _spool_images(ctx: JobContext, reader: JsonStream, spool: IO[bytes], expecte
         batch.append(prepare_annotation(item))
         count += 1
         if len(batch) >= BATCH:
-            _spool(batch, spool)
+            prepared.add(batch)
             batch = []
             ctx.progress(count, max(count, expected), "validating annotations")
     if batch:
-        _spool(batch, spool)
+        prepared.add(batch)
     return count
 
 
@@ -263,7 +301,8 @@ def _run_streamed(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     entity, stream = blobs.open_blob(
         ctx.db, ctx.store, ctx.caller, ctx.organization_id, params["document"]
     )
-    with stream, tempfile.TemporaryFile(prefix="pixlake-import-") as spool:
+    prepared = _Prepared()
+    with stream, contextlib.closing(prepared):
         if entity.size > MAX_DOCUMENT_BYTES:
             raise NotStreamable
         reader = JsonStream(stream, read_bytes=READ_BYTES)
@@ -280,7 +319,7 @@ def _run_streamed(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
             pictures = _parse_pictures(head["pictures"], problems)
             if problems:
                 raise NotStreamable
-            nb_items = _spool_images(ctx, reader, spool, len(pictures))
+            nb_items = _prepare_images(ctx, reader, prepared, len(pictures))
         if nb_items is None or not reader.at_end():
             raise NotStreamable  # no images (the whole way is as quick), or more after the end
         info = head.get("info")
@@ -290,7 +329,7 @@ def _run_streamed(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
             writer = AnnotationWriter(
                 session, ctx.caller, ctx.organization_id, target.row.pk, field_prefix="images"
             )
-            for batch in _spooled(spool):
+            for batch in prepared:
                 found = writer.check(batch)
                 if not writer.problems:
                     writer.write(batch, found)
