@@ -18,6 +18,8 @@ import httpx
 import pytest
 
 from pixlake.core import imports
+from pixlake.formats import Obj
+from pixlake.formats._compact import to_compact
 from pixlake.formats._jsonstream import NotStreamable
 from tests.api.routers.test_accounts import auth
 from tests.api.routers.test_blobs import org_of, sha
@@ -52,6 +54,15 @@ def _pictures(http: httpx.Client, token: str, org: str, count: int) -> list[dict
     items = [(f"im-{i}.jpg", upload(http, token, org, make_image(7000 + i))) for i in range(count)]
     created: list[dict[str, Any]] = register(http, token, org, items)["created"]
     return sorted(created, key=lambda p: p["external_url"])
+
+
+def _compact(document: dict[str, Any]) -> dict[str, Any]:
+    """The same document in the second format: objects in the compact form."""
+    images = [
+        {**image, "objects": [to_compact(Obj.from_wire(o)) for o in image["objects"]]}
+        for image in document["images"]
+    ]
+    return {**document, "format": "pixlake-import/2", "images": images}
 
 
 def _document(pictures: list[dict[str, Any]]) -> dict[str, Any]:
@@ -130,13 +141,16 @@ def _annotations(http: httpx.Client, token: str, org: str, version_id: str) -> A
     )
 
 
-@pytest.mark.parametrize("held", ["in memory", "spooled"])
+@pytest.mark.parametrize(
+    ("held", "version"), [("in memory", 1), ("spooled", 1), ("in memory", 2), ("spooled", 2)]
+)
 def test_sdk_documents_are_streamed_and_give_the_same_rows(
-    http: httpx.Client, alice: str, monkeypatch: pytest.MonkeyPatch, held: str
+    http: httpx.Client, alice: str, monkeypatch: pytest.MonkeyPatch, held: str, version: int
 ) -> None:
     org = org_of(http, alice)
     pictures = _pictures(http, alice, org, 7)
-    data = json.dumps(_document(pictures), separators=(",", ":")).encode()
+    document = _document(pictures) if version == 1 else _compact(_document(pictures))
+    data = json.dumps(document, separators=(",", ":")).encode()
     with monkeypatch.context() as m:
         _whole_only(m)
         whole = _run(http, alice, org, data, name="whole")
@@ -151,6 +165,17 @@ def test_sdk_documents_are_streamed_and_give_the_same_rows(
     assert streamed["result"]["nb_objects"] == 1 + 2 + 3 + 1 + 2 + 3 + 1
     assert _annotations(http, alice, org, whole["result"]["dataset_id"]) == _annotations(
         http, alice, org, streamed["result"]["dataset_id"]
+    )
+
+
+def test_both_document_formats_give_the_same_annotations(http: httpx.Client, alice: str) -> None:
+    org = org_of(http, alice)
+    pictures = _pictures(http, alice, org, 5)
+    first = _run(http, alice, org, json.dumps(_document(pictures)).encode(), name="v1")
+    second = _run(http, alice, org, json.dumps(_compact(_document(pictures))).encode(), name="v2")
+    assert first["status"] == second["status"] == "succeeded", (first, second)
+    assert _annotations(http, alice, org, first["result"]["dataset_id"]) == _annotations(
+        http, alice, org, second["result"]["dataset_id"]
     )
 
 
@@ -259,6 +284,7 @@ def test_the_sdk_writes_the_document_json_dump_would(tmp_path: Any, spooled: boo
     import threading
 
     from pixlake.formats import QA, AnnotatedImage, Annotations, Box, LabelSpec, Obj
+    from pixlake.formats._compact import to_compact
     from pixlake.formats._spool import SpooledImages
     from pixlake.sdk import _import
 
@@ -301,7 +327,7 @@ def test_the_sdk_writes_the_document_json_dump_would(tmp_path: Any, spooled: boo
         "pictures": ids,
         "images": [
             _import._image_record(
-                i, [o.to_wire() for o in (i.objects[::-1] if spooled else i.objects)]
+                i, [to_compact(o) for o in (i.objects[::-1] if spooled else i.objects)]
             )
             for i in images
         ],

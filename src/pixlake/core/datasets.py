@@ -28,6 +28,7 @@ from pixlake.core.datalake import _pks_for_ids, _records
 from pixlake.core.entities import Caller, Picture
 from pixlake.errors import AlreadyExistsError, InvalidInputError, ResourceNotFoundError
 from pixlake.formats import QA, LabelSpec, Obj
+from pixlake.formats._compact import from_compact, parse_compact, to_compact
 from pixlake.formats._problems import Problems
 from pixlake.formats._shared import parse_qa, parse_wire_object
 from pixlake.store.db.bulk import chunked, insert_ignore
@@ -679,17 +680,23 @@ def create_labels(
 
 
 def parse_objects(
-    data: Any, *, field: str, problems: Problems, width: int = 0, height: int = 0
+    data: Any,
+    *,
+    field: str,
+    problems: Problems,
+    width: int = 0,
+    height: int = 0,
+    compact: bool = False,
 ) -> tuple[Obj, ...]:
-    """Wire objects to ``Obj``, recording every problem (geometry checked against the size)."""
+    """Wire objects (or, with ``compact``, objects in the compact form) to ``Obj``, recording
+    every problem (geometry checked against the size)."""
     if not isinstance(data, list):
         problems.add("expected a list of objects", field=field)
         return ()
+    parse = parse_compact if compact else parse_wire_object
     out = []
     for i, item in enumerate(data):
-        obj = parse_wire_object(
-            item, field=f"{field}[{i}]", problems=problems, width=width, height=height
-        )
+        obj = parse(item, field=f"{field}[{i}]", problems=problems, width=width, height=height)
         if obj is not None:
             out.append(obj)
     return tuple(out)
@@ -715,7 +722,7 @@ class PreparedObject(NamedTuple):
     kind: str
     #: ``Obj.extent()`` as ``(x, y, w, h)``, or ``None`` (classification).
     extent: tuple[float, float, float, float] | None
-    #: The object in the wire shape less ``type`` and ``label``, as JSON text.
+    #: The object in the compact form less ``type`` and ``label``, as JSON text.
     data: str
 
 
@@ -736,8 +743,7 @@ def prepare_annotation(item: AnnotationInput) -> PreparedAnnotation:
     extents and stored data (serialized once, here)."""
     objects = []
     for obj in item.objects:
-        data = obj.to_wire()
-        del data["type"], data["label"]
+        data = to_compact(obj, typed=False)
         box = obj.extent()
         objects.append(
             PreparedObject(
@@ -1109,7 +1115,7 @@ def _annotation_records(
     # The stored JSON texts decoded in one call rather than one per shape.
     decoded = json.loads("[" + ",".join(text for _a, _k, _l, text in shapes) + "]")
     for (annotation_pk, kind, label, _text), data in zip(shapes, decoded, strict=True):
-        objects[annotation_pk].append({"type": kind, "label": label, **data})
+        objects[annotation_pk].append(from_compact(kind, label, data).to_wire())
     if pictures is None:
         pictures = {
             pk: (id_, url, w, h, digest)
@@ -1291,7 +1297,7 @@ class ExportItem:
     nb_instances: int | None
     duration: float | None
     extra: dict[str, Any]
-    #: ``(kind, label, data)``: data in the wire shape less ``type`` and ``label``.
+    #: ``(kind, label, data)``: data in the compact form less ``type`` and ``label``.
     objects: list[tuple[str, str, dict[str, Any]]]
 
 

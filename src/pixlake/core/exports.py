@@ -37,7 +37,7 @@ from pixlake.errors import (
     ResourceNotFoundError,
 )
 from pixlake.formats import QA, AnnotatedImage, Exporter, LabelKind, LabelSpec
-from pixlake.formats._shared import stored_object
+from pixlake.formats._compact import from_compact
 from pixlake.formats.registry import format_name, get_exporter
 from pixlake.formats.sinks import Sink, TarSink, ZipSink
 from pixlake.schemas.datasets import EXPORT_ERROR_MEMBER, EXPORT_FORMATS
@@ -189,7 +189,7 @@ def _image(item: datasets.ExportItem) -> AnnotatedImage:
         file_name=item.external_url,
         width=item.width,
         height=item.height,
-        objects=tuple([stored_object(kind, label, data) for kind, label, data in item.objects]),
+        objects=tuple([from_compact(kind, label, data) for kind, label, data in item.objects]),
         qa=tuple([QA(q["question"], q["answer"]) for q in item.image_qa]),
         status=item.status,
         extra=extra,

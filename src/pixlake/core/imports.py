@@ -4,11 +4,15 @@ The client parses and validates its COCO, PASCAL-VOC or PICSELLIA input, uploads
 then sends the annotations as one *import document* (a blob, so it is uploaded once and
 resumably, whatever its size)::
 
-    {"format": "pixlake-import/1",
+    {"format": "pixlake-import/2",
      "labels": [{"name": ..., "type": "rectangle" | "polygon" | "classification", "extra": {...}}],
      "pictures": ["<picture id>", ...],            # the pictures of the new version
-     "images": [{"external_url": ..., "objects": [<wire objects>], "image_qa": [...],
+     "images": [{"external_url": ..., "objects": [<compact objects>], "image_qa": [...],
                  "status": ..., "nb_instances": ..., "duration": ..., "extra": {...}}]}
+
+Objects are in pixlake's compact form (``pixlake.formats._compact``); documents of the first
+format, ``pixlake-import/1``, whose objects are in the SDK contract's wire shape, are still
+accepted.
 
 The server validates the document again (it trusts no client), then creates the dataset and
 its version (or, in annotations-only mode, finds an existing version), links the pictures,
@@ -64,7 +68,9 @@ from pixlake.jobs import JobContext, job_handler
 __all__ = ["DOCUMENT_FORMAT", "KIND", "run_import"]
 
 KIND = "dataset_import"
-DOCUMENT_FORMAT = "pixlake-import/1"
+DOCUMENT_FORMAT = "pixlake-import/2"
+#: The document formats read, and whether their objects are in the compact form.
+DOCUMENT_FORMATS = {"pixlake-import/1": False, "pixlake-import/2": True}
 #: The largest import document read into memory.
 MAX_DOCUMENT_BYTES = 2 * 1024 * 1024 * 1024
 #: Bytes read from the document blob at a time (streamed way).
@@ -85,10 +91,10 @@ def _load(ctx: JobContext, digest: str) -> dict[str, Any]:
             document = json.load(stream)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise InvalidInputError(f"the import document is not JSON ({exc})") from None
-    if not isinstance(document, dict) or document.get("format") != DOCUMENT_FORMAT:
+    if not isinstance(document, dict) or document.get("format") not in DOCUMENT_FORMATS:
         raise InvalidInputError(
             "not a pixlake import document",
-            details=[{"field": "format", "message": f"expected {DOCUMENT_FORMAT!r}"}],
+            details=[{"field": "format", "message": f"expected one of {sorted(DOCUMENT_FORMATS)}"}],
         )
     return document
 
@@ -118,12 +124,14 @@ def _parse_pictures(raw: Any, problems: Problems) -> list[uuid.UUID]:
     return pictures
 
 
-def _parse_image(i: int, image: Any, problems: Problems) -> AnnotationInput | None:
+def _parse_image(i: int, image: Any, problems: Problems, compact: bool) -> AnnotationInput | None:
     where = f"images[{i}]"
     if not isinstance(image, dict) or not isinstance(image.get("external_url"), str):
         problems.add("expected {external_url, objects}", field=where)
         return None
-    objects = parse_objects(image.get("objects", []), field=f"{where}.objects", problems=problems)
+    objects = parse_objects(
+        image.get("objects", []), field=f"{where}.objects", problems=problems, compact=compact
+    )
     qa = parse_image_qa(image.get("image_qa"), field=f"{where}.image_qa", problems=problems)
     return AnnotationInput(
         external_url=image["external_url"],
@@ -150,8 +158,9 @@ def _parse(
         images = []
     items: list[AnnotationInput] = []
     total = len(images)
+    compact = DOCUMENT_FORMATS[document["format"]]
     for i, image in enumerate(images):
-        item = _parse_image(i, image, problems)
+        item = _parse_image(i, image, problems, compact)
         if item is not None:
             items.append(item)
         if i % 1000 == 0:
@@ -250,14 +259,16 @@ class _Prepared:
             self._spool.close()
 
 
-def _prepare_images(ctx: JobContext, reader: JsonStream, prepared: _Prepared, expected: int) -> int:
+def _prepare_images(
+    ctx: JobContext, reader: JsonStream, prepared: _Prepared, expected: int, compact: bool
+) -> int:
     """Read, validate and prepare the ``images`` array, a batch at a time, into ``prepared``;
     returns the number of images."""
     problems = Problems(file="import document")
     batch: list[PreparedAnnotation] = []
     count = 0
     for value in reader.items():
-        item = _parse_image(count, value, problems)
+        item = _parse_image(count, value, problems, compact)
         if item is None or problems:
             raise NotStreamable
         batch.append(prepare_annotation(item))
@@ -312,14 +323,15 @@ def _run_streamed(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
             if key != "images":
                 head[key] = reader.value()
                 continue
-            if not _HEAD <= head.keys() or head["format"] != DOCUMENT_FORMAT:
+            if not _HEAD <= head.keys() or head["format"] not in DOCUMENT_FORMATS:
                 raise NotStreamable
             problems = Problems(file="import document")
             labels, extras = _parse_labels(head["labels"], problems)
             pictures = _parse_pictures(head["pictures"], problems)
             if problems:
                 raise NotStreamable
-            nb_items = _prepare_images(ctx, reader, prepared, len(pictures))
+            compact = DOCUMENT_FORMATS[head["format"]]
+            nb_items = _prepare_images(ctx, reader, prepared, len(pictures), compact)
         if nb_items is None or not reader.at_end():
             raise NotStreamable  # no images (the whole way is as quick), or more after the end
         info = head.get("info")

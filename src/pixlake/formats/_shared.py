@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Final
 
@@ -24,7 +24,6 @@ from .base import (
 
 __all__ = [
     "ImageSizes",
-    "stored_object",
     "LabelKinds",
     "first_kind",
     "geometry_problem",
@@ -337,47 +336,4 @@ def parse_wire_object(
         score=score,
         qa=qa,
         extra=extra,
-    )
-
-
-def _stored_ring(points: Sequence[Mapping[str, Any]]) -> Ring:
-    return tuple([(point["x"], point["y"]) for point in points])
-
-
-def stored_object(kind: Any, label: str, data: Mapping[str, Any]) -> Obj:
-    """An object from its wire shape as pixlake stored it (less ``type`` and ``label``),
-    after ``parse_wire_object`` accepted it: built without checking every value again.
-
-    For reading back what was validated on the way in (exports of thousands of objects);
-    anything that comes from outside goes through ``parse_wire_object``.
-    """
-    rectangle = data.get("rectangle")
-    box = (
-        Box(rectangle["left"], rectangle["top"], rectangle["width"], rectangle["height"])
-        if rectangle
-        else None
-    )
-    polygons: tuple[Ring, ...] = ()
-    polygon = data.get("polygon")
-    if polygon:
-        polygons = (_stored_ring(polygon["geometry"]),)
-        if parts := polygon.get("parts"):
-            polygons += tuple([_stored_ring(part) for part in parts])
-    mask = None
-    if raw_mask := data.get("mask"):
-        counts = raw_mask["counts"]
-        height, width = raw_mask["size"]
-        mask = Mask(height, width, counts if isinstance(counts, str) else tuple(counts))
-    qa = data.get("qa")
-    return Obj(
-        label=label,
-        kind=kind,
-        box=box,
-        polygons=polygons,
-        mask=mask,
-        iscrowd=data.get("iscrowd", False),
-        area=data.get("area"),
-        score=data.get("score"),
-        qa=tuple([QA(q["question"], q["answer"]) for q in qa]) if qa else (),
-        extra=data.get("extra") or {},
     )

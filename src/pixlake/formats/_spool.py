@@ -2,14 +2,14 @@
 
 A COCO file of 100k images holds about 700k objects: as ``Obj`` instances that is well over a
 gigabyte, for data the SDK only reads once more, to write the import document.  A reader that
-goes through its input as a stream adds each object here instead: the JSON of its wire shape
-(``Obj.to_wire``) is appended to an anonymous temporary file, and only its place in that file
-is kept (a few bytes per object, in arrays).  The images themselves (name, size, Q&A, extra)
-stay in memory.
+goes through its input as a stream adds each object here instead: the JSON of its compact
+form (``pixlake.formats._compact``) is appended to an anonymous temporary file, and only its
+place in that file is kept (a few bytes per object, in arrays).  The images themselves (name,
+size, Q&A, extra) stay in memory.
 
 ``SpooledImages`` is a ``Sequence[AnnotatedImage]`` like the list a reader otherwise returns:
-indexing it reads that image's objects back.  Writers that only need the wire JSON take it as
-it is stored, with :meth:`SpooledImages.objects_json`.
+indexing it reads that image's objects back.  Writers that only need the compact JSON (the
+import document) take it as it is stored, with :meth:`SpooledImages.objects_json`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from array import array
 from collections.abc import Iterator, Sequence
 from typing import overload
 
+from ._compact import from_compact, to_compact
 from .base import AnnotatedImage, Obj
 
 __all__ = ["SpooledImages"]
@@ -62,7 +63,7 @@ class SpooledImages(Sequence[AnnotatedImage]):
             raise RuntimeError("objects cannot be added once the images are sealed")
         if not 0 <= image_index < len(self._images):
             raise IndexError(f"no image {image_index}: there are {len(self._images)}")
-        data = _ENCODE(obj.to_wire()).encode()
+        data = _ENCODE(to_compact(obj)).encode()
         start = self._written + self._pending_bytes
         self._owner.append(image_index)
         self._start.append(start)
@@ -103,7 +104,7 @@ class SpooledImages(Sequence[AnnotatedImage]):
         return len(self._start)
 
     def objects_json(self, index: int) -> list[bytes]:
-        """The JSON text (UTF-8) of the wire shape of each object of image ``index``."""
+        """The JSON text (UTF-8) of the compact form of each object of image ``index``."""
         if not self._sealed:
             raise RuntimeError("seal() the images before reading their objects")
         objects = self._order[self._first[index] : self._first[index + 1]]
@@ -147,7 +148,8 @@ class SpooledImages(Sequence[AnnotatedImage]):
             index += len(self)
         if not 0 <= index < len(self):
             raise IndexError("image index out of range")
-        objects = tuple(Obj.from_wire(json.loads(data)) for data in self.objects_json(index))
+        decoded = json.loads(b"[" + b",".join(self.objects_json(index)) + b"]")
+        objects = tuple(from_compact(d["type"], d["label"], d) for d in decoded)
         return dataclasses.replace(self._images[index], objects=objects)
 
     def __iter__(self) -> Iterator[AnnotatedImage]:

@@ -35,6 +35,7 @@ from pixlake.errors import (
     error_class_for,
 )
 from pixlake.formats import AnnotatedImage, Annotations
+from pixlake.formats._compact import to_compact
 from pixlake.formats._io import gc_paused
 from pixlake.formats._spool import SpooledImages
 from pixlake.formats.coco import read_coco
@@ -47,7 +48,7 @@ from pixlake.sdk._upload import IMAGE_SUFFIXES, upload_files
 
 __all__ = ["DOCUMENT_FORMAT", "import_dataset"]
 
-DOCUMENT_FORMAT = "pixlake-import/1"
+DOCUMENT_FORMAT = "pixlake-import/2"
 #: Polls of the import job start this often and slow down to every POLL_SECONDS (a small
 #: import is done in a fraction of a second; a large one needs no more than 5 polls a second).
 FIRST_POLL_SECONDS = 0.02
@@ -79,7 +80,7 @@ def _image_json(images: Sequence[AnnotatedImage], index: int) -> str:
     """One entry of the document's ``images`` array (compact JSON)."""
     if not isinstance(images, SpooledImages):
         image = images[index]
-        return _ENCODER.encode(_image_record(image, [obj.to_wire() for obj in image.objects]))
+        return _ENCODER.encode(_image_record(image, [to_compact(obj) for obj in image.objects]))
     # The objects' JSON as spooled, spliced into the record's
     record = _ENCODER.encode(_image_record(images.without_objects(index), []))
     objects = b",".join(images.objects_json(index)).decode()

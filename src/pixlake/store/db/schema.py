@@ -18,7 +18,7 @@ from sqlalchemy import inspect
 from pixlake import errors
 from pixlake.store.db.engine import Database
 
-__all__ = ["SchemaState", "ensure_schema", "schema_state", "upgrade"]
+__all__ = ["SchemaState", "downgrade", "ensure_schema", "schema_state", "upgrade"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -64,6 +64,18 @@ def upgrade(db: Database, revision: str = "head") -> SchemaState:
     with db.engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
+    return schema_state(db)
+
+
+def downgrade(db: Database, revision: str) -> SchemaState:
+    """Undo the migrations after ``revision`` (with the pixlake that made them: back up the
+    database first)."""
+    from alembic import command
+
+    config = _config(db)
+    with db.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, revision)
     return schema_state(db)
 
 
