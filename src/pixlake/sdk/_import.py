@@ -44,7 +44,7 @@ from pixlake.sdk import _transfer
 from pixlake.sdk._base import Context
 from pixlake.sdk._progress import Bar
 from pixlake.sdk._records import DatasetRecord
-from pixlake.sdk._upload import IMAGE_SUFFIXES, upload_files
+from pixlake.sdk._upload import collect_paths, upload_files
 
 __all__ = ["DOCUMENT_FORMAT", "import_dataset"]
 
@@ -214,14 +214,11 @@ def import_dataset(
 
     conn = ctx.connection
     workers = (os.cpu_count() or 4) if nb_jobs == -1 else max(1, nb_jobs)
-    files: list[Path] = []
+    files: list[str] = []
     if folder is not None:
-        files = sorted(
-            (p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES),
-            key=lambda p: p.name,
-        )
+        files, _failures = collect_paths(folder)  # image files directly inside, by name
         if annotations is not None:
-            present = {p.name for p in files}
+            present = {os.path.basename(f) for f in files}
             absent = [n for n in _file_names(annotations.images) if n not in present]
             if absent:
                 raise InvalidInputError(
