@@ -154,3 +154,19 @@ def test_a_reader_that_stops_stops_the_writer(
     assert any(t.name == "pixlake-export" for t in threading.enumerate())
     stream.close()
     assert not any(t.name == "pixlake-export" for t in threading.enumerate())
+
+
+def test_bytes_lost_after_the_check_end_the_archive_with_a_problem(
+    server: LiveServer, http: httpx.Client, alice: str
+) -> None:
+    lost = make_image(8600)
+    images = {"a.jpg": make_image(8601), "b.jpg": lost}
+    caller, org, version = _version(server, http, alice, images, [])
+    stream = _export(server, caller, org, version, "COCO", archive="tar")  # checked here
+    open_blob_store(server.settings.storage_url).delete(hashlib.sha256(lost).hexdigest())
+    with tarfile.open(fileobj=io.BytesIO(b"".join(stream.chunks)), mode="r:") as archive:
+        assert archive.getnames()[-1] == exports.ERROR_MEMBER
+        member = archive.extractfile(exports.ERROR_MEMBER)
+        assert member is not None
+        problem = json.loads(member.read())
+    assert problem["code"] == "not_found" and problem["errors"][0]["file"] == "b.jpg"

@@ -1317,11 +1317,11 @@ def iter_export(
     """The version's pictures with their annotations, ``page`` at a time, in picture order;
     each page is one short read (plain columns, JSON decoded in bulk)."""
     require_organization(caller, organization_id, write=False)
-    with db.read() as session:
-        version_pk = _version_by_id(session, organization_id, version_id)[1].pk
     after = 0
     while True:
         with db.read() as session:
+            # Each page finds the version again: one deleted meanwhile is an error, not an end.
+            version_pk = _version_by_id(session, organization_id, version_id)[1].pk
             pictures = session.execute(
                 select(
                     PictureRow.pk,

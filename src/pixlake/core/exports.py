@@ -25,7 +25,7 @@ import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, cast
+from typing import Any, BinaryIO, Final, cast
 
 from pixlake.core import datasets
 from pixlake.core.accounts import require_organization
@@ -196,6 +196,16 @@ def _image(item: datasets.ExportItem) -> AnnotatedImage:
     )
 
 
+def _open(store: BlobStore, item: datasets.ExportItem) -> BinaryIO:
+    try:
+        return store.open(item.digest)
+    except FileNotFoundError:  # gone since the check before the first byte
+        raise ResourceNotFoundError(
+            f"the bytes of {item.external_url} are missing from storage; upload them again",
+            details=[{"file": item.external_url, "message": "bytes missing from storage"}],
+        ) from None
+
+
 def _problem(exc: PicselliaError) -> bytes:
     return json.dumps(
         {"code": exc.code, "status": exc.status_code, "detail": exc.message, "errors": exc.details},
@@ -245,7 +255,7 @@ def export_version(
                     db, caller, organization_id, version_id, page=PAGE
                 ):
                     for item in items:
-                        with store.open(item.digest) as blob:
+                        with _open(store, item) as blob:
                             path = exporter.image_path(item.external_url)
                             sink.write_file(path, blob, item.size)
                         exporter.write(_image(item))
