@@ -12,7 +12,7 @@ import pytest
 
 from pixlake.errors import InvalidInputError
 from pixlake.formats import FolderSink, Sink, ZipSink
-from pixlake.formats.sinks import SPOOL_BYTES, TarSink
+from pixlake.formats.sinks import SPOOL_BYTES, TarSink, _tar_header
 
 from .helpers import find_problem
 
@@ -204,3 +204,22 @@ def test_tar_sink_spools_a_large_member_to_disk() -> None:
     with tarfile.open(fileobj=io.BytesIO(out.getvalue()), mode="r:") as archive:
         extracted = archive.extractfile("annotations/instances.json")
         assert extracted is not None and extracted.read() == data
+
+
+@pytest.mark.parametrize(
+    ("name", "size", "mtime"),
+    [
+        ("images/a.jpg", 0, 0),
+        ("x" * 100, 12345, 1_733_097_600),  # the longest name a ustar header holds
+        ("labels/b c.txt", 8**11 - 1, 1_733_097_600),
+        ("a/b", 7, 8**11 - 1),
+        ("y" * 101, 3, 2),  # longer: a pax header, from tarfile
+        ("images/été.jpg", 5, 1),  # not ASCII: likewise
+        ("big.bin", 8**11, 0),  # over ustar's size field
+    ],
+)
+def test_tar_headers_are_those_tarfile_writes(name: str, size: int, mtime: int) -> None:
+    info = tarfile.TarInfo(name)
+    info.size, info.mode, info.mtime = size, 0o644, mtime
+    expected = info.tobuf(format=tarfile.PAX_FORMAT, encoding="utf-8", errors="strict")
+    assert _tar_header(name, size, mtime) == expected

@@ -658,13 +658,17 @@ class CocoExporter(Exporter):
         self._image_spool.write(json_bytes(record))
         if not image.objects:
             return
-        chunks = []
-        for obj in image.objects:
-            self._annotation_count += 1
-            chunks.append(json_bytes(self._annotation(obj, image_id, self._annotation_count)))
-        if self._annotation_count > len(chunks):
+        first = self._annotation_count + 1
+        records = [
+            self._annotation(obj, image_id, annotation_id)
+            for annotation_id, obj in enumerate(image.objects, start=first)
+        ]
+        self._annotation_count += len(records)
+        if first > 1:
             self._annotation_spool.write(b",")
-        self._annotation_spool.write(b",".join(chunks))
+        # One encoding for the image's annotations: a compact list's text is its items' texts
+        # joined by commas, within brackets.
+        self._annotation_spool.write(json_bytes(records)[1:-1])
 
     def _annotation(self, obj: Obj, image_id: int, annotation_id: int) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -285,21 +285,50 @@ class _TarMember(io.RawIOBase):
             super().close()
 
 
+#: The fields of a ustar header after the name, as ``tarfile`` writes them for a regular file
+#: of mode 0644 owned by uid and gid 0 with no owner names (mode, uid, gid).
+_USTAR_MODE_OWNERS: Final = b"0000644\x000000000\x000000000\x00"
+#: After size and mtime: the checksum's place (eight spaces while summing), type, no link
+#: name, POSIX magic and version, and nothing else (no owner names, devices or prefix).
+_USTAR_TAIL: Final = (b"        0" + bytes(100) + b"ustar\x0000").ljust(
+    tarfile.BLOCKSIZE - 148, b"\x00"
+)
+_USTAR_TAIL_SUM: Final = sum(_USTAR_TAIL)
+#: Sizes and times a ustar header holds as 11 octal digits.
+_USTAR_LIMIT: Final = 8**11
+
+
+def _tar_header(relpath: str, size: int, mtime: int) -> bytes:
+    """The header ``tarfile`` writes for a regular file (mode 0644, owned by 0) in PAX
+    format: built directly when the name is ASCII and fits ustar's 100 bytes (tarfile takes
+    about ten times as long), else by ``tarfile`` (a pax header carries the name)."""
+    name = relpath.encode("utf-8")
+    if len(name) > 100 or not name.isascii() or size >= _USTAR_LIMIT or mtime >= _USTAR_LIMIT:
+        info = tarfile.TarInfo(relpath)
+        info.size, info.mode, info.mtime = size, 0o644, mtime
+        return info.tobuf(format=tarfile.PAX_FORMAT, encoding="utf-8", errors="strict")
+    head = b"".join(
+        (name.ljust(100, b"\x00"), _USTAR_MODE_OWNERS, b"%011o\x00" % size, b"%011o\x00" % mtime)
+    )
+    checksum = sum(head) + _USTAR_TAIL_SUM
+    return b"".join((head, b"%06o\x00" % checksum, _USTAR_TAIL[7:]))
+
+
 class TarSink(Sink):
     """Writes a POSIX (pax) tar of regular files (mode 0644) into the binary file object
-    ``out``, which need not be seekable: only ``write`` and ``tell`` are used.
+    ``out``, which need not be seekable: only ``write`` is used.
 
     Paths are UTF-8, of any length.  ``close()`` writes the end of the archive and leaves
-    ``out`` open.
+    ``out`` open.  A source shorter than announced raises ``OSError``: the archive cannot be
+    finished.
     """
 
     def __init__(self, out: BinaryIO) -> None:
-        self._tar = tarfile.TarFile(
-            fileobj=out, mode="w", format=tarfile.PAX_FORMAT, encoding="utf-8"
-        )
-        self._tar.copybufsize = COPY_BYTES  # type: ignore[attr-defined]
+        self._out = out
+        self._length = 0
         self._written: set[str] = set()
         self._mtime = int(time.time())
+        self._closed = False
 
     def _claim(self, relpath: str) -> str:
         relpath = safe_relpath(relpath)
@@ -308,15 +337,21 @@ class TarSink(Sink):
         self._written.add(relpath)
         return relpath
 
+    def _emit(self, data: bytes) -> None:
+        self._out.write(data)
+        self._length += len(data)
+
     def _add(self, relpath: str, source: IO[bytes], size: int) -> None:
-        info = tarfile.TarInfo(relpath)
-        info.size = size
-        info.mode = 0o644
-        info.mtime = self._mtime
-        try:
-            self._tar.addfile(info, source)
-        except OSError as exc:  # a short source: the archive cannot be finished
-            raise OSError(f"{relpath}: {exc} (expected {size} bytes)") from exc
+        self._emit(_tar_header(relpath, size, self._mtime))
+        remaining = size
+        while remaining:
+            data = source.read(min(COPY_BYTES, remaining))
+            if not data:
+                raise OSError(f"{relpath}: {remaining} of its {size} bytes could not be read")
+            self._emit(data)
+            remaining -= len(data)
+        if padding := -size % tarfile.BLOCKSIZE:
+            self._emit(bytes(padding))
 
     def _open(self, relpath: str) -> IO[bytes]:
         return _TarMember(self, self._claim(relpath))  # type: ignore[return-value]
@@ -325,4 +360,8 @@ class TarSink(Sink):
         self._add(self._claim(relpath), source, size)
 
     def close(self) -> None:
-        self._tar.close()
+        """Write the end-of-archive blocks, and pad the archive to whole records."""
+        if not self._closed:
+            self._closed = True
+            end = 2 * tarfile.BLOCKSIZE
+            self._emit(bytes(end + -(self._length + end) % tarfile.RECORDSIZE))
