@@ -223,3 +223,11 @@ def test_tar_headers_are_those_tarfile_writes(name: str, size: int, mtime: int) 
     info.size, info.mode, info.mtime = size, 0o644, mtime
     expected = info.tobuf(format=tarfile.PAX_FORMAT, encoding="utf-8", errors="strict")
     assert _tar_header(name, size, mtime) == expected
+
+
+def test_folder_sink_says_when_a_file_is_in_the_way(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "images").write_text("not a folder")
+    with pytest.raises(InvalidInputError) as error:
+        FolderSink(tmp_path / "out").write_bytes("images/a.jpg", b"data")
+    find_problem(error, file="images/a.jpg", message="expected images to be a folder")

@@ -154,8 +154,20 @@ class FolderSink(Sink):
                 raise _through_link(relpath)
             with contextlib.suppress(FileExistsError):
                 os.mkdir(target)
-            if os.path.islink(target) or not os.path.isdir(target):
+            if os.path.islink(target):
                 raise _through_link(relpath)
+            if not os.path.isdir(target):
+                raise InvalidInputError(
+                    f"refused path {relpath!r}",
+                    details=[
+                        {
+                            "file": relpath,
+                            "line": None,
+                            "field": "relpath",
+                            "message": f"expected {current} to be a folder; a file is in the way",
+                        }
+                    ],
+                )
             self._folders.add(current)
 
     def _fd(self, relpath: str) -> int:
