@@ -79,7 +79,7 @@ def test_unpack_refuses_links_and_other_members(tmp_path: Path) -> None:
     assert not (tmp_path / "out" / "images" / "link.jpg").exists()
     folder = tarfile.TarInfo("labels")
     folder.type = tarfile.DIRTYPE
-    with pytest.raises(StorageError, match="'labels'"):
+    with pytest.raises(StorageError, match="'labels/?'"):
         _unpack(_tar(folder), tmp_path / "out2")
 
 

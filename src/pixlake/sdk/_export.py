@@ -13,14 +13,11 @@ that is raised here as its typed error; a response cut short raises ``NetworkErr
 
 from __future__ import annotations
 
-import io
 import json
 import os
-import tarfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 
@@ -35,39 +32,12 @@ from pixlake.formats.sinks import FolderSink
 from pixlake.schemas.datasets import EXPORT_ERROR_MEMBER, EXPORT_FORMATS
 from pixlake.sdk._base import Context
 from pixlake.sdk._progress import Bar
+from pixlake.sdk._tar import iter_tar
 
 __all__ = ["EXPORT_FORMATS", "export_version", "unpack_tar"]
 
-#: Bytes read from the response at a time.
-CHUNK = 1024 * 1024
-
-
-class _Body(io.RawIOBase):
-    """A response body as a readable file, for ``tarfile``'s stream mode."""
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self._chunks = chunks
-        self._rest = memoryview(b"")
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._rest:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                return 0
-            self._rest = memoryview(chunk)
-        count = min(len(buffer), len(self._rest))
-        buffer[:count] = self._rest[:count]
-        self._rest = self._rest[count:]
-        return count
-
-    def drain(self) -> None:
-        """Read what is left (the archive's padding), so the response is read to its end."""
-        self._rest = memoryview(b"")
-        for _chunk in self._chunks:
-            pass
+#: Members up to this size are written with one system call.
+SMALL_MEMBER = 8 * 1024 * 1024
 
 
 def _raise_problem(data: bytes, where: str) -> None:
@@ -87,27 +57,26 @@ def unpack_tar(
     by ``FolderSink`` (no ``..``, absolute paths or links out), existing files overwritten.
     Returns the number of files written; ``bar`` advances for each one under
     ``images_folder`` (each one when it is ``None``).  A problem member raises its error."""
-    body = _Body(chunks)
     written = 0
     prefix = f"{images_folder}/" if images_folder else ""
-    with (
-        FolderSink(folder, overwrite=True) as sink,
-        tarfile.open(fileobj=io.BufferedReader(body, CHUNK), mode="r|") as archive,
-    ):
-        for member in archive:
-            source = archive.extractfile(member) if member.isreg() else None
-            if source is None:
+    with FolderSink(folder, overwrite=True) as sink:
+        for member, pieces in iter_tar(chunks):
+            if member.type != "0":
                 raise StorageError(
                     f"the export holds {member.name!r}, which is not a regular file; "
                     f"the {written} files before it are in {folder}"
                 )
             if member.name == EXPORT_ERROR_MEMBER:
-                _raise_problem(source.read(), f"the {written} files before it are in {folder}")
-            sink.write_file(member.name, source, member.size)
+                _raise_problem(b"".join(pieces), f"the {written} files before it are in {folder}")
+            if member.size <= SMALL_MEMBER:
+                sink.write_bytes(member.name, b"".join(pieces))  # one write
+            else:
+                with sink.open(member.name) as out:
+                    for piece in pieces:
+                        out.write(piece)
             written += 1
             if member.name.startswith(prefix):
                 bar.advance()
-    body.drain()
     return written
 
 
@@ -166,7 +135,7 @@ def export_version(
                     unpack_tar(
                         chunks, path, images_folder=get_exporter(name).images_folder, bar=bar
                     )
-    except (httpx.TransportError, tarfile.ReadError) as exc:
+    except httpx.TransportError as exc:
         raise NetworkError(
             f"the export of {record['dataset_name']}/{record['version']} stopped before its end "
             f"({type(exc).__name__}: {exc}); run it again"
