@@ -24,11 +24,10 @@ import math
 from collections.abc import Mapping
 from typing import Any, Final
 
-from ._io import check_opaque, is_numbers
+from ._io import is_numbers
 from ._problems import Problems, describe
-from ._rle import mask_problem
-from ._shared import parse_qa
-from .base import OBJECT_KINDS, QA, Box, Mask, Obj, Ring
+from ._shared import geometry_problem, parse_attributes, parse_head, parse_mask
+from .base import QA, Box, Mask, Obj, Ring
 
 __all__ = ["COMPACT_KEYS", "from_compact", "parse_compact", "to_compact"]
 
@@ -123,24 +122,6 @@ def _parse_rings(data: Any, field: str, problems: Problems) -> list[Ring]:
     return rings
 
 
-def _inside(
-    box: Box | None, rings: list[Ring], width: int, height: int, tolerance: float
-) -> str | None:
-    if width <= 0 or height <= 0:
-        return None
-    low_x, low_y, high_x, high_y = -tolerance, -tolerance, width + tolerance, height + tolerance
-    if box is not None and (
-        box.x < low_x or box.y < low_y or box.right > high_x or box.bottom > high_y
-    ):
-        return f"expected a box inside the {width}x{height} image"
-    for ring in rings:
-        xs = [x for x, _y in ring]
-        ys = [y for _x, y in ring]
-        if min(xs) < low_x or max(xs) > high_x or min(ys) < low_y or max(ys) > high_y:
-            return f"expected polygon points inside the {width}x{height} image"
-    return None
-
-
 def parse_compact(
     data: Any,
     *,
@@ -155,23 +136,11 @@ def parse_compact(
 
     When ``width`` and ``height`` are known (> 0), the geometry must lie inside the image.
     """
-    if type(data) is not dict:
-        problems.add("expected an object {type, label, ...}", field=field)
-        return None
     before = len(problems)
-    kind: Any = data.get("type")
-    label: Any = data.get("label")
-    if kind not in OBJECT_KINDS:
-        problems.add(
-            f"expected a type among {', '.join(OBJECT_KINDS)}, got {describe(kind)}",
-            field=f"{field}.type",
-        )
+    head = parse_head(data, field=field, problems=problems)
+    if head is None:
         return None
-    if not isinstance(label, str) or not label:
-        problems.add(
-            f"expected a label name (a non-empty string), got {describe(label)}",
-            field=f"{field}.label",
-        )
+    kind, label = head
     unknown = data.keys() - COMPACT_KEYS
     if unknown:
         problems.add(f"unexpected keys {sorted(unknown)}", field=field)
@@ -191,47 +160,17 @@ def parse_compact(
         if raw_mask is not None:
             problems.add("expected rings, not a mask, on a polygon object", field=field)
     elif kind == "mask":
-        size = raw_mask.get("size") if type(raw_mask) is dict else None
         if raw_rings is not None:
             problems.add("expected a mask, not rings, on a mask object", field=field)
-        if type(raw_mask) is not dict or type(size) is not list or len(size) != 2:
-            problems.add(
-                "expected {size: [height, width], counts: string | [int, ...]}",
-                field=f"{field}.mask",
-            )
-        else:
-            problem = mask_problem(size[0], size[1], raw_mask.get("counts"))
-            if problem is not None:
-                problems.add(problem, field=f"{field}.mask")
-            else:
-                counts = raw_mask["counts"]
-                mask = Mask(size[0], size[1], counts if isinstance(counts, str) else tuple(counts))
-                if width > 0 and height > 0 and (mask.height, mask.width) != (height, width):
-                    problems.add(
-                        f"expected the image size [{height}, {width}], got {describe(size)}",
-                        field=f"{field}.mask.size",
-                    )
-    qa = parse_qa(data.get("qa"), field=f"{field}.qa", problems=problems)
-    iscrowd = data.get("iscrowd", False)
-    if type(iscrowd) is not bool:
-        problems.add(f"expected true or false, got {describe(iscrowd)}", field=f"{field}.iscrowd")
-    for key, minimum in (("area", 0.0), ("score", None)):
-        value = data.get(key)
-        if value is not None and (
-            not _finite([value]) or (minimum is not None and value < minimum)
-        ):
-            at_least = "" if minimum is None else f" >= {minimum:g}"
-            problems.add(
-                f"expected a number{at_least}, got {describe(value)}", field=f"{field}.{key}"
-            )
-    extra = data.get("extra", {})
-    if type(extra) is not dict:
-        problems.add("expected an object", field=f"{field}.extra")
-        extra = {}
-    check_opaque(extra, field=f"{field}.extra", problems=problems, max_depth=max_depth)
+        mask = parse_mask(
+            raw_mask, field=f"{field}.mask", problems=problems, width=width, height=height
+        )
+    qa, iscrowd, area, score, extra = parse_attributes(
+        data, data.get("extra", {}), field=field, problems=problems, max_depth=max_depth
+    )
     if len(problems) > before:
         return None
-    problem = _inside(box, rings, width, height, tolerance)
+    problem = geometry_problem(box, rings, width, height, tolerance)
     if problem is not None:
         problems.add(problem, field=field)
         return None
@@ -242,8 +181,8 @@ def parse_compact(
         polygons=tuple(rings),
         mask=mask,
         iscrowd=iscrowd,
-        area=data.get("area"),
-        score=data.get("score"),
+        area=area,
+        score=score,
         qa=qa,
         extra=extra,
     )

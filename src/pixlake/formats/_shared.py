@@ -17,6 +17,7 @@ from .base import (
     LabelSpec,
     Mask,
     Obj,
+    ObjectKind,
     Point,
     Ring,
     SizeLookup,
@@ -85,9 +86,10 @@ def geometry_problem(
     ):
         return f"expected a box inside the {width}x{height} image"
     for ring in rings:
-        for x, y in ring:
-            if not (low_x <= x <= high_x and low_y <= y <= high_y):
-                return f"expected polygon points inside the {width}x{height} image"
+        xs = [x for x, _y in ring]
+        ys = [y for _x, y in ring]
+        if min(xs) < low_x or max(xs) > high_x or min(ys) < low_y or max(ys) > high_y:
+            return f"expected polygon points inside the {width}x{height} image"
     return None
 
 
@@ -225,6 +227,71 @@ _WIRE_KEYS: Final = frozenset(
 )
 
 
+def parse_head(data: Any, *, field: str, problems: Problems) -> tuple[ObjectKind, Any] | None:
+    """An object's ``type`` and ``label`` (in either of its forms), recording problems;
+    ``None`` when it is no object or of no known type (nothing else can be checked then).  A
+    bad label is recorded and returned as it is."""
+    if type(data) is not dict:
+        problems.add("expected an object {type, label, ...}", field=field)
+        return None
+    kind: Any = data.get("type")
+    label: Any = data.get("label")
+    if kind not in OBJECT_KINDS:
+        problems.add(
+            f"expected a type among {', '.join(OBJECT_KINDS)}, got {describe(kind)}",
+            field=f"{field}.type",
+        )
+        return None
+    if not isinstance(label, str) or not label:
+        problems.add(
+            f"expected a label name (a non-empty string), got {describe(label)}",
+            field=f"{field}.label",
+        )
+    return kind, label
+
+
+def parse_mask(raw: Any, *, field: str, problems: Problems, width: int, height: int) -> Mask | None:
+    """A mask ``{size: [height, width], counts}``, of the image's size when that is known."""
+    size = raw.get("size") if type(raw) is dict else None
+    if type(raw) is not dict or type(size) is not list or len(size) != 2:
+        problems.add("expected {size: [height, width], counts: string | [int, ...]}", field=field)
+        return None
+    problem = mask_problem(size[0], size[1], raw.get("counts"))
+    if problem is not None:
+        problems.add(problem, field=field)
+        return None
+    counts = raw["counts"]
+    mask = Mask(size[0], size[1], counts if isinstance(counts, str) else tuple(counts))
+    if width > 0 and height > 0 and (mask.height, mask.width) != (height, width):
+        problems.add(
+            f"expected the image size [{height}, {width}], got {describe(size)}",
+            field=f"{field}.size",
+        )
+    return mask
+
+
+def parse_attributes(
+    data: dict[str, Any], extra: Any, *, field: str, problems: Problems, max_depth: int
+) -> tuple[tuple[QA, ...], Any, Any, Any, dict[str, Any]]:
+    """An object's ``qa``, ``iscrowd``, ``area``, ``score`` and ``extra`` (given: a form may
+    add to it), each checked: ``(qa, iscrowd, area, score, extra)``."""
+    qa = parse_qa(data.get("qa"), field=f"{field}.qa", problems=problems)
+    iscrowd = data.get("iscrowd", False)
+    if type(iscrowd) is not bool:
+        problems.add(f"expected true or false, got {describe(iscrowd)}", field=f"{field}.iscrowd")
+    area = data.get("area")
+    if area is not None:
+        _number(area, f"{field}.area", problems, minimum=0)
+    score = data.get("score")
+    if score is not None:
+        _number(score, f"{field}.score", problems)
+    if type(extra) is not dict:
+        problems.add("expected an object", field=f"{field}.extra")
+        extra = {}
+    check_opaque(extra, field=f"{field}.extra", problems=problems, max_depth=max_depth)
+    return qa, iscrowd, area, score, extra
+
+
 def parse_wire_object(
     data: Any,
     *,
@@ -239,23 +306,11 @@ def parse_wire_object(
 
     When ``width`` and ``height`` are known (> 0), the geometry must lie inside the image.
     """
-    if type(data) is not dict:
-        problems.add("expected an object {type, label, ...}", field=field)
-        return None
     before = len(problems)
-    kind: Any = data.get("type")
-    label: Any = data.get("label")
-    if kind not in OBJECT_KINDS:
-        problems.add(
-            f"expected a type among {', '.join(OBJECT_KINDS)}, got {describe(kind)}",
-            field=f"{field}.type",
-        )
+    head = parse_head(data, field=field, problems=problems)
+    if head is None:
         return None
-    if not isinstance(label, str) or not label:
-        problems.add(
-            f"expected a label name (a non-empty string), got {describe(label)}",
-            field=f"{field}.label",
-        )
+    kind, label = head
     box: Box | None = None
     rings: list[Ring] = []
     mask: Mask | None = None
@@ -282,43 +337,16 @@ def parse_wire_object(
                     if ring is not None:
                         rings.append(ring)
     elif kind == "mask":
-        raw_mask = data.get("mask")
-        size = raw_mask.get("size") if type(raw_mask) is dict else None
-        if type(raw_mask) is not dict or type(size) is not list or len(size) != 2:
-            problems.add(
-                "expected {size: [height, width], counts: string | [int, ...]}",
-                field=f"{field}.mask",
-            )
-        else:
-            problem = mask_problem(size[0], size[1], raw_mask.get("counts"))
-            if problem is not None:
-                problems.add(problem, field=f"{field}.mask")
-            else:
-                counts = raw_mask["counts"]
-                mask = Mask(size[0], size[1], counts if isinstance(counts, str) else tuple(counts))
-                if width > 0 and height > 0 and (mask.height, mask.width) != (height, width):
-                    problems.add(
-                        f"expected the image size [{height}, {width}], got {describe(size)}",
-                        field=f"{field}.mask.size",
-                    )
-    qa = parse_qa(data.get("qa"), field=f"{field}.qa", problems=problems)
-    iscrowd = data.get("iscrowd", False)
-    if type(iscrowd) is not bool:
-        problems.add(f"expected true or false, got {describe(iscrowd)}", field=f"{field}.iscrowd")
-    area = data.get("area")
-    if area is not None:
-        _number(area, f"{field}.area", problems, minimum=0)
-    score = data.get("score")
-    if score is not None:
-        _number(score, f"{field}.score", problems)
+        mask = parse_mask(
+            data.get("mask"), field=f"{field}.mask", problems=problems, width=width, height=height
+        )
     extra = data.get("extra", {})
-    if type(extra) is not dict:
-        problems.add("expected an object", field=f"{field}.extra")
-        extra = {}
     unknown = data.keys() - _WIRE_KEYS
-    if unknown:  # keys of other tools are kept, losslessly, with ``extra``
+    if unknown and type(extra) is dict:  # keys of other tools are kept, losslessly, in extra
         extra = {**extra, **{key: data[key] for key in unknown}}
-    check_opaque(extra, field=f"{field}.extra", problems=problems, max_depth=max_depth)
+    qa, iscrowd, area, score, extra = parse_attributes(
+        data, extra, field=field, problems=problems, max_depth=max_depth
+    )
     if len(problems) > before:
         return None
     problem = geometry_problem(box, rings, width, height, tolerance)

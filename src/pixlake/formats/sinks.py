@@ -20,6 +20,7 @@ import tarfile
 import tempfile
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, BinaryIO, Final, Self
@@ -50,24 +51,23 @@ def safe_relpath(relpath: str) -> str:
     """Return ``relpath`` if it stays inside a sink, else raise ``InvalidInputError``."""
     problem = _relpath_problem(relpath)
     if problem is not None:
-        raise InvalidInputError(
-            f"refused path {relpath!r}",
-            details=[{"file": relpath, "line": None, "field": "relpath", "message": problem}],
-        )
+        raise _refused(relpath, problem)
     return relpath
 
 
-def _already_written(relpath: str) -> InvalidInputError:
+def _refused(relpath: str, problem: str, message: str | None = None) -> InvalidInputError:
+    """The error for a path a sink will not write: ``problem`` says what was expected."""
     return InvalidInputError(
+        message or f"refused path {relpath!r}",
+        details=[{"file": relpath, "line": None, "field": "relpath", "message": problem}],
+    )
+
+
+def _already_written(relpath: str) -> InvalidInputError:
+    return _refused(
+        relpath,
+        "expected each path to be written once (two images may share a stem)",
         f"{relpath} is already written",
-        details=[
-            {
-                "file": relpath,
-                "line": None,
-                "field": "relpath",
-                "message": "expected each path to be written once (two images may share a stem)",
-            }
-        ],
     )
 
 
@@ -87,7 +87,7 @@ class Sink(abc.ABC):
         """Write ``size`` bytes read from ``source`` (a few MiB at a time); ``OSError`` when
         ``source`` ends sooner."""
         with self.open(relpath) as stream:
-            _copy(source, stream, size, relpath)
+            _copy(source, stream.write, size, relpath)
 
     @abc.abstractmethod
     def _open(self, relpath: str) -> IO[bytes]:
@@ -109,17 +109,7 @@ class Sink(abc.ABC):
 
 
 def _through_link(relpath: str) -> InvalidInputError:
-    return InvalidInputError(
-        f"refused path {relpath!r}",
-        details=[
-            {
-                "file": relpath,
-                "line": None,
-                "field": "relpath",
-                "message": "expected a path without symbolic links in the folder",
-            }
-        ],
-    )
+    return _refused(relpath, "expected a path without symbolic links in the folder")
 
 
 #: ``os.open`` flags of a file written by a ``FolderSink``: never through a final link.
@@ -157,17 +147,7 @@ class FolderSink(Sink):
             if os.path.islink(target):
                 raise _through_link(relpath)
             if not os.path.isdir(target):
-                raise InvalidInputError(
-                    f"refused path {relpath!r}",
-                    details=[
-                        {
-                            "file": relpath,
-                            "line": None,
-                            "field": "relpath",
-                            "message": f"expected {current} to be a folder; a file is in the way",
-                        }
-                    ],
-                )
+                raise _refused(relpath, f"expected {current} to be a folder; a file is in the way")
             self._folders.add(current)
 
     def _fd(self, relpath: str) -> int:
@@ -259,13 +239,15 @@ def _is_file_object(value: object) -> bool:
     return hasattr(value, "write") and not isinstance(value, str | os.PathLike)
 
 
-def _copy(source: IO[bytes], target: IO[bytes], size: int, relpath: str) -> None:
+def _copy(source: IO[bytes], write: Callable[[bytes], object], size: int, relpath: str) -> None:
+    """Hand ``size`` bytes of ``source`` to ``write``, a few MiB at a time; ``OSError`` when
+    ``source`` ends sooner."""
     remaining = size
     while remaining:
         data = source.read(min(COPY_BYTES, remaining))
         if not data:
             raise OSError(f"{relpath}: {remaining} of its {size} bytes could not be read")
-        target.write(data)
+        write(data)
         remaining -= len(data)
 
 
@@ -355,13 +337,7 @@ class TarSink(Sink):
 
     def _add(self, relpath: str, source: IO[bytes], size: int) -> None:
         self._emit(_tar_header(relpath, size, self._mtime))
-        remaining = size
-        while remaining:
-            data = source.read(min(COPY_BYTES, remaining))
-            if not data:
-                raise OSError(f"{relpath}: {remaining} of its {size} bytes could not be read")
-            self._emit(data)
-            remaining -= len(data)
+        _copy(source, self._emit, size, relpath)
         if padding := -size % tarfile.BLOCKSIZE:
             self._emit(bytes(padding))
 
