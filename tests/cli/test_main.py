@@ -124,5 +124,19 @@ def test_import_and_export_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         exported = run(home, "export", "cars/first", "--format", "yolo", "--to", str(out))
         assert f"exported as YOLO to {out}" in exported.stdout
         assert len(list((out / "labels").iterdir())) == 4
+        seg = tmp_path / "yolo-seg"
+        run(
+            home,
+            "export",
+            "cars/first",
+            "--format",
+            "yolo",
+            "--yolo-mode",
+            "segment",
+            "--to",
+            str(seg),
+        )
+        rows = [r.split() for p in (seg / "labels").iterdir() for r in p.read_text().splitlines()]
+        assert rows and any(len(row) > 5 for row in rows)  # polygons: more than a box's 4
         bad = run(home, "export", "cars", "--to", str(out), check=False)
         assert bad.returncode == 1 and "name/version" in bad.stderr

@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 
 from pixlake import Datalake, Dataset
-from pixlake.errors import InvalidInputError, StorageError
+from pixlake.errors import InvalidInputError, InvalidQueryError, StorageError
 from pixlake.schemas.datasets import EXPORT_ERROR_MEMBER
 from pixlake.sdk._export import unpack_tar
 from pixlake.sdk._progress import Bar
 from tests.conftest import LiveServer, write_images
+from tests.factories import coco_dataset
 
 
 def _tar(*members: tarfile.TarInfo | tuple[str, bytes]) -> bytes:
@@ -124,3 +125,35 @@ def test_an_export_that_fails_on_the_server_raises_its_problem(
         ds.export("PASCAL-VOC", tmp_path / "voc.zip", zip=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["imgs", "voc"]
     assert ds.export("COCO", tmp_path / "coco.zip", zip=True).is_file()  # COCO keeps it
+
+
+def test_yolo_exports_boxes_or_polygons(server: LiveServer, alice: str, tmp_path: Path) -> None:
+    lake = Datalake(api_token=alice, host=server.url, interactive=False)
+    root = tmp_path / "coco"
+    document = coco_dataset(root, 4, masks=False)
+    lake.upload(
+        name="shapes",
+        imgdir=root / "images",
+        ann_path=root / "instances.json",
+        ann_format="COCO",
+        tags=["x"],
+    )
+    ds = Dataset(_context=lake._ctx).fetch("shapes", "first")
+
+    def rows(folder: Path) -> list[list[str]]:
+        return [
+            r.split() for p in (folder / "labels").iterdir() for r in p.read_text().splitlines()
+        ]
+
+    boxes = rows(ds.export("YOLO", tmp_path / "detect"))
+    assert len(boxes) == len(document["annotations"]) and {len(r) for r in boxes} == {5}
+    polygons = rows(ds.export("YOLO", tmp_path / "segment", yolo_mode="segment"))
+    assert len(polygons) == len(document["annotations"])
+    assert all(len(r) % 2 == 1 and len(r) >= 7 for r in polygons)  # class, then >= 3 points
+    # the polygons' own points: a box's corners have two distinct x values, these three
+    assert any(len(set(r[1::2])) > 2 for r in polygons)
+    with pytest.raises(InvalidQueryError, match="YOLO exports, not to COCO"):
+        ds.export("COCO", tmp_path / "coco-out", yolo_mode="segment")
+    with pytest.raises(InvalidInputError, match="yolo_mode"):
+        ds.export("YOLO", tmp_path / "bad", yolo_mode="outline")
+    assert not (tmp_path / "coco-out").exists() and not (tmp_path / "bad").exists()

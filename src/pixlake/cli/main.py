@@ -240,6 +240,13 @@ def export(
     zip: Annotated[
         bool, typer.Option("--zip", help="Write one zip file instead of a folder.")
     ] = False,
+    yolo_mode: Annotated[
+        str | None,
+        typer.Option(
+            "--yolo-mode",
+            help="YOLO only: 'detect' (box rows, the default) or 'segment' (polygon rows).",
+        ),
+    ] = None,
     token: TokenOption = None,
     host: HostOption = None,
     organization: OrgOption = None,
@@ -253,7 +260,7 @@ def export(
 
     name, version = split_name(dataset)
     ds = Dataset(api_token=token, organization=organization, host=host).fetch(name, version)
-    path = ds.export(format, to, zip=zip)
+    path = ds.export(format, to, zip=zip, yolo_mode=yolo_mode)
     typer.echo(f"{dataset} exported as {format.upper()} to {path}")
 
 

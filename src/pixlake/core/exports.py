@@ -222,9 +222,11 @@ def export_version(
     format: str,
     *,
     archive: str = "zip",
+    yolo_mode: str | None = None,
 ) -> ExportStream:
     """Check that the version can be exported as ``format`` and return the archive's stream
-    (``archive`` is ``"tar"`` or ``"zip"``); see the module docstring."""
+    (``archive`` is ``"tar"`` or ``"zip"``; ``yolo_mode``, for YOLO only, ``"detect"`` for box
+    rows or ``"segment"`` for polygon rows); see the module docstring."""
     require_organization(caller, organization_id, write=False)
     name = format_name(format)
     if name not in EXPORT_FORMATS:
@@ -237,6 +239,14 @@ def export_version(
             f"unknown archive {archive!r}",
             details=[{"field": "archive", "message": "expected 'tar' or 'zip'"}],
         )
+    options: dict[str, Any] = {}
+    if yolo_mode is not None:
+        if name != "YOLO":
+            raise InvalidQueryError(
+                f"yolo_mode applies to YOLO exports, not to {name}",
+                details=[{"field": "yolo_mode", "message": "expected it with format YOLO only"}],
+            )
+        options["mode"] = yolo_mode
     version = datasets.get_version_by_id(db, caller, organization_id, version_id)
     where = f"{version.name}/{version.version}"
     labels, info = datasets.get_metadata(db, caller, organization_id, version_id)
@@ -244,13 +254,13 @@ def export_version(
     exporter_cls = get_exporter(name)
     files = datasets.version_files(db, caller, organization_id, version_id)
     with TarSink(io.BytesIO()) as scratch:  # the exporter's own checks, before any byte
-        _collisions(exporter_cls(scratch, specs, info=info), files, where)
+        _collisions(exporter_cls(scratch, specs, info=info, **options), files, where)
     _missing_bytes(store, files, where)
 
     def write(out: _Pipe) -> None:
         sink: Sink = TarSink(out) if archive == "tar" else ZipSink(out)  # type: ignore[arg-type]
         try:
-            with exporter_cls(sink, specs, info=info) as exporter:
+            with exporter_cls(sink, specs, info=info, **options) as exporter:
                 for items in datasets.iter_export(
                     db, caller, organization_id, version_id, page=PAGE
                 ):
@@ -289,5 +299,6 @@ def export_version(
             thread.join()
 
     suffix = ".tar" if archive == "tar" else ".zip"
-    filename = f"{version.name}-{version.version}-{name.lower()}{suffix}"
+    kind = name.lower() + ("-seg" if yolo_mode == "segment" else "")
+    filename = f"{version.name}-{version.version}-{kind}{suffix}"
     return ExportStream(filename, ARCHIVES[archive], chunks())

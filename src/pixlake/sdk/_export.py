@@ -110,6 +110,7 @@ def export_version(
     *,
     as_zip: bool = False,
     progress: bool = True,
+    yolo_mode: str | None = None,
 ) -> Path:
     """Export the version at ``version_path`` (``.../dataset-versions/{id}``) into the folder
     ``path``, or the zip file ``path`` with ``as_zip``; returns ``path``."""
@@ -121,6 +122,8 @@ def export_version(
     conn = ctx.connection
     record = conn.get(version_path)
     params = {"format": name, "archive": "zip" if as_zip else "tar"}
+    if yolo_mode is not None:
+        params["yolo_mode"] = yolo_mode
     if as_zip:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:

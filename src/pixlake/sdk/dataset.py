@@ -461,9 +461,14 @@ class Dataset(LakeResource):
                 bar.advance(future.result())
         self._say("Images downloaded")
 
-    def export(self, format: str, path: PathLike, zip: bool = False) -> Path:
+    def export(
+        self, format: str, path: PathLike, zip: bool = False, *, yolo_mode: str | None = None
+    ) -> Path:
         """Export the fetched version as COCO, PASCAL-VOC or YOLO (case-insensitive) into
-        folder ``path``, or into the zip file ``path`` with ``zip=True``; returns the path."""
+        folder ``path``, or into the zip file ``path`` with ``zip=True``; returns the path.
+
+        ``yolo_mode`` (YOLO only): ``"detect"`` writes every object as a box row (the
+        default), ``"segment"`` writes polygons as ``class x1 y1 x2 y2 ...`` rows."""
         return export_version(
             self._ctx,
             self._version_path(),
@@ -471,6 +476,7 @@ class Dataset(LakeResource):
             Path(path),
             as_zip=zip,
             progress=self.interactive,
+            yolo_mode=yolo_mode,
         )
 
 

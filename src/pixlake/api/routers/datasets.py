@@ -394,6 +394,12 @@ def export_version(
     archive: Annotated[
         Literal["tar", "zip"], Query(description="tar to unpack as it arrives, or zip")
     ] = "zip",
+    yolo_mode: Annotated[
+        Literal["detect", "segment"] | None,
+        Query(description="YOLO only: box rows (detect, the default) or polygon rows (segment)"),
+    ] = None,
 ) -> StreamingResponse:
-    stream = exports.export_version(db, store, caller, org.id, version_id, format, archive=archive)
+    stream = exports.export_version(
+        db, store, caller, org.id, version_id, format, archive=archive, yolo_mode=yolo_mode
+    )
     return export_response(stream)
