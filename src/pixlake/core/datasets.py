@@ -1093,6 +1093,12 @@ _ANNOTATION_COLUMNS = (
 )
 
 
+def _json_texts(texts: Sequence[str | None]) -> list[Any]:
+    """Stored JSON texts decoded in one call rather than one per text (``None`` for NULL)."""
+    decoded: list[Any] = json.loads("[" + ",".join(text or "null" for text in texts) + "]")
+    return decoded
+
+
 def _annotation_records(
     session: Session,
     organization_id: uuid.UUID,
@@ -1112,8 +1118,7 @@ def _annotation_records(
         .where(ShapeRow.annotation_pk.in_(list(by_pk)))
         .order_by(ShapeRow.annotation_pk, ShapeRow.position)
     ).all()
-    # The stored JSON texts decoded in one call rather than one per shape.
-    decoded = json.loads("[" + ",".join(text for _a, _k, _l, text in shapes) + "]")
+    decoded = _json_texts([text for _a, _k, _l, text in shapes])
     for (annotation_pk, kind, label, _text), data in zip(shapes, decoded, strict=True):
         objects[annotation_pk].append(from_compact(kind, label, data).to_wire())
     if pictures is None:
@@ -1299,11 +1304,6 @@ class ExportItem:
     extra: dict[str, Any]
     #: ``(kind, label, data)``: data in the compact form less ``type`` and ``label``.
     objects: list[tuple[str, str, dict[str, Any]]]
-
-
-def _json_texts(texts: Sequence[str | None]) -> list[Any]:
-    """Stored JSON texts decoded in one call (``None`` for SQL NULL)."""
-    return json.loads("[" + ",".join(text or "null" for text in texts) + "]")  # type: ignore[no-any-return]
 
 
 def iter_export(
