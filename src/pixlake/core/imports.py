@@ -64,13 +64,14 @@ from pixlake.errors import InvalidInputError
 from pixlake.formats._jsonstream import JsonStream, NotStreamable
 from pixlake.formats._problems import Problems
 from pixlake.jobs import JobContext, job_handler
+from pixlake.schemas.datasets import IMPORT_DOCUMENT_FORMAT
 
 __all__ = ["DOCUMENT_FORMAT", "KIND", "run_import"]
 
 KIND = "dataset_import"
-DOCUMENT_FORMAT = "pixlake-import/2"
+DOCUMENT_FORMAT = IMPORT_DOCUMENT_FORMAT
 #: The document formats read, and whether their objects are in the compact form.
-DOCUMENT_FORMATS = {"pixlake-import/1": False, "pixlake-import/2": True}
+DOCUMENT_FORMATS = {"pixlake-import/1": False, DOCUMENT_FORMAT: True}
 #: The largest import document read into memory.
 MAX_DOCUMENT_BYTES = 2 * 1024 * 1024 * 1024
 #: Bytes read from the document blob at a time (streamed way).

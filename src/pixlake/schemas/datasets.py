@@ -17,6 +17,8 @@ from pydantic import BaseModel, Field
 from pixlake.schemas.common import WireModel
 from pixlake.schemas.pictures import PicturePublic
 
+#: The import document the SDK writes (``POST .../imports``; see ``pixlake.core.imports``).
+IMPORT_DOCUMENT_FORMAT = "pixlake-import/2"
 #: The formats a version exports to (``GET .../dataset-versions/{id}/export?format=``).
 EXPORT_FORMATS = ("COCO", "PASCAL-VOC", "YOLO")
 #: The member that ends an export archive that failed after its first byte: a JSON problem
@@ -26,6 +28,7 @@ EXPORT_ERROR_MEMBER = "pixlake-export-error.json"
 __all__ = [
     "EXPORT_ERROR_MEMBER",
     "EXPORT_FORMATS",
+    "IMPORT_DOCUMENT_FORMAT",
     "AnnotationIn",
     "AnnotationPublic",
     "AnnotationsPublic",

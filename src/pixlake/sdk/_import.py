@@ -40,6 +40,7 @@ from pixlake.formats._io import gc_paused
 from pixlake.formats._spool import SpooledImages
 from pixlake.formats.coco import read_coco
 from pixlake.formats.registry import format_name, get_reader
+from pixlake.schemas.datasets import IMPORT_DOCUMENT_FORMAT
 from pixlake.sdk import _transfer
 from pixlake.sdk._base import Context
 from pixlake.sdk._progress import Bar
@@ -48,7 +49,7 @@ from pixlake.sdk._upload import collect_paths, upload_files
 
 __all__ = ["DOCUMENT_FORMAT", "import_dataset"]
 
-DOCUMENT_FORMAT = "pixlake-import/2"
+DOCUMENT_FORMAT = IMPORT_DOCUMENT_FORMAT
 #: Polls of the import job start this often and slow down to every POLL_SECONDS (a small
 #: import is done in a fraction of a second; a large one needs no more than 5 polls a second).
 FIRST_POLL_SECONDS = 0.02
