@@ -70,15 +70,20 @@ def _jpeg_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
+def _jpeg_complete(data: bytes) -> bool:
+    """Whether an end-of-image marker follows the JPEG's last scan (neither marker can occur
+    inside entropy-coded data): only the tail is scanned."""
+    end = data.rfind(_JPEG_EOI)
+    return end >= 0 and data.find(_JPEG_SOS, end) < 0
+
+
 def probe(data: bytes) -> ImageInfo:
     """The media type and size of an image, or ``NotAnImageError``."""
     if not data:
         raise NotAnImageError("the file is empty")
     size = _jpeg_size(data)
-    if size is not None and 0 < size[0] * size[1] <= MAX_PIXELS:
-        end = data.rfind(_JPEG_EOI)
-        if end >= 0 and data.find(_JPEG_SOS, end) < 0:
-            return ImageInfo(media_type="image/jpeg", width=size[0], height=size[1])
+    if size is not None and 0 < size[0] * size[1] <= MAX_PIXELS and _jpeg_complete(data):
+        return ImageInfo(media_type="image/jpeg", width=size[0], height=size[1])
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -92,10 +97,7 @@ def probe(data: bytes) -> ImageInfo:
                         f"the image is {width}x{height} pixels, over the {MAX_PIXELS} limit"
                     )
                 if fmt == "JPEG":
-                    # Complete when an end-of-image marker follows the last scan (neither
-                    # marker can occur inside entropy-coded data): only the tail is scanned.
-                    end = data.rfind(_JPEG_EOI)
-                    if end < 0 or data.find(_JPEG_SOS, end) >= 0:
+                    if not _jpeg_complete(data):
                         raise NotAnImageError("the JPEG data is truncated (no end-of-image marker)")
                 elif fmt == "PNG":
                     image.verify()

@@ -162,18 +162,20 @@ def _collisions(exporter: Exporter, files: Sequence[tuple[str, str]], where: str
         )
 
 
-def _missing_bytes(store: BlobStore, files: Sequence[tuple[str, str]], where: str) -> None:
+def _bytes_missing(names: Sequence[str], what: str) -> ResourceNotFoundError:
+    return ResourceNotFoundError(
+        f"the bytes of {what} are missing from storage; upload them again",
+        details=[
+            {"file": name, "message": "bytes missing from storage"} for name in names[:MAX_LISTED]
+        ],
+    )
+
+
+def _check_bytes(store: BlobStore, files: Sequence[tuple[str, str]], where: str) -> None:
     missing = store.missing({digest for _name, digest in files})
     if missing:
         names = [name for name, digest in files if digest in missing]
-        raise ResourceNotFoundError(
-            f"the bytes of {len(names)} pictures of {where} are missing from storage; "
-            "upload them again",
-            details=[
-                {"file": name, "message": "bytes missing from storage"}
-                for name in names[:MAX_LISTED]
-            ],
-        )
+        raise _bytes_missing(names, f"{len(names)} pictures of {where}")
 
 
 def _image(item: datasets.ExportItem) -> AnnotatedImage:
@@ -200,10 +202,7 @@ def _open(store: BlobStore, item: datasets.ExportItem) -> BinaryIO:
     try:
         return store.open(item.digest)
     except FileNotFoundError:  # gone since the check before the first byte
-        raise ResourceNotFoundError(
-            f"the bytes of {item.external_url} are missing from storage; upload them again",
-            details=[{"file": item.external_url, "message": "bytes missing from storage"}],
-        ) from None
+        raise _bytes_missing([item.external_url], item.external_url) from None
 
 
 def _problem(exc: PicselliaError) -> bytes:
@@ -255,7 +254,7 @@ def export_version(
     files = datasets.version_files(db, caller, organization_id, version_id)
     with TarSink(io.BytesIO()) as scratch:  # the exporter's own checks, before any byte
         _collisions(exporter_cls(scratch, specs, info=info, **options), files, where)
-    _missing_bytes(store, files, where)
+    _check_bytes(store, files, where)
 
     def write(out: _Pipe) -> None:
         sink: Sink = TarSink(out) if archive == "tar" else ZipSink(out)  # type: ignore[arg-type]

@@ -71,17 +71,12 @@ def from_compact(kind: Any, label: str, data: Mapping[str, Any]) -> Obj:
     rings = data.get("rings")
     raw_mask = data.get("mask")
     qa = data.get("qa")
-    mask = None
-    if raw_mask:
-        counts = raw_mask["counts"]
-        height, width = raw_mask["size"]
-        mask = Mask(height, width, counts if isinstance(counts, str) else tuple(counts))
     return Obj(
         label=label,
         kind=kind,
         box=Box(*box) if box else None,
         polygons=tuple([_ring(ring) for ring in rings]) if rings else (),
-        mask=mask,
+        mask=Mask.from_coco(raw_mask) if raw_mask else None,
         iscrowd=data.get("iscrowd", False),
         area=data.get("area"),
         score=data.get("score"),

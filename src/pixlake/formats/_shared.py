@@ -260,8 +260,7 @@ def parse_mask(raw: Any, *, field: str, problems: Problems, width: int, height: 
     if problem is not None:
         problems.add(problem, field=field)
         return None
-    counts = raw["counts"]
-    mask = Mask(size[0], size[1], counts if isinstance(counts, str) else tuple(counts))
+    mask = Mask.from_coco(raw)
     if width > 0 and height > 0 and (mask.height, mask.width) != (height, width):
         problems.add(
             f"expected the image size [{height}, {width}], got {describe(size)}",

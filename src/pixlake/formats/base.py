@@ -227,6 +227,14 @@ class Mask:
             return Box(0.0, 0.0, 0.0, 0.0)
         return Box(float(x_min), float(y_min), float(x_max - x_min + 1), float(y_max - y_min + 1))
 
+    @classmethod
+    def from_coco(cls, rle: Mapping[str, Any]) -> Mask:
+        """A mask from COCO's RLE object, the reverse of :meth:`to_coco` (the counts are
+        checked as for any mask)."""
+        height, width = rle["size"]
+        counts = rle["counts"]
+        return cls(height, width, counts if isinstance(counts, str) else tuple(counts))
+
     def to_coco(self) -> dict[str, Any]:
         """COCO's RLE object: ``{"size": [height, width], "counts": str | list[int]}``."""
         counts = self.counts if isinstance(self.counts, str) else list(self.counts)

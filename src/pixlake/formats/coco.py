@@ -563,7 +563,7 @@ class _CocoParser:
                 field=f"{field}.size",
             )
             return None
-        return Mask(size[0], size[1], counts if isinstance(counts, str) else tuple(counts))
+        return Mask.from_coco(rle)
 
 
 # --------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, BinaryIO, Final, Self
 
+from pixlake._tarheader import LIMIT, ustar_header
 from pixlake.errors import InvalidInputError
 
 __all__ = ["FolderSink", "Sink", "TarSink", "ZipSink", "safe_relpath"]
@@ -279,33 +280,16 @@ class _TarMember(io.RawIOBase):
             super().close()
 
 
-#: The fields of a ustar header after the name, as ``tarfile`` writes them for a regular file
-#: of mode 0644 owned by uid and gid 0 with no owner names (mode, uid, gid).
-_USTAR_MODE_OWNERS: Final = b"0000644\x000000000\x000000000\x00"
-#: After size and mtime: the checksum's place (eight spaces while summing), type, no link
-#: name, POSIX magic and version, and nothing else (no owner names, devices or prefix).
-_USTAR_TAIL: Final = (b"        0" + bytes(100) + b"ustar\x0000").ljust(
-    tarfile.BLOCKSIZE - 148, b"\x00"
-)
-_USTAR_TAIL_SUM: Final = sum(_USTAR_TAIL)
-#: Sizes and times a ustar header holds as 11 octal digits.
-_USTAR_LIMIT: Final = 8**11
-
-
 def _tar_header(relpath: str, size: int, mtime: int) -> bytes:
     """The header ``tarfile`` writes for a regular file (mode 0644, owned by 0) in PAX
     format: built directly when the name is ASCII and fits ustar's 100 bytes (tarfile takes
     about ten times as long), else by ``tarfile`` (a pax header carries the name)."""
     name = relpath.encode("utf-8")
-    if len(name) > 100 or not name.isascii() or size >= _USTAR_LIMIT or mtime >= _USTAR_LIMIT:
+    if len(name) > 100 or not name.isascii() or size >= LIMIT or mtime >= LIMIT:
         info = tarfile.TarInfo(relpath)
         info.size, info.mode, info.mtime = size, 0o644, mtime
         return info.tobuf(format=tarfile.PAX_FORMAT, encoding="utf-8", errors="strict")
-    head = b"".join(
-        (name.ljust(100, b"\x00"), _USTAR_MODE_OWNERS, b"%011o\x00" % size, b"%011o\x00" % mtime)
-    )
-    checksum = sum(head) + _USTAR_TAIL_SUM
-    return b"".join((head, b"%06o\x00" % checksum, _USTAR_TAIL[7:]))
+    return ustar_header(name, size, mode=0o644, mtime=mtime)
 
 
 class TarSink(Sink):

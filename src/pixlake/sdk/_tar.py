@@ -103,6 +103,14 @@ def _pax(records: bytes) -> dict[str, str]:
     return out
 
 
+def _data(blocks: _Blocks, size: int) -> Iterator[bytes]:
+    """A member's ``size`` bytes, in pieces of at most ``PIECE``."""
+    while size:
+        piece = blocks.read(min(PIECE, size), at_most=True)
+        size -= len(piece)
+        yield piece
+
+
 def iter_tar(chunks: Iterator[bytes]) -> Iterator[tuple[TarMember, Iterator[bytes]]]:
     """Each member with an iterator of its data, in pieces of at most ``PIECE`` bytes.
 
@@ -137,16 +145,9 @@ def iter_tar(chunks: Iterator[bytes]) -> Iterator[tuple[TarMember, Iterator[byte
             padded = size + -size % BLOCK
         pending = {}
         member = TarMember(name, size, "0" if kind in _REGULAR else kind.decode("latin-1"))
-        remaining = [size]
-
-        def pieces(remaining: list[int] = remaining) -> Iterator[bytes]:
-            while remaining[0]:
-                piece = blocks.read(min(PIECE, remaining[0]), at_most=True)
-                remaining[0] -= len(piece)
-                yield piece
-
-        yield member, pieces()
-        for _piece in pieces():  # what the caller did not read
+        pieces = _data(blocks, size)
+        yield member, pieces
+        for _piece in pieces:  # what the caller did not read
             pass
         if padded > size:
             blocks.read(padded - size)

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pixlake._tarheader import ustar_header
 from pixlake.errors import InvalidQueryError
 from pixlake.imaging import NotAnImageError, probe
 from pixlake.sdk._http import Connection
@@ -210,25 +211,11 @@ def _image_problem(path: str) -> str | None:
 #: tar's block and record sizes: members are padded to blocks, the archive to records.
 _TAR_BLOCK = 512
 _TAR_RECORD = 20 * _TAR_BLOCK
-#: A GNU tar header after its checksum: regular file, no link, GNU magic, no owner names.
-_TAR_HEADER_TAIL = (b"0" + bytes(100) + b"ustar  \x00" + bytes(64)).ljust(_TAR_BLOCK - 156, b"\x00")
-#: Mode 0444, uid and gid 0, as tarfile writes them.
-_TAR_MODE_OWNER = b"0000444\x000000000\x000000000\x00"
-#: The checksum counts its own field as eight spaces.
-_TAR_TAIL_SUM = sum(_TAR_HEADER_TAIL) + 8 * ord(" ")
 
 
 def _tar_header(name: str, size: int) -> bytes:
     """The header ``tarfile`` writes (GNU format) for a read-only regular file with mtime 0."""
-    head = b"".join(
-        (
-            name.encode("utf-8").ljust(100, b"\x00"),
-            _TAR_MODE_OWNER,
-            b"%011o\x00" % size,
-            b"00000000000\x00",
-        )
-    )
-    return b"".join((head, b"%06o\x00 " % (sum(head) + _TAR_TAIL_SUM), _TAR_HEADER_TAIL))
+    return ustar_header(name.encode("utf-8"), size, mode=0o444, mtime=0, gnu=True)
 
 
 def _tar(files: Sequence[_LocalFile]) -> list[bytes]:
