@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from pixlake.errors import InvalidInputError
-from pixlake.store.blobs import DigestMismatch, LocalBlobStore, open_blob_store
+from pixlake.store.blobs import DigestMismatch, LocalBlobStore, local, open_blob_store
 
 
 @pytest.fixture
@@ -53,6 +54,31 @@ def test_same_bytes_are_stored_once(store: LocalBlobStore) -> None:
     store.put_bytes(b"x" * 100)
     files = [p for p in (store.root / "sha256").rglob("*") if p.is_file()]
     assert len(files) == 1
+
+
+@pytest.mark.parametrize("unnamed", [True, False], ids=["unnamed-file", "temporary-name"])
+def test_put_leaves_only_the_blob(
+    store: LocalBlobStore, monkeypatch: pytest.MonkeyPatch, unnamed: bool
+) -> None:
+    if unnamed and not local.UNNAMED_FILES:
+        pytest.skip("this file system has no unnamed files")
+    monkeypatch.setattr(local, "UNNAMED_FILES", unnamed)
+    digests = [store.put_bytes(bytes([i]) * 1000).digest for i in range(20)]
+    store.put_bytes(bytes([0]) * 1000)  # already there: as good as new
+    files = sorted(p for p in store.root.rglob("*") if p.is_file())
+    assert files == sorted(store.path(d) for d in digests)
+    for digest in digests:
+        assert store.path(digest).stat().st_mode & 0o777 == 0o444
+        with store.open(digest) as f:
+            assert sha(f.read()) == digest
+
+
+def test_concurrent_writers_of_the_same_bytes_store_one_file(store: LocalBlobStore) -> None:
+    data = os.urandom(256 * 1024)
+    with ThreadPoolExecutor(8) as pool:
+        infos = list(pool.map(lambda _: store.put_bytes(data, sha(data)), range(32)))
+    assert {i.digest for i in infos} == {sha(data)}
+    assert [p for p in store.root.rglob("*") if p.is_file()] == [store.path(sha(data))]
 
 
 def test_missing_and_delete(store: LocalBlobStore) -> None:

@@ -36,6 +36,39 @@ def _write_all(fd: int, data: bytes | memoryview) -> None:
         view = view[os.write(fd, view) :]
 
 
+#: ``O_TMPFILE`` makes a file with no name, which a crash cannot leave behind; where the file
+#: system lacks it, a temporary name is used instead (see ``_open_unnamed``).
+_TMPFILE_FLAGS = os.O_WRONLY | getattr(os, "O_TMPFILE", 0) | getattr(os, "O_CLOEXEC", 0)
+#: An unnamed file gets its name through ``/proc/self/fd`` (``linkat`` following the link).
+UNNAMED_FILES = hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd")
+
+
+def _open_unnamed(folder: Path) -> tuple[int, Path | None]:
+    """A new read-only file in ``folder`` open for writing: unnamed where the file system
+    supports it (the path is then ``None``), else under a hidden temporary name."""
+    if UNNAMED_FILES:
+        try:
+            return os.open(folder, _TMPFILE_FLAGS, READ_ONLY), None
+        except OSError:
+            pass  # not supported by this file system: fall back to a name
+    tmp = folder / f".tmp-{os.getpid()}-{next(_sequence)}"
+    return os.open(tmp, _TEMP_FLAGS, READ_ONLY), tmp
+
+
+def _link_unnamed(fd: int, final: Path) -> None:
+    """Give the unnamed file open as ``fd`` its name; the same bytes stored meanwhile by
+    another writer are as good as ours."""
+    # A folder descriptor makes ``os.link`` call ``linkat`` (which can follow the link in
+    # ``/proc``) rather than ``link`` (which cannot).
+    folder = os.open(final.parent, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        os.link(f"/proc/self/fd/{fd}", final.name, dst_dir_fd=folder, follow_symlinks=True)
+    except FileExistsError:
+        pass
+    finally:
+        os.close(folder)
+
+
 class _LocalWriter:
     """A temporary file in ``<root>/tmp``, created read-only (the open descriptor may still
     write), hashed as it is written, renamed to its digest's path on commit."""
@@ -195,25 +228,35 @@ class LocalBlobStore:
             os.replace(tmp, final)
 
     def put_bytes(self, data: bytes, expected_digest: str | None = None) -> BlobInfo:
-        """Store bytes held in memory: hashed first, so bytes already stored cost no write."""
+        """Store bytes held in memory: hashed first, so bytes already stored cost no write.
+
+        The digest being known, the file is written in its own shard folder and named there:
+        concurrent uploads then contend on 256 folders rather than on ``tmp``, and naming it
+        is a rename within one folder, which the file system does without locking two."""
         digest = hashlib.sha256(data).hexdigest()
         if expected_digest is not None and expected_digest != digest:
             raise DigestMismatch(expected_digest, digest)
-        if not self.path(digest).exists():
-            tmp = self.tmp_dir / f"upload-{os.getpid()}-{next(_sequence)}"
-            fd = os.open(tmp, _TEMP_FLAGS, READ_ONLY)
+        final = self.path(digest)
+        if not final.exists():
+            fd, tmp = _open_unnamed(final.parent)
             try:
                 _write_all(fd, data)
             except BaseException:
                 os.close(fd)
-                tmp.unlink(missing_ok=True)
+                if tmp is not None:
+                    tmp.unlink(missing_ok=True)
                 raise
-            os.close(fd)
             try:
-                self._publish(tmp, digest)
+                if tmp is None:
+                    _link_unnamed(fd, final)
+                else:
+                    self._publish(tmp, digest)
             except BaseException:
-                tmp.unlink(missing_ok=True)
+                if tmp is not None:
+                    tmp.unlink(missing_ok=True)
                 raise
+            finally:
+                os.close(fd)
         return BlobInfo(digest, len(data))
 
     def compose(self, parts: Sequence[str], expected_digest: str) -> BlobInfo:
