@@ -40,6 +40,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import datetime as dt
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -62,6 +63,7 @@ from _harness import (
     proc_hwm_mib,
     self_cpu,
     self_peak_mib,
+    set_aside,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -72,6 +74,15 @@ SEED = 0
 DUP_FRACTION = 0.0
 TAG = "bench"
 FORMATS = ("COCO", "YOLO", "PASCAL-VOC")
+#: Where finished steps' outputs wait, in the run's folder (see ``set_aside``), until the end.
+TRASH = "set-aside"
+
+
+def keep_free(image_bytes: int) -> int:
+    """Free space to keep on the disk: room for two more copies of the images, and 4 GiB."""
+    return 2 * image_bytes + 4 * 1024**3
+
+
 #: The issue's figure for FiftyOne's COCO import on a 2-core machine (it copies no bytes).
 FIFTYONE_REFERENCE_IMAGES_PER_S = 290.0
 #: Targets from the issue, checked at TARGET_N.
@@ -227,7 +238,7 @@ def _floor_work(folder: Path, workdir: Path) -> tuple[int, int]:
     return len(pictures), len(rows)
 
 
-def floor_child(n: int, folder: str, workdir: str) -> dict[str, Any]:
+def floor_child(n: int, folder: str, workdir: str, free: int) -> dict[str, Any]:
     work = Path(workdir)
     try:
         counts: list[tuple[int, int]] = []
@@ -237,7 +248,7 @@ def floor_child(n: int, folder: str, workdir: str) -> dict[str, Any]:
             raise RuntimeError(f"the floor copied {images} images, expected {n}")
         return {"floor": step.__dict__, "objects": objects, "client_rss_mib": self_peak_mib()}
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        set_aside(work, work.parent / TRASH, free)
 
 
 # --------------------------------------------------------------------------- the server
@@ -286,7 +297,15 @@ def check_export(fmt: str, out: Path, n: int, objects: int) -> str:
 
 
 def pixlake_child(
-    n: int, folder: str, workdir: str, url: str, token: str, pid: int, objects: int, keep: bool
+    n: int,
+    folder: str,
+    workdir: str,
+    url: str,
+    token: str,
+    pid: int,
+    objects: int,
+    keep: bool,
+    free: int,
 ) -> dict[str, Any]:
     from pixlake import Datalake
 
@@ -318,14 +337,14 @@ def pixlake_child(
     for fmt in FORMATS:
         target = Path(workdir) / f"export-{fmt}"
         step = timed(
-            f"pixlake {fmt} export", n, lambda t=target, f=fmt: lake.dataset.export(f, t), pid
+            f"pixlake {fmt} export", n, functools.partial(lake.dataset.export, fmt, target), pid
         )
         out[fmt] = step.__dict__
         # Checked in a process of its own: loading a large COCO file whole takes gigabytes,
         # which must not count as the SDK's memory.
         out[f"{fmt} check"] = in_child(check_export, fmt, target, n, objects)
         if not keep:
-            shutil.rmtree(target)
+            set_aside(target, Path(workdir) / TRASH, free)
     out["client_rss_mib"] = self_peak_mib()
     return out
 
@@ -334,9 +353,10 @@ def pixlake_child(
 
 
 #: Run by FiftyOne's own Python (``--fiftyone-python``): argv is folder, workdir, N, objects,
-#: keep; prints one JSON line with each step's wall and CPU seconds and the peak RSS.
+#: keep; outputs are set aside as ``set_aside`` does; prints one JSON line with each step's
+#: wall and CPU seconds and the peak RSS.
 FIFTYONE_SCRIPT = r"""
-import json, resource, shutil, sys, time
+import json, resource, shutil, sys, time, uuid
 from pathlib import Path
 import fiftyone as fo
 
@@ -374,7 +394,11 @@ try:
             export_dir=str(target), dataset_type=kind, label_field="detections",
             export_media=True))
         if not keep:
-            shutil.rmtree(target, ignore_errors=True)
+            if shutil.disk_usage(target).free < keep_free:
+                shutil.rmtree(target, ignore_errors=True)
+            else:
+                (work / TRASH).mkdir(exist_ok=True)
+                target.rename(work / TRASH / f"{target.name}-{uuid.uuid4().hex}")
 finally:
     dataset.delete()
 out["client_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -405,12 +429,13 @@ def fiftyone_version(python: str) -> str | None:
 
 
 def fiftyone_run(
-    python: str, n: int, folder: Path, workdir: Path, objects: int, keep: bool
+    python: str, n: int, folder: Path, workdir: Path, objects: int, keep: bool, free: int
 ) -> dict[str, Any]:
     """FiftyOne's import and exports of the same data, in its own Python and process."""
     log(f"N={n} FiftyOne import and exports ({python})")
     done = subprocess.run(
-        [python, "-c", FIFTYONE_SCRIPT, str(folder), str(workdir), str(n), str(objects)]
+        [python, "-c", f"keep_free = {free}\nTRASH = {TRASH!r}\n{FIFTYONE_SCRIPT}"]
+        + [str(folder), str(workdir), str(n), str(objects)]
         + ["1" if keep else "0"],
         capture_output=True,
         text=True,
@@ -445,7 +470,7 @@ class Result:
 
 
 def run_size(
-    n: int, *, gen_coco: Path, keep: bool, tmpdir: str | None, fiftyone_python: str | None
+    n: int, *, gen_coco: Path, keep: bool, run_dir: Path, fiftyone_python: str | None
 ) -> Result:
     folder = ensure_dataset(n, gen_coco)
     paths = image_paths(folder)
@@ -453,9 +478,11 @@ def run_size(
         raise RuntimeError(f"{folder} holds {len(paths)} images, expected {n}")
     log(f"N={n}: warming the page cache")
     image_bytes = warm(paths)
-    workdir = Path(tempfile.mkdtemp(prefix=f"pixlake-import-export-{n}-", dir=tmpdir))
+    workdir = run_dir / f"n{n}"
+    workdir.mkdir()
+    free = keep_free(image_bytes)
     try:
-        floor = in_child(floor_child, n, str(folder), str(workdir / "floor"))
+        floor = in_child(floor_child, n, str(folder), str(workdir / "floor"), free)
         result = Result(n, image_bytes, floor["objects"], Step(**floor["floor"]))
         result.floor_rss_mib = floor["client_rss_mib"]
         home = workdir / "home"
@@ -472,6 +499,7 @@ def run_size(
                 pid,
                 result.objects,
                 keep,
+                free,
             )
             result.server_rss_mib = proc_hwm_mib(pid)
         result.server_rss_import_mib = client["server_rss_import_mib"]
@@ -482,14 +510,12 @@ def run_size(
             result.steps[fmt] = Step(**client[fmt])
             result.checks[fmt] = client[f"{fmt} check"]
         if fiftyone_python is not None:
-            fo = fiftyone_run(fiftyone_python, n, folder, workdir, result.objects, keep)
+            fo = fiftyone_run(fiftyone_python, n, folder, workdir, result.objects, keep, free)
             result.fiftyone = {k: Step(**fo[k]) for k in ("import", *FORMATS)}
             result.fiftyone_rss_mib = fo["client_rss_mib"]
     finally:
-        if keep:
-            log(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        if not keep:
+            set_aside(workdir, run_dir / TRASH, free)
     return result
 
 
@@ -699,16 +725,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             log(f"FiftyOne {fiftyone} ({args.fiftyone_python}): measured in the same run")
             fiftyone_python = args.fiftyone_python
-    results = [
-        run_size(
-            n,
-            gen_coco=args.gen_coco,
-            keep=args.keep,
-            tmpdir=args.tmpdir,
-            fiftyone_python=fiftyone_python,
-        )
-        for n in sizes
-    ]
+    run_dir = Path(tempfile.mkdtemp(prefix="pixlake-import-export-", dir=args.tmpdir))
+    try:
+        results = [
+            run_size(
+                n,
+                gen_coco=args.gen_coco,
+                keep=args.keep,
+                run_dir=run_dir,
+                fiftyone_python=fiftyone_python,
+            )
+            for n in sizes
+        ]
+    finally:
+        if args.keep:
+            log(f"kept {run_dir}")
+        else:
+            log(f"deleting {run_dir}")
+            shutil.rmtree(run_dir, ignore_errors=True)
     text = report(results, peer, fiftyone)
     out = OUT / f"import_export-{dt.date.today():%Y-%m-%d}.md"
     out.write_text(text)
