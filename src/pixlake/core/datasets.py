@@ -11,7 +11,6 @@ picture must belong to the version.  One call writes all or nothing.
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -23,6 +22,7 @@ from sqlalchemy import Table, Text, delete, func, insert, literal, select, updat
 from sqlalchemy import cast as cast_
 from sqlalchemy.orm import Session
 
+from pixlake import _json as fast_json
 from pixlake.core.accounts import require_organization
 from pixlake.core.datalake import _pks_for_ids, _records
 from pixlake.core.entities import Caller, Picture
@@ -764,9 +764,8 @@ def prepare_annotation(item: AnnotationInput) -> PreparedAnnotation:
     )
 
 
-#: How shape data is serialized: as the ``JSON`` column does (pixlake's engines keep
-#: SQLAlchemy's default serializer, ``json.dumps``).
-_dumps = json.dumps
+#: How shape data is serialized (compact; its numbers are finite, checked when parsed).
+_dumps = fast_json.dumps
 
 
 class AnnotationWriter:
@@ -1003,7 +1002,13 @@ def _insert_shapes(session: Session, shapes: Sequence[tuple[int, int, str, int, 
         connection.execute(
             _SHAPES.insert(),
             [
-                {"annotation_pk": a, "label_pk": b, "kind": c, "position": d, "data": json.loads(e)}
+                {
+                    "annotation_pk": a,
+                    "label_pk": b,
+                    "kind": c,
+                    "position": d,
+                    "data": fast_json.loads(e),
+                }
                 for a, b, c, d, e in part
             ],
         )
@@ -1095,7 +1100,7 @@ _ANNOTATION_COLUMNS = (
 
 def _json_texts(texts: Sequence[str | None]) -> list[Any]:
     """Stored JSON texts decoded in one call rather than one per text (``None`` for NULL)."""
-    decoded: list[Any] = json.loads("[" + ",".join(text or "null" for text in texts) + "]")
+    decoded: list[Any] = fast_json.loads("[" + ",".join(text or "null" for text in texts) + "]")
     return decoded
 
 

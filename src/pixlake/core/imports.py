@@ -50,6 +50,7 @@ from typing import IO, Any
 
 from sqlalchemy.orm import Session
 
+from pixlake import _json as fast_json
 from pixlake.core import blobs, datasets
 from pixlake.core.datasets import (
     AnnotationInput,
@@ -89,7 +90,7 @@ def _load(ctx: JobContext, digest: str) -> dict[str, Any]:
         raise InvalidInputError(f"the import document is over {MAX_DOCUMENT_BYTES} bytes")
     with stream:
         try:
-            document = json.load(stream)
+            document = fast_json.loads(stream.read())
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise InvalidInputError(f"the import document is not JSON ({exc})") from None
     if not isinstance(document, dict) or document.get("format") not in DOCUMENT_FORMATS:

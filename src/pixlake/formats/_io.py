@@ -13,6 +13,7 @@ from typing import Any, Final
 
 from PIL import Image
 
+from pixlake import _json as fast_json
 from pixlake.errors import InvalidInputError, PayloadTooLargeError
 
 from ._problems import Problems
@@ -131,7 +132,7 @@ def load_json(path: Path, *, limit: int, display: str) -> Any:
         ) from exc
     del raw
     try:
-        return json.loads(text, parse_constant=NonFinite)
+        return fast_json.loads(text, parse_constant=NonFinite)
     except json.JSONDecodeError as exc:
         raise _invalid_json(
             display,

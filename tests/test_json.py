@@ -1,0 +1,79 @@
+"""``pixlake._json``: the fast parser's results and errors are exactly the standard library's."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import pytest
+
+from pixlake import _json
+
+
+class Marker:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"images": [{"id": 1, "file_name": "a.jpg"}], "bbox": [0.1, 2.5e-7, 1e16, -0.0]}',
+        '{"id": 123456789012345678901234567890}',  # past 64 bits: an int, not a float
+        '{"id": 18446744073709551616, "x": 0.12345678901234567890123}',
+        '{"big": 1.5e400}',  # infinity, as json reads it
+        '"\\ud800"',  # a lone surrogate
+        '{"a": 1, "a": 2}',
+        '"caf\\u00e9 \\u2603"',
+    ],
+)
+def test_loads_gives_what_json_gives(text: str) -> None:
+    expected = json.loads(text)
+    for data in (text, text.encode()):
+        got = _json.loads(data)
+        assert got == expected
+        assert _types(got) == _types(expected)
+
+
+def _types(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _types(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_types(v) for v in value]
+    return type(value)
+
+
+def test_loads_hands_nan_to_parse_constant() -> None:
+    got = _json.loads('{"x": NaN, "y": [Infinity]}', parse_constant=Marker)
+    assert isinstance(got["x"], Marker) and got["x"].name == "NaN"
+    assert got["y"][0].name == "Infinity"
+    assert math.isnan(_json.loads("NaN"))
+
+
+@pytest.mark.parametrize("text", ['{"a": 1,\n  "b": }', "[1, 2", "", '{"a" 1}'])
+def test_loads_raises_jsons_error_with_line_and_column(text: str) -> None:
+    with pytest.raises(json.JSONDecodeError) as expected:
+        json.loads(text)
+    with pytest.raises(json.JSONDecodeError) as got:
+        _json.loads(text)
+    assert (got.value.msg, got.value.lineno, got.value.colno) == (
+        expected.value.msg,
+        expected.value.lineno,
+        expected.value.colno,
+    )
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"b": [1.5, -0.0, 1e-7, 10**18], "t": "café", "n": None, "ok": True},
+        {"huge": 2**70},  # past 64 bits
+        {1: "int key"},  # made a string, as json does
+        [(1, 2), (3, 4)],
+    ],
+)
+def test_dumps_is_compact_json_that_reads_back(value: Any) -> None:
+    text = _json.dumps(value)
+    assert ", " not in text and ": " not in text
+    assert json.loads(text) == json.loads(json.dumps(value))
