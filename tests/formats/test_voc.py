@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -309,3 +310,115 @@ def test_exporter_refuses_colliding_stems_and_control_characters(tmp_path: Path)
         with pytest.raises(InvalidInputError) as error:
             exporter.write(bad)
         find_problem(error, file="y.jpg", field="note", message="control characters")
+
+
+# The exporter writes XML as text; this is the ``ElementTree`` writer it replaced, kept as
+# the reference its bytes must equal.
+
+
+def _et_leaf(parent: ET.Element, tag: str, value: Any) -> None:
+    ET.SubElement(parent, tag).text = "" if value is None else str(value)
+
+
+def _et_append(parent: ET.Element, key: str, value: Any) -> None:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", key) or key.lower().startswith("xml"):
+        return
+    if isinstance(value, dict):
+        element = ET.SubElement(parent, key)
+        for child_key, child in value.items():
+            _et_append(element, str(child_key), child)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _et_append(parent, key, item)
+    else:
+        _et_leaf(parent, key, value)
+
+
+def _et_fmt(value: float) -> str:
+    value = float(value)
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def elementtree_xml(image: AnnotatedImage) -> bytes:
+    root = ET.Element("annotation")
+    extra = dict(image.extra)
+    _et_leaf(root, "folder", extra.pop("folder", "JPEGImages"))
+    _et_leaf(root, "filename", image.file_name)
+    segmented = extra.pop("segmented", None)
+    depth = extra.pop("depth", 3)
+    for key, value in extra.items():
+        _et_append(root, key, value)
+    size = ET.SubElement(root, "size")
+    for tag, value in (("width", image.width), ("height", image.height), ("depth", depth)):
+        _et_leaf(size, tag, value)
+    if segmented is None:
+        segmented = int(any(obj.polygons or obj.mask for obj in image.objects))
+    _et_leaf(root, "segmented", segmented)
+    for obj in image.objects:
+        box = obj.extent()
+        if box is None:
+            continue
+        element = ET.SubElement(root, "object")
+        _et_leaf(element, "name", obj.label)
+        object_extra = dict(obj.extra)
+        for key, default in (("pose", "Unspecified"), ("truncated", 0), ("difficult", 0)):
+            _et_leaf(element, key, object_extra.pop(key, default))
+        for key, value in object_extra.items():
+            _et_append(element, key, value)
+        if obj.score is not None:
+            _et_leaf(element, "score", _et_fmt(obj.score))
+        bndbox = ET.SubElement(element, "bndbox")
+        corners = (box.x, box.y, box.right, box.bottom)
+        for tag, value in zip(("xmin", "ymin", "xmax", "ymax"), corners, strict=True):
+            _et_leaf(bndbox, tag, _et_fmt(value + 1))
+        for ring in obj.polygons:
+            polygon = ET.SubElement(element, "polygon")
+            for index, (x, y) in enumerate(ring, start=1):
+                _et_leaf(polygon, f"x{index}", _et_fmt(x + 1))
+                _et_leaf(polygon, f"y{index}", _et_fmt(y + 1))
+    ET.indent(root, space="  ")
+    data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return data + b"\n"
+
+
+EXPORTED_IMAGES = [
+    AnnotatedImage(file_name="plain.jpg", width=640, height=480),
+    AnnotatedImage(
+        file_name="r&d 'é' ☃.jpg",
+        width=100,
+        height=80,
+        objects=(
+            Obj(label="car & <co>", kind="rectangle", box=Box(0.5, 1, 10.25, 20), score=0.875),
+            Obj(
+                label="road",
+                kind="polygon",
+                polygons=(((1, 2), (30.5, 2), (30.5, 40.125)), ((5, 5), (6, 5), (6, 7))),
+                extra={"pose": "Left", "difficult": 1, "occluded": None, "note": "  "},
+            ),
+            Obj(label="blob", kind="mask", mask=Mask(4, 4, (5, 2, 9))),
+            Obj(label="tag", kind="classification"),
+        ),
+        extra={
+            "folder": "VOC2012",
+            "segmented": 0,
+            "depth": 1,
+            "source": {"database": "The VOC2007 Database", "image": "flickr", "empty": {}},
+            "owner": {"flickrid": "x", "name": ""},
+            "tags": ["a", "b", {"deep": {"deeper": [1, 2.5, None]}}],
+            "2d": "not an XML name",
+            "xmlns": "skipped",
+            "nothing": None,
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize("image", EXPORTED_IMAGES, ids=["empty", "everything"])
+def test_exporter_writes_the_bytes_elementtree_writes(
+    image: AnnotatedImage, tmp_path: Path
+) -> None:
+    labels = [LabelSpec(o.label, "rectangle") for o in image.objects]
+    written = export(Annotations(labels=labels, images=[image]), tmp_path)
+    data = (written / f"{Path(image.file_name).stem}.xml").read_bytes()
+    assert data == elementtree_xml(image)
+    ET.fromstring(data)  # and it parses

@@ -377,50 +377,80 @@ class VocExporter(Exporter):
         return f"{ANNOTATIONS_DIR}/{os.path.splitext(file_name)[0]}.xml"
 
     def _write(self, image: AnnotatedImage) -> None:
-        root = ET.Element("annotation")
+        name = image.file_name
+        out = [_DECLARATION, "<annotation>"]
         extra = dict(image.extra)
-        _leaf(root, "folder", extra.pop("folder", IMAGES_DIR), image.file_name)
-        _leaf(root, "filename", image.file_name, image.file_name)
+        _leaf(out, 1, "folder", extra.pop("folder", IMAGES_DIR), name)
+        _leaf(out, 1, "filename", name, name)
         segmented = extra.pop("segmented", None)
         depth = extra.pop("depth", 3)
         for key, value in extra.items():
-            _append(root, key, value, image.file_name)
-        size = ET.SubElement(root, "size")
-        _leaf(size, "width", image.width, image.file_name)
-        _leaf(size, "height", image.height, image.file_name)
-        _leaf(size, "depth", depth, image.file_name)
+            _append(out, 1, key, value, name)
+        out.append("  <size>")
+        _leaf(out, 2, "width", image.width, name)
+        _leaf(out, 2, "height", image.height, name)
+        _leaf(out, 2, "depth", depth, name)
+        out.append("  </size>")
         if segmented is None:
             segmented = int(any(obj.polygons or obj.mask for obj in image.objects))
-        _leaf(root, "segmented", segmented, image.file_name)
+        _leaf(out, 1, "segmented", segmented, name)
         for obj in image.objects:
             box = obj.extent()
             if box is not None:
-                self._object(root, obj, box, image.file_name)
-        ET.indent(root, space="  ")
-        data = ET.tostring(root, encoding="utf-8", xml_declaration=True)
-        self.sink.write_bytes(self.annotation_path(image.file_name), data + b"\n")
-
-    def _object(self, root: ET.Element, obj: Obj, box: Box, file_name: str) -> None:
-        element = ET.SubElement(root, "object")
-        _leaf(element, "name", obj.label, file_name)
-        extra = dict(obj.extra)
-        for key, default in (("pose", "Unspecified"), ("truncated", 0), ("difficult", 0)):
-            _leaf(element, key, extra.pop(key, default), file_name)
-        for key, value in extra.items():
-            _append(element, key, value, file_name)
-        if obj.score is not None:
-            _leaf(element, "score", _fmt(obj.score), file_name)
-        bndbox = ET.SubElement(element, "bndbox")
-        for tag, value in zip(_CORNERS, (box.x, box.y, box.right, box.bottom), strict=True):
-            _leaf(bndbox, tag, _fmt(value + 1), file_name)
-        for ring in obj.polygons:
-            polygon = ET.SubElement(element, "polygon")
-            for index, (x, y) in enumerate(ring, start=1):
-                _leaf(polygon, f"x{index}", _fmt(x + 1), file_name)
-                _leaf(polygon, f"y{index}", _fmt(y + 1), file_name)
+                _object(out, obj, box, name)
+        out.append("</annotation>\n")
+        self.sink.write_bytes(self.annotation_path(name), "\n".join(out).encode())
 
 
-def _leaf(parent: ET.Element, tag: str, value: Any, file_name: str) -> None:
+# The XML is written as text, exactly as ``ElementTree`` writes it once indented by
+# ``ET.indent(root, space="  ")`` (a test compares both): ten times faster, which for
+# polygons of hundreds of points is most of an export's time.
+_DECLARATION: Final = "<?xml version='1.0' encoding='utf-8'?>"
+_PADS: Final = tuple("  " * depth for depth in range(16))
+
+
+def _pad(depth: int) -> str:
+    return _PADS[depth] if depth < len(_PADS) else "  " * depth
+
+
+def _object(out: list[str], obj: Obj, box: Box, file_name: str) -> None:
+    out.append("  <object>")
+    _leaf(out, 2, "name", obj.label, file_name)
+    extra = dict(obj.extra)
+    for key, default in (("pose", "Unspecified"), ("truncated", 0), ("difficult", 0)):
+        _leaf(out, 2, key, extra.pop(key, default), file_name)
+    for key, value in extra.items():
+        _append(out, 2, key, value, file_name)
+    if obj.score is not None:
+        _leaf(out, 2, "score", _fmt(obj.score), file_name)
+    out.append("    <bndbox>")
+    for tag, value in zip(_CORNERS, (box.x, box.y, box.right, box.bottom), strict=True):
+        out.append(f"      <{tag}>{_fmt(value + 1)}</{tag}>")
+    out.append("    </bndbox>")
+    for ring in obj.polygons:
+        if not ring:
+            out.append("    <polygon />")
+            continue
+        out.append("    <polygon>")
+        for index, (x, y) in enumerate(ring, start=1):
+            out.append(f"      <x{index}>{_fmt(x + 1)}</x{index}>")
+            out.append(f"      <y{index}>{_fmt(y + 1)}</y{index}>")
+        out.append("    </polygon>")
+    out.append("  </object>")
+
+
+def _escape(text: str) -> str:
+    """Text content escaped as ``ElementTree`` escapes it."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
+
+
+def _leaf(out: list[str], depth: int, tag: str, value: Any, file_name: str) -> None:
     text = "" if value is None else str(value)
     if _XML_FORBIDDEN.search(text):
         raise InvalidInputError(
@@ -434,10 +464,11 @@ def _leaf(parent: ET.Element, tag: str, value: Any, file_name: str) -> None:
                 }
             ],
         )
-    ET.SubElement(parent, tag).text = text
+    pad = _pad(depth)
+    out.append(f"{pad}<{tag}>{_escape(text)}</{tag}>" if text else f"{pad}<{tag} />")
 
 
-def _append(parent: ET.Element, key: str, value: Any, file_name: str) -> None:
+def _append(out: list[str], depth: int, key: str, value: Any, file_name: str) -> None:
     """Write an ``extra`` value: mappings as children, repeated values as repeated tags.
 
     Keys that are not XML names (``"2d"``, ``"a b"``) cannot be written and are skipped.
@@ -445,11 +476,18 @@ def _append(parent: ET.Element, key: str, value: Any, file_name: str) -> None:
     if not _XML_NAME.fullmatch(key) or key.lower().startswith("xml"):
         return
     if isinstance(value, Mapping):
-        element = ET.SubElement(parent, key)
+        children: list[str] = []
         for child_key, child in value.items():
-            _append(element, str(child_key), child, file_name)
+            _append(children, depth + 1, str(child_key), child, file_name)
+        pad = _pad(depth)
+        if children:
+            out.append(f"{pad}<{key}>")
+            out.extend(children)
+            out.append(f"{pad}</{key}>")
+        else:
+            out.append(f"{pad}<{key} />")
     elif isinstance(value, list | tuple):
         for item in value:
-            _append(parent, key, item, file_name)
+            _append(out, depth, key, item, file_name)
     else:
-        _leaf(parent, key, value, file_name)
+        _leaf(out, depth, key, value, file_name)
