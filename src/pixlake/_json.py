@@ -31,8 +31,11 @@ def loads(data: bytes | str, *, parse_constant: Callable[[str], Any] | None = No
     """What ``json.loads(data, parse_constant=...)`` returns, or the error it raises.
 
     ``data`` is UTF-8 bytes or text (a byte-order mark is the caller's to strip)."""
-    pattern = _LONG_DIGITS if isinstance(data, bytes) else _LONG_DIGITS_TEXT
-    if pattern.search(data) is None:  # type: ignore[arg-type]
+    if isinstance(data, bytes):
+        long_digits = _LONG_DIGITS.search(data) is not None
+    else:
+        long_digits = _LONG_DIGITS_TEXT.search(data) is not None
+    if not long_digits:
         try:
             return orjson.loads(data)
         except orjson.JSONDecodeError:
@@ -41,8 +44,8 @@ def loads(data: bytes | str, *, parse_constant: Callable[[str], Any] | None = No
 
 
 def dumps(value: Any) -> str:
-    """Compact JSON text (no spaces, non-ASCII kept) of a value whose numbers are finite;
-    ``ValueError`` for ``NaN`` or infinity only where orjson cannot write the value."""
+    """Compact JSON text (no spaces, non-ASCII kept) of a value whose numbers are finite:
+    the caller checks them, since orjson writes ``NaN`` as ``null``."""
     try:
         return orjson.dumps(value).decode()
     except TypeError:  # integers past 64 bits, keys that are not strings...

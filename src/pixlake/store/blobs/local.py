@@ -237,26 +237,25 @@ class LocalBlobStore:
         if expected_digest is not None and expected_digest != digest:
             raise DigestMismatch(expected_digest, digest)
         final = self.path(digest)
-        if not final.exists():
-            fd, tmp = _open_unnamed(final.parent)
+        if final.exists():
+            return BlobInfo(digest, len(data))
+        fd, tmp = _open_unnamed(final.parent)
+        try:
+            _write_all(fd, data)
+            if tmp is None:
+                _link_unnamed(fd, final)
+        except BaseException:
+            os.close(fd)
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
+            raise
+        os.close(fd)
+        if tmp is not None:  # named once closed: some systems cannot rename an open file
             try:
-                _write_all(fd, data)
+                self._publish(tmp, digest)
             except BaseException:
-                os.close(fd)
-                if tmp is not None:
-                    tmp.unlink(missing_ok=True)
+                tmp.unlink(missing_ok=True)
                 raise
-            try:
-                if tmp is None:
-                    _link_unnamed(fd, final)
-                else:
-                    self._publish(tmp, digest)
-            except BaseException:
-                if tmp is not None:
-                    tmp.unlink(missing_ok=True)
-                raise
-            finally:
-                os.close(fd)
         return BlobInfo(digest, len(data))
 
     def compose(self, parts: Sequence[str], expected_digest: str) -> BlobInfo:
