@@ -44,6 +44,10 @@ def _types(value: Any) -> Any:
     return type(value)
 
 
+def test_loads_reads_text_holding_a_lone_surrogate() -> None:
+    assert _json.loads('["\ud800"]') == ["\ud800"]  # the character itself, not an escape
+
+
 def test_loads_hands_nan_to_parse_constant() -> None:
     got = _json.loads('{"x": NaN, "y": [Infinity]}', parse_constant=Marker)
     assert isinstance(got["x"], Marker) and got["x"].name == "NaN"
@@ -71,9 +75,11 @@ def test_loads_raises_jsons_error_with_line_and_column(text: str) -> None:
         {"huge": 2**70},  # past 64 bits
         {1: "int key"},  # made a string, as json does
         [(1, 2), (3, 4)],
+        {"note": "\ud800 lone surrogate"},  # escaped, so that the text is valid UTF-8
     ],
 )
 def test_dumps_is_compact_json_that_reads_back(value: Any) -> None:
     text = _json.dumps(value)
     assert ", " not in text and ": " not in text
+    text.encode("utf-8")  # storable as text
     assert json.loads(text) == json.loads(json.dumps(value))

@@ -12,7 +12,6 @@ whose values must be finite: orjson would write ``NaN`` as ``null``.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -20,33 +19,41 @@ import orjson
 
 __all__ = ["dumps", "loads"]
 
-#: A run of digits long enough to be an integer orjson would turn into a float (or a
-#: fraction's digits, which ``json`` reads just as well).
-_LONG_DIGITS = re.compile(rb"[0-9]{19,}")
-_LONG_DIGITS_TEXT = re.compile(r"[0-9]{19,}")
-_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+#: Every digit becomes ``0`` and every other byte a space, to look for long runs of digits.
+_DIGITS_AS_ZEROS = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
+#: No integer orjson would turn into a float has fewer digits (a fraction's digits may be
+#: this many too: ``json`` then reads it, just as well).
+_LONG_RUN = b"0" * 19
+#: What orjson cannot write: with ``\uXXXX`` escapes, so that the text is always valid UTF-8
+#: (orjson refuses lone surrogates, which ``json`` reads from ``"\ud800"``).
+_FALLBACK = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
+
+
+def _has_long_number(data: bytes) -> bool:
+    # Two passes in C, several times faster than a regular expression over the same bytes.
+    return data.translate(_DIGITS_AS_ZEROS).find(_LONG_RUN) >= 0
 
 
 def loads(data: bytes | str, *, parse_constant: Callable[[str], Any] | None = None) -> Any:
     """What ``json.loads(data, parse_constant=...)`` returns, or the error it raises.
 
     ``data`` is UTF-8 bytes or text (a byte-order mark is the caller's to strip)."""
-    if isinstance(data, bytes):
-        long_digits = _LONG_DIGITS.search(data) is not None
-    else:
-        long_digits = _LONG_DIGITS_TEXT.search(data) is not None
-    if not long_digits:
+    try:
+        raw = data.encode() if isinstance(data, str) else data
+    except UnicodeEncodeError:  # lone surrogates: only json reads them
+        raw = None
+    if raw is not None and not _has_long_number(raw):
         try:
-            return orjson.loads(data)
+            return orjson.loads(raw)
         except orjson.JSONDecodeError:
             pass  # json decides: its value (NaN, a lone surrogate...) or its error
     return json.loads(data, parse_constant=parse_constant)
 
 
 def dumps(value: Any) -> str:
-    """Compact JSON text (no spaces, non-ASCII kept) of a value whose numbers are finite:
-    the caller checks them, since orjson writes ``NaN`` as ``null``."""
+    """Compact JSON text (no spaces) of a value whose numbers are finite: the caller checks
+    them, since orjson writes ``NaN`` as ``null``."""
     try:
         return orjson.dumps(value).decode()
-    except TypeError:  # integers past 64 bits, keys that are not strings...
-        return _COMPACT.encode(value)
+    except TypeError:  # integers past 64 bits, keys that are not strings, lone surrogates
+        return _FALLBACK.encode(value)
