@@ -396,6 +396,20 @@ def test_non_finite_numbers_are_refused(tmp_path: Path, literal: str, message: s
     find_problem(error, field="annotations[0].bbox", message=message)
 
 
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [({"note": "\ud800"}, "annotations[0].note"), ({"\udfff": 1}, "annotations[0].'\\udfff'")],
+)
+def test_lone_surrogates_in_kept_fields_are_refused(
+    tmp_path: Path, extra: dict[str, Any], field: str
+) -> None:
+    path = tmp_path / "instances.json"
+    path.write_text(json.dumps(coco_doc(annotations=[box_annotation(**extra)])))
+    with pytest.raises(InvalidInputError) as error:
+        read_coco(path)
+    find_problem(error, field=field, message="lone surrogate")
+
+
 def test_a_box_within_the_tolerance_is_accepted(tmp_path: Path) -> None:
     doc = coco_doc(annotations=[box_annotation(bbox=[-0.5, 0, 100.9, 80.5])])
     result = read_coco(write_json(tmp_path / "in.json", doc))

@@ -154,17 +154,22 @@ def json_bytes(value: Any) -> bytes:
 def check_opaque(
     value: Any, *, field: str, problems: Problems, max_depth: int, _depth: int = 0
 ) -> bool:
-    """Check a value kept as is (``extra``, ``info``): plain JSON, finite, not too deep.
+    """Check a value kept as is (``extra``, ``info``): plain JSON, finite, not too deep,
+    its text valid Unicode (JSON's ``"\\ud800"`` reads as a lone surrogate, which no file
+    can hold).
 
     Returns True when it is acceptable; otherwise records one problem at ``field``.
     """
     kind = type(value)
+    if kind is str:
+        return _check_text(value, field, problems)
     if kind is dict:
         if _depth >= max_depth:
             problems.add(f"expected JSON nested at most {max_depth} levels deep", field=field)
             return False
         return all(
-            check_opaque(
+            _check_text(key, f"{field}.{key!r}", problems)
+            and check_opaque(
                 item,
                 field=f"{field}.{key}",
                 problems=problems,
@@ -189,6 +194,18 @@ def check_opaque(
         )
     if kind is float and not math.isfinite(value) or kind is NonFinite:
         problems.add("expected a finite number, got NaN or Infinity", field=field)
+        return False
+    return True
+
+
+def _check_text(text: str, field: str, problems: Problems) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        problems.add(
+            f"expected valid Unicode text, got a lone surrogate at character {exc.start}",
+            field=field,
+        )
         return False
     return True
 
