@@ -336,6 +336,7 @@ def test_from_wire_names_each_problem(data: Any, field: str, message: str) -> No
         ("images\\a.jpg", "without folders"),
         ("a\x00.jpg", "NUL"),
         ("a" * 256, "255 bytes"),
+        ("caf\udce9.jpg", "lone surrogate"),  # JSON's "\udce9", or Latin-1 bytes on disk
     ],
 )
 def test_safe_file_name_refuses(name: str, message: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -202,6 +203,20 @@ def test_bad_files_are_listed_and_good_ones_kept(pic: Picture, tmp_path: Path) -
     assert "truncated" in by_file["cut.jpg"]
     assert "no such file" in by_file["gone.jpg"]
     assert "3 of 6 files were not uploaded (3 were)" in str(error)
+    assert sorted(r["external_url"] for r in pic.list()) == sorted(p.name for p in good)
+
+
+def test_a_file_name_in_another_encoding_is_listed_and_the_rest_kept(
+    pic: Picture, tmp_path: Path
+) -> None:
+    good = write_images(tmp_path, 2)
+    latin1 = os.fsdecode(b"caf\xe9.jpg")  # not UTF-8: reads back with an undecodable byte
+    (tmp_path / latin1).write_bytes(make_image(7))
+    with pytest.raises(InvalidInputError) as info:
+        pic.upload(tmp_path, tags=["batch"])
+    (detail,) = info.value.details
+    assert detail["file"].endswith("caf\\udce9.jpg")
+    assert "not valid UTF-8" in detail["message"] and "rename" in detail["message"]
     assert sorted(r["external_url"] for r in pic.list()) == sorted(p.name for p in good)
 
 

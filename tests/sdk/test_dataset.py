@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +24,7 @@ from pixlake.errors import (
     TyperError,
 )
 from pixlake.sdk import _import
-from tests.conftest import LiveServer, write_images
+from tests.conftest import LiveServer, make_image, write_images
 from tests.factories import coco_dataset
 
 
@@ -549,6 +550,18 @@ def test_hostile_xml_is_refused(lake: Datalake, tmp_path: Path, xml: str) -> Non
     with pytest.raises(InvalidInputError) as info:
         lake.upload(name="xml", imgdir=tmp_path / "imgs", ann_path=folder, ann_format="PASCAL-VOC")
     assert "a.xml" in str(info.value)
+    assert lake.picture.list() == []
+
+
+def test_a_file_name_in_another_encoding_in_imgdir_stops_the_import_before_any_write(
+    lake: Datalake, coco: tuple[Path, dict[str, Any]]
+) -> None:
+    root, _document = coco
+    (root / "images" / os.fsdecode(b"caf\xe9.jpg")).write_bytes(make_image(3))
+    with pytest.raises(InvalidInputError, match="1 files in .* cannot be uploaded") as info:
+        imported(lake, coco)
+    (detail,) = info.value.details
+    assert "not valid UTF-8" in detail["message"]
     assert lake.picture.list() == []
 
 

@@ -33,7 +33,11 @@ def file_name_problem(name: object) -> str | None:
         if ".." in _SEPARATORS.split(name):
             return "expected a file name without '..'"
         return "expected a base file name, without folders"
-    if len(name.encode("utf-8", "surrogatepass")) > 255:
+    try:
+        size = len(name.encode("utf-8"))
+    except UnicodeEncodeError:  # JSON's "\ud800", or bytes of another encoding on disk
+        return "expected a file name in valid Unicode, got a lone surrogate; rename the file"
+    if size > 255:
         return "expected a file name of at most 255 bytes"
     return None
 

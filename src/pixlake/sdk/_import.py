@@ -217,7 +217,12 @@ def import_dataset(
     workers = (os.cpu_count() or 4) if nb_jobs == -1 else max(1, nb_jobs)
     files: list[str] = []
     if folder is not None:
-        files, _failures = collect_paths(folder)  # image files directly inside, by name
+        files, failures = collect_paths(folder)  # image files directly inside, by name
+        if failures:
+            raise InvalidInputError(
+                f"{len(failures)} files in {folder} cannot be uploaded; nothing was written",
+                details=[{"file": f.file, "message": f.reason} for f in failures],
+            )
         if annotations is not None:
             present = {os.path.basename(f) for f in files}
             absent = [n for n in _file_names(annotations.images) if n not in present]

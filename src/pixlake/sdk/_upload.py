@@ -102,13 +102,14 @@ def collect_paths(
 ) -> tuple[list[str], list[Failure]]:
     """The files to upload: a file, a folder's image files (not recursive, in name order), or
     a list of either.  A missing path alone raises; in a list it is reported as a failure."""
+    failures: list[Failure] = []
     if isinstance(filepath, str | os.PathLike):
         path = Path(filepath)
         if not path.exists():
             raise InvalidQueryError(
                 f"{path}: no such file or folder; expected an image or a folder"
             )
-        return _expand(path), []
+        return _named_in_utf8(_expand(path), failures), failures
     if not isinstance(filepath, Sequence):
         raise TypeError(
             f"filepath must be a path or a list of paths, not {type(filepath).__name__}"
@@ -116,7 +117,6 @@ def collect_paths(
     if not filepath:
         raise InvalidQueryError("nothing to upload: filepath is an empty list")
     paths: list[str] = []
-    failures: list[Failure] = []
     for item in filepath:
         if not isinstance(item, str | os.PathLike):
             raise TypeError(f"filepath items must be paths, not {type(item).__name__}")
@@ -125,7 +125,25 @@ def collect_paths(
             failures.append(Failure(str(path), "no such file"))
         else:
             paths.extend(_expand(path))
-    return paths, failures
+    return _named_in_utf8(paths, failures), failures
+
+
+def _named_in_utf8(paths: list[str], failures: list[Failure]) -> list[str]:
+    """The paths whose file name can travel (as UTF-8); the others are added to
+    ``failures``.  A name written on disk in another encoding reads back with undecodable
+    bytes, which no picture name can hold."""
+    kept: list[str] = []
+    for path in paths:
+        try:
+            os.path.basename(path).encode("utf-8")
+        except UnicodeEncodeError:
+            shown = path.encode("utf-8", "backslashreplace").decode("utf-8")
+            failures.append(
+                Failure(shown, "the file name is not valid UTF-8 (another encoding?); rename it")
+            )
+            continue
+        kept.append(path)
+    return kept
 
 
 def _expand(path: Path) -> list[str]:
