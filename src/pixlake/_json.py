@@ -37,7 +37,8 @@ def _has_long_number(data: bytes) -> bool:
 def loads(data: bytes | str, *, parse_constant: Callable[[str], Any] | None = None) -> Any:
     """What ``json.loads(data, parse_constant=...)`` returns, or the error it raises.
 
-    ``data`` is UTF-8 bytes or text (a byte-order mark is the caller's to strip)."""
+    ``data`` is UTF-8 bytes (``UnicodeDecodeError`` otherwise) or text; a byte-order mark is
+    the caller's to strip."""
     try:
         raw = data.encode() if isinstance(data, str) else data
     except UnicodeEncodeError:  # lone surrogates: only json reads them
@@ -47,7 +48,8 @@ def loads(data: bytes | str, *, parse_constant: Callable[[str], Any] | None = No
             return orjson.loads(raw)
         except orjson.JSONDecodeError:
             pass  # json decides: its value (NaN, a lone surrogate...) or its error
-    return json.loads(data, parse_constant=parse_constant)
+    text = data.decode("utf-8") if isinstance(data, bytes) else data  # as the docstring says
+    return json.loads(text, parse_constant=parse_constant)
 
 
 def dumps(value: Any) -> str:

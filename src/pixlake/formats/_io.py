@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import gc
 import json
@@ -124,15 +125,14 @@ def load_json(path: Path, *, limit: int, display: str) -> Any:
     file, and for syntax errors the line and column.
     """
     raw = read_bounded(path, limit=limit, display=display, what="JSON file")
+    bom = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
     try:
-        text = raw.decode("utf-8-sig")
+        # The bytes themselves: orjson checks they are UTF-8 as it parses them.
+        return fast_json.loads(raw[bom:] if bom else raw, parse_constant=NonFinite)
     except UnicodeDecodeError as exc:
         raise _invalid_json(
             display, f"expected UTF-8 text, got a bad byte at offset {exc.start}"
         ) from exc
-    del raw
-    try:
-        return fast_json.loads(text, parse_constant=NonFinite)
     except json.JSONDecodeError as exc:
         raise _invalid_json(
             display,
