@@ -2,7 +2,7 @@
 every other type, and a long series read back; optionally next to MLflow.
 
 Starts ``pixlake serve`` as a separate process over a temporary PIXLAKE_HOME (see
-``registry.py``), then uses the SDK (``Experiment.log``, ``flush``, ``get_line``).  With
+``_harness.py``), then uses the SDK (``Experiment.log``, ``flush``, ``get_line``).  With
 ``--peer mlflow`` and MLflow importable, starts ``mlflow server`` with a SQLite store on
 loopback and measures ``log_metric``, ``log_batch`` and ``get_metric_history``; without it,
 the table compares against the reference figures of the issue (labeled as references).
@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from PIL import Image  # noqa: E402
 
+from _harness import free_port, pixlake_server  # noqa: E402
 from pixlake import Experiment, Project  # noqa: E402
-from registry import free_port, server_process  # noqa: E402
 
 #: The issue's figures for MLflow on a 2-core machine (points per second).
 REFERENCE = {"log_metric": 19.0, "log_batch": 6700.0, "history": 24000.0}
@@ -43,7 +43,10 @@ def timed(action: Callable[[], object]) -> float:
 
 def pixlake_rows(work: Path, points: int, series: int, assets: int) -> dict[str, float]:
     out: dict[str, float] = {}
-    with server_process(work / "home") as (url, token, _pid):
+    home = work / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    with pixlake_server(home) as server:
+        url, token = server.url, server.token
         proj = Project(api_token=token, host=url, interactive=False).create("bench")
         exp = Experiment(
             api_token=token, host=url, project_token=proj.project_token, interactive=False
@@ -58,7 +61,12 @@ def pixlake_rows(work: Path, points: int, series: int, assets: int) -> dict[str,
         out["per_point_calls"] = points / calls
         out["per_point_stored"] = points / stored
         batch = [i * 0.001 for i in range(points)]
-        out["batch"] = points / timed(lambda: (exp.log("batch", batch, type="line"), exp.flush()))
+
+        def in_one_call() -> None:
+            exp.log("batch", batch, type="line")
+            exp.flush()
+
+        out["batch"] = points / timed(in_one_call)
 
         chunk = [i * 0.5 for i in range(points)]
 
