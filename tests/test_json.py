@@ -83,3 +83,35 @@ def test_dumps_is_compact_json_that_reads_back(value: Any) -> None:
     assert ", " not in text and ": " not in text
     text.encode("utf-8")  # storable as text
     assert json.loads(text) == json.loads(json.dumps(value))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"b": [1.5, -0.0, 1e-7, 1e16, 10**18], "t": "café 東京", "ok": True},
+        {"n": None, "name": "null.jpg"},  # a null: written by json, the same way
+        {"huge": 2**70},  # past 64 bits
+        {1: "int key"},  # made a string, as json does
+        [(1, 2), (3, 4)],
+    ],
+)
+def test_dump_bytes_writes_the_values_json_writes(value: Any) -> None:
+    data = _json.dump_bytes(value)
+    expected = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    assert b", " not in data and b": " not in data
+    assert json.loads(data) == json.loads(expected)
+    assert "é" not in expected or "é".encode() in data  # UTF-8, not escapes
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        ({"x": math.nan}, ValueError),
+        ([1.0, -math.inf], ValueError),
+        ({"note": "\ud800"}, UnicodeEncodeError),
+        ({"when": object()}, TypeError),
+    ],
+)
+def test_dump_bytes_refuses_what_json_refuses(value: Any, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        _json.dump_bytes(value)

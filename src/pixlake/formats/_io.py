@@ -148,7 +148,7 @@ def load_json(path: Path, *, limit: int, display: str) -> Any:
 
 def json_bytes(value: Any) -> bytes:
     """Compact UTF-8 JSON; NaN and Infinity are refused (``ValueError``), as JSON has none."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+    return fast_json.dump_bytes(value)
 
 
 def check_opaque(
