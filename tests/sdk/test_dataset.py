@@ -62,6 +62,7 @@ def by_image(document: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
 # --------------------------------------------------------------------------- the user story
 
 
+@pytest.mark.usefixtures("transfer")
 def test_import_then_versions_annotations_download_and_exports(
     lake: Datalake, coco: tuple[Path, dict[str, Any]], tmp_path: Path
 ) -> None:
@@ -190,6 +191,7 @@ def test_coco_round_trip_is_lossless(
     assert (again / "annotations" / "instances.json").read_bytes() == first
 
 
+@pytest.mark.usefixtures("transfer")
 def test_voc_and_yolo_round_trips(
     lake: Datalake, coco: tuple[Path, dict[str, Any]], tmp_path: Path
 ) -> None:
@@ -630,6 +632,7 @@ def test_client_exposes_datasets(server: LiveServer, alice: str) -> None:
         assert Client.Datalake.Dataset is Dataset  # type: ignore[attr-defined]
 
 
+@pytest.mark.usefixtures("transfer")
 def test_download_skips_files_already_there(
     lake: Datalake, coco: tuple[Path, dict[str, Any]], tmp_path: Path
 ) -> None:
@@ -662,6 +665,7 @@ def test_deleting_a_picture_removes_it_from_every_version(
         assert victim["picture_id"] not in {p["picture_id"] for p in ds.list_pictures()}
 
 
+@pytest.mark.usefixtures("transfer")
 def test_large_images_download_one_by_one(
     lake: Datalake,
     coco: tuple[Path, dict[str, Any]],

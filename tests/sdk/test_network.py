@@ -471,6 +471,7 @@ def test_an_interrupted_upload_resumes_sending_only_the_missing_parts(
     assert resumed.download("model-latest", tmp_path / "back.bin").read_bytes() == data
 
 
+@pytest.mark.usefixtures("over_http")
 def test_an_interrupted_download_resumes_with_a_range(
     server: LiveServer, alice: str, made: Network, tmp_path: Path
 ) -> None:
@@ -490,6 +491,7 @@ def test_an_interrupted_download_resumes_with_a_range(
     assert not (tmp_path / "dl.bin.part").exists()
 
 
+@pytest.mark.usefixtures("over_http")
 def test_a_download_resumes_from_a_part_file_and_skips_a_finished_one(
     server: LiveServer, alice: str, made: Network, tmp_path: Path
 ) -> None:

@@ -99,3 +99,30 @@ def test_a_damaged_header_is_an_error() -> None:
     body[10] ^= 0x01  # a byte of the first header's name
     with pytest.raises(StorageError, match="checksum"):
         _read(bytes(body), 4096)
+
+
+def test_references_read_back_with_their_blob() -> None:
+    digest = "ab" * 32
+    out = io.BytesIO()
+    with TarSink(out) as sink:
+        sink.write_reference("images/a.jpg", digest, 1234)
+        sink.write_reference("images/" + "é" * 80 + ".jpg", digest, 0)  # a pax path as well
+        sink.write_bytes("labels/a.txt", b"0 0.5 0.5 0.1 0.1\n")
+    members = [(m, b"".join(p)) for m, p in iter_tar(_pieces(out.getvalue(), 100))]
+    assert [(m.name, m.size, m.reference, data) for m, data in members] == [
+        ("images/a.jpg", 0, (digest, 1234), b""),
+        ("images/" + "é" * 80 + ".jpg", 0, (digest, 0), b""),
+        ("labels/a.txt", 18, None, b"0 0.5 0.5 0.1 0.1\n"),
+    ]
+    with tarfile.open(fileobj=io.BytesIO(out.getvalue())) as archive:  # a standard tar
+        first = archive.getmembers()[0]
+        assert first.pax_headers["PIXLAKE.sha256"] == digest
+        assert first.pax_headers["PIXLAKE.size"] == "1234"
+
+
+def test_a_damaged_reference_is_an_error() -> None:
+    info = tarfile.TarInfo("images/a.jpg")
+    info.pax_headers = {"PIXLAKE.sha256": "not a digest", "PIXLAKE.size": "12"}
+    body = info.tobuf(format=tarfile.PAX_FORMAT) + bytes(1024)
+    with pytest.raises(StorageError, match="damaged reference"):
+        list(iter_tar(iter([body])))

@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         accounts.router,
         blobs.router,
+        blobs.local_router,
         datasets.router,
         jobs.router,
         networks.router,

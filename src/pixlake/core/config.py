@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     max_json_bytes: int = 256 * MiB
     #: Largest page a list endpoint returns.
     max_page_size: int = 1000
+    #: Tell SDKs on this machine where the local blob store is (``GET /local-store``), so
+    #: that they copy blobs from its files rather than receive them over HTTP.
+    same_host_reads: bool = True
 
     @model_validator(mode="after")
     def _defaults_under_home(self) -> Settings:

@@ -222,10 +222,15 @@ def export_version(
     *,
     archive: str = "zip",
     yolo_mode: str | None = None,
+    images: str = "bytes",
 ) -> ExportStream:
     """Check that the version can be exported as ``format`` and return the archive's stream
     (``archive`` is ``"tar"`` or ``"zip"``; ``yolo_mode``, for YOLO only, ``"detect"`` for box
-    rows or ``"segment"`` for polygon rows); see the module docstring."""
+    rows or ``"segment"`` for polygon rows); see the module docstring.
+
+    ``images="reference"`` (tar only) writes each image as a reference to its blob
+    (``TarSink.write_reference``) instead of its bytes: for a client on the server's machine
+    that copies them from the store's files."""
     require_organization(caller, organization_id, write=False)
     name = format_name(format)
     if name not in EXPORT_FORMATS:
@@ -237,6 +242,16 @@ def export_version(
         raise InvalidQueryError(
             f"unknown archive {archive!r}",
             details=[{"field": "archive", "message": "expected 'tar' or 'zip'"}],
+        )
+    if images not in ("bytes", "reference"):
+        raise InvalidQueryError(
+            f"unknown images {images!r}",
+            details=[{"field": "images", "message": "expected 'bytes' or 'reference'"}],
+        )
+    if images == "reference" and archive != "tar":
+        raise InvalidQueryError(
+            "images=reference needs archive=tar: a zip holds the images themselves",
+            details=[{"field": "images", "message": "expected 'bytes' with archive=zip"}],
         )
     options: dict[str, Any] = {}
     if yolo_mode is not None:
@@ -264,9 +279,12 @@ def export_version(
                     db, caller, organization_id, version_id, page=PAGE
                 ):
                     for item in items:
-                        with _open(store, item) as blob:
-                            path = exporter.image_path(item.external_url)
-                            sink.write_file(path, blob, item.size)
+                        path = exporter.image_path(item.external_url)
+                        if isinstance(sink, TarSink) and images == "reference":
+                            sink.write_reference(path, item.digest, item.size)
+                        else:
+                            with _open(store, item) as blob:
+                                sink.write_file(path, blob, item.size)
                         exporter.write(_image(item))
         except PicselliaError as exc:
             sink.write_bytes(ERROR_MEMBER, _problem(exc))

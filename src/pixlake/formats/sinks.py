@@ -18,6 +18,7 @@ import io
 import os
 import tarfile
 import tempfile
+import threading
 import time
 import zipfile
 from collections.abc import Callable
@@ -25,10 +26,23 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, BinaryIO, Final, Self
 
-from pixlake._tarheader import LIMIT, ustar_header
+from pixlake._tarheader import LIMIT, pax_records, ustar_header
 from pixlake.errors import InvalidInputError
 
-__all__ = ["FolderSink", "Sink", "TarSink", "ZipSink", "safe_relpath"]
+__all__ = [
+    "REFERENCE_SHA256",
+    "REFERENCE_SIZE",
+    "FolderSink",
+    "Sink",
+    "TarSink",
+    "ZipSink",
+    "safe_relpath",
+]
+
+#: The pax records of a reference member (``TarSink.write_reference``): the blob's digest,
+#: and its size in bytes.
+REFERENCE_SHA256: Final = "PIXLAKE.sha256"
+REFERENCE_SIZE: Final = "PIXLAKE.size"
 
 #: Entries a zip stores without compressing them (already compressed media).
 _STORED_SUFFIXES: Final = frozenset(
@@ -132,6 +146,7 @@ class FolderSink(Sink):
         self._flags = _NOFOLLOW | os.O_CREAT | (os.O_TRUNC if overwrite else os.O_EXCL)
         #: Folders of the sink (relative paths) known to be real folders, not links.
         self._folders: set[str] = {""}
+        self._folders_lock = threading.Lock()
 
     def _folder(self, relpath: str, folder: str) -> None:
         """Check, and make, the folders of ``folder`` (a relative path) one by one."""
@@ -154,7 +169,8 @@ class FolderSink(Sink):
     def _fd(self, relpath: str) -> int:
         folder = relpath.rpartition("/")[0]
         if folder not in self._folders:
-            self._folder(relpath, folder)
+            with self._folders_lock:  # files may be opened by many threads (``open_fd``)
+                self._folder(relpath, folder)
         try:
             return os.open(os.path.join(self._root, relpath), self._flags, 0o666)
         except FileExistsError:
@@ -166,6 +182,11 @@ class FolderSink(Sink):
 
     def _open(self, relpath: str) -> IO[bytes]:
         return os.fdopen(self._fd(relpath), "wb")
+
+    def open_fd(self, relpath: str) -> int:
+        """A descriptor open for writing ``relpath`` (checked and created as by ``open``);
+        the caller closes it.  Threads may call it at once."""
+        return self._fd(safe_relpath(relpath))
 
     def write_file(self, relpath: str, source: IO[bytes], size: int) -> None:
         if size > COPY_BYTES:
@@ -330,6 +351,22 @@ class TarSink(Sink):
 
     def write_file(self, relpath: str, source: IO[bytes], size: int) -> None:
         self._add(self._claim(relpath), source, size)
+
+    def write_reference(self, relpath: str, digest: str, size: int) -> None:
+        """Write ``relpath`` as a reference to a blob rather than its bytes: an empty member
+        whose pax header holds ``REFERENCE_SHA256`` and ``REFERENCE_SIZE``.  For a reader on
+        the store's machine that copies the blob's file itself; ``tar -x`` makes an empty
+        file."""
+        relpath = self._claim(relpath)
+        records = {REFERENCE_SHA256: digest, REFERENCE_SIZE: str(size)}
+        name = relpath.encode("utf-8")
+        if len(name) > 100 or not name.isascii() or self._mtime >= LIMIT:
+            info = tarfile.TarInfo(relpath)
+            info.size, info.mode, info.mtime = 0, 0o644, self._mtime
+            info.pax_headers = records
+            self._emit(info.tobuf(format=tarfile.PAX_FORMAT, encoding="utf-8", errors="strict"))
+        else:  # what tarfile writes, built directly
+            self._emit(pax_records(records) + ustar_header(name, 0, mode=0o644, mtime=self._mtime))
 
     def close(self) -> None:
         """Write the end-of-archive blocks, and pad the archive to whole records."""

@@ -14,6 +14,7 @@ __all__ = [
     "BlobsMissingQuery",
     "BlobsRead",
     "BlobsStored",
+    "LocalStorePublic",
 ]
 
 
@@ -53,3 +54,12 @@ class BlobsCompose(WireModel):
     parts: list[str] = Field(description="SHA-256 digests of the parts, in order")
     sha256: str = Field(description="digest of the concatenation, verified before it is stored")
     size: int = Field(description="size of the concatenation in bytes")
+
+
+class LocalStorePublic(BaseModel):
+    root: str = Field(description="absolute path of the store's folder on the server's machine")
+    identity: str = Field(description="the token in the file `identity` under `root`")
+    layout: str = Field(
+        description="where a blob's file is under `root`: `sha256/` then the digest's first "
+        "two hex digits, `/`, and the other 62 (blobs kept in parts have no such file)"
+    )

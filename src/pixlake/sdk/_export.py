@@ -7,6 +7,11 @@ lands outside it (a tar), or saved as it arrives (a zip: into ``<path>.part``, r
 complete).  Memory stays bounded whatever the size of the version, and no byte is held
 longer than it takes to write it.
 
+When the SDK sees the server's store (``pixlake.sdk._samehost``), a tar export asks for
+references instead of the images' bytes, and the images are copied from the store's files by
+a few threads while the archive is read; any image that cannot be copied that way comes over
+HTTP (``GET blobs/{digest}``).
+
 An export that fails after its first byte ends with a problem member (``EXPORT_ERROR_MEMBER``)
 that is raised here as its typed error; a response cut short raises ``NetworkError``.
 """
@@ -15,8 +20,10 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -31,13 +38,94 @@ from pixlake.formats.registry import format_name, get_exporter
 from pixlake.formats.sinks import FolderSink
 from pixlake.schemas.datasets import EXPORT_ERROR_MEMBER, EXPORT_FORMATS
 from pixlake.sdk._base import Context
+from pixlake.sdk._http import Connection
 from pixlake.sdk._progress import Bar
-from pixlake.sdk._tar import iter_tar
+from pixlake.sdk._samehost import LocalStore
+from pixlake.sdk._tar import TarMember, iter_tar
 
-__all__ = ["EXPORT_FORMATS", "export_version", "unpack_tar"]
+__all__ = ["EXPORT_FORMATS", "BlobCopies", "export_version", "unpack_tar"]
 
 #: Members up to this size are written with one system call.
 SMALL_MEMBER = 8 * 1024 * 1024
+#: Threads copying referenced images; references handed to a thread at a time; batches
+#: waiting at most.
+COPY_WORKERS = 4
+COPY_BATCH = 32
+COPY_DEPTH = 8
+
+
+class BlobCopies:
+    """Writes files that reference blobs, in a few threads: each blob copied from the
+    server's store when ``local`` is given and its file can be used, else received over HTTP
+    from the organization at ``org_path``.  ``add`` blocks while ``COPY_DEPTH`` batches wait;
+    ``close`` writes what is left, waits for every copy and raises the first failure."""
+
+    def __init__(self, conn: Connection, org_path: str, local: LocalStore | None) -> None:
+        self._conn = conn
+        self._org_path = org_path
+        self._local = local
+        self._pool = ThreadPoolExecutor(COPY_WORKERS, thread_name_prefix="pixlake-copy")
+        self._slots = threading.BoundedSemaphore(COPY_DEPTH)
+        self._batch: list[tuple[FolderSink, str, str, int]] = []
+        self._error: BaseException | None = None
+
+    def add(self, sink: FolderSink, relpath: str, digest: str, size: int) -> None:
+        """Write ``relpath`` of ``sink`` with the bytes of the blob ``digest``."""
+        if self._error is not None:
+            raise self._error
+        self._batch.append((sink, relpath, digest, size))
+        if len(self._batch) >= COPY_BATCH:
+            self._submit()
+
+    def _submit(self) -> None:
+        batch, self._batch = self._batch, []
+        self._slots.acquire()
+        self._pool.submit(self._fill_all, batch).add_done_callback(self._done)
+
+    def _done(self, future: Future[None]) -> None:
+        error = future.exception()
+        if error is not None and self._error is None:
+            self._error = error
+
+    def _fill_all(self, batch: list[tuple[FolderSink, str, str, int]]) -> None:
+        try:
+            for sink, relpath, digest, size in batch:
+                if self._error is not None:
+                    return
+                fd = sink.open_fd(relpath)
+                try:
+                    self._fill(fd, relpath, digest, size)
+                finally:
+                    os.close(fd)
+        finally:
+            self._slots.release()
+
+    def _fill(self, fd: int, relpath: str, digest: str, size: int) -> None:
+        if self._local is not None and self._local.copy_into(digest, size, fd):
+            return
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        received = 0
+        with self._conn.stream("GET", f"{self._org_path}/blobs/{digest}") as response:
+            for chunk in response.iter_raw():
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(fd, view) :]
+                received += len(chunk)
+        if received != size:
+            raise StorageError(
+                f"{relpath}: {received} bytes arrived, not {size}; run the export again"
+            )
+
+    def close(self) -> None:
+        """Write what is left; wait for every copy; raise the first failure."""
+        try:
+            if self._batch and self._error is None:
+                self._submit()
+        finally:
+            self._pool.shutdown(wait=True)
+        if self._error is not None:
+            raise self._error
 
 
 def _raise_problem(data: bytes, where: str) -> None:
@@ -51,33 +139,60 @@ def _raise_problem(data: bytes, where: str) -> None:
 
 
 def unpack_tar(
-    chunks: Iterator[bytes], folder: Path, *, images_folder: str | None = None, bar: Bar
+    chunks: Iterator[bytes],
+    folder: Path,
+    *,
+    images_folder: str | None = None,
+    bar: Bar,
+    copies: BlobCopies | None = None,
 ) -> int:
     """Write the members of a tar stream into ``folder``: regular files only, paths checked
     by ``FolderSink`` (no ``..``, absolute paths or links out), existing files overwritten.
-    Returns the number of files written; ``bar`` advances for each one under
-    ``images_folder`` (each one when it is ``None``).  A problem member raises its error."""
+    Members that reference a blob are filled by ``copies``.  Returns the number of files
+    written; ``bar`` advances for each one under ``images_folder`` (each one when it is
+    ``None``).  A problem member raises its error."""
     written = 0
     prefix = f"{images_folder}/" if images_folder else ""
     with FolderSink(folder, overwrite=True) as sink:
-        for member, pieces in iter_tar(chunks):
-            if member.type != "0":
-                raise StorageError(
-                    f"the export holds {member.name!r}, which is not a regular file; "
-                    f"the {written} files before it are in {folder}"
+        try:
+            for member, pieces in iter_tar(chunks):
+                _unpack(
+                    sink, member, pieces, copies, f"the {written} files before it are in {folder}"
                 )
-            if member.name == EXPORT_ERROR_MEMBER:
-                _raise_problem(b"".join(pieces), f"the {written} files before it are in {folder}")
-            if member.size <= SMALL_MEMBER:
-                sink.write_bytes(member.name, b"".join(pieces))  # one write
-            else:
-                with sink.open(member.name) as out:
-                    for piece in pieces:
-                        out.write(piece)
-            written += 1
-            if member.name.startswith(prefix):
-                bar.advance()
+                written += 1
+                if member.name.startswith(prefix):
+                    bar.advance()
+        finally:
+            if copies is not None:
+                copies.close()
     return written
+
+
+def _unpack(
+    sink: FolderSink,
+    member: TarMember,
+    pieces: Iterator[bytes],
+    copies: BlobCopies | None,
+    where: str,
+) -> None:
+    if member.type != "0":
+        raise StorageError(
+            f"the export holds {member.name!r}, which is not a regular file; {where}"
+        )
+    if member.name == EXPORT_ERROR_MEMBER:
+        _raise_problem(b"".join(pieces), where)
+    if member.reference is not None:
+        if copies is None:
+            raise StorageError(
+                f"the export holds a reference for {member.name!r}, not its bytes; {where}"
+            )
+        copies.add(sink, member.name, *member.reference)
+    elif member.size <= SMALL_MEMBER:
+        sink.write_bytes(member.name, b"".join(pieces))  # one write
+    else:
+        with sink.open(member.name) as out:
+            for piece in pieces:
+                out.write(piece)
 
 
 def _save_zip(chunks: Iterator[bytes], path: Path, bar: Bar) -> None:
@@ -124,6 +239,9 @@ def export_version(
     params = {"format": name, "archive": "zip" if as_zip else "tar"}
     if yolo_mode is not None:
         params["yolo_mode"] = yolo_mode
+    local = None if as_zip else conn.local_store()
+    if local is not None:
+        params["images"] = "reference"  # copied from the store's files: see BlobCopies
     if as_zip:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -136,7 +254,11 @@ def export_version(
             else:
                 with Bar(f"Exporting {name}", total=record["size"], enabled=progress) as bar:
                     unpack_tar(
-                        chunks, path, images_folder=get_exporter(name).images_folder, bar=bar
+                        chunks,
+                        path,
+                        images_folder=get_exporter(name).images_folder,
+                        bar=bar,
+                        copies=BlobCopies(conn, ctx.org_path, local) if local else None,
                     )
     except httpx.TransportError as exc:
         raise NetworkError(

@@ -12,15 +12,19 @@ from __future__ import annotations
 
 import os
 import random
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from pixlake._version import __version__
 from pixlake.errors import AuthenticationError, NetworkError, PicselliaError, error_class_for
+
+if TYPE_CHECKING:
+    from pixlake.sdk._samehost import LocalStore
 
 __all__ = ["DEFAULT_HOST", "Connection", "normalize_host", "resolve_token"]
 
@@ -86,6 +90,20 @@ class Connection:
             transport=transport,
             follow_redirects=True,
         )
+        self._local_lock = threading.Lock()
+        self._local_checked = False
+        self._local: LocalStore | None = None
+
+    def local_store(self) -> LocalStore | None:
+        """The server's blob store when this process can read its files (asked once; see
+        ``pixlake.sdk._samehost``), else ``None``."""
+        with self._local_lock:
+            if not self._local_checked:
+                from pixlake.sdk._samehost import discover
+
+                self._local = discover(self)
+                self._local_checked = True
+            return self._local
 
     def close(self) -> None:
         self._client.close()

@@ -5,7 +5,8 @@ unpacking an export of 100,000 pictures with it held hundreds of megabytes.  Thi
 keeps only the bytes not handed over yet.  It reads what servers write for exports (and what
 ``tarfile`` writes in POSIX or GNU format for regular files): ustar or GNU headers, pax
 extended headers for long or non-ASCII paths and large sizes; any other member (links,
-folders, devices) is reported to the caller, which refuses it.
+folders, devices) is reported to the caller, which refuses it.  A member written by
+``TarSink.write_reference`` carries the blob it stands for (``TarMember.reference``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pixlake.errors import StorageError
+from pixlake.formats.sinks import REFERENCE_SHA256, REFERENCE_SIZE
 
 __all__ = ["TarMember", "iter_tar"]
 
@@ -30,6 +32,8 @@ class TarMember:
     size: int
     #: ``"0"`` for a regular file; anything else is some other kind of member.
     type: str
+    #: For a reference to a blob (an empty member): its SHA-256 and size.
+    reference: tuple[str, int] | None = None
 
 
 class _Blocks:
@@ -103,6 +107,13 @@ def _pax(records: bytes) -> dict[str, str]:
     return out
 
 
+def _reference(records: dict[str, str]) -> tuple[str, int]:
+    digest, size = records[REFERENCE_SHA256], records.get(REFERENCE_SIZE, "")
+    if len(digest) != 64 or not size.isdigit():
+        raise StorageError(f"the archive has a damaged reference ({digest!r}, {size!r})")
+    return digest, int(size)
+
+
 def _data(blocks: _Blocks, size: int) -> Iterator[bytes]:
     """A member's ``size`` bytes, in pieces of at most ``PIECE``."""
     while size:
@@ -143,8 +154,10 @@ def iter_tar(chunks: Iterator[bytes]) -> Iterator[tuple[TarMember, Iterator[byte
         if "size" in pending:
             size = int(pending["size"])
             padded = size + -size % BLOCK
+        reference = _reference(pending) if REFERENCE_SHA256 in pending else None
         pending = {}
-        member = TarMember(name, size, "0" if kind in _REGULAR else kind.decode("latin-1"))
+        kind_name = "0" if kind in _REGULAR else kind.decode("latin-1")
+        member = TarMember(name, size, kind_name, reference)
         pieces = _data(blocks, size)
         yield member, pieces
         for _piece in pieces:  # what the caller did not read

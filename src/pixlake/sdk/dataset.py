@@ -393,7 +393,8 @@ class Dataset(LakeResource):
     ) -> None:
         """Download every image of ``"name/version"`` into ``folder_name`` (default
         ``name/version``), in parallel; files already there with the right bytes are skipped,
-        so an interrupted download resumes."""
+        so an interrupted download resumes.  On the server's machine, images are copied from
+        its store's files (see ``PIXLAKE_SAME_HOST_READS`` in the docs)."""
         name, version = split_name(dataset)
         record = self._record(name, version)
         folder = Path(folder_name) if folder_name is not None else Path(name) / version
@@ -401,6 +402,7 @@ class Dataset(LakeResource):
         root = folder.resolve()
         conn = self._ctx.connection
         org_path = self._ctx.org_path
+        local = conn.local_store()
 
         def target(picture: dict[str, Any]) -> Path:
             file_name = safe_file_name(picture["external_url"], where="external_url")
@@ -421,6 +423,12 @@ class Dataset(LakeResource):
             streamed (and resumable) one by one."""
             todo = [(p, target(p)) for p in pictures]
             todo = [(p, dest) for p, dest in todo if not present(p, dest)]
+            if local is not None:  # copied from the server's store, each one verified
+                todo = [
+                    (p, dest)
+                    for p, dest in todo
+                    if not local.copy_verified(p["sha256"], p["size"], dest)
+                ]
             small = [(p, dest) for p, dest in todo if p["size"] <= BATCH_BYTES // BATCH]
             for p, dest in todo:
                 if p["size"] > BATCH_BYTES // BATCH:

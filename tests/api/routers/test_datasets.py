@@ -237,3 +237,26 @@ def test_export_streams_the_version_as_a_tar_or_a_zip(
     assert http.get(path, params={"format": "coco"}, headers=auth(bob)).status_code == 404
     through_own = path.replace(org, org_of(http, bob))
     assert http.get(through_own, params={"format": "coco"}, headers=auth(bob)).status_code == 404
+
+
+def test_export_can_reference_the_images_instead_of_sending_them(
+    http: httpx.Client, alice: str
+) -> None:
+    org, record, pictures = dataset_with_pictures(http, alice, "refs")
+    path = f"/organizations/{org}/dataset-versions/{record['dataset_id']}/export"
+    params = {"format": "coco", "archive": "tar", "images": "reference"}
+    tar = http.get(path, params=params, headers=auth(alice))
+    assert tar.status_code == 200, tar.text
+    with tarfile.open(fileobj=io.BytesIO(tar.content), mode="r:") as archive:
+        images = [m for m in archive.getmembers() if m.name.startswith("images/")]
+        by_name = {p["external_url"]: p for p in pictures}
+        assert len(images) == len(pictures)
+        for member in images:
+            picture = by_name[member.name.removeprefix("images/")]
+            assert member.size == 0
+            assert member.pax_headers["PIXLAKE.sha256"] == picture["sha256"]
+            assert member.pax_headers["PIXLAKE.size"] == str(picture["size"])
+    as_zip = http.get(path, params={**params, "archive": "zip"}, headers=auth(alice))
+    assert as_zip.status_code == 400 and "archive=tar" in as_zip.json()["detail"]
+    unknown = http.get(path, params={**params, "images": "links"}, headers=auth(alice))
+    assert unknown.status_code == 422

@@ -5,11 +5,14 @@ PUT  /organizations/{org}/blobs/{sha256}  raw bytes, streamed (up to max_blob_by
 POST /organizations/{org}/blobs           application/x-tar of members named by digest
 POST /organizations/{org}/blobs/compose   {"parts", "sha256", "size"}: concatenate sent parts
 GET  /organizations/{org}/blobs/{sha256}  the bytes (single-range ``Range`` requests: 206)
+GET  /local-store                         where a local store's files are, for SDKs on the
+                                          server's machine (loopback callers only)
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Request, status
@@ -20,7 +23,7 @@ from pixlake.api.deps import CallerDep, DbDep, OrganizationDep, SettingsDep, Sto
 from pixlake.api.responses import blob_response, tar_response
 from pixlake.core import blobs
 from pixlake.core.entities import BlobEntity
-from pixlake.errors import InvalidInputError, PayloadTooLargeError
+from pixlake.errors import InvalidInputError, PayloadTooLargeError, ResourceNotFoundError
 from pixlake.schemas.blobs import (
     BlobPublic,
     BlobRejected,
@@ -29,10 +32,13 @@ from pixlake.schemas.blobs import (
     BlobsMissingQuery,
     BlobsRead,
     BlobsStored,
+    LocalStorePublic,
 )
-from pixlake.store.blobs import BlobWriter
+from pixlake.store.blobs import BlobWriter, LocalBlobStore
+from pixlake.store.blobs.local import LAYOUT
 
 router = APIRouter(prefix="/organizations/{org_id}/blobs", tags=["blobs"])
+local_router = APIRouter(tags=["blobs"])
 
 Digest = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="SHA-256, lower-case hex")]
 
@@ -226,3 +232,40 @@ def get_blob(
 ) -> StreamingResponse:
     entity, stream = blobs.open_blob(db, store, caller, org.id, digest)
     return blob_response(entity, stream, range_header=range_header)
+
+
+def _loopback(request: Request) -> bool:
+    """Whether the caller is on this machine (behind a proxy on this machine, the address it
+    forwards, since uvicorn trusts a local proxy's ``X-Forwarded-For``)."""
+    if request.client is None:
+        return False
+    try:
+        return ipaddress.ip_address(request.client.host).is_loopback
+    except ValueError:
+        return False
+
+
+@local_router.get(
+    "/local-store",
+    summary="Where the blob store's files are, for an SDK on the server's machine",
+    description="Answered to loopback callers when the store is a local folder and "
+    "`PIXLAKE_SAME_HOST_READS` is on (the default).  An SDK that can read "
+    "`{root}/identity` and finds `identity` in it sees the store itself, and copies "
+    "blobs it was told about from `{root}/{layout}` rather than receiving them.  Reading "
+    "them needs the file system's permission as well: this path gives no access by itself.",
+)
+def local_store(
+    request: Request, caller: CallerDep, store: StoreDep, settings: SettingsDep
+) -> LocalStorePublic:
+    del caller  # a token is needed, whoever it belongs to
+    if not settings.same_host_reads:
+        raise ResourceNotFoundError("same-host reads are turned off on this server")
+    if not isinstance(store, LocalBlobStore):
+        raise ResourceNotFoundError("this server's blob store is not a local folder")
+    if not _loopback(request):
+        raise ResourceNotFoundError("the local store is shown to callers on the same machine only")
+    return LocalStorePublic(
+        root=str(store.root.resolve()),
+        identity=store.identity,
+        layout=LAYOUT,
+    )

@@ -398,8 +398,25 @@ def export_version(
         Literal["detect", "segment"] | None,
         Query(description="YOLO only: box rows (detect, the default) or polygon rows (segment)"),
     ] = None,
+    images: Annotated[
+        Literal["bytes", "reference"],
+        Query(
+            description="tar only: each image's bytes (the default), or a reference to its "
+            "blob instead (an empty member whose pax header has `PIXLAKE.sha256` and "
+            "`PIXLAKE.size`), for a client that copies blobs from the store itself "
+            "(see `GET /local-store`)"
+        ),
+    ] = "bytes",
 ) -> StreamingResponse:
     stream = exports.export_version(
-        db, store, caller, org.id, version_id, format, archive=archive, yolo_mode=yolo_mode
+        db,
+        store,
+        caller,
+        org.id,
+        version_id,
+        format,
+        archive=archive,
+        yolo_mode=yolo_mode,
+        images=images,
     )
     return export_response(stream)

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 from pydantic import TypeAdapter
 from pydantic_core import to_json
@@ -191,10 +191,19 @@ def get_picture(
     return to_public(_one(db, caller, org.id, picture_id), base_url(request))
 
 
-@router.get("/{picture_id}/file", summary="A picture's bytes", status_code=status.HTTP_200_OK)
+@router.get(
+    "/{picture_id}/file",
+    summary="A picture's bytes (single-range `Range` requests: 206)",
+    status_code=status.HTTP_200_OK,
+)
 def get_picture_file(
-    picture_id: uuid.UUID, org: OrganizationDep, caller: CallerDep, db: DbDep, store: StoreDep
+    picture_id: uuid.UUID,
+    org: OrganizationDep,
+    caller: CallerDep,
+    db: DbDep,
+    store: StoreDep,
+    range_header: Annotated[str | None, Header(alias="Range")] = None,
 ) -> StreamingResponse:
     picture = _one(db, caller, org.id, picture_id)
     entity, stream = blobs.open_blob(db, store, caller, org.id, picture.digest)
-    return blob_response(entity, stream, filename=picture.external_url)
+    return blob_response(entity, stream, filename=picture.external_url, range_header=range_header)

@@ -4,6 +4,10 @@ A large blob uploaded in parts may be *composite*: instead of copying its parts 
 file, the store keeps ``<root>/composite/ab/cdef…``, a manifest naming its parts in order, and
 reads them one after the other.  The bytes are verified against the digest before the manifest
 gets its name, exactly like a plain blob, and every byte is written once.
+
+``<root>/identity`` holds a random token made with the store.  A client on the same machine
+proves that it sees this very folder by reading it (``identity``): it may then copy blobs
+straight from their files rather than receive them over HTTP (see ``pixlake.sdk._samehost``).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import io
 import itertools
 import json
 import os
+import secrets
 import stat
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -22,7 +27,13 @@ from urllib.parse import unquote, urlparse
 
 from pixlake.store.blobs.base import BlobInfo, DigestMismatch, check_digest
 
-__all__ = ["LocalBlobStore"]
+__all__ = ["IDENTITY_FILE", "LAYOUT", "LocalBlobStore"]
+
+#: The store's identity token, in a file of this name under its root.
+IDENTITY_FILE = "identity"
+#: Where a plain blob's file is under the root, as the store tells clients that read it
+#: (which compare it to the layout they know: ``path``).
+LAYOUT = "sha256/<first 2 hex digits>/<other 62>"
 
 READ_ONLY = 0o444
 _TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
@@ -175,6 +186,26 @@ class LocalBlobStore:
         for i in range(256):
             (shards / f"{i:02x}").mkdir(exist_ok=True)
         self.composite_dir = root / "composite"
+        self.identity = self._identity()
+
+    def _identity(self) -> str:
+        """The store's token, made (atomically: many processes may start at once) the first
+        time the store is opened."""
+        path = self.root / IDENTITY_FILE
+        try:
+            return path.read_text().strip()
+        except FileNotFoundError:
+            pass
+        tmp = self.tmp_dir / f"identity-{os.getpid()}-{next(_sequence)}"
+        tmp.write_text(secrets.token_hex(32) + "\n")
+        os.chmod(tmp, READ_ONLY)
+        try:
+            os.link(tmp, path)  # never replaces a token another process made first
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+        return path.read_text().strip()
 
     @classmethod
     def from_url(cls, url: str) -> LocalBlobStore:
