@@ -16,7 +16,12 @@ pixlake, the SDK in its own process against ``pixlake serve`` in another (fresh
     import       ``Datalake.upload(name=, imgdir=, ann_path=, ann_format="COCO", tags=)``:
                  parse + validate, upload the pictures, the import job, until it ends
     COCO, YOLO, PASCAL-VOC export
-                 ``lake.dataset.export(format, folder)``: annotations and every image
+                 ``lake.dataset.export(format, folder)``: annotations and every image (the
+                 SDK being on the server's machine, it copies the images from the store's
+                 files: docs/server.md, "Same-host reads")
+    COCO over HTTP
+                 the COCO export again with ``PIXLAKE_SAME_HOST_READS=0``: every image
+                 sent over HTTP, as to an SDK on another machine
 
 FiftyOne (``--peer fiftyone``, only when ``import fiftyone`` works), in its own Python
 (``--fiftyone-python``; ``benchmarks/peers/fiftyone.sh`` makes one) and process
@@ -74,6 +79,9 @@ SEED = 0
 DUP_FRACTION = 0.0
 TAG = "bench"
 FORMATS = ("COCO", "YOLO", "PASCAL-VOC")
+#: The COCO export again, its images sent over HTTP rather than copied from the server's
+#: store (which the SDK does on the server's machine: docs/server.md, "Same-host reads").
+COCO_HTTP = "COCO over HTTP"
 #: The floor's parts, as reported.
 FLOOR_READ = "read and hash the images"
 FLOOR_WRITE = "write their copies"
@@ -361,6 +369,14 @@ def pixlake_child(
         out[f"{fmt} check"] = in_child(check_export, fmt, target, n, objects)
         if not keep:
             set_aside(target, Path(workdir) / TRASH, free)
+    os.environ["PIXLAKE_SAME_HOST_READS"] = "0"  # read by each new connection
+    over_http = Datalake(api_token=token, host=url, interactive=False)
+    target = Path(workdir) / "export-COCO-http"
+    export = functools.partial(over_http.dataset.export, "COCO", target)
+    out[COCO_HTTP] = timed(f"pixlake {COCO_HTTP}", n, export, pid).__dict__
+    out[f"{COCO_HTTP} check"] = in_child(check_export, "COCO", target, n, objects)
+    if not keep:
+        set_aside(target, Path(workdir) / TRASH, free)
     out["client_rss_mib"] = self_peak_mib()
     return out
 
@@ -522,7 +538,7 @@ def run_size(
         result.client_rss_mib = client["client_rss_mib"]
         result.client_rss_import_mib = client["client_rss_import_mib"]
         result.steps["import"] = Step(**client["import"])
-        for fmt in FORMATS:
+        for fmt in (*FORMATS, COCO_HTTP):
             result.steps[fmt] = Step(**client[fmt])
             result.checks[fmt] = client[f"{fmt} check"]
         if fiftyone_python is not None:
@@ -601,6 +617,7 @@ def report(results: Sequence[Result], peer: str | None, fiftyone: str | None) ->
         rows: list[tuple[str, Step]] = [("floor", r.floor)]
         rows += [("pixlake import", r.steps["import"])]
         rows += [(f"pixlake {fmt} export", r.steps[fmt]) for fmt in FORMATS]
+        rows += [(f"pixlake {COCO_HTTP}", r.steps[COCO_HTTP])]
         rows += [(f"FiftyOne {k}", s) for k, s in r.fiftyone.items()]
         for name, s in rows:
             srv = "" if s.server_cpu is None else f"{s.server_cpu:.2f}"
@@ -635,7 +652,9 @@ def report(results: Sequence[Result], peer: str | None, fiftyone: str | None) ->
     lines += [
         "",
         "Export checks: "
-        + "; ".join(f"N={r.n} {fmt}: {r.checks[fmt]}" for r in results for fmt in FORMATS)
+        + "; ".join(
+            f"N={r.n} {fmt}: {r.checks[fmt]}" for r in results for fmt in (*FORMATS, COCO_HTTP)
+        )
         + ".",
     ]
 
@@ -666,7 +685,8 @@ def report(results: Sequence[Result], peer: str | None, fiftyone: str | None) ->
                 f"(<= {COCO_EXPORT_OVER_FIFTYONE}x): "
                 f"{_verdict(coco_ratio <= COCO_EXPORT_OVER_FIFTYONE)}; the budget is "
                 f"{budget:.2f} s, and writing the images once (part of the floor) takes "
-                f"{write:.2f} s"
+                f"{write:.2f} s; over HTTP it took {r10.steps[COCO_HTTP].seconds:.2f} s "
+                f"({r10.steps[COCO_HTTP].seconds / r10.fiftyone['COCO'].seconds:.3f}x)"
             )
         else:
             ref = TARGET_N / FIFTYONE_REFERENCE_IMAGES_PER_S
