@@ -372,7 +372,7 @@ def pixlake_child(
     os.environ["PIXLAKE_SAME_HOST_READS"] = "0"  # read by each new connection
     over_http = Datalake(api_token=token, host=url, interactive=False)
     target = Path(workdir) / "export-COCO-http"
-    export = functools.partial(over_http.dataset.export, "COCO", target)
+    export = functools.partial(over_http.dataset.fetch(f"coco-{n}").export, "COCO", target)
     out[COCO_HTTP] = timed(f"pixlake {COCO_HTTP}", n, export, pid).__dict__
     out[f"{COCO_HTTP} check"] = in_child(check_export, "COCO", target, n, objects)
     if not keep:
