@@ -74,14 +74,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 def over_http(monkeypatch: pytest.MonkeyPatch) -> None:
     """Bytes travel over HTTP although the server is on this machine: for tests of the HTTP
     transfers themselves."""
-    monkeypatch.setenv("PIXLAKE_SAME_HOST_READS", "0")
+    monkeypatch.setenv("PIXLAKE_SAME_HOST", "0")
 
 
 @pytest.fixture(params=["same-host", "http"])
 def transfer(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Run the test twice: with images copied from the server's store (it is on this
     machine), and with them sent over HTTP."""
-    monkeypatch.setenv("PIXLAKE_SAME_HOST_READS", "1" if request.param == "same-host" else "0")
+    monkeypatch.setenv("PIXLAKE_SAME_HOST", "1" if request.param == "same-host" else "0")
     return str(request.param)
 
 

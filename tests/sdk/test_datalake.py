@@ -145,6 +145,7 @@ def test_unreachable_server() -> None:
 # --------------------------------------------------------------------------- upload
 
 
+@pytest.mark.usefixtures("transfer")
 def test_upload_one_list_and_folder(pic: Picture, tmp_path: Path) -> None:
     paths = write_images(tmp_path / "f", 6)
     one = pic.upload(str(paths[0]), tags=["one"])
@@ -187,6 +188,7 @@ def test_same_name_other_bytes_names_the_file(pic: Picture, tmp_path: Path) -> N
     assert len(pic.list()) == 1
 
 
+@pytest.mark.usefixtures("transfer")
 def test_bad_files_are_listed_and_good_ones_kept(pic: Picture, tmp_path: Path) -> None:
     good = write_images(tmp_path, 3)
     text = tmp_path / "notes.jpg"
@@ -230,6 +232,7 @@ def test_missing_path_and_empty_list(pic: Picture, tmp_path: Path) -> None:
     assert pic.list() == []
 
 
+@pytest.mark.usefixtures("over_http")
 def test_upload_is_resumable_and_sends_no_byte_twice(
     server: LiveServer, alice: str, tmp_path: Path
 ) -> None:
@@ -268,6 +271,7 @@ def test_a_re_upload_is_one_request_per_chunk(
     assert all(r["tag"] == ["again"] for r in records)
 
 
+@pytest.mark.usefixtures("over_http")
 def test_bytes_gone_from_storage_are_sent_again(
     server: LiveServer, alice: str, tmp_path: Path
 ) -> None:
@@ -284,6 +288,7 @@ def test_bytes_gone_from_storage_are_sent_again(
     assert stored.read_bytes() == path.read_bytes()
 
 
+@pytest.mark.usefixtures("over_http")
 def test_bytes_not_kept_in_memory_are_read_again_to_send(
     server: LiveServer, alice: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -301,6 +306,7 @@ def test_bytes_not_kept_in_memory_are_read_again_to_send(
     assert counting.blob_bytes() >= sum(p.stat().st_size for p in paths)
 
 
+@pytest.mark.usefixtures("transfer")
 def test_bytes_are_stored_once_across_names_and_organizations(
     server: LiveServer, alice: str, bob: str, tmp_path: Path
 ) -> None:
@@ -316,6 +322,7 @@ def test_bytes_are_stored_once_across_names_and_organizations(
     assert [p.name for p in blob_root.rglob(digest[2:])] == [digest[2:]]
 
 
+@pytest.mark.usefixtures("over_http")
 def test_dropped_connections_are_retried(server: LiveServer, alice: str, tmp_path: Path) -> None:
     paths = write_images(tmp_path, 3)
     flaky = FlakyTransport("/blobs")
@@ -324,6 +331,7 @@ def test_dropped_connections_are_retried(server: LiveServer, alice: str, tmp_pat
     assert flaky.dropped == 1
 
 
+@pytest.mark.usefixtures("transfer")
 def test_large_files_stream(pic: Picture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import pixlake.sdk._upload as upload_module
 

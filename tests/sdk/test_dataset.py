@@ -447,6 +447,7 @@ def test_default_tag_is_todays_date(lake: Datalake, coco: tuple[Path, dict[str, 
     assert len(lake.picture.fetch(1, [today])) == 12
 
 
+@pytest.mark.usefixtures("over_http")
 def test_import_again_after_interruption_sends_no_bytes_twice(
     server: LiveServer, alice: str, coco: tuple[Path, dict[str, Any]]
 ) -> None:

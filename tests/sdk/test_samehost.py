@@ -1,10 +1,11 @@
-"""Same-host reads: on the server's machine the SDK copies blobs from the store's files, gets
-exactly the bytes HTTP would give, falls back to HTTP blob by blob, and never reads a blob
-the server would not send."""
+"""Same-host transfers: on the server's machine the SDK copies blobs from the store's files and
+writes uploads into it for the server to verify, gets exactly what HTTP would give, falls
+back to HTTP blob by blob, and never reads a blob the server would not send."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pixlake import Datalake, Dataset
+from pixlake import Datalake, Dataset, Picture
 from pixlake.sdk._http import Connection
 from pixlake.sdk._samehost import LocalStore, copy_fd, discover
 from pixlake.store.blobs import LocalBlobStore
@@ -34,6 +35,30 @@ class Recorder(httpx.HTTPTransport):
 
     def blob_gets(self) -> list[str]:
         return [p.rsplit("/", 1)[-1] for m, p, _ in self.sent if m == "GET" and "/blobs/" in p]
+
+    def paths(self, method: str, suffix: str) -> list[str]:
+        return [p for m, p, _ in self.sent if m == method and p.endswith(suffix)]
+
+
+class AdoptionRecorder(httpx.HTTPTransport):
+    """The real transport, noting the digests offered for adoption; with ``drop``, the
+    connection drops on every adoption request instead (a failure a healthy server cannot
+    be made to produce on demand)."""
+
+    def __init__(self, *, drop: bool = False) -> None:
+        super().__init__()
+        self.drop = drop
+        self.adopted: list[str] = []
+        self.tars = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/blobs/adopt"):
+            if self.drop:
+                raise httpx.ReadError("connection reset by peer", request=request)
+            self.adopted += [f["sha256"] for f in json.loads(request.read())["files"]]
+        elif request.method == "POST" and request.url.path.endswith("/blobs"):
+            self.tars += 1
+        return super().handle_request(request)
 
 
 def store_of(server: LiveServer) -> LocalBlobStore:
@@ -82,7 +107,7 @@ def test_the_sdk_finds_the_store_of_a_server_on_its_machine(server: LiveServer, 
 def test_turned_off_in_the_sdk_no_question_is_asked(
     server: LiveServer, alice: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("PIXLAKE_SAME_HOST_READS", "off")
+    monkeypatch.setenv("PIXLAKE_SAME_HOST", "off")
     recorder = Recorder()
     with Connection(alice, server.url, transport=recorder) as conn:
         assert discover(conn) is None
@@ -140,7 +165,7 @@ def test_an_export_copied_from_the_store_is_the_export_sent_over_http(
     assert len(exports) == 1 and "images=reference" in exports[0]
     assert recorder.blob_gets() == []  # every image came from the store's files
 
-    monkeypatch.setenv("PIXLAKE_SAME_HOST_READS", "0")
+    monkeypatch.setenv("PIXLAKE_SAME_HOST", "0")
     over_http = Dataset(api_token=lake._ctx.connection.token, host=lake._ctx.connection.host)
     sent = over_http.fetch("cars", "first").export(fmt, tmp_path / "http")
     assert files_of(local) == files_of(sent)
@@ -225,6 +250,81 @@ def test_a_picture_download_asks_the_server_before_copying(
                 progress=False,
             )
     assert not (tmp_path / "theirs.jpg").exists()
+
+
+# --------------------------------------------------------------------------- uploads
+
+
+def leftovers(server: LiveServer) -> list[Path]:
+    return list((store_of(server).root / "sha256").glob("*/.in-*"))
+
+
+def test_an_upload_writes_the_new_bytes_into_the_store_once(
+    server: LiveServer, alice: str, tmp_path: Path
+) -> None:
+    paths = write_images(tmp_path, 10, start=9100)
+    digests = [hashlib.sha256(p.read_bytes()).hexdigest() for p in paths]
+    first = AdoptionRecorder()
+    Picture(api_token=alice, host=server.url, interactive=False, transport=first).upload(paths[:4])
+    assert sorted(first.adopted) == sorted(digests[:4]) and first.tars == 0
+    second = AdoptionRecorder()
+    again = Picture(api_token=alice, host=server.url, interactive=False, transport=second)
+    records = again.upload(paths, tags=["all"])
+    assert sorted(second.adopted) == sorted(digests[4:])  # none of the first four again
+    third = AdoptionRecorder()
+    Picture(api_token=alice, host=server.url, interactive=False, transport=third).upload(paths)
+    assert third.adopted == [] and third.tars == 0
+    store = store_of(server)
+    for path, digest in zip(paths, digests, strict=True):
+        assert store.path(digest).read_bytes() == path.read_bytes()
+        assert store.path(digest).stat().st_mode & 0o777 == 0o444
+    assert sorted(r["sha256"] for r in records) == sorted(digests)
+    assert leftovers(server) == []
+
+
+def test_when_adoption_fails_the_bytes_go_over_http_and_nothing_is_left(
+    server: LiveServer, alice: str, tmp_path: Path
+) -> None:
+    paths = write_images(tmp_path, 3, start=9200)
+    dropping = AdoptionRecorder(drop=True)
+    pic = Picture(api_token=alice, host=server.url, interactive=False, transport=dropping)
+    records = pic.upload(paths)
+    assert len(records) == 3 and dropping.tars == 1
+    assert leftovers(server) == []
+    for path in paths:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        assert store_of(server).path(digest).read_bytes() == path.read_bytes()
+
+
+def test_adoption_is_for_callers_on_the_machine_and_reports_each_refusal(
+    server: LiveServer, alice: str, http: httpx.Client
+) -> None:
+    auth = {"Authorization": f"Token {alice}"}
+    org = http.get("/me", headers=auth).json()["default_organization"]["id"]
+    data = b"\xff\xd8 not really an image"
+    digest = hashlib.sha256(data).hexdigest()
+    shard = store_of(server).root / "sha256" / digest[:2]
+    (shard / ".in-00ff").write_bytes(b"other bytes")
+    body = {"files": [{"name": "00ff", "sha256": digest}, {"name": "abcd", "sha256": digest}]}
+    answer = http.post(f"/organizations/{org}/blobs/adopt", json=body, headers=auth)
+    assert answer.status_code == 200, answer.text
+    reasons = [r["reason"] for r in answer.json()["rejected"]]
+    assert answer.json()["stored"] == []
+    assert "hash to" in reasons[0] and "no such file" in reasons[1]
+    assert not (shard / ".in-00ff").exists()  # read, refused, removed
+    assert not store_of(server).path(digest).exists()
+
+    remote = http.post(
+        f"/organizations/{org}/blobs/adopt",
+        json=body,
+        headers={**auth, "X-Forwarded-For": "203.0.113.7"},
+    )
+    assert remote.status_code == 404
+    bad_name = {"files": [{"name": "../../x", "sha256": digest}]}
+    assert (
+        http.post(f"/organizations/{org}/blobs/adopt", json=bad_name, headers=auth).status_code
+        == 422
+    )
 
 
 # --------------------------------------------------------------------------- the files

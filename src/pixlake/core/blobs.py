@@ -22,12 +22,14 @@ from pixlake.core.entities import BlobEntity, Caller
 from pixlake.errors import InvalidInputError, PayloadTooLargeError, ResourceNotFoundError
 from pixlake.imaging import NotAnImageError, probe
 from pixlake.store.blobs import BlobStore, BlobWriter, DigestMismatch, check_digest
+from pixlake.store.blobs.local import AdoptionRefused, LocalBlobStore
 from pixlake.store.db.bulk import chunked, insert_ignore
 from pixlake.store.db.engine import Database
 from pixlake.store.db.models import BlobRow, OrganizationBlobRow
 
 __all__ = [
     "BlobRejection",
+    "adopt_files",
     "held",
     "MAX_PROBE_BYTES",
     "compose",
@@ -291,6 +293,35 @@ def receive_archive(
             extracted = archive.extractfile(member)
             assert extracted is not None  # regular files always extract
             _store_member(store, name, extracted.read(), stored, rejected)
+    record(db, organization_id, stored)
+    return stored, rejected
+
+
+def adopt_files(
+    db: Database,
+    store: LocalBlobStore,
+    caller: Caller,
+    organization_id: uuid.UUID,
+    files: Sequence[tuple[str, str]],
+    *,
+    max_items: int,
+    max_size: int,
+) -> tuple[list[BlobEntity], list[BlobRejection]]:
+    """Store blobs whose bytes a client on this machine wrote into the store, as
+    ``(name, digest)`` pairs (see ``LocalBlobStore.adopt``): each verified on its own, a
+    refused one reported by digest and the others kept, as for an archive."""
+    require_organization(caller, organization_id, write=True)
+    if len(files) > max_items:
+        raise _too_many(max_items)
+    stored: list[BlobEntity] = []
+    rejected: list[BlobRejection] = []
+    for name, digest in files:
+        try:
+            info, data = store.adopt(name, check_digest(digest), max_size)
+        except (AdoptionRefused, DigestMismatch) as exc:
+            rejected.append(BlobRejection(digest, str(exc)))
+            continue
+        stored.append(describe(info.digest, info.size, data))
     record(db, organization_id, stored)
     return stored, rejected
 

@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     max_page_size: int = 1000
     #: Tell SDKs on this machine where the local blob store is (``GET /local-store``), so
     #: that they copy blobs from its files rather than receive them over HTTP.
-    same_host_reads: bool = True
+    same_host: bool = True
 
     @model_validator(mode="after")
     def _defaults_under_home(self) -> Settings:

@@ -1,4 +1,4 @@
-"""Copying blobs straight from the server's store, when the SDK runs on the server's machine.
+"""Blobs copied straight from and into the server's store, when the SDK runs on its machine.
 
 A server whose blob store is a local folder tells callers on its own machine where that
 folder is (``GET /local-store``; decision 0016).  The SDK believes it only once it has read
@@ -8,10 +8,16 @@ forwarded port.  It then copies the blobs it is told about (by an export, a down
 their files: for an export the kernel copies them (``copy_file_range``) without the bytes
 passing through either process; a download hashes what it copies, as over HTTP.
 
+Uploads go the other way when the server says the store takes them (``uploads``: the store
+belongs to the server's user, and no other user may write in it): the SDK writes a blob's
+bytes as ``<root>/sha256/ab/.in-<random>``, and the server verifies the file and names it
+(``POST blobs/adopt``).  The bytes are written once, by the SDK, and never cross a socket.
+
 Whatever does not fit falls back to HTTP, blob by blob: a server elsewhere or in object
-storage, a file this user may not read, a blob kept in parts (decision 0008), a file whose
-size is not the blob's, a symbolic link.  ``PIXLAKE_SAME_HOST_READS=0`` turns it off in the
-SDK (and, on the server, stops it from telling).
+storage, a file this user may not read or write, a blob kept in parts (decision 0008), a
+file whose size is not the blob's, a symbolic link, a file the server refused.
+``PIXLAKE_SAME_HOST=0`` turns it off in the SDK (and, on the server, stops it from
+telling).
 """
 
 from __future__ import annotations
@@ -19,17 +25,19 @@ from __future__ import annotations
 import errno
 import hashlib
 import ipaddress
+import itertools
 import os
+import secrets
 import stat
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from pixlake.errors import PicselliaError
-from pixlake.store.blobs.local import IDENTITY_FILE, LAYOUT
+from pixlake.store.blobs.local import ADOPTED_PREFIX, IDENTITY_FILE, LAYOUT
 
 if TYPE_CHECKING:
     from pixlake.sdk._http import Connection
@@ -37,10 +45,17 @@ if TYPE_CHECKING:
 __all__ = ["ENV", "LocalStore", "copy_fd", "discover", "turned_off"]
 
 #: Set to 0 (or false, no, off) to never read the server's store directly.
-ENV = "PIXLAKE_SAME_HOST_READS"
+ENV = "PIXLAKE_SAME_HOST"
 #: Bytes copied at a time when the kernel cannot copy between the two files itself.
 CHUNK = 1024 * 1024
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_PLACE_FLAGS = (
+    os.O_WRONLY
+    | os.O_CREAT
+    | os.O_EXCL
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+)
 _HEX = frozenset("0123456789abcdef")
 #: What ``copy_file_range`` fails with when these two files cannot use it.
 _NO_KERNEL_COPY = frozenset(
@@ -115,9 +130,46 @@ class LocalStore:
     """The server's blob store, seen from the SDK on the same machine."""
 
     root: str
+    #: Whether the server adopts blobs written here (``place``).
+    uploads: bool = False
+    #: Names of placed files: a random prefix of this process's, then a count.
+    _prefix: str = field(default_factory=lambda: secrets.token_hex(12), compare=False)
+    _count: Iterator[int] = field(default_factory=itertools.count, compare=False)
 
     def path(self, digest: str) -> str:
         return f"{self.root}/sha256/{digest[:2]}/{digest[2:]}"
+
+    def _offered(self, digest: str, name: str) -> str:
+        return f"{self.root}/sha256/{digest[:2]}/{ADOPTED_PREFIX}{name}"
+
+    def place(self, digest: str, data: bytes) -> str | None:
+        """Write a blob's bytes for the server to adopt (``POST blobs/adopt``); the name to
+        give it, or ``None`` when this process cannot write there (nothing is left)."""
+        if len(digest) != 64 or not _HEX.issuperset(digest):
+            return None
+        name = f"{self._prefix}{next(self._count):x}"
+        path = self._offered(digest, name)
+        try:
+            fd = os.open(path, _PLACE_FLAGS, 0o600)
+        except OSError:
+            return None
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        except OSError:
+            os.close(fd)
+            self.discard(digest, name)
+            return None
+        os.close(fd)
+        return name
+
+    def discard(self, digest: str, name: str) -> None:
+        """Remove a file ``place`` wrote that the server did not adopt."""
+        try:
+            os.unlink(self._offered(digest, name))
+        except OSError:
+            pass
 
     def open(self, digest: str, size: int | None) -> int | None:
         """A descriptor of the blob's file, or ``None`` when it cannot be used: no such file
@@ -205,4 +257,4 @@ def discover(conn: Connection) -> LocalStore | None:
         return None
     if seen.strip() != identity.encode():
         return None
-    return LocalStore(root)
+    return LocalStore(root, uploads=answer.get("uploads") is True)

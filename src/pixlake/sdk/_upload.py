@@ -8,7 +8,9 @@ threads, which:
    the pictures whose bytes the organization has not sent (or that are gone from storage)
    rather than refuse them;
 2. if some were reported, check those files are complete images and send their bytes: small
-   files together as tar bodies of at most ``TAR_BYTES``, large ones streamed one by one;
+   files together as tar bodies of at most ``TAR_BYTES`` (or, on the server's machine,
+   written into its store for it to verify: ``pixlake.sdk._samehost``), large ones streamed
+   one by one;
 3. register those pictures again.
 
 A chunk already in the datalake (a re-upload) is therefore one request; a new one is its
@@ -30,10 +32,11 @@ from pathlib import Path
 from typing import Any
 
 from pixlake._tarheader import ustar_header
-from pixlake.errors import InvalidQueryError
+from pixlake.errors import InvalidQueryError, PicselliaError
 from pixlake.imaging import NotAnImageError, probe
 from pixlake.sdk._http import Connection
 from pixlake.sdk._progress import Bar
+from pixlake.sdk._samehost import LocalStore
 
 __all__ = ["IMAGE_SUFFIXES", "Failure", "UploadReport", "collect_paths", "upload_files"]
 
@@ -384,6 +387,43 @@ class _Uploader:
         return [f for f in files if f.digest not in failed]
 
     def _send_batch(self, files: list[_LocalFile], report: UploadReport) -> dict[str, str]:
+        """Send small files: into the server's store when it is on this machine and takes
+        them (``pixlake.sdk._samehost``), the others as one tar; returns why the server
+        refused some, by digest."""
+        local = self.conn.local_store()
+        if local is not None and local.uploads:
+            files = self._place(local, files, report)
+        return self._send_tar(files, report) if files else {}
+
+    def _place(
+        self, local: LocalStore, files: list[_LocalFile], report: UploadReport
+    ) -> list[_LocalFile]:
+        """Write the files' bytes into the server's store and have it adopt them; returns the
+        files still to send: those that could not be written or that the server refused
+        (sent over HTTP, whose answer then says why, if they are refused again)."""
+        placed: list[tuple[_LocalFile, str]] = []
+        rest: list[_LocalFile] = []
+        for f in files:
+            name = local.place(f.digest, f.data) if f.data is not None else None
+            if name is None:
+                rest.append(f)
+            else:
+                placed.append((f, name))
+        if not placed:
+            return rest
+        body = {"files": [{"name": name, "sha256": f.digest} for f, name in placed]}
+        try:
+            with self.sending:
+                answer = self.conn.post(f"{self.org_path}/blobs/adopt", json=body)
+        except PicselliaError:  # turned off meanwhile, an older server, a dropped connection
+            for f, name in placed:
+                local.discard(f.digest, name)
+            return rest + [f for f, _ in placed]
+        refused = {r["digest"] for r in answer["rejected"]}
+        report.bytes_sent += sum(f.size for f, _ in placed if f.digest not in refused)
+        return rest + [f for f, _ in placed if f.digest in refused]
+
+    def _send_tar(self, files: list[_LocalFile], report: UploadReport) -> dict[str, str]:
         """Send small files as one tar; returns why the server refused some, by digest."""
         pieces = _tar(files)
         with self.sending:

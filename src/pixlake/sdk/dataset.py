@@ -394,7 +394,7 @@ class Dataset(LakeResource):
         """Download every image of ``"name/version"`` into ``folder_name`` (default
         ``name/version``), in parallel; files already there with the right bytes are skipped,
         so an interrupted download resumes.  On the server's machine, images are copied from
-        its store's files (see ``PIXLAKE_SAME_HOST_READS`` in the docs)."""
+        its store's files (see ``PIXLAKE_SAME_HOST`` in the docs)."""
         name, version = split_name(dataset)
         record = self._record(name, version)
         folder = Path(folder_name) if folder_name is not None else Path(name) / version

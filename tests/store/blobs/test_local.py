@@ -130,3 +130,76 @@ def test_compose_with_a_wrong_digest_stores_nothing(store: LocalBlobStore) -> No
     assert list(store.tmp_dir.iterdir()) == []
     with pytest.raises(FileNotFoundError):
         store.compose([sha(b"never stored")], sha(b"never stored"))
+
+
+def offer(store: LocalBlobStore, digest: str, name: str, data: bytes) -> Path:
+    path = store.path(digest).parent / f".in-{name}"
+    path.write_bytes(data)
+    return path
+
+
+def test_adopt_names_a_verified_file_in_its_folder(store: LocalBlobStore) -> None:
+    data = b"adopted bytes"
+    digest = sha(data)
+    offered = offer(store, digest, "aa11", data)
+    info, read = store.adopt("aa11", digest, 1000)
+    assert (info.digest, info.size, read) == (digest, len(data), data)
+    assert not offered.exists()
+    assert store.path(digest).read_bytes() == data
+    assert store.path(digest).stat().st_mode & 0o777 == 0o444
+    again = offer(store, digest, "bb22", data)  # the same bytes again: dropped
+    assert store.adopt("bb22", digest, 1000)[0] == info
+    assert not again.exists()
+
+
+@pytest.mark.parametrize(
+    ("prepare", "reason"),
+    [
+        ("link", "cannot open it"),
+        ("hard link", "other names"),
+        ("folder", "not a regular file"),
+        ("too large", "over 10 bytes"),
+        ("absent", "no such file"),
+    ],
+)
+def test_adopt_refuses_what_it_must_not_take(
+    store: LocalBlobStore, tmp_path: Path, prepare: str, reason: str
+) -> None:
+    data = b"0123456789"
+    digest = sha(data)
+    offered = store.path(digest).parent / ".in-cc33"
+    outside = tmp_path / "outside"
+    outside.write_bytes(data)
+    if prepare == "link":
+        offered.symlink_to(outside)
+    elif prepare == "hard link":
+        os.link(outside, offered)
+    elif prepare == "folder":
+        offered.mkdir()
+    elif prepare == "too large":
+        offered.write_bytes(data + b"!")
+    with pytest.raises(local.AdoptionRefused, match=reason):
+        store.adopt("cc33", digest, 10)
+    assert not store.exists(digest)
+    assert outside.read_bytes() == data  # a file elsewhere is never touched
+
+
+def test_adopt_refuses_bytes_that_do_not_match_and_removes_them(store: LocalBlobStore) -> None:
+    offered = offer(store, sha(b"announced"), "dd44", b"something else")
+    with pytest.raises(DigestMismatch):
+        store.adopt("dd44", sha(b"announced"), 1000)
+    assert not offered.exists() and not store.exists(sha(b"announced"))
+
+
+@pytest.mark.parametrize("name", ["", "../x", "AB", "x" * 65])
+def test_adopt_takes_hex_names_only(store: LocalBlobStore, name: str) -> None:
+    with pytest.raises(local.AdoptionRefused, match="hex"):
+        store.adopt(name, sha(b"x"), 10)
+
+
+def test_a_store_others_may_write_to_takes_no_adoptions(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path / "blobs")
+    store.root.chmod(0o755)
+    assert store.accepts_adoptions()
+    store.root.chmod(0o775)
+    assert not store.accepts_adoptions()

@@ -4,6 +4,8 @@ POST /organizations/{org}/blobs/missing   {"digests": [...]} -> {"missing": [...
 PUT  /organizations/{org}/blobs/{sha256}  raw bytes, streamed (up to max_blob_bytes)
 POST /organizations/{org}/blobs           application/x-tar of members named by digest
 POST /organizations/{org}/blobs/compose   {"parts", "sha256", "size"}: concatenate sent parts
+POST /organizations/{org}/blobs/adopt     {"files": [{"name", "sha256"}]}: bytes a client on
+                                          this machine wrote into the local store
 GET  /organizations/{org}/blobs/{sha256}  the bytes (single-range ``Range`` requests: 206)
 GET  /local-store                         where a local store's files are, for SDKs on the
                                           server's machine (loopback callers only)
@@ -22,11 +24,13 @@ from starlette.concurrency import run_in_threadpool
 from pixlake.api.deps import CallerDep, DbDep, OrganizationDep, SettingsDep, StoreDep
 from pixlake.api.responses import blob_response, tar_response
 from pixlake.core import blobs
+from pixlake.core.config import Settings
 from pixlake.core.entities import BlobEntity
 from pixlake.errors import InvalidInputError, PayloadTooLargeError, ResourceNotFoundError
 from pixlake.schemas.blobs import (
     BlobPublic,
     BlobRejected,
+    BlobsAdopt,
     BlobsCompose,
     BlobsMissing,
     BlobsMissingQuery,
@@ -34,7 +38,7 @@ from pixlake.schemas.blobs import (
     BlobsStored,
     LocalStorePublic,
 )
-from pixlake.store.blobs import BlobWriter, LocalBlobStore
+from pixlake.store.blobs import BlobStore, BlobWriter, LocalBlobStore
 from pixlake.store.blobs.local import LAYOUT
 
 router = APIRouter(prefix="/organizations/{org_id}/blobs", tags=["blobs"])
@@ -46,6 +50,13 @@ Digest = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="SHA-256, lo
 def _public(b: BlobEntity) -> BlobPublic:
     return BlobPublic(
         digest=b.digest, size=b.size, media_type=b.media_type, width=b.width, height=b.height
+    )
+
+
+def _stored(stored: list[BlobEntity], rejected: list[blobs.BlobRejection]) -> BlobsStored:
+    return BlobsStored(
+        stored=[_public(b) for b in stored],
+        rejected=[BlobRejected(digest=r.digest, reason=r.reason) for r in rejected],
     )
 
 
@@ -167,10 +178,40 @@ async def post_blobs(
         b"".join(chunks),
         max_items=settings.max_batch_items,
     )
-    return BlobsStored(
-        stored=[_public(b) for b in stored],
-        rejected=[BlobRejected(digest=r.digest, reason=r.reason) for r in rejected],
+    return _stored(stored, rejected)
+
+
+@router.post(
+    "/adopt",
+    summary="Store blobs whose bytes a client on this machine wrote into the local store",
+    description="For the SDK on the server's machine (see `GET /local-store`): each file, "
+    "written as `<root>/sha256/<digest[0:2]>/.in-<name>`, is checked (a regular file with no "
+    "other name, the store user's, within `PIXLAKE_MAX_BLOB_BYTES`), hashed, and named as "
+    "its blob; refused files are reported by digest, as for `POST .../blobs`.  `404` when "
+    "the store takes no such files or the caller is not on this machine.",
+)
+def adopt_blobs(
+    body: BlobsAdopt,
+    request: Request,
+    org: OrganizationDep,
+    caller: CallerDep,
+    db: DbDep,
+    store: StoreDep,
+    settings: SettingsDep,
+) -> BlobsStored:
+    local = _same_host_store(request, store, settings)
+    if not local.accepts_adoptions():
+        raise ResourceNotFoundError("this server's store takes no files written by clients")
+    stored, rejected = blobs.adopt_files(
+        db,
+        local,
+        caller,
+        org.id,
+        [(f.name, f.sha256) for f in body.files],
+        max_items=settings.max_batch_items,
+        max_size=settings.max_blob_bytes,
     )
+    return _stored(stored, rejected)
 
 
 @router.post(
@@ -249,23 +290,32 @@ def _loopback(request: Request) -> bool:
     "/local-store",
     summary="Where the blob store's files are, for an SDK on the server's machine",
     description="Answered to loopback callers when the store is a local folder and "
-    "`PIXLAKE_SAME_HOST_READS` is on (the default).  An SDK that can read "
+    "`PIXLAKE_SAME_HOST` is on (the default).  An SDK that can read "
     "`{root}/identity` and finds `identity` in it sees the store itself, and copies "
-    "blobs it was told about from `{root}/{layout}` rather than receiving them.  Reading "
-    "them needs the file system's permission as well: this path gives no access by itself.",
+    "blobs it was told about from `{root}/{layout}` rather than receiving them; with "
+    "`uploads`, it writes new blobs there for `POST .../blobs/adopt` rather than sending "
+    "them.  The file system's permissions apply as well: this path gives no access by "
+    "itself.",
 )
 def local_store(
     request: Request, caller: CallerDep, store: StoreDep, settings: SettingsDep
 ) -> LocalStorePublic:
     del caller  # a token is needed, whoever it belongs to
-    if not settings.same_host_reads:
-        raise ResourceNotFoundError("same-host reads are turned off on this server")
+    local = _same_host_store(request, store, settings)
+    return LocalStorePublic(
+        root=str(local.root.resolve()),
+        identity=local.identity,
+        layout=LAYOUT,
+        uploads=local.accepts_adoptions(),
+    )
+
+
+def _same_host_store(request: Request, store: BlobStore, settings: Settings) -> LocalBlobStore:
+    """The local store, for a caller on this machine when same-host transfers are on."""
+    if not settings.same_host:
+        raise ResourceNotFoundError("same-host transfers are turned off on this server")
     if not isinstance(store, LocalBlobStore):
         raise ResourceNotFoundError("this server's blob store is not a local folder")
     if not _loopback(request):
         raise ResourceNotFoundError("the local store is shown to callers on the same machine only")
-    return LocalStorePublic(
-        root=str(store.root.resolve()),
-        identity=store.identity,
-        layout=LAYOUT,
-    )
+    return store

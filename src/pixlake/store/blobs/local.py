@@ -7,12 +7,15 @@ gets its name, exactly like a plain blob, and every byte is written once.
 
 ``<root>/identity`` holds a random token made with the store.  A client on the same machine
 proves that it sees this very folder by reading it (``identity``): it may then copy blobs
-straight from their files rather than receive them over HTTP (see ``pixlake.sdk._samehost``).
+straight from their files rather than receive them over HTTP, and, running as the store's
+own user, write a blob's bytes next to where it belongs for the server to verify and name
+(``adopt``) rather than send them (see ``pixlake.sdk._samehost``).
 """
 
 from __future__ import annotations
 
 import bisect
+import contextlib
 import hashlib
 import io
 import itertools
@@ -27,7 +30,7 @@ from urllib.parse import unquote, urlparse
 
 from pixlake.store.blobs.base import BlobInfo, DigestMismatch, check_digest
 
-__all__ = ["IDENTITY_FILE", "LAYOUT", "LocalBlobStore"]
+__all__ = ["ADOPTED_PREFIX", "IDENTITY_FILE", "LAYOUT", "AdoptionRefused", "LocalBlobStore"]
 
 #: The store's identity token, in a file of this name under its root.
 IDENTITY_FILE = "identity"
@@ -35,7 +38,18 @@ IDENTITY_FILE = "identity"
 #: (which compare it to the layout they know: ``path``).
 LAYOUT = "sha256/<first 2 hex digits>/<other 62>"
 
+#: A file a client wrote for ``adopt`` is ``<blob's shard folder>/<ADOPTED_PREFIX><name>``.
+ADOPTED_PREFIX = ".in-"
+
 READ_ONLY = 0o444
+_ADOPT_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_ADOPTED_NAME = frozenset("0123456789abcdef")
+
+
+class AdoptionRefused(ValueError):
+    """A file offered to ``adopt`` that the store does not take (the message says why)."""
+
+
 _TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 #: Unique temporary names within this process (``next`` on a count is atomic under the GIL).
 _sequence = itertools.count()
@@ -45,6 +59,19 @@ def _write_all(fd: int, data: bytes | memoryview) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
+
+
+def _read_all(fd: int, size: int, max_size: int) -> bytes:
+    """The bytes of an open file of ``size`` bytes; ``AdoptionRefused`` if it grew past
+    ``max_size`` meanwhile."""
+    parts: list[bytes] = []
+    total = 0
+    while chunk := os.read(fd, max(size + 1 - total, 1024 * 1024)):
+        parts.append(chunk)
+        total += len(chunk)
+        if total > max_size:
+            raise AdoptionRefused(f"over {max_size} bytes")
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 #: ``O_TMPFILE`` makes a file with no name, which a crash cannot leave behind; where the file
@@ -288,6 +315,73 @@ class LocalBlobStore:
                 tmp.unlink(missing_ok=True)
                 raise
         return BlobInfo(digest, len(data))
+
+    def accepts_adoptions(self) -> bool:
+        """Whether files written into the store by a client may become blobs (``adopt``):
+        only when the store's folder belongs to this process's user and nobody else may
+        write in it, so that whoever can write such a file could write the store anyway."""
+        try:
+            info = os.lstat(self.root)
+        except OSError:
+            return False
+        return (
+            stat.S_ISDIR(info.st_mode)
+            and info.st_uid == os.geteuid()
+            and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+        )
+
+    def adopt(self, name: str, expected_digest: str, max_size: int) -> tuple[BlobInfo, bytes]:
+        """Make the file a client wrote as ``<shard>/.in-<name>`` the blob ``expected_digest``
+        (``<shard>`` is that digest's folder); returns it and its bytes.
+
+        The file must be a regular file (not a link), with no other name (not a hard link to
+        a file elsewhere), owned by this process's user, at most ``max_size`` bytes, and hash
+        to ``expected_digest``; otherwise ``AdoptionRefused`` or ``DigestMismatch`` says why,
+        and a file that was read is removed.  Verified, it is named within its folder (or
+        dropped, when those bytes are stored already).  A process of the same user could
+        still change the file afterwards: it could change any stored blob as well, which is
+        why ``accepts_adoptions`` asks for a store no other user may write to.
+        """
+        if not 0 < len(name) <= 64 or not _ADOPTED_NAME.issuperset(name):
+            raise AdoptionRefused("expected a name of hex digits")
+        final = self.path(expected_digest)
+        offered = final.parent / f"{ADOPTED_PREFIX}{name}"
+        try:
+            fd = os.open(offered, _ADOPT_FLAGS)
+        except FileNotFoundError:
+            raise AdoptionRefused("no such file was written") from None
+        except OSError as exc:  # ELOOP: a symbolic link
+            raise AdoptionRefused(f"cannot open it ({exc.strerror or exc})") from None
+        try:
+            info = os.fstat(fd)
+            problem = None
+            if not stat.S_ISREG(info.st_mode):
+                problem = "not a regular file"
+            elif info.st_nlink != 1:
+                problem = "it has other names (a hard link)"
+            elif info.st_uid != os.geteuid():
+                problem = "it does not belong to the store's user"
+            elif info.st_size > max_size:
+                problem = f"over {max_size} bytes"
+            if problem is not None:
+                raise AdoptionRefused(problem)
+            data = _read_all(fd, info.st_size, max_size)
+            os.fchmod(fd, READ_ONLY)
+        except BaseException:
+            os.close(fd)
+            with contextlib.suppress(OSError):  # a folder stays
+                offered.unlink()
+            raise
+        os.close(fd)
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != expected_digest:
+            offered.unlink(missing_ok=True)
+            raise DigestMismatch(expected_digest, digest)
+        if final.exists():
+            offered.unlink(missing_ok=True)
+        else:
+            os.replace(offered, final)  # within one folder
+        return BlobInfo(digest, len(data)), data
 
     def compose(self, parts: Sequence[str], expected_digest: str) -> BlobInfo:
         """A blob made of stored ``parts`` in order, verified against ``expected_digest``
