@@ -20,8 +20,11 @@ pixlake, the SDK in its own process against ``pixlake serve`` in another (fresh
                  SDK being on the server's machine, it copies the images from the store's
                  files: docs/server.md, "Same-host reads")
     COCO over HTTP
-                 the COCO export again with ``PIXLAKE_SAME_HOST_READS=0``: every image
+                 the COCO export again with ``PIXLAKE_SAME_HOST=0``: every image
                  sent over HTTP, as to an SDK on another machine
+    import over HTTP
+                 the import again, into a second fresh server, with
+                 ``PIXLAKE_SAME_HOST=0`` (likewise)
 
 FiftyOne (``--peer fiftyone``, only when ``import fiftyone`` works), in its own Python
 (``--fiftyone-python``; ``benchmarks/peers/fiftyone.sh`` makes one) and process
@@ -82,6 +85,8 @@ FORMATS = ("COCO", "YOLO", "PASCAL-VOC")
 #: The COCO export again, its images sent over HTTP rather than copied from the server's
 #: store (which the SDK does on the server's machine: docs/server.md, "Same-host reads").
 COCO_HTTP = "COCO over HTTP"
+#: The import again, into a second server, its bytes sent over HTTP.
+IMPORT_HTTP = "import over HTTP"
 #: The floor's parts, as reported.
 FLOOR_READ = "read and hash the images"
 FLOOR_WRITE = "write their copies"
@@ -369,7 +374,7 @@ def pixlake_child(
         out[f"{fmt} check"] = in_child(check_export, fmt, target, n, objects)
         if not keep:
             set_aside(target, Path(workdir) / TRASH, free)
-    os.environ["PIXLAKE_SAME_HOST_READS"] = "0"  # read by each new connection
+    os.environ["PIXLAKE_SAME_HOST"] = "0"  # read by each new connection
     over_http = Datalake(api_token=token, host=url, interactive=False)
     target = Path(workdir) / "export-COCO-http"
     export = functools.partial(over_http.dataset.fetch(f"coco-{n}").export, "COCO", target)
@@ -379,6 +384,34 @@ def pixlake_child(
         set_aside(target, Path(workdir) / TRASH, free)
     out["client_rss_mib"] = self_peak_mib()
     return out
+
+
+def pixlake_http_import_child(
+    n: int, folder: str, url: str, token: str, pid: int, objects: int
+) -> dict[str, Any]:
+    """The import with every byte sent over HTTP, as from another machine."""
+    os.environ["PIXLAKE_SAME_HOST"] = "0"
+    from pixlake import Datalake
+
+    data = Path(folder)
+    lake = Datalake(api_token=token, host=url, interactive=False)
+    records: list[Any] = []
+
+    def upload() -> None:
+        records.append(
+            lake.upload(
+                name=f"coco-{n}",
+                imgdir=data / "images",
+                ann_path=data / "annotations" / "instances.json",
+                ann_format="COCO",
+                tags=[TAG],
+            )
+        )
+
+    step = timed(f"pixlake {IMPORT_HTTP}", n, upload, pid)
+    if records[0]["size"] != n or records[0]["nb_objects"] != objects:
+        raise RuntimeError(f"the import over HTTP made {records[0]['size']} pictures")
+    return step.__dict__
 
 
 # --------------------------------------------------------------------------- FiftyOne
@@ -538,6 +571,20 @@ def run_size(
         result.client_rss_mib = client["client_rss_mib"]
         result.client_rss_import_mib = client["client_rss_import_mib"]
         result.steps["import"] = Step(**client["import"])
+        http_home = workdir / "home-http"
+        http_home.mkdir()
+        with pixlake_server(http_home) as server:
+            result.steps[IMPORT_HTTP] = Step(
+                **in_child(
+                    pixlake_http_import_child,
+                    n,
+                    str(folder),
+                    server.url,
+                    server.token,
+                    server.process.pid,
+                    result.objects,
+                )
+            )
         for fmt in (*FORMATS, COCO_HTTP):
             result.steps[fmt] = Step(**client[fmt])
             result.checks[fmt] = client[f"{fmt} check"]
@@ -616,6 +663,7 @@ def report(results: Sequence[Result], peer: str | None, fiftyone: str | None) ->
     for r in results:
         rows: list[tuple[str, Step]] = [("floor", r.floor)]
         rows += [("pixlake import", r.steps["import"])]
+        rows += [(f"pixlake {IMPORT_HTTP}", r.steps[IMPORT_HTTP])]
         rows += [(f"pixlake {fmt} export", r.steps[fmt]) for fmt in FORMATS]
         rows += [(f"pixlake {COCO_HTTP}", r.steps[COCO_HTTP])]
         rows += [(f"FiftyOne {k}", s) for k, s in r.fiftyone.items()]
@@ -676,7 +724,9 @@ def report(results: Sequence[Result], peer: str | None, fiftyone: str | None) ->
                 f"import at N={TARGET_N}: {fo_ratio:.3f}x FiftyOne's, same run "
                 f"(<= {IMPORT_OVER_FIFTYONE}x): {_verdict(fo_ratio <= IMPORT_OVER_FIFTYONE)}; "
                 f"the budget is {budget:.2f} s, of which the floor takes "
-                f"{r10.floor.seconds / budget:.0%}"
+                f"{r10.floor.seconds / budget:.0%}; over HTTP it took "
+                f"{r10.steps[IMPORT_HTTP].seconds:.2f} s "
+                f"({r10.steps[IMPORT_HTTP].seconds / r10.fiftyone['import'].seconds:.3f}x)"
             )
             coco_ratio = r10.steps["COCO"].seconds / r10.fiftyone["COCO"].seconds
             budget = COCO_EXPORT_OVER_FIFTYONE * r10.fiftyone["COCO"].seconds
