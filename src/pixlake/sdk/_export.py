@@ -117,14 +117,15 @@ class BlobCopies:
                 f"{relpath}: {received} bytes arrived, not {size}; run the export again"
             )
 
-    def close(self) -> None:
-        """Write what is left; wait for every copy; raise the first failure."""
+    def close(self, *, raise_error: bool = True) -> None:
+        """Write what is left (unless told not to raise: the caller is failing already);
+        wait for every copy; raise the first failure."""
         try:
-            if self._batch and self._error is None:
+            if self._batch and self._error is None and raise_error:
                 self._submit()
         finally:
             self._pool.shutdown(wait=True)
-        if self._error is not None:
+        if self._error is not None and raise_error:
             raise self._error
 
 
@@ -162,9 +163,12 @@ def unpack_tar(
                 written += 1
                 if member.name.startswith(prefix):
                     bar.advance()
-        finally:
+        except BaseException:
             if copies is not None:
-                copies.close()
+                copies.close(raise_error=False)  # the error being raised says more
+            raise
+        if copies is not None:
+            copies.close()
     return written
 
 

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ENV", "LocalStore", "copy_fd", "discover", "turned_off"]
 
-#: Set to 0 (or false, no, off) to never read the server's store directly.
+#: Set to 0 (or false, no, off) to never read or write the server's store directly.
 ENV = "PIXLAKE_SAME_HOST"
 #: Bytes copied at a time when the kernel cannot copy between the two files itself.
 CHUNK = 1024 * 1024
