@@ -325,22 +325,11 @@ def check_export(fmt: str, out: Path, n: int, objects: int) -> str:
 # --------------------------------------------------------------------------- pixlake
 
 
-def pixlake_child(
-    n: int,
-    folder: str,
-    workdir: str,
-    url: str,
-    token: str,
-    pid: int,
-    objects: int,
-    keep: bool,
-    free: int,
+def timed_import(
+    lake: Any, name: str, n: int, folder: str, objects: int, pid: int
 ) -> dict[str, Any]:
-    from pixlake import Datalake
-
+    """``Datalake.upload`` of the dataset in ``folder``, timed, and checked complete."""
     data = Path(folder)
-    lake = Datalake(api_token=token, host=url, interactive=False)
-    out: dict[str, Any] = {}
     records: list[Any] = []
 
     def upload() -> None:
@@ -354,13 +343,31 @@ def pixlake_child(
             )
         )
 
-    out["import"] = timed("pixlake import", n, upload, pid).__dict__
+    step = timed(name, n, upload, pid)
     record = records[0]
     if record["size"] != n or record["nb_objects"] != objects:
         raise RuntimeError(
-            f"the import made {record['size']} pictures and {record['nb_objects']} objects; "
+            f"{name} made {record['size']} pictures and {record['nb_objects']} objects; "
             f"expected {n} and {objects}"
         )
+    return step.__dict__
+
+
+def pixlake_child(
+    n: int,
+    folder: str,
+    workdir: str,
+    url: str,
+    token: str,
+    pid: int,
+    objects: int,
+    keep: bool,
+    free: int,
+) -> dict[str, Any]:
+    from pixlake import Datalake
+
+    lake = Datalake(api_token=token, host=url, interactive=False)
+    out: dict[str, Any] = {"import": timed_import(lake, "pixlake import", n, folder, objects, pid)}
     out["client_rss_import_mib"] = self_peak_mib()
     out["server_rss_import_mib"] = proc_hwm_mib(pid)
     for fmt in FORMATS:
@@ -393,25 +400,8 @@ def pixlake_http_import_child(
     os.environ["PIXLAKE_SAME_HOST"] = "0"
     from pixlake import Datalake
 
-    data = Path(folder)
     lake = Datalake(api_token=token, host=url, interactive=False)
-    records: list[Any] = []
-
-    def upload() -> None:
-        records.append(
-            lake.upload(
-                name=f"coco-{n}",
-                imgdir=data / "images",
-                ann_path=data / "annotations" / "instances.json",
-                ann_format="COCO",
-                tags=[TAG],
-            )
-        )
-
-    step = timed(f"pixlake {IMPORT_HTTP}", n, upload, pid)
-    if records[0]["size"] != n or records[0]["nb_objects"] != objects:
-        raise RuntimeError(f"the import over HTTP made {records[0]['size']} pictures")
-    return step.__dict__
+    return timed_import(lake, f"pixlake {IMPORT_HTTP}", n, folder, objects, pid)
 
 
 # --------------------------------------------------------------------------- FiftyOne
