@@ -10,10 +10,11 @@ therefore resumes by running it again: only the parts still missing travel.  A f
 larger than one part is a single streamed ``PUT``, after a ``blobs/missing`` for it.
 
 Down (``download``): bytes are streamed into ``<dest>.part`` in 1 MiB chunks; when that file
-exists, the download resumes from its size with an HTTP ``Range`` request.  On the server's
-machine, a blob is copied from the store's file instead (``pixlake.sdk._samehost``).  The SHA-256 is
+exists, the download resumes from its size with an HTTP ``Range`` request.  The SHA-256 is
 checked before ``<dest>.part`` is renamed to ``dest``; a destination that already holds the
-right bytes is not downloaded again.
+right bytes is not downloaded again.  On the server's machine, the blob is copied from the
+store's file instead, once the server has answered for its first byte
+(``pixlake.sdk._samehost``).
 
 ``zipped`` zips a file or a folder to a temporary file (never next to the input), members
 stored uncompressed.
