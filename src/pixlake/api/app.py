@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -27,7 +28,7 @@ from pixlake.api.routers import (
 from pixlake.core import imports as _imports  # noqa: F401  (registers the import job)
 from pixlake.core.config import Settings
 from pixlake.jobs import ThreadJobRunner
-from pixlake.store.blobs import open_blob_store
+from pixlake.store.blobs import LocalBlobStore, open_blob_store
 from pixlake.store.db.engine import Database
 from pixlake.store.db.schema import ensure_schema
 
@@ -35,6 +36,16 @@ __all__ = ["API_PREFIX", "create_app"]
 
 API_PREFIX = "/api/v1"
 log = logging.getLogger("pixlake.api")
+
+
+def _sweep(store: LocalBlobStore) -> None:
+    try:
+        removed = store.sweep_offered()
+    except OSError as exc:
+        log.warning("could not sweep the blob store's unadopted files: %s", exc)
+        return
+    if removed:
+        log.info("removed %d unadopted files from the blob store", removed)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -49,6 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ensure_schema(db)
     store = open_blob_store(settings.storage_url)
     runner = ThreadJobRunner(db, store)
+    if isinstance(store, LocalBlobStore):  # files an SDK wrote and never had adopted
+        threading.Thread(target=_sweep, args=(store,), name="pixlake-sweep", daemon=True).start()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import tarfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +17,7 @@ import pytest
 from pixlake.api.embedded import EmbeddedServer
 from pixlake.core import accounts
 from pixlake.core.config import Settings
+from pixlake.store.blobs import LocalBlobStore
 from pixlake.store.db.engine import Database
 from tests.api.routers.test_accounts import auth
 from tests.conftest import make_image
@@ -192,3 +195,18 @@ def test_read_many_blobs_as_one_tar(http: httpx.Client, alice: str, bob: str) ->
         f"/organizations/{bob_org}/blobs/read", json={"digests": digests[:1]}, headers=auth(bob)
     )
     assert refused.status_code == 404 and refused.json()["errors"][0]["field"] == "digests"
+
+
+def test_the_server_sweeps_unadopted_files_when_it_starts(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path)
+    store = LocalBlobStore.from_url(settings.storage_url)
+    digest = hashlib.sha256(b"never adopted").hexdigest()
+    left = store.path(digest).parent / ".in-0c"
+    left.write_bytes(b"never adopted")
+    long_ago = time.time() - 7200
+    os.utime(left, (long_ago, long_ago))
+    with EmbeddedServer(settings):
+        deadline = time.monotonic() + 10
+        while left.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+    assert not left.exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -203,3 +204,14 @@ def test_a_store_others_may_write_to_takes_no_adoptions(tmp_path: Path) -> None:
     assert store.accepts_adoptions()
     store.root.chmod(0o775)
     assert not store.accepts_adoptions()
+
+
+def test_sweep_removes_old_unadopted_files_only(store: LocalBlobStore) -> None:
+    kept = store.put_bytes(b"a blob").digest
+    old = offer(store, sha(b"old"), "0a", b"old")
+    fresh = offer(store, sha(b"fresh"), "0b", b"fresh")
+    long_ago = time.time() - 7200
+    os.utime(old, (long_ago, long_ago))
+    assert store.sweep_offered(older_than=3600) == 1
+    assert not old.exists() and fresh.exists()
+    assert store.path(kept).read_bytes() == b"a blob"

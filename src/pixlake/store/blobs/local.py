@@ -23,6 +23,7 @@ import json
 import os
 import secrets
 import stat
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -382,6 +383,24 @@ class LocalBlobStore:
         else:
             os.replace(offered, final)  # within one folder
         return BlobInfo(digest, len(data)), data
+
+    def sweep_offered(self, older_than: float = 3600.0) -> int:
+        """Remove files written for ``adopt`` and never adopted (their writer stopped before
+        asking) that are more than ``older_than`` seconds old; returns how many.  A writer
+        asks within seconds, so an hour leaves every live upload alone."""
+        deadline = time.time() - older_than
+        removed = 0
+        for shard in os.scandir(self.root / "sha256"):
+            if not shard.is_dir(follow_symlinks=False):
+                continue
+            for entry in os.scandir(shard.path):
+                if not entry.name.startswith(ADOPTED_PREFIX):
+                    continue
+                with contextlib.suppress(OSError):
+                    if entry.stat(follow_symlinks=False).st_mtime < deadline:
+                        os.unlink(entry.path)
+                        removed += 1
+        return removed
 
     def compose(self, parts: Sequence[str], expected_digest: str) -> BlobInfo:
         """A blob made of stored ``parts`` in order, verified against ``expected_digest``
