@@ -301,16 +301,22 @@ class _TarMember(io.RawIOBase):
             super().close()
 
 
-def _tar_header(relpath: str, size: int, mtime: int) -> bytes:
+def _tar_header(
+    relpath: str, size: int, mtime: int, records: dict[str, str] | None = None
+) -> bytes:
     """The header ``tarfile`` writes for a regular file (mode 0644, owned by 0) in PAX
-    format: built directly when the name is ASCII and fits ustar's 100 bytes (tarfile takes
-    about ten times as long), else by ``tarfile`` (a pax header carries the name)."""
+    format, after a pax header holding ``records`` when there are some: built directly when
+    the name is ASCII and fits ustar's 100 bytes (tarfile takes about ten times as long),
+    else by ``tarfile`` (a pax header carries the name)."""
     name = relpath.encode("utf-8")
     if len(name) > 100 or not name.isascii() or size >= LIMIT or mtime >= LIMIT:
         info = tarfile.TarInfo(relpath)
         info.size, info.mode, info.mtime = size, 0o644, mtime
+        if records:
+            info.pax_headers = records
         return info.tobuf(format=tarfile.PAX_FORMAT, encoding="utf-8", errors="strict")
-    return ustar_header(name, size, mode=0o644, mtime=mtime)
+    header = ustar_header(name, size, mode=0o644, mtime=mtime)
+    return pax_records(records) + header if records else header
 
 
 class TarSink(Sink):
@@ -357,16 +363,8 @@ class TarSink(Sink):
         whose pax header holds ``REFERENCE_SHA256`` and ``REFERENCE_SIZE``.  For a reader on
         the store's machine that copies the blob's file itself; ``tar -x`` makes an empty
         file."""
-        relpath = self._claim(relpath)
         records = {REFERENCE_SHA256: digest, REFERENCE_SIZE: str(size)}
-        name = relpath.encode("utf-8")
-        if len(name) > 100 or not name.isascii() or self._mtime >= LIMIT:
-            info = tarfile.TarInfo(relpath)
-            info.size, info.mode, info.mtime = 0, 0o644, self._mtime
-            info.pax_headers = records
-            self._emit(info.tobuf(format=tarfile.PAX_FORMAT, encoding="utf-8", errors="strict"))
-        else:  # what tarfile writes, built directly
-            self._emit(pax_records(records) + ustar_header(name, 0, mode=0o644, mtime=self._mtime))
+        self._emit(_tar_header(self._claim(relpath), 0, self._mtime, records))
 
     def close(self) -> None:
         """Write the end-of-archive blocks, and pad the archive to whole records."""
