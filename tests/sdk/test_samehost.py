@@ -72,7 +72,10 @@ def files_of(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def dataset(server: LiveServer, alice: str, tmp_path: Path) -> Iterator[tuple[Datalake, Dataset]]:
+def dataset(
+    server: LiveServer, alice: str, tmp_path: Path
+) -> Iterator[tuple[Datalake, Dataset, Recorder]]:
+    """A version of 6 imported pictures, and the observer of its SDK's requests."""
     root = tmp_path / "coco"
     coco_dataset(root, 6, seed=7)
     recorder = Recorder()
@@ -84,13 +87,7 @@ def dataset(server: LiveServer, alice: str, tmp_path: Path) -> Iterator[tuple[Da
         ann_format="COCO",
         tags=["t"],
     )
-    yield lake, lake.dataset.fetch("cars", "first")
-
-
-def recorder_of(lake: Datalake) -> Recorder:
-    transport = lake._ctx.connection._client._transport  # the observer given above
-    assert isinstance(transport, Recorder)
-    return transport
+    yield lake, lake.dataset.fetch("cars", "first"), recorder
 
 
 # --------------------------------------------------------------------------- discovery
@@ -152,13 +149,12 @@ def test_the_store_is_shown_to_loopback_callers_with_a_token_only(
 
 @pytest.mark.parametrize("fmt", ["COCO", "YOLO", "PASCAL-VOC"])
 def test_an_export_copied_from_the_store_is_the_export_sent_over_http(
-    dataset: tuple[Datalake, Dataset],
+    dataset: tuple[Datalake, Dataset, Recorder],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     fmt: str,
 ) -> None:
-    lake, ds = dataset
-    recorder = recorder_of(lake)
+    lake, ds, recorder = dataset
     recorder.sent.clear()
     local = ds.export(fmt, tmp_path / "local")
     exports = [q for m, p, q in recorder.sent if p.endswith("/export")]
@@ -173,11 +169,11 @@ def test_an_export_copied_from_the_store_is_the_export_sent_over_http(
 
 
 def test_an_image_whose_file_cannot_be_used_comes_over_http(
-    server: LiveServer, dataset: tuple[Datalake, Dataset], tmp_path: Path
+    server: LiveServer, dataset: tuple[Datalake, Dataset, Recorder], tmp_path: Path
 ) -> None:
     """A blob's file the SDK must not copy (here a link, which it never follows) is fetched
     over HTTP, alone; the export is the same."""
-    lake, ds = dataset
+    _lake, ds, recorder = dataset
     store = store_of(server)
     picture = ds.list_pictures()[0]
     blob = store.path(picture["sha256"])
@@ -187,7 +183,6 @@ def test_an_image_whose_file_cannot_be_used_comes_over_http(
     blob.unlink()
     blob.symlink_to(elsewhere)  # the server still reads it (through the link)
     try:
-        recorder = recorder_of(lake)
         recorder.sent.clear()
         out = ds.export("COCO", tmp_path / "out")
         assert recorder.blob_gets() == [picture["sha256"]]
@@ -203,10 +198,9 @@ def test_an_image_whose_file_cannot_be_used_comes_over_http(
 
 
 def test_a_download_copies_and_verifies_what_the_server_lists(
-    dataset: tuple[Datalake, Dataset], tmp_path: Path
+    dataset: tuple[Datalake, Dataset, Recorder], tmp_path: Path
 ) -> None:
-    lake, ds = dataset
-    recorder = recorder_of(lake)
+    _lake, ds, recorder = dataset
     recorder.sent.clear()
     ds.download("cars/first", tmp_path / "dl")
     assert not [p for m, p, _ in recorder.sent if p.endswith(("/blobs/read", "/file"))]
