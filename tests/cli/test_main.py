@@ -29,7 +29,7 @@ def run(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
 
 def test_help_teaches() -> None:
     out = subprocess.run([PIXLAKE, "--help"], capture_output=True, text=True, check=True).stdout
-    for command in ("serve", "demo", "token", "migrate"):
+    for command in ("serve", "demo", "token", "migrate", "import", "export", "download"):
         assert command in out
     token_help = subprocess.run(
         [PIXLAKE, "token", "create", "--help"], capture_output=True, text=True, check=True
@@ -140,3 +140,46 @@ def test_import_and_export_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         assert rows and any(len(row) > 5 for row in rows)  # polygons: more than a box's 4
         bad = run(home, "export", "cars", "--to", str(out), check=False)
         assert bad.returncode == 1 and "name/version" in bad.stderr
+
+
+def test_annotations_only_import_and_download_commands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.factories import coco_dataset
+
+    home = tmp_path / "home"
+    token = run(home, "token", "create", "fay").stdout.strip()
+    coco = tmp_path / "coco"
+    document = coco_dataset(coco, 3)
+    with EmbeddedServer(Settings(home=home)) as server:
+        monkeypatch.setenv("PIXLAKE_TOKEN", token)
+        monkeypatch.setenv("PIXLAKE_HOST", server.url)
+        bare = run(home, "import", "cars", "--images", str(coco / "images"))
+        assert "cars/first: 3 pictures, 0 annotated, 0 objects" in bare.stdout
+
+        both = run(home, "import", "cars", "--images", str(coco), "--version", "v2", check=False)
+        assert both.returncode == 1 and "--version names the version to annotate" in both.stderr
+
+        annotated = run(
+            home,
+            "import",
+            "cars",
+            "--version",
+            "first",
+            "--annotations",
+            str(coco / "instances.json"),
+        )
+        objects = len(document["annotations"])
+        assert f"cars/first: 3 pictures, 3 annotated, {objects} objects" in annotated.stdout
+
+        out = tmp_path / "downloaded"
+        downloaded = run(home, "download", "cars/first", "--to", str(out))
+        assert f"cars/first: 3 pictures in {out}" in downloaded.stdout
+        assert {p.name: p.read_bytes() for p in out.iterdir()} == {
+            p.name: p.read_bytes() for p in (coco / "images").iterdir()
+        }
+        again = run(home, "download", "cars/first", "--to", str(out))  # all present: kept
+        assert "3 pictures" in again.stdout
+
+        missing = run(home, "download", "cars/nope", "--to", str(out), check=False)
+        assert missing.returncode == 1 and "nope" in missing.stderr

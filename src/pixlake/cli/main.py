@@ -6,6 +6,7 @@ Errors print as one ``Error: …`` line with a stable exit code, never a traceba
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -193,8 +194,16 @@ OrgOption = Annotated[
 
 @app.command("import")
 def import_(
-    name: Annotated[str, typer.Argument(help="The dataset to create.")],
-    images: Annotated[str, typer.Option("--images", help="Folder of images (not recursive).")],
+    name: Annotated[
+        str, typer.Argument(help="The dataset to create (or, without --images, to annotate).")
+    ],
+    images: Annotated[
+        str | None,
+        typer.Option(
+            "--images",
+            help="Folder of images (not recursive); leave it out to annotate an existing version.",
+        ),
+    ] = None,
     annotations: Annotated[
         str | None, typer.Option("--annotations", help="Annotation file (or VOC/YOLO folder).")
     ] = None,
@@ -207,6 +216,14 @@ def import_(
     rectangle: Annotated[
         bool, typer.Option(help="Import boxes where COCO has both boxes and polygons.")
     ] = False,
+    version: Annotated[
+        str | None,
+        typer.Option(
+            "--version",
+            help="Without --images: the version to annotate (default: the latest). An import "
+            "with --images always creates the version 'first'.",
+        ),
+    ] = None,
     token: TokenOption = None,
     host: HostOption = None,
     organization: OrgOption = None,
@@ -214,12 +231,22 @@ def import_(
     """Import a dataset: a folder of images plus their annotations, in one call.
 
     Example: pixlake import cars --images imgs/ --annotations instances.json --format COCO
+
+    Without --images, the annotations are added to an existing version, matched to its
+    pictures by file name: pixlake import cars --version first --annotations more.json
     """
+    from pixlake.errors import InvalidQueryError
     from pixlake.sdk import Datalake
 
+    if images is not None and version is not None:
+        raise InvalidQueryError(
+            "--version names the version to annotate, without --images; an import with "
+            "--images creates the dataset's version 'first'"
+        )
     lake = Datalake(api_token=token, organization=organization, host=host)
     record = lake.upload(
         name=name,
+        version=version,
         imgdir=images,
         ann_path=annotations,
         ann_format=format if annotations else None,
@@ -262,6 +289,35 @@ def export(
     ds = Dataset(api_token=token, organization=organization, host=host).fetch(name, version)
     path = ds.export(format, to, zip=zip, yolo_mode=yolo_mode)
     typer.echo(f"{dataset} exported as {format.upper()} to {path}")
+
+
+@app.command()
+def download(
+    dataset: Annotated[str, typer.Argument(help="The version to download, as NAME/VERSION.")],
+    to: Annotated[
+        str | None,
+        typer.Option("--to", help="Target folder (default: NAME/VERSION under this one)."),
+    ] = None,
+    threads: Annotated[
+        int, typer.Option("--threads", min=1, help="Requests in flight at once.")
+    ] = 20,
+    token: TokenOption = None,
+    host: HostOption = None,
+    organization: OrgOption = None,
+) -> None:
+    """Download the images of a dataset version into a folder, by file name.
+
+    Files already there with the right bytes are kept, so an interrupted download resumes.
+    Example: pixlake download cars/first --to data/cars
+    """
+    from pixlake.sdk import Dataset
+    from pixlake.sdk.dataset import split_name
+
+    name, version = split_name(dataset)
+    folder = Path(to) if to is not None else Path(name) / version
+    ds = Dataset(api_token=token, organization=organization, host=host).fetch(name, version)
+    ds.download(dataset, folder, nb_threads=threads)
+    typer.echo(f"{dataset}: {ds.fetched_dataset['size']} pictures in {folder}")
 
 
 @app.command()
