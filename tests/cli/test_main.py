@@ -178,8 +178,8 @@ def test_annotations_only_import_and_download_commands(
         assert {p.name: p.read_bytes() for p in out.iterdir()} == {
             p.name: p.read_bytes() for p in (coco / "images").iterdir()
         }
-        again = run(home, "download", "cars/first", "--to", str(out))  # all present: kept
-        assert "3 pictures" in again.stdout
+        again = run(home, "download", "cars/latest", "--to", str(out))  # all there: kept
+        assert f"cars/first: 3 pictures in {out}" in again.stdout
 
         missing = run(home, "download", "cars/nope", "--to", str(out), check=False)
         assert missing.returncode == 1 and "nope" in missing.stderr

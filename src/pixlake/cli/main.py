@@ -316,8 +316,9 @@ def download(
     name, version = split_name(dataset)
     folder = Path(to) if to is not None else Path(name) / version
     ds = Dataset(api_token=token, organization=organization, host=host).fetch(name, version)
-    ds.download(dataset, folder, nb_threads=threads)
-    typer.echo(f"{dataset}: {ds.fetched_dataset['size']} pictures in {folder}")
+    resolved = f"{name}/{ds.fetched_dataset['version']}"  # "latest" once, not twice
+    ds.download(resolved, folder, nb_threads=threads)
+    typer.echo(f"{resolved}: {ds.fetched_dataset['size']} pictures in {folder}")
 
 
 @app.command()
