@@ -588,27 +588,34 @@ def list_version_pictures(
     """A page of the version's pictures in datalake order: (pictures, total, next key)."""
     require_organization(caller, organization_id, write=False)
     with db.read() as session:
-        _dataset, row = _version_by_id(session, organization_id, version_id)
-        pks = list(
-            session.scalars(
-                select(VersionPictureRow.picture_pk)
-                .where(VersionPictureRow.version_pk == row.pk, VersionPictureRow.picture_pk > after)
-                .order_by(VersionPictureRow.picture_pk)
-                .limit(limit + 1)
-            )
+        _version_pk, pks, total, next_key = _version_page(
+            session, organization_id, version_id, limit, after
         )
-        total = session.scalar(
-            select(func.count())
-            .select_from(VersionPictureRow)
-            .where(VersionPictureRow.version_pk == row.pk)
+        return _records(session, organization_id, pks), total, next_key
+
+
+def _version_page(
+    session: Session, organization_id: uuid.UUID, version_id: uuid.UUID, limit: int, after: int
+) -> tuple[int, list[int], int, int | None]:
+    """The keys of a page of the version's pictures, after key ``after``: (the version's
+    key, the page's picture keys, the version's number of pictures, the next page's key)."""
+    _dataset, row = _version_by_id(session, organization_id, version_id)
+    pks = list(
+        session.scalars(
+            select(VersionPictureRow.picture_pk)
+            .where(VersionPictureRow.version_pk == row.pk, VersionPictureRow.picture_pk > after)
+            .order_by(VersionPictureRow.picture_pk)
+            .limit(limit + 1)
         )
-        more = len(pks) > limit
-        pks = pks[:limit]
-        return (
-            _records(session, organization_id, pks),
-            total or 0,
-            (pks[-1] if more and pks else None),
-        )
+    )
+    total = session.scalar(
+        select(func.count())
+        .select_from(VersionPictureRow)
+        .where(VersionPictureRow.version_pk == row.pk)
+    )
+    more = len(pks) > limit
+    pks = pks[:limit]
+    return row.pk, pks, total or 0, (pks[-1] if more and pks else None)
 
 
 # --------------------------------------------------------------------------- labels
@@ -1227,21 +1234,8 @@ def list_items(
     """A page of the version's pictures, each with its annotation or ``None``."""
     require_organization(caller, organization_id, write=False)
     with db.read() as session:
-        _dataset, row = _version_by_id(session, organization_id, version_id)
-        pks = list(
-            session.scalars(
-                select(VersionPictureRow.picture_pk)
-                .where(VersionPictureRow.version_pk == row.pk, VersionPictureRow.picture_pk > after)
-                .order_by(VersionPictureRow.picture_pk)
-                .limit(limit + 1)
-            )
-        )
-        more = len(pks) > limit
-        pks = pks[:limit]
-        total = session.scalar(
-            select(func.count())
-            .select_from(VersionPictureRow)
-            .where(VersionPictureRow.version_pk == row.pk)
+        version_pk, pks, total, next_key = _version_page(
+            session, organization_id, version_id, limit, after
         )
         pictures = _records(session, organization_id, pks)
         known = None
@@ -1252,14 +1246,14 @@ def list_items(
             }
         rows = session.execute(
             select(*_ANNOTATION_COLUMNS).where(
-                AnnotationRow.version_pk == row.pk, AnnotationRow.picture_pk.in_(pks)
+                AnnotationRow.version_pk == version_pk, AnnotationRow.picture_pk.in_(pks)
             )
         ).all()
         records = {
             r.picture_id: r for r in _annotation_records(session, organization_id, rows, known)
         }
     items = [(p, records.get(p.id)) for p in pictures]
-    return items, total or 0, (pks[-1] if more and pks else None)
+    return items, total, next_key
 
 
 def delete_annotations(

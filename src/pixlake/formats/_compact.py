@@ -26,7 +26,7 @@ from typing import Any, Final
 
 from ._io import is_numbers
 from ._problems import Problems, describe
-from ._shared import geometry_problem, parse_attributes, parse_head, parse_mask
+from ._shared import complete_object, parse_head, parse_mask
 from .base import QA, Box, Mask, Obj, Ring
 
 __all__ = ["COMPACT_KEYS", "from_compact", "parse_compact", "to_compact"]
@@ -160,24 +160,15 @@ def parse_compact(
         mask = parse_mask(
             raw_mask, field=f"{field}.mask", problems=problems, width=width, height=height
         )
-    qa, iscrowd, area, score, extra = parse_attributes(
-        data, data.get("extra", {}), field=field, problems=problems, max_depth=max_depth
-    )
-    if len(problems) > before:
-        return None
-    problem = geometry_problem(box, rings, width, height, tolerance)
-    if problem is not None:
-        problems.add(problem, field=field)
-        return None
-    return Obj(
-        label=label,
-        kind=kind,
-        box=box,
-        polygons=tuple(rings),
-        mask=mask,
-        iscrowd=iscrowd,
-        area=area,
-        score=score,
-        qa=qa,
-        extra=extra,
+    return complete_object(
+        data,
+        data.get("extra", {}),
+        (kind, label, box, rings, mask),
+        field=field,
+        problems=problems,
+        before=before,
+        width=width,
+        height=height,
+        tolerance=tolerance,
+        max_depth=max_depth,
     )

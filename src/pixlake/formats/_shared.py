@@ -26,6 +26,7 @@ from .base import (
 __all__ = [
     "ImageSizes",
     "LabelKinds",
+    "complete_object",
     "first_kind",
     "geometry_problem",
     "label_specs",
@@ -343,6 +344,37 @@ def parse_wire_object(
     unknown = data.keys() - _WIRE_KEYS
     if unknown and type(extra) is dict:  # keys of other tools are kept, losslessly, in extra
         extra = {**extra, **{key: data[key] for key in unknown}}
+    return complete_object(
+        data,
+        extra,
+        (kind, label, box, rings, mask),
+        field=field,
+        problems=problems,
+        before=before,
+        width=width,
+        height=height,
+        tolerance=tolerance,
+        max_depth=max_depth,
+    )
+
+
+def complete_object(
+    data: dict[str, Any],
+    extra: Any,
+    geometry: tuple[ObjectKind, Any, Box | None, list[Ring], Mask | None],
+    *,
+    field: str,
+    problems: Problems,
+    before: int,
+    width: int,
+    height: int,
+    tolerance: float,
+    max_depth: int,
+) -> Obj | None:
+    """The end of parsing an object, in either of its forms: its attributes checked (see
+    ``parse_attributes``), then, unless ``problems`` has grown past ``before``, its geometry
+    (``kind, label, box, rings, mask``) checked against the image; ``None`` when invalid."""
+    kind, label, box, rings, mask = geometry
     qa, iscrowd, area, score, extra = parse_attributes(
         data, extra, field=field, problems=problems, max_depth=max_depth
     )
