@@ -890,6 +890,21 @@ class AnnotationWriter:
                 details=self.problems.details(),
             )
 
+    def _annotation_pks(self, picture_pks: Sequence[int]) -> dict[int, int]:
+        """The key of the annotation of each of these pictures that has one in the version,
+        by picture key."""
+        found: dict[int, int] = {}
+        for pk_part in chunked(picture_pks):
+            found.update(
+                self.session.execute(
+                    select(AnnotationRow.picture_pk, AnnotationRow.pk).where(
+                        AnnotationRow.version_pk == self.version_pk,
+                        AnnotationRow.picture_pk.in_(pk_part),
+                    )
+                ).all()
+            )
+        return found
+
     def write(
         self, items: Sequence[PreparedAnnotation], pictures: Mapping[str, tuple[int, int, int]]
     ) -> int:
@@ -899,16 +914,7 @@ class AnnotationWriter:
         replace = self.replace
         now = self.now
         picture_pks = [pictures[i.external_url][0] for i in items]
-        existing: dict[int, int] = {}
-        for pk_part in chunked(picture_pks):
-            existing.update(
-                session.execute(
-                    select(AnnotationRow.picture_pk, AnnotationRow.pk).where(
-                        AnnotationRow.version_pk == version_pk,
-                        AnnotationRow.picture_pk.in_(pk_part),
-                    )
-                ).all()
-            )
+        existing = self._annotation_pks(picture_pks)
         new_rows: list[dict[str, Any]] = []
         for item, picture_pk in zip(items, picture_pks, strict=True):
             if picture_pk not in existing:
@@ -945,16 +951,7 @@ class AnnotationWriter:
                     .where(AnnotationRow.pk == existing[picture_pk])
                     .values(**values)
                 )
-        annotation_pks: dict[int, int] = {}
-        for pk_part in chunked(picture_pks):
-            annotation_pks.update(
-                session.execute(
-                    select(AnnotationRow.picture_pk, AnnotationRow.pk).where(
-                        AnnotationRow.version_pk == version_pk,
-                        AnnotationRow.picture_pk.in_(pk_part),
-                    )
-                ).all()
-            )
+        annotation_pks = self._annotation_pks(picture_pks)
         offsets: dict[int, int] = {}
         if replace:
             replaced = [existing[p] for p in picture_pks if p in existing]
