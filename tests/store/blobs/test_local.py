@@ -215,3 +215,61 @@ def test_sweep_removes_old_unadopted_files_only(store: LocalBlobStore) -> None:
     assert store.sweep_offered(older_than=3600) == 1
     assert not old.exists() and fresh.exists()
     assert store.path(kept).read_bytes() == b"a blob"
+
+
+# --------------------------------------------------------------------------- collection
+
+
+def _age(path: Path, seconds: float) -> None:
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+
+
+def test_stored_lists_blobs_and_manifests_only(store: LocalBlobStore) -> None:
+    plain = store.put_bytes(b"plain")
+    parts = [store.put_bytes(b"one ").digest, store.put_bytes(b"two").digest]
+    composite = store.compose(parts, sha(b"one two"))
+    (store.path(plain.digest).parent / f"{local.ADOPTED_PREFIX}00ff").write_bytes(b"offered")
+    (store.path(plain.digest).parent / ".tmp-1-2").write_bytes(b"being written")
+
+    listed = {blob.digest: blob for blob in store.stored()}
+
+    assert set(listed) == {plain.digest, *parts, composite.digest}
+    assert listed[plain.digest].size == 5
+    assert store.parts_of(composite.digest) == parts
+    assert store.parts_of(plain.digest) == []
+
+
+def test_remove_stale_keeps_what_was_written_since(store: LocalBlobStore) -> None:
+    old = store.put_bytes(b"old")
+    new = store.put_bytes(b"new")
+    _age(store.path(old.digest), 3600)
+    cutoff = time.time() - 60
+
+    assert store.remove_stale(new.digest, cutoff) is None
+    assert store.remove_stale(old.digest, cutoff) == 3
+    assert store.missing([old.digest, new.digest]) == {old.digest}
+    assert store.remove_stale(old.digest, cutoff) is None  # gone already
+
+
+def test_every_way_of_storing_known_bytes_freshens_them(store: LocalBlobStore) -> None:
+    data = b"known bytes"
+    digest = store.put_bytes(data).digest
+    path = store.path(digest)
+
+    def stored_again(how: str) -> float:
+        _age(path, 3600)
+        if how == "put":
+            store.put_bytes(data)
+        elif how == "writer":
+            writer = store.writer()
+            writer.write(data)
+            writer.commit(digest)
+        else:
+            offered = path.parent / f"{local.ADOPTED_PREFIX}abc"
+            offered.write_bytes(data)
+            store.adopt("abc", digest, max_size=100)
+        return time.time() - path.stat().st_mtime
+
+    for how in ("put", "writer", "adopt"):
+        assert stored_again(how) < 60, how

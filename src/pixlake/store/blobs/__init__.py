@@ -1,6 +1,13 @@
 """Content-addressed blob storage."""
 
-from pixlake.store.blobs.base import BlobInfo, BlobStore, BlobWriter, DigestMismatch, check_digest
+from pixlake.store.blobs.base import (
+    BlobInfo,
+    BlobStore,
+    BlobWriter,
+    DigestMismatch,
+    StoredBlob,
+    check_digest,
+)
 from pixlake.store.blobs.local import LocalBlobStore
 from pixlake.store.blobs.registry import open_blob_store
 
@@ -10,6 +17,7 @@ __all__ = [
     "BlobWriter",
     "DigestMismatch",
     "LocalBlobStore",
+    "StoredBlob",
     "check_digest",
     "open_blob_store",
 ]

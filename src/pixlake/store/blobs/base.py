@@ -8,11 +8,19 @@ upload therefore never becomes visible, and writing bytes that are already store
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol, runtime_checkable
 
-__all__ = ["DIGEST_RE", "BlobInfo", "BlobStore", "BlobWriter", "DigestMismatch", "check_digest"]
+__all__ = [
+    "DIGEST_RE",
+    "BlobInfo",
+    "BlobStore",
+    "BlobWriter",
+    "DigestMismatch",
+    "StoredBlob",
+    "check_digest",
+]
 
 DIGEST_RE = re.compile(r"^[0-9a-f]{64}$")
 
@@ -27,6 +35,17 @@ def check_digest(digest: str) -> str:
 @dataclass(frozen=True, slots=True)
 class BlobInfo:
     digest: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBlob:
+    """A blob as the store holds it: ``mtime`` is when it was last written or stored again
+    (a store *freshens* a blob it is asked to store and already holds), ``size`` what it
+    takes on the store (a composite blob's manifest, not its parts)."""
+
+    digest: str
+    mtime: float
     size: int
 
 
@@ -78,6 +97,20 @@ class BlobStore(Protocol):
     def size(self, digest: str) -> int: ...
 
     def delete(self, digest: str) -> None: ...
+
+    def stored(self) -> Iterator[StoredBlob]:
+        """Every blob held, in no particular order (what is being written is not listed)."""
+        ...
+
+    def parts_of(self, digest: str) -> list[str]:
+        """The parts of a composite blob, in order; ``[]`` for any other."""
+        ...
+
+    def remove_stale(self, digest: str, written_before: float) -> int | None:
+        """Remove the blob unless it was written, or stored again, at ``written_before``
+        (a ``time.time()``) or later: the bytes this frees on the store, or ``None`` when
+        nothing was removed."""
+        ...
 
 
 class DigestMismatch(ValueError):

@@ -10,6 +10,11 @@ proves that it sees this very folder by reading it (``identity``): it may then c
 straight from their files rather than receive them over HTTP, and, running as the store's
 own user, write a blob's bytes next to where it belongs for the server to verify and name
 (``adopt``) rather than send them (see ``pixlake.sdk._samehost``).
+
+Asked to store bytes it already holds, the store keeps its file and *freshens* it (sets its
+modification time to now): the garbage collector (``pixlake.core.garbage``) removes only
+files neither written nor stored again within its grace period, so bytes that a client is
+storing again at that moment are not removed under it.
 """
 
 from __future__ import annotations
@@ -24,12 +29,12 @@ import os
 import secrets
 import stat
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import unquote, urlparse
 
-from pixlake.store.blobs.base import BlobInfo, DigestMismatch, check_digest
+from pixlake.store.blobs.base import DIGEST_RE, BlobInfo, DigestMismatch, StoredBlob, check_digest
 
 __all__ = ["ADOPTED_PREFIX", "IDENTITY_FILE", "LAYOUT", "AdoptionRefused", "LocalBlobStore"]
 
@@ -82,6 +87,12 @@ _TMPFILE_FLAGS = os.O_WRONLY | getattr(os, "O_TMPFILE", 0) | getattr(os, "O_CLOE
 UNNAMED_FILES = hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd")
 
 
+def _freshen(path: Path) -> None:
+    """Mark a stored file as just stored again (see the module docstring)."""
+    with contextlib.suppress(OSError):  # gone meanwhile: whoever stores it writes it again
+        os.utime(path)
+
+
 def _open_unnamed(folder: Path) -> tuple[int, Path | None]:
     """A new read-only file in ``folder`` open for writing: unnamed where the file system
     supports it (the path is then ``None``), else under a hidden temporary name."""
@@ -103,7 +114,7 @@ def _link_unnamed(fd: int, final: Path) -> None:
     try:
         os.link(f"/proc/self/fd/{fd}", final.name, dst_dir_fd=folder, follow_symlinks=True)
     except FileExistsError:
-        pass
+        _freshen(final)
     finally:
         os.close(folder)
 
@@ -283,6 +294,7 @@ class LocalBlobStore:
         final = self.path(digest)
         if final.exists():
             tmp.unlink()
+            _freshen(final)
         else:
             os.replace(tmp, final)
 
@@ -297,6 +309,7 @@ class LocalBlobStore:
             raise DigestMismatch(expected_digest, digest)
         final = self.path(digest)
         if final.exists():
+            _freshen(final)
             return BlobInfo(digest, len(data))
         fd, tmp = _open_unnamed(final.parent)
         try:
@@ -380,6 +393,7 @@ class LocalBlobStore:
             raise DigestMismatch(expected_digest, digest)
         if final.exists():
             offered.unlink(missing_ok=True)
+            _freshen(final)
         else:
             os.replace(offered, final)  # within one folder
         return BlobInfo(digest, len(data)), data
@@ -415,7 +429,11 @@ class LocalBlobStore:
         digest = hasher.hexdigest()
         if digest != expected_digest:
             raise DigestMismatch(expected_digest, digest)
-        if not self.exists(digest):
+        if self.path(digest).is_file():
+            _freshen(self.path(digest))
+        elif self._manifest(digest).is_file():
+            _freshen(self._manifest(digest))
+        else:
             manifest = self._manifest(digest)
             manifest.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.tmp_dir / f"compose-{os.getpid()}-{next(_sequence)}"
@@ -445,3 +463,40 @@ class LocalBlobStore:
     def delete(self, digest: str) -> None:
         self.path(digest).unlink(missing_ok=True)
         self._manifest(digest).unlink(missing_ok=True)
+
+    def stored(self) -> Iterator[StoredBlob]:
+        for top in (self.root / "sha256", self.composite_dir):
+            if not top.is_dir():
+                continue
+            for shard in os.scandir(top):
+                if len(shard.name) != 2 or not shard.is_dir(follow_symlinks=False):
+                    continue
+                for entry in os.scandir(shard.path):
+                    digest = shard.name + entry.name
+                    if not DIGEST_RE.match(digest):  # ``.tmp-…`` and ``.in-…`` files
+                        continue
+                    try:
+                        info = entry.stat(follow_symlinks=False)
+                    except OSError:  # removed meanwhile
+                        continue
+                    if stat.S_ISREG(info.st_mode):
+                        yield StoredBlob(digest, info.st_mtime, info.st_size)
+
+    def parts_of(self, digest: str) -> list[str]:
+        try:
+            manifest = json.loads(self._manifest(digest).read_text())
+        except FileNotFoundError:
+            return []
+        return [str(part) for part in manifest["parts"]]
+
+    def remove_stale(self, digest: str, written_before: float) -> int | None:
+        freed: int | None = None
+        for path in (self.path(digest), self._manifest(digest)):
+            try:
+                info = path.stat()
+                if info.st_mtime < written_before:
+                    path.unlink()
+                    freed = (freed or 0) + info.st_size
+            except FileNotFoundError:
+                continue
+        return freed
