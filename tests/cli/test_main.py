@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from pixlake.api.embedded import EmbeddedServer
@@ -29,7 +30,7 @@ def run(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
 
 def test_help_teaches() -> None:
     out = subprocess.run([PIXLAKE, "--help"], capture_output=True, text=True, check=True).stdout
-    for command in ("serve", "demo", "token", "migrate", "import", "export", "download"):
+    for command in ("serve", "demo", "token", "migrate", "gc", "import", "export", "download"):
         assert command in out
     token_help = subprocess.run(
         [PIXLAKE, "token", "create", "--help"], capture_output=True, text=True, check=True
@@ -183,3 +184,29 @@ def test_annotations_only_import_and_download_commands(
 
         missing = run(home, "download", "cars/nope", "--to", str(out), check=False)
         assert missing.returncode == 1 and "nope" in missing.stderr
+
+
+def test_gc_frees_the_bytes_of_deleted_pictures(tmp_path: Path) -> None:
+    from tests.conftest import write_images
+
+    home = tmp_path / "home"
+    token = run(home, "token", "create", "gus").stdout.strip()
+    kept, gone = write_images(tmp_path / "images", 2)
+    with EmbeddedServer(Settings(home=home)) as server:
+        pic = Picture(api_token=token, host=server.url, interactive=False)
+        pic.upload([str(kept), str(gone)])
+        doomed = [p for p in pic.list() if p["external_url"] == gone.name]
+        pic.delete(doomed)  # the rows go; the bytes stay until collected
+
+        young = run(home, "gc")
+        assert "removed 0 grants, 0 blob records and 0 files" in young.stdout  # a day's grace
+        size = f"({gone.stat().st_size / 2**20:.1f} MiB)"
+        dry = run(home, "gc", "--grace-hours", "0", "--dry-run")
+        assert f"would remove 1 grants, 1 blob records and 1 files {size}" in dry.stdout
+        done = run(home, "gc", "--grace-hours", "0")
+        assert f"removed 1 grants, 1 blob records and 1 files {size}" in done.stdout
+
+        (left,) = pic.list()
+        assert left["external_url"] == kept.name
+        served = httpx.get(left["url"], headers={"Authorization": f"Token {token}"})
+        assert served.content == kept.read_bytes()  # what is still referred to is whole

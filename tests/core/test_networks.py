@@ -6,16 +6,13 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
 from pixlake.core import accounts, blobs, networks
-from pixlake.core.entities import Caller
 from pixlake.errors import (
     AlreadyExistsError,
     ForbiddenError,
@@ -24,44 +21,9 @@ from pixlake.errors import (
     ResourceNotFoundError,
 )
 from pixlake.schemas.networks import check_labels
-from pixlake.store.blobs import LocalBlobStore
-from pixlake.store.db.engine import Database
 from pixlake.store.db.models import BlobRow, MembershipRow, NetworkFileRow
-from pixlake.store.db.schema import ensure_schema
 from tests.conftest import make_image
-
-
-@dataclass
-class World:
-    db: Database
-    store: LocalBlobStore
-    alice: Caller
-    bob: Caller
-
-    def put(self, caller: Caller, data: bytes) -> str:
-        """Send bytes as ``caller``'s organization would (a verified, granted blob)."""
-        writer = self.store.writer()
-        writer.write(data)
-        digest = hashlib.sha256(data).hexdigest()
-        blobs.finish_upload(
-            self.db, self.store, caller, caller.default_organization.id, writer, digest
-        )
-        return digest
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    db = Database(f"sqlite:///{tmp_path / 'n.sqlite'}")
-    ensure_schema(db)
-    a, _ = accounts.create_token(db, "alice", organization="acme")
-    b, _ = accounts.create_token(db, "bob", organization="globex")
-    yield World(
-        db,
-        LocalBlobStore(tmp_path / "blobs"),
-        accounts.authenticate(db, a),
-        accounts.authenticate(db, b),
-    )
-    db.dispose()
+from tests.core.conftest import World
 
 
 def create(w: World, name: str = "yolo-cars") -> networks.Network:

@@ -113,6 +113,49 @@ def migrate() -> None:
         db.dispose()
 
 
+@app.command()
+def gc(
+    grace_hours: Annotated[
+        float,
+        typer.Option(
+            "--grace-hours",
+            min=0,
+            help="Leave alone whatever was written (or stored again) this recently.",
+        ),
+    ] = 24.0,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count what would go, and remove nothing.")
+    ] = False,
+) -> None:
+    """Free the space of bytes nothing refers to any more (deleted pictures, files, networks).
+
+    Safe while servers run: nothing younger than the grace period goes, nor anything a row,
+    a queued or running job, or a composite file still needs. Run it from cron, e.g. daily.
+    Example: pixlake gc --dry-run
+    """
+    from datetime import timedelta
+
+    from pixlake.core.config import Settings
+    from pixlake.core.garbage import collect_garbage
+    from pixlake.store.blobs import open_blob_store
+
+    db = _database()
+    try:
+        report = collect_garbage(
+            db,
+            open_blob_store(Settings().storage_url),
+            grace=timedelta(hours=grace_hours),
+            dry_run=dry_run,
+        )
+    finally:
+        db.dispose()
+    verb = "would remove" if dry_run else "removed"
+    typer.echo(
+        f"{verb} {report.grants} grants, {report.blobs} blob records and {report.files} files "
+        f"({report.bytes_freed / 2**20:.1f} MiB)"
+    )
+
+
 @token_app.command("create")
 def token_create(
     username: Annotated[str, typer.Argument(help="The user; created when missing.")],

@@ -542,7 +542,7 @@ def update_network(
 def delete_network(
     db: Database, caller: Caller, organization_id: uuid.UUID, network_id: uuid.UUID
 ) -> Network:
-    """Delete a network and its file list (the bytes stay until garbage collection)."""
+    """Delete a network and its file list (the bytes stay until ``pixlake gc``)."""
     with db.transaction() as session:
         row = _write_row(session, caller, organization_id, network_id)
         entity = _entity(session, row)

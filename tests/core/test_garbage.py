@@ -1,0 +1,208 @@
+"""Garbage collection against a real SQLite database and a real local store: what nothing
+needs goes, grants, records and files; whatever a row, a job or a composite needs, or that is
+younger than the grace period, stays."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from pixlake.core import blobs, datalake, networks
+from pixlake.core.entities import Caller, Picture
+from pixlake.core.garbage import GarbageReport, collect_garbage
+from pixlake.store.db.models import BlobRow, JobRow, OrganizationBlobRow
+from tests.conftest import make_image
+from tests.core.conftest import World
+
+NOW = timedelta(0)  # a grace period of none: everything written before the call is old
+
+
+def picture(w: World, caller: Caller, name: str, data: bytes) -> Picture:
+    digest = w.put(caller, data)
+    added = datalake.add_pictures(
+        w.db, caller, caller.default_organization.id, [datalake.NewPicture(name, digest)]
+    )
+    (created,) = added.created
+    return created
+
+
+def forget(w: World, caller: Caller, *pictures: Picture) -> None:
+    datalake.delete_pictures(w.db, caller, caller.default_organization.id, [p.id for p in pictures])
+
+
+def recorded(w: World) -> set[str]:
+    with w.db.read() as session:
+        return set(session.scalars(select(BlobRow.digest)))
+
+
+def granted(w: World) -> set[tuple[str, str]]:
+    with w.db.read() as session:
+        return {
+            (str(org), digest)
+            for org, digest in session.execute(
+                select(OrganizationBlobRow.organization_id, OrganizationBlobRow.digest)
+            )
+        }
+
+
+def test_the_bytes_of_deleted_pictures_go_and_the_others_stay(world: World) -> None:
+    kept = picture(world, world.alice, "kept.jpg", make_image(1))
+    gone = picture(world, world.alice, "gone.jpg", make_image(2))
+    forget(world, world.alice, gone)
+    size = world.store.size(gone.digest)
+
+    report = collect_garbage(world.db, world.store, grace=NOW)
+
+    assert report == GarbageReport(grants=1, blobs=1, files=1, bytes_freed=size, dry_run=False)
+    assert recorded(world) == {kept.digest}
+    assert world.store.missing([kept.digest, gone.digest]) == {gone.digest}
+    assert collect_garbage(world.db, world.store, grace=NOW) == GarbageReport(0, 0, 0, 0, False)
+
+
+def test_bytes_another_organization_refers_to_stay_with_every_grant(world: World) -> None:
+    data = make_image(3)
+    mine = picture(world, world.alice, "a.jpg", data)
+    theirs = picture(world, world.bob, "b.jpg", data)
+    assert mine.digest == theirs.digest
+    forget(world, world.alice, mine)
+
+    grants = granted(world)
+
+    report = collect_garbage(world.db, world.store, grace=NOW)
+
+    # Needed bytes keep every grant of them: Alice sent them, and may refer to them again.
+    assert report == GarbageReport(0, 0, 0, 0, False)
+    assert granted(world) == grants and len(grants) == 2
+    with world.store.open(theirs.digest) as f:
+        assert f.read() == data
+
+
+def test_nothing_younger_than_the_grace_period_goes(world: World) -> None:
+    forget(world, world.alice, picture(world, world.alice, "young.jpg", make_image(4)))
+    unreferenced = world.put(world.alice, b"sent, not yet referred to")
+
+    report = collect_garbage(world.db, world.store)  # the default: a day
+
+    assert report == GarbageReport(0, 0, 0, 0, False)
+    assert unreferenced in recorded(world)
+    assert world.store.exists(unreferenced)
+
+
+def test_a_dry_run_counts_and_removes_nothing(world: World) -> None:
+    gone = picture(world, world.alice, "gone.jpg", make_image(5))
+    forget(world, world.alice, gone)
+    before = (recorded(world), granted(world))
+
+    report = collect_garbage(world.db, world.store, grace=NOW, dry_run=True)
+
+    size = world.store.size(gone.digest)
+    assert report == GarbageReport(grants=1, blobs=1, files=1, bytes_freed=size, dry_run=True)
+    assert (recorded(world), granted(world)) == before
+    assert world.store.exists(gone.digest)
+
+
+def test_network_files_and_thumbnails_are_references(world: World) -> None:
+    oid = world.alice.default_organization.id
+    made = networks.create_network(world.db, world.alice, oid, name="net", type="detection")
+    weights = world.put(world.alice, b"weights" * 100)
+    networks.store_file(world.db, world.alice, oid, made.id, name="model-latest", digest=weights)
+    thumbnail = world.put(world.alice, make_image(6, (400, 300), "PNG"))
+    networks.set_thumbnail(world.db, world.store, world.alice, oid, made.id, digest=thumbnail)
+    needed = recorded(world)
+    assert len(needed) == 3 and {weights, thumbnail} < needed  # and the small thumbnail
+
+    assert collect_garbage(world.db, world.store, grace=NOW).blobs == 0
+    assert recorded(world) == needed
+
+    networks.delete_network(world.db, world.alice, oid, made.id)
+    report = collect_garbage(world.db, world.store, grace=NOW)
+    assert report.blobs == len(needed) and recorded(world) == set()
+    assert world.store.missing(needed) == needed
+
+
+def test_the_parts_of_a_needed_composite_stay(world: World) -> None:
+    oid = world.alice.default_organization.id
+    pieces = [b"first half " * 50, b"second half " * 50]
+    parts = [world.put(world.alice, piece) for piece in pieces]
+    whole = b"".join(pieces)
+    digest = hashlib.sha256(whole).hexdigest()
+    blobs.compose(
+        world.db,
+        world.store,
+        world.alice,
+        oid,
+        parts,
+        digest,
+        len(whole),
+        max_parts=10,
+        max_size=10**6,
+    )
+    made = networks.create_network(world.db, world.alice, oid, name="big", type="detection")
+    networks.store_file(world.db, world.alice, oid, made.id, name="model", digest=digest)
+
+    assert collect_garbage(world.db, world.store, grace=NOW).blobs == 0
+    with world.store.open(digest) as f:
+        assert f.read() == whole
+
+    networks.delete_network(world.db, world.alice, oid, made.id)
+    report = collect_garbage(world.db, world.store, grace=NOW)
+    assert (report.blobs, report.files) == (3, 3)  # the manifest and both parts
+    assert world.store.missing([digest, *parts]) == {digest, *parts}
+
+
+@pytest.mark.parametrize(
+    ("status", "stays"), [("queued", True), ("running", True), ("succeeded", False)]
+)
+def test_an_unfinished_job_keeps_the_blobs_it_names(world: World, status: str, stays: bool) -> None:
+    document = world.put(world.alice, b'{"format": "pixlake-import/2"}')
+    with world.db.transaction() as session:
+        session.add(
+            JobRow(
+                organization_id=world.alice.default_organization.id,
+                kind="dataset_import",
+                status=status,
+                params={"document": document, "name": "cars"},
+            )
+        )
+
+    collect_garbage(world.db, world.store, grace=NOW)
+
+    assert (document in recorded(world)) is stays
+    assert world.store.exists(document) is stays
+
+
+def test_stored_files_without_a_record_go_once_old(world: World) -> None:
+    orphan = world.store.put_bytes(b"stored, never recorded: its upload stopped").digest
+    offered = world.store.path(orphan).parent / ".in-0123abcd"
+    offered.write_bytes(b"a client's file, waiting for adoption")
+
+    assert collect_garbage(world.db, world.store).files == 0  # a day's grace
+    report = collect_garbage(world.db, world.store, grace=NOW)
+
+    assert (report.blobs, report.files) == (0, 1)
+    assert not world.store.exists(orphan)
+    assert offered.exists()  # not a blob: the start-up sweep of offered files handles it
+
+
+def test_bytes_stored_again_are_fresh_again(world: World) -> None:
+    data = b"bytes a client sends again just as the collection runs"
+    info = world.store.put_bytes(data)
+    path = world.store.path(info.digest)
+    long_ago = time.time() - 3 * 86400
+    os.utime(path, (long_ago, long_ago))
+
+    world.store.put_bytes(data)  # kept as it is, and freshened
+
+    assert path.stat().st_mtime > long_ago + 86400
+    assert collect_garbage(world.db, world.store, grace=timedelta(hours=1)).files == 0
+    assert world.store.exists(info.digest)
+
+
+def test_a_negative_grace_period_is_refused(world: World) -> None:
+    with pytest.raises(ValueError, match="negative"):
+        collect_garbage(world.db, world.store, grace=timedelta(seconds=-1))
