@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from pixlake.core import blobs, datalake, networks
+from pixlake.core import blobs, datalake, experiments, networks, projects
 from pixlake.core.entities import Caller, Picture
 from pixlake.core.garbage import GarbageReport, collect_garbage
 from pixlake.store.db.models import BlobRow, JobRow, OrganizationBlobRow
@@ -123,6 +123,24 @@ def test_network_files_and_thumbnails_are_references(world: World) -> None:
     report = collect_garbage(world.db, world.store, grace=NOW)
     assert report.blobs == len(needed) and recorded(world) == set()
     assert world.store.missing(needed) == needed
+
+
+def test_an_experiment_image_keeps_its_bytes(world: World) -> None:
+    oid = world.alice.default_organization.id
+    project = projects.create_project(world.db, world.alice, oid, name="street")
+    run = experiments.create_experiment(world.db, world.alice, oid, project.id, name="run-1")
+    image = world.put(world.alice, make_image(7))
+    logged = {"object_name": f"{run.id}/sample.jpg", "sha256": image}
+    experiments.log_data(
+        world.db, world.alice, oid, run.id, name="sample", type="image", data=logged
+    )
+
+    assert collect_garbage(world.db, world.store, grace=NOW).blobs == 0
+    assert world.store.exists(image)
+
+    experiments.delete_data(world.db, world.alice, oid, run.id, "sample")
+    assert collect_garbage(world.db, world.store, grace=NOW).blobs == 1
+    assert not world.store.exists(image)
 
 
 def test_the_parts_of_a_needed_composite_stay(world: World) -> None:

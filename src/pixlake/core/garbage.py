@@ -11,8 +11,9 @@ finds what nothing needs and removes it, in three steps:
    an upload stopped between storing its bytes and recording them).
 
 A blob is needed while any row refers to it (every foreign key to ``blobs.digest`` counts,
-so a table added later is covered without change), while a queued or running job names it
-in its parameters (an import document), or while a needed composite blob lists it as a part.
+so a table added later is covered without change), while an experiment's image data names it
+(its JSON holds the digest: ``IMAGE_DATA``), while a queued or running job names it in its
+parameters (an import document), or while a needed composite blob lists it as a part.
 Nothing younger than the *grace period* is removed, whether a grant, a record or a file:
 bytes uploaded for a reference not yet made are left alone, and the store *freshens* a file
 it is asked to store again (``pixlake.store.blobs.local``), so that bytes being stored again
@@ -36,15 +37,17 @@ from pixlake.store.blobs import BlobStore
 from pixlake.store.blobs.base import DIGEST_RE
 from pixlake.store.db.bulk import chunked
 from pixlake.store.db.engine import Database
-from pixlake.store.db.models import BlobRow, JobRow, OrganizationBlobRow
+from pixlake.store.db.models import BlobRow, DataAssetRow, JobRow, OrganizationBlobRow
 from pixlake.store.db.models.base import Base, utcnow
 
-__all__ = ["DEFAULT_GRACE", "GarbageReport", "collect_garbage"]
+__all__ = ["DEFAULT_GRACE", "IMAGE_DATA", "GarbageReport", "collect_garbage"]
 
 #: Nothing written more recently than this is removed.
 DEFAULT_GRACE: Final = timedelta(hours=24)
 #: Jobs whose parameters still matter.
 _UNFINISHED: Final = ("queued", "running")
+#: The type of the experiment data whose JSON refers to bytes (``{object_name, sha256}``).
+IMAGE_DATA: Final = "image"
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +92,8 @@ def _needed(session: Session, store: BlobStore) -> set[str]:
     needed: set[str] = set()
     for column in _referring_columns():
         needed.update(session.scalars(select(column).where(column.is_not(None)).distinct()))
+    for data in session.scalars(select(DataAssetRow.data).where(DataAssetRow.type == IMAGE_DATA)):
+        needed.update(_digests_in(data))
     for params in session.scalars(select(JobRow.params).where(JobRow.status.in_(_UNFINISHED))):
         needed.update(_digests_in(params))
     pending = list(needed)
