@@ -118,7 +118,8 @@ def collect_garbage(
         raise ValueError("the grace period cannot be negative")
     cutoff = utcnow() - grace
     written_before = time.time() - grace.total_seconds()
-    with db.transaction() as session:
+    # A dry run only reads: it takes no write lock (SQLite's writers wait for a transaction).
+    with db.read() if dry_run else db.transaction() as session:
         needed = _needed(session, store)
         old_grants = session.execute(
             select(OrganizationBlobRow.digest, OrganizationBlobRow.created_at)
