@@ -10,12 +10,13 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from pixlake.core import blobs, datalake, experiments, networks, projects
 from pixlake.core.entities import Caller, Picture
 from pixlake.core.garbage import GarbageReport, collect_garbage
 from pixlake.store.db.models import BlobRow, JobRow, OrganizationBlobRow
+from pixlake.store.db.models.base import utcnow
 from tests.conftest import make_image
 from tests.core.conftest import World
 
@@ -171,6 +172,41 @@ def test_the_parts_of_a_needed_composite_stay(world: World) -> None:
     report = collect_garbage(world.db, world.store, grace=NOW)
     assert (report.blobs, report.files) == (3, 3)  # the manifest and both parts
     assert world.store.missing([digest, *parts]) == {digest, *parts}
+
+
+def test_a_young_composite_keeps_old_parts(world: World) -> None:
+    oid = world.alice.default_organization.id
+    pieces = [b"sent two days ago, " * 20, b"composed just now" * 20]
+    parts = [world.put(world.alice, piece) for piece in pieces]
+    two_days_ago = time.time() - 2 * 86400
+    with world.db.transaction() as session:
+        for table in (BlobRow, OrganizationBlobRow):
+            session.execute(
+                update(table)
+                .where(table.digest.in_(parts))
+                .values(created_at=utcnow() - timedelta(days=2))
+            )
+    for part in parts:
+        os.utime(world.store.path(part), (two_days_ago, two_days_ago))
+    whole = b"".join(pieces)
+    digest = hashlib.sha256(whole).hexdigest()
+    blobs.compose(
+        world.db,
+        world.store,
+        world.alice,
+        oid,
+        parts,
+        digest,
+        len(whole),
+        max_parts=10,
+        max_size=10**6,
+    )
+
+    report = collect_garbage(world.db, world.store, grace=timedelta(hours=1))
+
+    assert report == GarbageReport(0, 0, 0, 0, False)
+    with world.store.open(digest) as f:
+        assert f.read() == whole
 
 
 @pytest.mark.parametrize(

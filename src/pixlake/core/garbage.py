@@ -13,7 +13,8 @@ finds what nothing needs and removes it, in three steps:
 A blob is needed while any row refers to it (every foreign key to ``blobs.digest`` counts,
 so a table added later is covered without change), while an experiment's image data names it
 (its JSON holds the digest: ``IMAGE_DATA``), while a queued or running job names it in its
-parameters (an import document), or while a needed composite blob lists it as a part.
+parameters (an import document), or while a composite blob that is needed, or younger than
+the grace period, lists it as a part.
 Nothing younger than the *grace period* is removed, whether a grant, a record or a file:
 bytes uploaded for a reference not yet made are left alone, and the store *freshens* a file
 it is asked to store again (``pixlake.store.blobs.local``), so that bytes being stored again
@@ -30,10 +31,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Final
 
-from sqlalchemy import Column, delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Column, ColumnElement, and_, delete, literal, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from pixlake.store.blobs import BlobStore
+from pixlake.store.blobs import BlobStore, StoredBlob
 from pixlake.store.blobs.base import DIGEST_RE
 from pixlake.store.db.bulk import chunked
 from pixlake.store.db.engine import Database
@@ -87,22 +88,36 @@ def _digests_in(value: Any) -> Iterator[str]:
             yield from _digests_in(item)
 
 
-def _needed(session: Session, store: BlobStore) -> set[str]:
-    """The digests something needs (see the module docstring)."""
-    needed: set[str] = set()
-    for column in _referring_columns():
-        needed.update(session.scalars(select(column).where(column.is_not(None)).distinct()))
+def _unreferred(
+    digest: ColumnElement[str] | InstrumentedAttribute[str], columns: list[Column[Any]]
+) -> ColumnElement[bool]:
+    """A condition: no row refers to ``digest`` through any of ``columns``."""
+    return and_(*[~select(column).where(column == digest).exists() for column in columns])
+
+
+def _protected(
+    session: Session, store: BlobStore, columns: list[Column[Any]], written_before: float
+) -> set[str]:
+    """What is needed without a row referring to it: digests named in JSON (experiments'
+    image data, unfinished jobs' parameters) and the parts of composites that are needed or
+    within the grace period (one made of parts sent long ago is not referred to yet)."""
+    named: set[str] = set()
     for data in session.scalars(select(DataAssetRow.data).where(DataAssetRow.type == IMAGE_DATA)):
-        needed.update(_digests_in(data))
+        named.update(_digests_in(data))
     for params in session.scalars(select(JobRow.params).where(JobRow.status.in_(_UNFINISHED))):
-        needed.update(_digests_in(params))
-    pending = list(needed)
-    while pending:  # the parts of needed composites, and theirs
-        for part in store.parts_of(pending.pop()):
-            if part not in needed:
-                needed.add(part)
-                pending.append(part)
-    return needed
+        named.update(_digests_in(params))
+    parts: set[str] = set()
+    for blob in store.stored():
+        if not blob.composite:
+            continue
+        referred = session.scalar(select(~_unreferred(literal(blob.digest), columns)))
+        if referred or blob.digest in named or blob.mtime >= written_before:
+            parts.update(store.parts_of(blob.digest))  # parts are plain blobs
+    return named | parts
+
+
+#: Stored files looked up in the database at a time.
+_SWEEP_BATCH: Final = 1000
 
 
 def collect_garbage(
@@ -113,45 +128,73 @@ def collect_garbage(
     dry_run: bool = False,
 ) -> GarbageReport:
     """Remove the grants, blob records and stored files that nothing needs and that are
-    older than ``grace`` (see the module docstring); with ``dry_run``, only count them."""
+    older than ``grace`` (see the module docstring); with ``dry_run``, only count them.
+
+    Memory grows with what goes and with what only JSON or a composite keeps, not with
+    what the rows refer to: the database tells what they do not refer to."""
     if grace < timedelta(0):
         raise ValueError("the grace period cannot be negative")
     cutoff = utcnow() - grace
     written_before = time.time() - grace.total_seconds()
+    columns = _referring_columns()
+    grants = OrganizationBlobRow
     # A dry run only reads: it takes no write lock (SQLite's writers wait for a transaction).
     with db.read() if dry_run else db.transaction() as session:
-        needed = _needed(session, store)
-        old_grants = session.execute(
-            select(OrganizationBlobRow.digest, OrganizationBlobRow.created_at)
-        ).all()
-        unneeded_grants = [d for d, created in old_grants if created < cutoff and d not in needed]
-        still_held = {d for d, created in old_grants if created >= cutoff or d in needed}
+        protected = _protected(session, store, columns, written_before)
+        unneeded_grants = [
+            digest
+            for digest in session.scalars(
+                select(grants.digest).where(
+                    grants.created_at < cutoff, _unreferred(grants.digest, columns)
+                )
+            )
+            if digest not in protected
+        ]
+        young_grant = select(grants.digest).where(
+            grants.digest == BlobRow.digest, grants.created_at >= cutoff
+        )
         unneeded_blobs = [
             digest
-            for digest in session.scalars(select(BlobRow.digest).where(BlobRow.created_at < cutoff))
-            if digest not in needed and digest not in still_held
+            for digest in session.scalars(
+                select(BlobRow.digest).where(
+                    BlobRow.created_at < cutoff,
+                    _unreferred(BlobRow.digest, columns),
+                    ~young_grant.exists(),
+                )
+            )
+            if digest not in protected
         ]
         if not dry_run:
             for part in chunked(sorted(set(unneeded_grants))):
                 session.execute(
-                    delete(OrganizationBlobRow).where(
-                        OrganizationBlobRow.digest.in_(part),
-                        OrganizationBlobRow.created_at < cutoff,
-                    )
+                    delete(grants).where(grants.digest.in_(part), grants.created_at < cutoff)
                 )
             for part in chunked(unneeded_blobs):
                 session.execute(delete(BlobRow).where(BlobRow.digest.in_(part)))
-        recorded = set(session.scalars(select(BlobRow.digest)))
-    if dry_run:
-        recorded.difference_update(unneeded_blobs)
+    doomed = set(unneeded_blobs) if dry_run else set()  # recorded still, in a dry run
     files = freed = 0
+    batch: list[StoredBlob] = []
+
+    def sweep() -> None:
+        nonlocal files, freed
+        with db.read() as session:
+            recorded = set(
+                session.scalars(
+                    select(BlobRow.digest).where(BlobRow.digest.in_([b.digest for b in batch]))
+                )
+            )
+        for blob in batch:
+            if blob.digest in recorded and blob.digest not in doomed:
+                continue
+            removed = blob.size if dry_run else store.remove_stale(blob.digest, written_before)
+            if removed is not None:
+                files, freed = files + 1, freed + removed
+        batch.clear()
+
     for blob in store.stored():
-        if blob.digest in recorded or blob.mtime >= written_before:
-            continue
-        if dry_run:
-            files, freed = files + 1, freed + blob.size
-            continue
-        removed = store.remove_stale(blob.digest, written_before)
-        if removed is not None:
-            files, freed = files + 1, freed + removed
+        if blob.mtime < written_before:
+            batch.append(blob)
+            if len(batch) >= _SWEEP_BATCH:
+                sweep()
+    sweep()
     return GarbageReport(len(unneeded_grants), len(unneeded_blobs), files, freed, dry_run)

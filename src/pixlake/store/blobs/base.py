@@ -47,6 +47,8 @@ class StoredBlob:
     digest: str
     mtime: float
     size: int
+    #: Whether this is a composite blob's manifest (its parts are blobs of their own).
+    composite: bool = False
 
 
 @runtime_checkable

@@ -480,7 +480,9 @@ class LocalBlobStore:
                     except OSError:  # removed meanwhile
                         continue
                     if stat.S_ISREG(info.st_mode):
-                        yield StoredBlob(digest, info.st_mtime, info.st_size)
+                        yield StoredBlob(
+                            digest, info.st_mtime, info.st_size, top == self.composite_dir
+                        )
 
     def parts_of(self, digest: str) -> list[str]:
         try:
