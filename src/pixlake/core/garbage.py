@@ -76,7 +76,7 @@ def _referring_columns() -> list[Column[Any]]:
 
 
 def _digests_in(value: Any) -> Iterator[str]:
-    """The digests a job's parameters name, at any depth."""
+    """The digests a JSON value names, at any depth."""
     if isinstance(value, str):
         if DIGEST_RE.match(value):
             yield value
