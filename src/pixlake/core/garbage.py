@@ -34,6 +34,7 @@ from typing import Any, Final
 from sqlalchemy import Column, ColumnElement, and_, delete, literal, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from pixlake.core.jobs import UNFINISHED
 from pixlake.store.blobs import BlobStore, StoredBlob
 from pixlake.store.blobs.base import DIGEST_RE
 from pixlake.store.db.bulk import chunked
@@ -45,8 +46,6 @@ __all__ = ["DEFAULT_GRACE", "IMAGE_DATA", "GarbageReport", "collect_garbage"]
 
 #: Nothing written more recently than this is removed.
 DEFAULT_GRACE: Final = timedelta(hours=24)
-#: Jobs whose parameters still matter.
-_UNFINISHED: Final = ("queued", "running")
 #: The type of the experiment data whose JSON refers to bytes (``{object_name, sha256}``).
 IMAGE_DATA: Final = "image"
 
@@ -104,7 +103,7 @@ def _protected(
     named: set[str] = set()
     for data in session.scalars(select(DataAssetRow.data).where(DataAssetRow.type == IMAGE_DATA)):
         named.update(_digests_in(data))
-    for params in session.scalars(select(JobRow.params).where(JobRow.status.in_(_UNFINISHED))):
+    for params in session.scalars(select(JobRow.params).where(JobRow.status.in_(UNFINISHED))):
         named.update(_digests_in(params))
     parts: set[str] = set()
     for blob in store.stored():

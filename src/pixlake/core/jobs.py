@@ -15,7 +15,10 @@ from pixlake.errors import ResourceNotFoundError
 from pixlake.store.db.engine import Database
 from pixlake.store.db.models import JobRow
 
-__all__ = ["Job", "create_job", "get_job"]
+__all__ = ["UNFINISHED", "Job", "create_job", "get_job"]
+
+#: The states of a job that has not ended.
+UNFINISHED = ("queued", "running")
 
 
 @dataclass(frozen=True, slots=True)

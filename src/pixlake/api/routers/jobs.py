@@ -1,14 +1,19 @@
 """Background jobs (dataset imports) and their progress.
 
 POST /organizations/{org}/imports     start importing an uploaded import document (202)
-GET  /organizations/{org}/jobs/{id}   a job's state, progress and outcome
+GET  /organizations/{org}/jobs/{id}   a job's state, progress and outcome; with ``wait``,
+                                      answered once the job ends or that many seconds pass
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Query, Request, status
+from starlette.concurrency import run_in_threadpool
 
 from pixlake.api.deps import CallerDep, DbDep, OrganizationDep
 from pixlake.core import imports, jobs
@@ -56,6 +61,30 @@ def create_import(
     return job_public(job)
 
 
-@router.get("/jobs/{job_id}", summary="A job's state and progress")
-def get_job(job_id: uuid.UUID, org: OrganizationDep, caller: CallerDep, db: DbDep) -> JobPublic:
-    return job_public(jobs.get_job(db, caller, org.id, job_id))
+#: The longest a request may wait for a job to end, and how often the job is read meanwhile.
+MAX_WAIT_SECONDS = 10.0
+WAIT_STEP_SECONDS = 0.02
+
+
+@router.get(
+    "/jobs/{job_id}",
+    summary="A job's state and progress",
+    description="With `wait`, the answer comes as soon as the job has ended, or after `wait` "
+    "seconds with its progress: a client follows a job with one request at a time and "
+    "learns of its end within a few milliseconds.",
+)
+async def get_job(
+    job_id: uuid.UUID,
+    org: OrganizationDep,
+    caller: CallerDep,
+    db: DbDep,
+    wait: Annotated[
+        float, Query(ge=0, le=MAX_WAIT_SECONDS, description="seconds to wait for the end")
+    ] = 0.0,
+) -> JobPublic:
+    deadline = time.monotonic() + wait
+    job = await run_in_threadpool(jobs.get_job, db, caller, org.id, job_id)
+    while job.status in jobs.UNFINISHED and time.monotonic() < deadline:
+        await asyncio.sleep(WAIT_STEP_SECONDS)
+        job = await run_in_threadpool(jobs.get_job, db, caller, org.id, job_id)
+    return job_public(job)
