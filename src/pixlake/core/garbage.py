@@ -176,6 +176,8 @@ def collect_garbage(
 
     def sweep() -> None:
         nonlocal files, freed
+        if not batch:
+            return
         with db.read() as session:
             recorded = set(
                 session.scalars(
