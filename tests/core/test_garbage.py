@@ -144,23 +144,22 @@ def test_an_experiment_image_keeps_its_bytes(world: World) -> None:
     assert not world.store.exists(image)
 
 
+def compose(w: World, parts: list[str], pieces: list[bytes]) -> tuple[str, bytes]:
+    """Alice's composite of ``parts`` (whose bytes are ``pieces``): its digest and bytes."""
+    whole = b"".join(pieces)
+    digest = hashlib.sha256(whole).hexdigest()
+    oid = w.alice.default_organization.id
+    blobs.compose(
+        w.db, w.store, w.alice, oid, parts, digest, len(whole), max_parts=10, max_size=10**6
+    )
+    return digest, whole
+
+
 def test_the_parts_of_a_needed_composite_stay(world: World) -> None:
     oid = world.alice.default_organization.id
     pieces = [b"first half " * 50, b"second half " * 50]
     parts = [world.put(world.alice, piece) for piece in pieces]
-    whole = b"".join(pieces)
-    digest = hashlib.sha256(whole).hexdigest()
-    blobs.compose(
-        world.db,
-        world.store,
-        world.alice,
-        oid,
-        parts,
-        digest,
-        len(whole),
-        max_parts=10,
-        max_size=10**6,
-    )
+    digest, whole = compose(world, parts, pieces)
     made = networks.create_network(world.db, world.alice, oid, name="big", type="detection")
     networks.store_file(world.db, world.alice, oid, made.id, name="model", digest=digest)
 
@@ -175,7 +174,6 @@ def test_the_parts_of_a_needed_composite_stay(world: World) -> None:
 
 
 def test_a_young_composite_keeps_old_parts(world: World) -> None:
-    oid = world.alice.default_organization.id
     pieces = [b"sent two days ago, " * 20, b"composed just now" * 20]
     parts = [world.put(world.alice, piece) for piece in pieces]
     two_days_ago = time.time() - 2 * 86400
@@ -188,19 +186,7 @@ def test_a_young_composite_keeps_old_parts(world: World) -> None:
             )
     for part in parts:
         os.utime(world.store.path(part), (two_days_ago, two_days_ago))
-    whole = b"".join(pieces)
-    digest = hashlib.sha256(whole).hexdigest()
-    blobs.compose(
-        world.db,
-        world.store,
-        world.alice,
-        oid,
-        parts,
-        digest,
-        len(whole),
-        max_parts=10,
-        max_size=10**6,
-    )
+    digest, whole = compose(world, parts, pieces)
 
     report = collect_garbage(world.db, world.store, grace=timedelta(hours=1))
 
