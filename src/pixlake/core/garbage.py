@@ -106,9 +106,7 @@ def _protected(
     for params in session.scalars(select(JobRow.params).where(JobRow.status.in_(UNFINISHED))):
         named.update(_digests_in(params))
     parts: set[str] = set()
-    for blob in store.stored():
-        if not blob.composite:
-            continue
+    for blob in store.stored(composites_only=True):
         referred = session.scalar(select(~_unreferred(literal(blob.digest), columns)))
         if referred or blob.digest in named or blob.mtime >= written_before:
             parts.update(store.parts_of(blob.digest))  # parts are plain blobs

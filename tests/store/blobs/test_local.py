@@ -237,6 +237,7 @@ def test_stored_lists_blobs_and_manifests_only(store: LocalBlobStore) -> None:
     assert set(listed) == {plain.digest, *parts, composite.digest}
     assert listed[plain.digest].size == 5
     assert [d for d, blob in listed.items() if blob.composite] == [composite.digest]
+    assert [blob.digest for blob in store.stored(composites_only=True)] == [composite.digest]
     assert store.parts_of(composite.digest) == parts
     assert store.parts_of(plain.digest) == []
 

@@ -100,8 +100,9 @@ class BlobStore(Protocol):
 
     def delete(self, digest: str) -> None: ...
 
-    def stored(self) -> Iterator[StoredBlob]:
-        """Every blob held, in no particular order (what is being written is not listed)."""
+    def stored(self, *, composites_only: bool = False) -> Iterator[StoredBlob]:
+        """Every blob held (or only the composite ones), in no particular order; what is
+        being written is not listed."""
         ...
 
     def parts_of(self, digest: str) -> list[str]:

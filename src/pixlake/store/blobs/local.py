@@ -429,10 +429,9 @@ class LocalBlobStore:
         digest = hasher.hexdigest()
         if digest != expected_digest:
             raise DigestMismatch(expected_digest, digest)
-        if self.path(digest).is_file():
-            _freshen(self.path(digest))
-        elif self._manifest(digest).is_file():
-            _freshen(self._manifest(digest))
+        held = [p for p in (self.path(digest), self._manifest(digest)) if p.is_file()]
+        if held:
+            _freshen(held[0])
         else:
             manifest = self._manifest(digest)
             manifest.parent.mkdir(parents=True, exist_ok=True)
@@ -464,8 +463,11 @@ class LocalBlobStore:
         self.path(digest).unlink(missing_ok=True)
         self._manifest(digest).unlink(missing_ok=True)
 
-    def stored(self) -> Iterator[StoredBlob]:
-        for top in (self.root / "sha256", self.composite_dir):
+    def stored(self, *, composites_only: bool = False) -> Iterator[StoredBlob]:
+        tops = (
+            (self.composite_dir,) if composites_only else (self.root / "sha256", self.composite_dir)
+        )
+        for top in tops:
             if not top.is_dir():
                 continue
             for shard in os.scandir(top):
