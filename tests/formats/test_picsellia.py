@@ -87,6 +87,16 @@ def test_reads_an_upstream_file(tmp_path: Path) -> None:
     assert second.objects == ()
 
 
+def test_unknown_keys_keep_their_order(tmp_path: Path) -> None:
+    foreign = {"zeta": 1, "alpha": 2, "mid": 3, "beta": 4, "omega": 5, "delta": 6}
+    doc = json.loads(json.dumps(UPSTREAM))
+    doc["annotations"][0].update(foreign)
+    doc["annotations"][0]["annotations"][0].update(foreign)
+    first = read_picsellia(write_json(tmp_path / "ann.json", doc)).images[0]
+    assert list(first.extra) == ["nb_instances", "duration", *foreign]
+    assert list(first.objects[0].extra) == list(foreign)
+
+
 def test_the_images_folder_fills_sizes_and_bounds_objects(
     generated_root: Path, tmp_path: Path
 ) -> None:

@@ -341,9 +341,9 @@ def parse_wire_object(
             data.get("mask"), field=f"{field}.mask", problems=problems, width=width, height=height
         )
     extra = data.get("extra", {})
-    unknown = data.keys() - _WIRE_KEYS
-    if unknown and type(extra) is dict:  # keys of other tools are kept, losslessly, in extra
-        extra = {**extra, **{key: data[key] for key in unknown}}
+    if not data.keys() <= _WIRE_KEYS and type(extra) is dict:
+        # keys of other tools are kept, losslessly and in their order, in extra
+        extra = {**extra, **{key: value for key, value in data.items() if key not in _WIRE_KEYS}}
     return complete_object(
         data,
         extra,

@@ -354,7 +354,7 @@ class _CocoParser:
             width = self._size(image.get("width"), f"{here}.width")
             height = self._size(image.get("height"), f"{here}.height")
             qa = parse_qa(image.get("qa"), field=f"{here}.qa", problems=problems)
-            extra = {key: image[key] for key in image.keys() - _IMAGE_KEYS}
+            extra = {key: value for key, value in image.items() if key not in _IMAGE_KEYS}
             extra["id"] = image_id
             check_opaque(extra, field=here, problems=problems, max_depth=self.limits.max_depth)
             # kept even when invalid, so that annotations of this image find it
@@ -505,7 +505,7 @@ class _CocoParser:
             ok = ok and len(self.problems) == before
         extra: dict[str, Any] = {}
         if not annotation.keys() <= _ANNOTATION_KEYS:
-            extra = {key: annotation[key] for key in annotation.keys() - _ANNOTATION_KEYS}
+            extra = {key: value for key, value in annotation.items() if key not in _ANNOTATION_KEYS}
             ok = (
                 check_opaque(
                     extra,

@@ -206,7 +206,7 @@ def _record(
     if status is not None and not isinstance(status, str):
         problems.add(f"expected a string, got {describe(status)}", field=f"{here}.status")
     qa = parse_qa(record.get("image_qa"), field=f"{here}.image_qa", problems=problems)
-    for key in record.keys() - _RECORD_KEYS:
+    for key in [key for key in record if key not in _RECORD_KEYS]:  # in the file's order
         extra[key] = record[key]
         check_opaque(
             record[key], field=f"{here}.{key}", problems=problems, max_depth=limits.max_depth
