@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pixlake.errors import InvalidInputError
-from pixlake.store.blobs import DigestMismatch, LocalBlobStore, local, open_blob_store
+from pixlake.store.blobs import DigestMismatch, LocalBlobStore, local
 
 
 @pytest.fixture
@@ -96,13 +95,6 @@ def test_digests_cannot_name_paths(store: LocalBlobStore) -> None:
     for bad in ["../../etc/passwd", "A" * 64, "ab", "g" * 64]:
         with pytest.raises(ValueError):
             store.path(bad)
-
-
-def test_registry_picks_by_scheme(tmp_path: Path) -> None:
-    store = open_blob_store((tmp_path / "b").as_uri())
-    assert isinstance(store, LocalBlobStore)
-    with pytest.raises(InvalidInputError, match="known schemes"):
-        open_blob_store("ftp://example/bucket")
 
 
 def test_compose_reads_parts_in_place(store: LocalBlobStore) -> None:

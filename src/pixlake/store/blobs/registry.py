@@ -14,6 +14,15 @@ from pixlake.store.blobs.local import LocalBlobStore
 __all__ = ["open_blob_store"]
 
 _BUILTIN: dict[str, Any] = {"file": LocalBlobStore}
+#: What every store must have: the protocol's attribute and methods.
+_REQUIRED = (
+    "url",
+    *sorted(
+        name
+        for name in vars(BlobStore)
+        if callable(getattr(BlobStore, name)) and not name.startswith("_")
+    ),
+)
 
 
 def open_blob_store(url: str) -> BlobStore:
@@ -30,4 +39,11 @@ def open_blob_store(url: str) -> BlobStore:
             f"PIXLAKE_STORAGE_URL {url!r} has scheme {scheme!r}; known schemes: {', '.join(known)}"
         )
     store: BlobStore = factory.from_url(url)
+    lacking = [name for name in _REQUIRED if not hasattr(store, name)]
+    if lacking:
+        origin = f"{type(store).__module__}.{type(store).__qualname__}"
+        raise InvalidInputError(
+            f"the blob store for {scheme}:// URLs ({origin}) lacks {', '.join(lacking)}, "
+            "which this version of pixlake needs; upgrade the package that provides it"
+        )
     return store
