@@ -128,6 +128,15 @@ def test_annotated_image_refuses_unsafe_names(name: str) -> None:
         AnnotatedImage(file_name=name, width=1, height=1)
 
 
+def test_an_annotated_image_path_ends_in_its_name() -> None:
+    assert (
+        AnnotatedImage(file_name="a.jpg", width=1, height=1, path="x/y/a.jpg").path == "x/y/a.jpg"
+    )
+    for path in ["a.jpg", "x/b.jpg", "../a.jpg", "/x/a.jpg", "x\\a.jpg", "x//a.jpg"]:
+        with pytest.raises(ValueError, match="relative path with folders ending in 'a.jpg'"):
+            AnnotatedImage(file_name="a.jpg", width=1, height=1, path=path)
+
+
 # --------------------------------------------------------------------------------------
 # Masks
 

@@ -190,10 +190,29 @@ def test_rectangle_option_turns_polygons_and_masks_into_boxes(tmp_path: Path) ->
     assert [label.kind for label in result.labels] == ["rectangle", "rectangle"]
 
 
-def test_file_names_with_folders_keep_their_base_name(tmp_path: Path) -> None:
-    images = [{"id": 1, "file_name": "train2017/a.jpg", "width": 10, "height": 10}]
-    result = read_coco(write_json(tmp_path / "in.json", coco_doc(images=images)))
-    assert result.images[0].file_name == "a.jpg"
+@pytest.mark.parametrize("spool", [False, True])
+def test_file_names_with_folders_keep_their_base_name_and_path(tmp_path: Path, spool: bool) -> None:
+    given = ["train2017/a.jpg", "val\\2024\\b.jpg", "./c.jpg", "d.jpg", "x//./e.jpg"]
+    images = [
+        {"id": i, "file_name": name, "width": 10, "height": 10} for i, name in enumerate(given)
+    ]
+    result = read_coco(write_json(tmp_path / "in.json", coco_doc(images=images)), spool=spool)
+    assert [(i.file_name, i.path) for i in result.images] == [
+        ("a.jpg", "train2017/a.jpg"),
+        ("b.jpg", "val/2024/b.jpg"),
+        ("c.jpg", None),
+        ("d.jpg", None),
+        ("e.jpg", "x/e.jpg"),
+    ]
+
+
+def test_one_base_name_in_two_folders_is_refused(tmp_path: Path) -> None:
+    images = [
+        {"id": 1, "file_name": "train/a.jpg", "width": 10, "height": 10},
+        {"id": 2, "file_name": "val/a.jpg", "width": 10, "height": 10},
+    ]
+    error = read_error(tmp_path, coco_doc(images=images))
+    find_problem(error, field="images[1].file_name", message="pictures are named without")
 
 
 def test_unknown_keys_are_kept(tmp_path: Path) -> None:

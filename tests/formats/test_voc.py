@@ -211,6 +211,15 @@ def test_bad_files(tmp_path: Path, xml: str, field: str, message: str) -> None:
     find_problem(error, file="a.xml", field=field, message=message)
 
 
+def test_a_filename_with_folders_keeps_its_path(tmp_path: Path) -> None:
+    files = {"a.xml": voc_xml(filename="VOC2012/a.jpg"), "b.xml": voc_xml(filename="b.jpg")}
+    result = read_voc(write_files(tmp_path, files))
+    assert [(i.file_name, i.path) for i in result.images] == [
+        ("a.jpg", "VOC2012/a.jpg"),
+        ("b.jpg", None),
+    ]
+
+
 def test_wrong_root_and_duplicates_and_empty_folders(tmp_path: Path) -> None:
     error = read_error(tmp_path / "one", {"a.xml": "<html/>"})
     find_problem(error, file="a.xml", message="<annotation> root element")

@@ -535,6 +535,40 @@ def test_images_missing_from_imgdir_are_listed_together(
     assert lake.picture.list() == []
 
 
+def test_images_in_the_subfolders_the_annotations_name_are_imported(
+    lake: Datalake, coco: tuple[Path, dict[str, Any]]
+) -> None:
+    """A COCO file naming its images ``train/a.jpg`` (as CVAT writes them) imports from the
+    folder holding ``train/``; pictures keep their base names; an image in neither place is
+    listed with the path the file gave."""
+    root, document = coco
+    images = root / "images"
+    # folders, and how the file writes the path (a Windows separator too)
+    layouts = [(("train",), "/"), (("val", "2024"), "\\")]
+    moved = []
+    for i, image in enumerate(document["images"][:4]):
+        folders, separator = layouts[i % 2]
+        name = image["file_name"]
+        Path(images, *folders).mkdir(parents=True, exist_ok=True)
+        (images / name).rename(Path(images, *folders, name))
+        image["file_name"] = separator.join([*folders, name])
+        moved.append(name)
+    (root / "nested.json").write_text(json.dumps(document))
+    record = lake.upload(
+        name="nested", imgdir=images, ann_path=root / "nested.json", ann_format="COCO"
+    )
+    assert record["size"] == 12 and record["nb_annotations"] == 12
+    names = {p["external_url"] for p in lake.picture.list()}
+    assert set(moved) <= names and len(names) == 12
+
+    document["images"][0]["file_name"] = "test/absent.jpg"
+    (root / "absent.json").write_text(json.dumps(document))
+    with pytest.raises(InvalidInputError, match="1 images named") as info:
+        lake.upload(name="x", imgdir=images, ann_path=root / "absent.json", ann_format="COCO")
+    assert [d["message"] for d in info.value.details] == ["test/absent.jpg is not in imgdir"]
+    assert len(lake.picture.list()) == 12
+
+
 @pytest.mark.parametrize(
     "xml",
     [

@@ -7,7 +7,7 @@ from typing import Final
 
 from ._problems import describe
 
-__all__ = ["base_name_of", "file_name_problem"]
+__all__ = ["base_name_of", "file_name_problem", "folder_path_of"]
 
 _ABSOLUTE: Final = re.compile(r"^(?:[/\\]|[A-Za-z]:)")
 _SEPARATORS: Final = re.compile(r"[/\\]")
@@ -61,3 +61,10 @@ def base_name_of(path: object) -> tuple[str | None, str | None]:
     name = parts[-1]
     problem = file_name_problem(name)
     return (None, problem) if problem is not None else (name, None)
+
+
+def folder_path_of(path: str) -> str | None:
+    """A relative path that ``base_name_of`` accepted, with ``/`` between its parts, when it
+    has folders (``train\\a.jpg`` gives ``train/a.jpg``); ``None`` for a bare file name."""
+    parts = [part for part in _SEPARATORS.split(path) if part not in ("", ".")]
+    return "/".join(parts) if len(parts) > 1 else None

@@ -23,7 +23,7 @@ from typing import Any, ClassVar, Final, Literal, Protocol, Self, get_args
 from pixlake.errors import InvalidInputError
 
 from ._io import image_size_of
-from ._names import file_name_problem
+from ._names import base_name_of, file_name_problem, folder_path_of
 from ._problems import Problems, describe
 from ._rle import decode_rle_string, mask_problem
 from .sinks import Sink
@@ -361,7 +361,9 @@ class AnnotatedImage:
     ``file_name`` is the base name of the picture (its external URL in the datalake).
     ``width`` and ``height`` are in pixels; ``0`` means unknown (PICSELLIA files do not give
     them).  ``extra`` holds a format's image-level leftovers (PICSELLIA ``nb_instances`` and
-    ``duration``; COCO ``id``, ``license``, ``date_captured``...).
+    ``duration``; COCO ``id``, ``license``, ``date_captured``...).  ``path`` is where the
+    annotation file puts the image relative to its images folder when that has folders (a
+    COCO ``file_name`` of ``train2017/a.jpg``), with ``/`` between them; ``None`` otherwise.
     """
 
     file_name: str
@@ -371,11 +373,17 @@ class AnnotatedImage:
     qa: tuple[QA, ...] = ()
     status: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    path: str | None = None
 
     def __post_init__(self) -> None:
         problem = file_name_problem(self.file_name)
         if problem is not None:
             raise ValueError(f"{problem}: {self.file_name!r}")
+        if self.path is not None and (
+            base_name_of(self.path) != (self.file_name, None)
+            or folder_path_of(self.path) != self.path
+        ):
+            raise ValueError(f"expected a relative path with folders ending in {self.file_name!r}")
         if self.width < 0 or self.height < 0:
             raise ValueError("image width and height must not be negative (0 means unknown)")
 

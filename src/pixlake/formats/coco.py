@@ -19,7 +19,7 @@ from typing import IO, Any, Final, NamedTuple
 from ._io import NUMBER_TYPES as _NUMBERS
 from ._io import NonFinite, check_opaque, gc_paused, is_number, json_bytes, load_json
 from ._jsonstream import JsonStream, NotStreamable
-from ._names import base_name_of
+from ._names import base_name_of, folder_path_of
 from ._problems import Problems, describe
 from ._rle import mask_problem
 from ._shared import LabelKinds, first_kind, label_specs, parse_qa, ring_area
@@ -62,6 +62,7 @@ class _Image(NamedTuple):
     height: int
     qa: tuple[QA, ...]
     extra: dict[str, Any]
+    path: str | None  # the file_name given, when it has folders
 
     def annotated(self, objects: tuple[Obj, ...] = ()) -> AnnotatedImage:
         return AnnotatedImage(
@@ -71,6 +72,7 @@ class _Image(NamedTuple):
             objects=objects,
             qa=self.qa,
             extra=self.extra,
+            path=self.path,
         )
 
 
@@ -345,12 +347,15 @@ class _CocoParser:
                 problems.add(problem or "", field=f"{here}.file_name")
                 name = ""
             elif name in seen_names:
+                folders = " (pictures are named without their folders)"
                 problems.add(
-                    f"expected a unique file name, {name!r} is also images[{seen_names[name]}]",
+                    f"expected a unique file name{folders if name != image['file_name'] else ''}"
+                    f", {name!r} is also images[{seen_names[name]}]",
                     field=f"{here}.file_name",
                 )
             else:
                 seen_names[name] = index
+            path = folder_path_of(image["file_name"]) if name else None
             width = self._size(image.get("width"), f"{here}.width")
             height = self._size(image.get("height"), f"{here}.height")
             qa = parse_qa(image.get("qa"), field=f"{here}.qa", problems=problems)
@@ -358,7 +363,7 @@ class _CocoParser:
             extra["id"] = image_id
             check_opaque(extra, field=here, problems=problems, max_depth=self.limits.max_depth)
             # kept even when invalid, so that annotations of this image find it
-            images.append(_Image(image_id, name, width, height, qa, extra))
+            images.append(_Image(image_id, name, width, height, qa, extra, path))
         return images
 
     def _size(self, value: Any, field: str) -> int:

@@ -22,7 +22,7 @@ from defusedxml import ElementTree as SafeET
 from pixlake.errors import InvalidInputError
 
 from ._io import display_name, read_bounded
-from ._names import base_name_of
+from ._names import base_name_of, folder_path_of
 from ._problems import Problems, describe
 from ._shared import first_kind, geometry_problem, label_specs
 from .base import (
@@ -173,7 +173,8 @@ class _VocParser:
             problems.add(f"expected an <annotation> root element, got <{root.tag}>")
             return None
         before = len(problems)
-        name, problem = base_name_of(_text(root, "filename"))
+        given = _text(root, "filename")
+        name, problem = base_name_of(given)
         if problem is not None:
             problems.add(problem, field="filename")
         width, height, depth = self._size(root.find("size"))
@@ -195,6 +196,7 @@ class _VocParser:
             height=height,
             objects=tuple(obj for obj in objects if obj is not None),
             extra=extra,
+            path=folder_path_of(given) if isinstance(given, str) else None,
         )
 
     def _size(self, size: ET.Element | None) -> tuple[int, int, Any]:

@@ -45,7 +45,7 @@ from pixlake.sdk import _transfer
 from pixlake.sdk._base import Context
 from pixlake.sdk._progress import Bar
 from pixlake.sdk._records import DatasetRecord
-from pixlake.sdk._upload import collect_paths, upload_files
+from pixlake.sdk._upload import collect_paths, is_image_name, upload_files
 
 __all__ = ["DOCUMENT_FORMAT", "import_dataset"]
 
@@ -72,10 +72,40 @@ def _read_annotations(
     return reader(ann_path, rectangle=rectangle, images=imgdir)
 
 
-def _file_names(images: Sequence[AnnotatedImage]) -> list[str]:
+def _without_objects(images: Sequence[AnnotatedImage]) -> Iterator[AnnotatedImage]:
     if isinstance(images, SpooledImages):  # without reading the objects back
-        return [images.without_objects(i).file_name for i in range(len(images))]
-    return [image.file_name for image in images]
+        return (images.without_objects(i) for i in range(len(images)))
+    return iter(images)
+
+
+def _files_to_upload(
+    folder: Path, listed: list[str], annotations: Annotations | None, ann_path: object
+) -> list[str]:
+    """The files of an import: the image files directly in ``folder``, and those the
+    annotations place in its subfolders (``train2017/a.jpg``) when ``folder`` does not hold
+    a file of that name itself.  Every image the annotations name must be found; the missing
+    ones are listed together."""
+    if annotations is None:
+        return listed
+    present = {os.path.basename(f) for f in listed}
+    nested: list[str] = []
+    absent: list[str] = []
+    for image in _without_objects(annotations.images):
+        if image.file_name in present:
+            continue
+        if image.path is not None and is_image_name(image.file_name):
+            candidate = folder / image.path
+            if candidate.is_file():
+                nested.append(str(candidate))
+                present.add(image.file_name)
+                continue
+        absent.append(image.path or image.file_name)
+    if absent:
+        raise InvalidInputError(
+            f"{len(absent)} images named in {ann_path} are not in {folder}",
+            details=[{"file": str(ann_path), "message": f"{n} is not in imgdir"} for n in absent],
+        )
+    return listed + nested
 
 
 def _image_json(images: Sequence[AnnotatedImage], index: int) -> str:
@@ -224,16 +254,7 @@ def import_dataset(
                 f"{len(failures)} files in {folder} cannot be uploaded; nothing was written",
                 details=[{"file": f.file, "message": f.reason} for f in failures],
             )
-        if annotations is not None:
-            present = {os.path.basename(f) for f in files}
-            absent = [n for n in _file_names(annotations.images) if n not in present]
-            if absent:
-                raise InvalidInputError(
-                    f"{len(absent)} images named in {ann_path} are not in {folder}",
-                    details=[
-                        {"file": str(ann_path), "message": f"{n} is not in imgdir"} for n in absent
-                    ],
-                )
+        files = _files_to_upload(folder, files, annotations, ann_path)
         if not files:
             raise InvalidQueryError(f"imgdir {str(folder)!r} holds no image files")
 

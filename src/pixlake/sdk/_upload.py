@@ -38,7 +38,14 @@ from pixlake.sdk._http import Connection
 from pixlake.sdk._progress import Bar
 from pixlake.sdk._samehost import LocalStore
 
-__all__ = ["IMAGE_SUFFIXES", "Failure", "UploadReport", "collect_paths", "upload_files"]
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "Failure",
+    "UploadReport",
+    "collect_paths",
+    "is_image_name",
+    "upload_files",
+]
 
 IMAGE_SUFFIXES = frozenset(
     {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".jfif"}
@@ -156,13 +163,13 @@ def _expand(path: Path) -> list[str]:
     if path.is_dir():
         # The listing tells which entries are files: no ``stat`` per file.
         with os.scandir(path) as entries:
-            names = sorted(e.name for e in entries if _is_image_name(e.name) and e.is_file())
+            names = sorted(e.name for e in entries if is_image_name(e.name) and e.is_file())
         folder = os.path.join(path, "")
         return [folder + name for name in names]
     return [str(path)]
 
 
-def _is_image_name(name: str) -> bool:
+def is_image_name(name: str) -> bool:
     """Whether the name's suffix (as ``Path.suffix`` reads it) is an image's."""
     dot = name.rfind(".")
     return 0 < dot < len(name) - 1 and name[dot:].lower() in IMAGE_SUFFIXES
