@@ -170,3 +170,22 @@ def test_bytes_lost_after_the_check_end_the_archive_with_a_problem(
         assert member is not None
         problem = json.loads(member.read())
     assert problem["code"] == "not_found" and problem["errors"][0]["file"] == "b.jpg"
+
+
+def test_references_go_a_page_at_a_time_the_first_page_small(
+    server: LiveServer, http: httpx.Client, alice: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client copying the images from the store starts on the first page's references,
+    not once a whole piece of the pipe has filled."""
+    monkeypatch.setattr(exports, "FIRST_PAGE", 2)
+    monkeypatch.setattr(exports, "PAGE", 3)
+    images = {f"p-{i}.jpg": make_image(8600 + i) for i in range(5)}
+    caller, org, version = _version(server, http, alice, images, [_box("p-0.jpg")])
+    stream = _export(server, caller, org, version, "COCO", archive="tar", images="reference")
+    chunks = list(stream.chunks)
+    digests = [hashlib.sha256(data).hexdigest().encode() for data in images.values()]
+    assert [[digest in chunk for digest in digests] for chunk in chunks[:2]] == [
+        [True, True, False, False, False],
+        [False, False, True, True, True],
+    ]
+    assert b"instances.json" in b"".join(chunks[2:])

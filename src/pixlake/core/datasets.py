@@ -1309,11 +1309,14 @@ def iter_export(
     version_id: uuid.UUID,
     *,
     page: int = 500,
+    first_page: int | None = None,
 ) -> Iterator[list[ExportItem]]:
-    """The version's pictures with their annotations, ``page`` at a time, in picture order;
-    each page is one short read (plain columns, JSON decoded in bulk)."""
+    """The version's pictures with their annotations, ``page`` at a time (``first_page``
+    the first time, when given), in picture order; each page is one short read (plain
+    columns, JSON decoded in bulk)."""
     require_organization(caller, organization_id, write=False)
     after = 0
+    size = first_page or page
     while True:
         with db.read() as session:
             # Each page finds the version again: one deleted meanwhile is an error, not an end.
@@ -1331,7 +1334,7 @@ def iter_export(
                 .join(BlobRow, BlobRow.digest == PictureRow.digest)
                 .where(VersionPictureRow.version_pk == version_pk, PictureRow.pk > after)
                 .order_by(PictureRow.pk)
-                .limit(page)
+                .limit(size)
             ).all()
             if not pictures:
                 return
@@ -1393,7 +1396,7 @@ def iter_export(
                 )
             )
         yield items
-        after = pks[-1]
+        after, size = pks[-1], page
 
 
 def version_files(

@@ -49,8 +49,10 @@ __all__ = ["ARCHIVES", "ERROR_MEMBER", "EXPORT_FORMATS", "ExportStream", "export
 #: Archive kinds and their media types.
 ARCHIVES: Final = {"tar": "application/x-tar", "zip": "application/zip"}
 ERROR_MEMBER: Final = EXPORT_ERROR_MEMBER
-#: Pictures read from the database at a time.
+#: Pictures read from the database at a time; the first read is smaller, so that the first
+#: bytes (or, for a client copying the images from the store, the first references) go soon.
 PAGE: Final = 500
+FIRST_PAGE: Final = 50
 #: Bytes the pipe hands to the response at a time, and pieces it holds at most.
 CHUNK: Final = 1024 * 1024
 DEPTH: Final = 4
@@ -110,6 +112,12 @@ class _Pipe:
 
     def flush(self) -> None:
         pass
+
+    def send(self) -> None:
+        """Hand over what is buffered now, however little."""
+        if self._buffer:
+            self._put(b"".join(self._buffer))
+            self._buffer, self._buffered = [], 0
 
     def finish(self, error: BaseException | None = None) -> None:
         """End the stream: what is buffered, then the end or ``error``."""
@@ -276,7 +284,7 @@ def export_version(
         try:
             with exporter_cls(sink, specs, info=info, **options) as exporter:
                 for items in datasets.iter_export(
-                    db, caller, organization_id, version_id, page=PAGE
+                    db, caller, organization_id, version_id, page=PAGE, first_page=FIRST_PAGE
                 ):
                     for item in items:
                         path = exporter.image_path(item.external_url)
@@ -286,6 +294,8 @@ def export_version(
                             with _open(store, item) as blob:
                                 sink.write_file(path, blob, item.size)
                         exporter.write(_image(item))
+                    if images == "reference":
+                        out.send()  # a page of references is small: its copies can start
         except PicselliaError as exc:
             sink.write_bytes(ERROR_MEMBER, _problem(exc))
         sink.close()
