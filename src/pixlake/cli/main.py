@@ -244,7 +244,8 @@ def import_(
         str | None,
         typer.Option(
             "--images",
-            help="Folder of images (not recursive); leave it out to annotate an existing version.",
+            help="Folder of images: its image files, and those the annotations place in its "
+            "subfolders (train/a.jpg); leave it out to annotate an existing version.",
         ),
     ] = None,
     annotations: Annotated[

@@ -252,9 +252,11 @@ class Datalake(Resource):
         (``ann_format`` "COCO", "PASCAL-VOC" or "PICSELLIA" at ``ann_path``), or, without
         ``imgdir``, annotations only onto version ``version`` of dataset ``name``.
 
-        The whole annotation input is validated before anything is sent; images are tagged
-        with ``tags`` (default: today's date); the version, its labels and annotations are
-        written in one transaction.  Returns the new version's record.
+        The images are the image files directly in ``imgdir``, and those the annotations
+        place in its subfolders (a COCO ``file_name`` of ``train/a.jpg``), each named by its
+        base name.  The whole annotation input is validated before anything is sent; images
+        are tagged with ``tags`` (default: today's date); the version, its labels and
+        annotations are written in one transaction.  Returns the new version's record.
         """
         tag_list = check_tags(tags) if tags is not None else None
         if isinstance(nb_jobs, bool) or not isinstance(nb_jobs, int):
