@@ -17,6 +17,10 @@ def write_json(path: Path, data: Any) -> Path:
     return path
 
 
+#: Keys of other tools, in an order no sorting or hashing gives (readers must keep it).
+FOREIGN_KEYS = {"zeta": 1, "alpha": 2, "mid": 3, "beta": 4, "omega": 5, "delta": 6}
+
+
 def find_problem(
     error: pytest.ExceptionInfo[PicselliaError] | PicselliaError,
     *,

@@ -31,7 +31,7 @@ from pixlake.formats import (
 )
 from pixlake.formats._spool import SpooledImages
 
-from .helpers import box_annotation, coco_doc, find_problem, write_json
+from .helpers import FOREIGN_KEYS, box_annotation, coco_doc, find_problem, write_json
 
 
 def load_coco(path: Path) -> COCO:
@@ -232,18 +232,14 @@ def test_unknown_keys_are_kept(tmp_path: Path) -> None:
 # Reading as a stream, the objects spooled to disk (read_coco(spool=True))
 
 
-#: Keys of other tools, in an order no sorting or hashing gives.
-FOREIGN = {"zeta": 1, "alpha": 2, "mid": 3, "beta": 4, "omega": 5, "delta": 6}
-
-
 @pytest.mark.parametrize("spool", [False, True])
 def test_unknown_keys_keep_their_order(tmp_path: Path, spool: bool) -> None:
-    images = [{"id": 1, "file_name": "a.jpg", "width": 100, "height": 80, **FOREIGN}]
-    doc = coco_doc(images=images, annotations=[box_annotation(**FOREIGN)])
+    images = [{"id": 1, "file_name": "a.jpg", "width": 100, "height": 80, **FOREIGN_KEYS}]
+    doc = coco_doc(images=images, annotations=[box_annotation(**FOREIGN_KEYS)])
     result = read_coco(write_json(tmp_path / "in.json", doc), spool=spool)
     image = next(iter(result.images))
-    assert list(image.extra) == [*FOREIGN, "id"]
-    assert list(image.objects[0].extra) == list(FOREIGN)
+    assert list(image.extra) == [*FOREIGN_KEYS, "id"]
+    assert list(image.objects[0].extra) == list(FOREIGN_KEYS)
 
 
 def _reordered(doc: dict[str, Any], keys: list[str]) -> dict[str, Any]:

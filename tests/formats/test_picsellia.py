@@ -24,7 +24,7 @@ from pixlake.formats import (
     read_picsellia,
 )
 
-from .helpers import find_problem, write_json
+from .helpers import FOREIGN_KEYS, find_problem, write_json
 
 UPSTREAM = {
     "annotations": [
@@ -88,13 +88,12 @@ def test_reads_an_upstream_file(tmp_path: Path) -> None:
 
 
 def test_unknown_keys_keep_their_order(tmp_path: Path) -> None:
-    foreign = {"zeta": 1, "alpha": 2, "mid": 3, "beta": 4, "omega": 5, "delta": 6}
     doc = json.loads(json.dumps(UPSTREAM))
-    doc["annotations"][0].update(foreign)
-    doc["annotations"][0]["annotations"][0].update(foreign)
+    doc["annotations"][0].update(FOREIGN_KEYS)
+    doc["annotations"][0]["annotations"][0].update(FOREIGN_KEYS)
     first = read_picsellia(write_json(tmp_path / "ann.json", doc)).images[0]
-    assert list(first.extra) == ["nb_instances", "duration", *foreign]
-    assert list(first.objects[0].extra) == list(foreign)
+    assert list(first.extra) == ["nb_instances", "duration", *FOREIGN_KEYS]
+    assert list(first.objects[0].extra) == list(FOREIGN_KEYS)
 
 
 def test_the_images_folder_fills_sizes_and_bounds_objects(
