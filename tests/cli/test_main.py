@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -36,6 +37,26 @@ def test_help_teaches() -> None:
         [PIXLAKE, "token", "create", "--help"], capture_output=True, text=True, check=True
     ).stdout
     assert "--organization" in token_help and "export PIXLAKE_TOKEN" in token_help
+
+
+def test_help_names_what_options_take_and_keeps_sentences_whole(tmp_path: Path) -> None:
+    import_help = run(tmp_path, "import", "--help").stdout
+    for option, metavar in [
+        ("--images", "FOLDER"),
+        ("--annotations", "PATH"),
+        ("--format", "FORMAT"),
+        ("--tags", "TAGS"),
+        ("--version", "VERSION"),
+        ("--token", "TOKEN"),
+        ("--host", "URL"),
+    ]:
+        assert re.search(rf"{option} +{metavar} ", import_help), option
+    # a docstring's line breaks are not the terminal's: a sentence reads on one line
+    assert "matched to its pictures by file name" in import_help
+    export_help = run(tmp_path, "export", "--help").stdout
+    assert "NAME/VERSION" in export_help and re.search(r"--to +PATH ", export_help)
+    download_help = run(tmp_path, "download", "--help").stdout
+    assert re.search(r"^ *Example: pixlake download cars/first --to data/cars", download_help, re.M)
 
 
 def test_token_create_prints_the_token_alone(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     name="pixlake",
+    rich_markup_mode="markdown",
     help=(
         "pixlake: a self-hosted computer-vision data platform.\n\n"
         "Start with `pixlake demo`. Everything lives under PIXLAKE_HOME (default ~/.pixlake) "
@@ -30,7 +31,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-token_app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
+token_app = typer.Typer(
+    help="Create, list and revoke API tokens.", no_args_is_help=True, rich_markup_mode="markdown"
+)
 app.add_typer(token_app, name="token")
 
 err = Console(stderr=True)
@@ -59,10 +62,14 @@ def _root(
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
-    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    host: Annotated[
+        str, typer.Option(metavar="ADDRESS", help="Interface to listen on.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="PORT", help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, metavar="N", help="Worker processes.")] = 1,
+    log_level: Annotated[
+        str, typer.Option(metavar="LEVEL", help="uvicorn log level: debug, info, warning, error.")
+    ] = "info",
 ) -> None:
     """Run the API server (docs at http://HOST:PORT/docs).
 
@@ -120,6 +127,7 @@ def gc(
         typer.Option(
             "--grace-hours",
             min=0,
+            metavar="HOURS",
             help="Leave alone whatever was written (or stored again) this recently.",
         ),
     ] = 24.0,
@@ -131,7 +139,8 @@ def gc(
 
     Safe while servers run: nothing younger than the grace period goes, nor anything a row,
     a queued or running job, or a composite file still needs. Run it from cron, e.g. daily.
-    Example: pixlake gc --dry-run
+
+    Example: `pixlake gc --dry-run`
     """
     from datetime import timedelta
 
@@ -158,19 +167,22 @@ def gc(
 
 @token_app.command("create")
 def token_create(
-    username: Annotated[str, typer.Argument(help="The user; created when missing.")],
+    username: Annotated[
+        str, typer.Argument(metavar="USERNAME", help="The user; created when missing.")
+    ],
     organization: Annotated[
         str | None,
         typer.Option(
+            metavar="NAME",
             help="Organization to join; created when missing. A new user's default "
-            "organization is this one, else a personal one named after the user."
+            "organization is this one, else a personal one named after the user.",
         ),
     ] = None,
-    name: Annotated[str, typer.Option(help="A note to tell tokens apart.")] = "",
+    name: Annotated[str, typer.Option(metavar="NOTE", help="A note to tell tokens apart.")] = "",
 ) -> None:
     """Create an API token and print it alone on stdout (it is shown only once).
 
-    Example: export PIXLAKE_TOKEN=$(pixlake token create alice --organization acme)
+    Example: `export PIXLAKE_TOKEN=$(pixlake token create alice --organization acme)`
     """
     from pixlake.core import accounts
 
@@ -187,7 +199,9 @@ def token_create(
 
 
 @token_app.command("list")
-def token_list(username: Annotated[str, typer.Argument(help="Whose tokens.")]) -> None:
+def token_list(
+    username: Annotated[str, typer.Argument(metavar="USERNAME", help="Whose tokens.")],
+) -> None:
     """List a user's tokens by prefix (never the tokens themselves)."""
     from pixlake.core import accounts
 
@@ -203,7 +217,10 @@ def token_list(username: Annotated[str, typer.Argument(help="Whose tokens.")]) -
 
 @token_app.command("revoke")
 def token_revoke(
-    token: Annotated[str, typer.Argument(help="The token, or the prefix `token list` shows.")],
+    token: Annotated[
+        str,
+        typer.Argument(metavar="TOKEN", help="The token, or the prefix `token list` shows."),
+    ],
 ) -> None:
     """Revoke a token: requests with it are refused from now on."""
     from pixlake.core import accounts
@@ -219,43 +236,58 @@ def token_revoke(
 TokenOption = Annotated[
     str | None,
     typer.Option(
-        envvar="PIXLAKE_TOKEN", help="API token (default: $PIXLAKE_TOKEN).", show_default=False
+        envvar="PIXLAKE_TOKEN",
+        metavar="TOKEN",
+        help="API token (default: $PIXLAKE_TOKEN).",
+        show_default=False,
     ),
 ]
 HostOption = Annotated[
     str | None,
     typer.Option(
         envvar="PIXLAKE_HOST",
+        metavar="URL",
         help="Server URL (default: $PIXLAKE_HOST or http://127.0.0.1:8000).",
         show_default=False,
     ),
 ]
 OrgOption = Annotated[
-    str | None, typer.Option(help="Organization name (default: your default organization).")
+    str | None,
+    typer.Option(metavar="NAME", help="Organization name (default: your default organization)."),
 ]
 
 
 @app.command("import")
 def import_(
     name: Annotated[
-        str, typer.Argument(help="The dataset to create (or, without --images, to annotate).")
+        str,
+        typer.Argument(
+            metavar="NAME", help="The dataset to create (or, without --images, to annotate)."
+        ),
     ],
     images: Annotated[
         str | None,
         typer.Option(
             "--images",
+            metavar="FOLDER",
             help="Folder of images: its image files, and those the annotations place in its "
             "subfolders (train/a.jpg); leave it out to annotate an existing version.",
         ),
     ] = None,
     annotations: Annotated[
-        str | None, typer.Option("--annotations", help="Annotation file (or VOC/YOLO folder).")
+        str | None,
+        typer.Option(
+            "--annotations",
+            metavar="PATH",
+            help="Annotation file (COCO, PICSELLIA), or folder (PASCAL-VOC, YOLO).",
+        ),
     ] = None,
     format: Annotated[
-        str, typer.Option("--format", help="COCO, PASCAL-VOC, PICSELLIA or YOLO.")
+        str, typer.Option("--format", metavar="FORMAT", help="COCO, PASCAL-VOC, PICSELLIA or YOLO.")
     ] = "COCO",
     tags: Annotated[
-        str | None, typer.Option(help="Comma-separated tags for the images (default: today).")
+        str | None,
+        typer.Option(metavar="TAGS", help="Comma-separated tags for the images (default: today)."),
     ] = None,
     rectangle: Annotated[
         bool, typer.Option(help="Import boxes where COCO has both boxes and polygons.")
@@ -264,6 +296,7 @@ def import_(
         str | None,
         typer.Option(
             "--version",
+            metavar="VERSION",
             help="Without --images: the version to annotate (default: the latest). An import "
             "with --images always creates the version 'first'.",
         ),
@@ -274,10 +307,10 @@ def import_(
 ) -> None:
     """Import a dataset: a folder of images plus their annotations, in one call.
 
-    Example: pixlake import cars --images imgs/ --annotations instances.json --format COCO
+    Example: `pixlake import cars --images imgs/ --annotations instances.json --format COCO`
 
-    Without --images, the annotations are added to an existing version, matched to its
-    pictures by file name: pixlake import cars --version first --annotations more.json
+    Without `--images`, the annotations are added to an existing version, matched to its
+    pictures by file name: `pixlake import cars --version first --annotations more.json`
     """
     from pixlake.errors import InvalidQueryError
     from pixlake.sdk import Datalake
@@ -305,9 +338,18 @@ def import_(
 
 @app.command()
 def export(
-    dataset: Annotated[str, typer.Argument(help="The version to export, as NAME/VERSION.")],
-    to: Annotated[str, typer.Option("--to", help="Target folder (or .zip file with --zip).")],
-    format: Annotated[str, typer.Option("--format", help="COCO, PASCAL-VOC or YOLO.")] = "COCO",
+    dataset: Annotated[
+        str,
+        typer.Argument(
+            metavar="NAME/VERSION", help="The version to export (VERSION may be latest)."
+        ),
+    ],
+    to: Annotated[
+        str, typer.Option("--to", metavar="PATH", help="Target folder (or .zip file with --zip).")
+    ],
+    format: Annotated[
+        str, typer.Option("--format", metavar="FORMAT", help="COCO, PASCAL-VOC or YOLO.")
+    ] = "COCO",
     zip: Annotated[
         bool, typer.Option("--zip", help="Write one zip file instead of a folder.")
     ] = False,
@@ -315,6 +357,7 @@ def export(
         str | None,
         typer.Option(
             "--yolo-mode",
+            metavar="MODE",
             help="YOLO only: 'detect' (box rows, the default) or 'segment' (polygon rows).",
         ),
     ] = None,
@@ -324,7 +367,7 @@ def export(
 ) -> None:
     """Export a dataset version with its images, as COCO, PASCAL-VOC or YOLO.
 
-    Example: pixlake export cars/first --format YOLO --to exports/cars-yolo
+    Example: `pixlake export cars/first --format YOLO --to exports/cars-yolo`
     """
     from pixlake.sdk import Dataset
     from pixlake.sdk.dataset import split_name
@@ -337,13 +380,21 @@ def export(
 
 @app.command()
 def download(
-    dataset: Annotated[str, typer.Argument(help="The version to download, as NAME/VERSION.")],
+    dataset: Annotated[
+        str,
+        typer.Argument(
+            metavar="NAME/VERSION", help="The version to download (VERSION may be latest)."
+        ),
+    ],
     to: Annotated[
         str | None,
-        typer.Option("--to", help="Target folder (default: NAME/VERSION under this one)."),
+        typer.Option(
+            "--to", metavar="FOLDER", help="Target folder (default: NAME/VERSION under this one)."
+        ),
     ] = None,
     threads: Annotated[
-        int, typer.Option("--threads", min=1, help="Requests in flight at once.")
+        int,
+        typer.Option("--threads", min=1, metavar="N", help="Parallel downloads (up to 8 at once)."),
     ] = 20,
     token: TokenOption = None,
     host: HostOption = None,
@@ -352,7 +403,8 @@ def download(
     """Download the images of a dataset version into a folder, by file name.
 
     Files already there with the right bytes are kept, so an interrupted download resumes.
-    Example: pixlake download cars/first --to data/cars
+
+    Example: `pixlake download cars/first --to data/cars`
     """
     from pixlake.sdk import Dataset
     from pixlake.sdk.dataset import split_name
@@ -370,13 +422,21 @@ def demo(
     serve: Annotated[
         bool, typer.Option("--serve", help="Keep the server running afterwards, for a browser.")
     ] = False,
-    port: Annotated[int, typer.Option(help="Port for the demo server (0: any free one).")] = 8000,
-    images: Annotated[int, typer.Option(min=1, help="How many images to generate.")] = 50,
+    port: Annotated[
+        int, typer.Option(metavar="PORT", help="Port for the demo server (0: any free one).")
+    ] = 8000,
+    images: Annotated[
+        int, typer.Option(min=1, metavar="N", help="How many images to generate.")
+    ] = 50,
 ) -> None:
     """Show pixlake working end to end on the embedded default (SQLite + a local folder).
 
-    Starts a server, creates a demo organization, user and token, generates images, uploads
-    them with tags, fetches a sample by tag, and prints what it did.
+    Starts a server, creates a demo organization, user and token, then: uploads generated
+    images with tags and fetches a sample by tag; imports a generated COCO dataset, prints
+    its label counts and exports it as YOLO; registers a network with its files, labels and
+    thumbnail; and logs a short simulated training run. Everything stays in `PIXLAKE_HOME`.
+
+    Example: `pixlake demo --serve` keeps the server up, to look around in a browser.
     """
     from pixlake.cli.demo import run_demo
 
