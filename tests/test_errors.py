@@ -71,6 +71,21 @@ def test_details_are_listed_in_the_message() -> None:
     assert "tags[0]: expected a tag" in text
 
 
+def test_a_line_is_written_as_compilers_write_it() -> None:
+    exc = InvalidInputError(
+        "2 files are not valid",
+        details=[
+            {"file": "labels/a.txt", "line": 3, "field": None, "message": "expected 5 values"},
+            {"file": "x.json", "line": 2, "field": "images[0]", "message": "expected a list"},
+        ],
+    )
+    lines = str(exc).splitlines()[1:]
+    assert lines == [
+        "  - labels/a.txt:3: expected 5 values",
+        "  - x.json:2: images[0]: expected a list",
+    ]
+
+
 def test_long_detail_lists_are_cut() -> None:
     exc = InvalidInputError("many", details=[{"message": f"p{i}"} for i in range(50)])
     assert "... and 30 more" in str(exc)

@@ -89,7 +89,12 @@ def _rebuild(cls: type[PicselliaError], message: str, details: list[dict[str, An
 
 
 def _describe(detail: dict[str, Any]) -> str:
-    where = [str(detail[k]) for k in ("file", "field", "line") if detail.get(k) not in (None, "")]
+    """One problem as a line: ``file:line: field: message``, as compilers write them (which
+    editors and terminals turn into links), with whichever of the three are known."""
+    place = [str(detail[k]) for k in ("file", "line") if detail.get(k) not in (None, "")]
+    where = [":".join(place)] if place else []
+    if detail.get("field") not in (None, ""):
+        where.append(str(detail["field"]))
     message = str(detail.get("message", ""))
     return f"{': '.join(where)}: {message}" if where else message
 

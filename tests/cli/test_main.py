@@ -90,6 +90,14 @@ def test_errors_are_one_line_with_an_exit_code(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     bad = run(tmp_path, "token", "create", "no spaces allowed", check=False)
     assert bad.returncode == 1 and "username" in bad.stderr
+    # a long message is not cut at the console's width (80 columns when not a terminal)
+    env = {**os.environ, "PIXLAKE_HOME": str(tmp_path)}
+    env.pop("COLUMNS", None)
+    long_name = "no spaces " * 10
+    long = subprocess.run(
+        [PIXLAKE, "token", "create", long_name], capture_output=True, text=True, env=env
+    )
+    assert long.returncode == 1 and repr(long_name) in long.stderr.splitlines()[0]
 
 
 def test_migrate_and_outdated_database(tmp_path: Path) -> None:

@@ -461,7 +461,8 @@ def main() -> None:
     try:
         app()
     except PicselliaError as exc:
-        err.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False)
+        # not wrapped at the console's width: a problem stays on one line, in logs too
+        err.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         if isinstance(exc, NetworkError):
             sys.exit(EXIT_NETWORK)
         if isinstance(exc, OutdatedSchemaError):
