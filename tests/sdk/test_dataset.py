@@ -321,7 +321,7 @@ def test_annotations_are_validated_before_anything_is_written(
         )
     with pytest.raises(TyperError, match="type must be one of"):
         ds.add_annotation(picture, data=[{"type": "circle", "label": "car"}])
-    with pytest.raises(InvalidInputError, match="unknown label 'plane'"):
+    with pytest.raises(InvalidInputError, match="unknown label 'plane'") as refused:
         ds.add_annotation(
             picture,
             data=[
@@ -332,6 +332,7 @@ def test_annotations_are_validated_before_anything_is_written(
                 }
             ],
         )
+    assert refused.value.message == "1 problem in the annotations; nothing was written"
     ds.create_labels("night", "classification")
     with pytest.raises(InvalidInputError, match="classification label"):
         ds.add_annotation(

@@ -885,8 +885,10 @@ class AnnotationWriter:
 
     def raise_if_any(self) -> None:
         if self.problems:
+            count = len(self.problems)
+            noun = "problem" if count == 1 else "problems"
             raise InvalidInputError(
-                f"{len(self.problems)} problems in the annotations; nothing was written",
+                f"{count} {noun} in the annotations; nothing was written",
                 details=self.problems.details(),
             )
 
