@@ -222,6 +222,14 @@ def test_a_file_name_in_another_encoding_is_listed_and_the_rest_kept(
     assert sorted(r["external_url"] for r in pic.list()) == sorted(p.name for p in good)
 
 
+def test_a_bad_tag_is_named_and_nothing_is_uploaded(pic: Picture, tmp_path: Path) -> None:
+    (path,) = write_images(tmp_path, 1)
+    with pytest.raises(InvalidInputError, match="^Invalid query : 1 tag is not valid") as info:
+        pic.upload(str(path), tags=["train", " "])
+    assert [d["field"] for d in info.value.details] == ["tags[1]"]
+    assert pic.list() == []
+
+
 def test_missing_path_and_empty_list(pic: Picture, tmp_path: Path) -> None:
     with pytest.raises(InvalidQueryError, match="nowhere.jpg: no such file"):
         pic.upload(tmp_path / "nowhere.jpg")

@@ -564,7 +564,9 @@ def test_images_in_the_subfolders_the_annotations_name_are_imported(
 
     document["images"][0]["file_name"] = "test/absent.jpg"
     (root / "absent.json").write_text(json.dumps(document))
-    with pytest.raises(InvalidInputError, match="1 images named") as info:
+    with pytest.raises(
+        InvalidInputError, match="^Invalid query : 1 image named in .* is not in "
+    ) as info:
         lake.upload(name="x", imgdir=images, ann_path=root / "absent.json", ann_format="COCO")
     assert [d["message"] for d in info.value.details] == ["test/absent.jpg is not in imgdir"]
     assert len(lake.picture.list()) == 12
@@ -596,7 +598,7 @@ def test_a_file_name_in_another_encoding_in_imgdir_stops_the_import_before_any_w
 ) -> None:
     root, _document = coco
     (root / "images" / os.fsdecode(b"caf\xe9.jpg")).write_bytes(make_image(3))
-    with pytest.raises(InvalidInputError, match="1 files in .* cannot be uploaded") as info:
+    with pytest.raises(InvalidInputError, match="1 file in .* cannot be uploaded") as info:
         imported(lake, coco)
     (detail,) = info.value.details
     assert "not valid UTF-8" in detail["message"]

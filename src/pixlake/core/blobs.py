@@ -17,6 +17,7 @@ from typing import BinaryIO
 
 from sqlalchemy import select
 
+from pixlake._text import are, counted
 from pixlake.core.accounts import require_organization
 from pixlake.core.entities import BlobEntity, Caller
 from pixlake.errors import InvalidInputError, PayloadTooLargeError, ResourceNotFoundError
@@ -66,7 +67,8 @@ def _checked_digests(digests: Iterable[str]) -> list[str]:
                 }
             )
     if bad:
-        raise InvalidInputError(f"{len(bad)} digests are malformed", details=bad)
+        n = len(bad)
+        raise InvalidInputError(f"{counted(n, 'digest')} {are(n)} malformed", details=bad)
     return out
 
 
@@ -349,8 +351,9 @@ def held(
                 found[row[0]] = BlobEntity(*row)
     unknown = [d for d in wanted if d not in found]
     if unknown:
+        n = len(unknown)
         raise ResourceNotFoundError(
-            f"{len(unknown)} blobs are not in this organization",
+            f"{counted(n, 'blob')} {are(n)} not in this organization",
             details=[{"field": "digests", "message": f"no blob {d}"} for d in unknown[:50]],
         )
     return [found[d] for d in wanted]
@@ -451,7 +454,8 @@ def compose(
         )
     problems = _compose_problems(parts, expected_digest)
     if problems:
-        raise InvalidInputError(f"{len(problems)} digests are malformed", details=problems)
+        n = len(problems)
+        raise InvalidInputError(f"{counted(n, 'digest')} {are(n)} malformed", details=problems)
     if expected_size < 0:
         raise InvalidInputError(
             f"size {expected_size} is negative",

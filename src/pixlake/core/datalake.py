@@ -17,6 +17,7 @@ from typing import Any, cast
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from pixlake._text import are, counted
 from pixlake.core.accounts import require_organization
 from pixlake.core.entities import Caller, Picture
 from pixlake.core.pagination import decode_cursor, encode_cursor
@@ -100,7 +101,8 @@ def _check_tags(tags: Sequence[str], field_name: str = "tags") -> list[str]:
         elif tag not in clean:
             clean.append(tag)
     if problems:
-        raise InvalidInputError(f"{len(problems)} tags are not valid", details=problems)
+        n = len(problems)
+        raise InvalidInputError(f"{counted(n, 'tag')} {are(n)} not valid", details=problems)
     return clean
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import cast as cast_
 from sqlalchemy.orm import Session
 
 from pixlake import _json as fast_json
+from pixlake._text import are, counted
 from pixlake.core.accounts import require_organization
 from pixlake.core.datalake import _pks_for_ids, _records
 from pixlake.core.entities import Caller, Picture
@@ -254,8 +255,9 @@ def _link_pictures(
             for r in session.scalars(select(PictureRow.id).where(PictureRow.pk.in_(part)))
         }
         unknown = [str(i) for i in dict.fromkeys(picture_ids) if i not in found]
+        n = len(unknown)
         raise ResourceNotFoundError(
-            f"{len(unknown)} pictures are not in this organization's datalake",
+            f"{counted(n, 'picture')} {are(n)} not in this organization's datalake",
             details=[
                 {"field": "pictures", "message": f"unknown picture {u}"} for u in unknown[:50]
             ],
@@ -663,7 +665,10 @@ def _ensure_labels(
         session.add(row)
         existing[name] = row
     if problems:
-        raise InvalidInputError(f"{len(problems)} labels are not valid", details=problems.details())
+        n = len(problems)
+        raise InvalidInputError(
+            f"{counted(n, 'label')} {are(n)} not valid", details=problems.details()
+        )
     session.flush()
     return existing
 
@@ -885,10 +890,8 @@ class AnnotationWriter:
 
     def raise_if_any(self) -> None:
         if self.problems:
-            count = len(self.problems)
-            noun = "problem" if count == 1 else "problems"
             raise InvalidInputError(
-                f"{count} {noun} in the annotations; nothing was written",
+                f"{counted(len(self.problems), 'problem')} in the annotations; nothing was written",
                 details=self.problems.details(),
             )
 

@@ -27,6 +27,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Final, cast
 
+from pixlake._text import counted
 from pixlake.core import datasets
 from pixlake.core.accounts import require_organization
 from pixlake.core.entities import Caller
@@ -183,7 +184,7 @@ def _check_bytes(store: BlobStore, files: Sequence[tuple[str, str]], where: str)
     missing = store.missing({digest for _name, digest in files})
     if missing:
         names = [name for name, digest in files if digest in missing]
-        raise _bytes_missing(names, f"{len(names)} pictures of {where}")
+        raise _bytes_missing(names, f"{counted(len(names), 'picture')} of {where}")
 
 
 def _image(item: datasets.ExportItem) -> AnnotatedImage:

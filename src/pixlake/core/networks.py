@@ -24,6 +24,7 @@ from PIL import Image, ImageOps
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
+from pixlake._text import are, counted
 from pixlake.core import blobs
 from pixlake.core.accounts import require_organization
 from pixlake.core.entities import BlobEntity, Caller, Organization
@@ -236,7 +237,8 @@ def _check_tags(tags: object) -> list[str]:
         elif tag not in clean:
             clean.append(tag)
     if problems:
-        raise InvalidInputError(f"{len(problems)} tags are not valid", details=problems)
+        n = len(problems)
+        raise InvalidInputError(f"{counted(n, 'tag')} {are(n)} not valid", details=problems)
     if len(clean) > MAX_TAGS:
         raise _invalid("tag", f"more than {MAX_TAGS} tags")
     return clean

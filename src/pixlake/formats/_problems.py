@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pixlake._text import counted
 from pixlake.errors import InvalidInputError
 
 __all__ = ["Problems", "describe"]
@@ -85,9 +86,9 @@ class Problems:
         """
         if not self._details:
             return
-        count = len(self)
-        noun = "problem" if count == 1 else "problems"
-        raise InvalidInputError(f"{what} is not valid: {count} {noun}", details=self.details())
+        raise InvalidInputError(
+            f"{what} is not valid: {counted(len(self), 'problem')}", details=self.details()
+        )
 
 
 def describe(value: Any, *, limit: int = 40) -> str:

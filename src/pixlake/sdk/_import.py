@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote
 
+from pixlake._text import are, counted
 from pixlake.errors import (
     InvalidInputError,
     InvalidQueryError,
@@ -101,8 +102,9 @@ def _files_to_upload(
                 continue
         absent.append(image.path or image.file_name)
     if absent:
+        n = len(absent)
         raise InvalidInputError(
-            f"{len(absent)} images named in {ann_path} are not in {folder}",
+            f"{counted(n, 'image')} named in {ann_path} {are(n)} not in {folder}",
             details=[{"file": str(ann_path), "message": f"{n} is not in imgdir"} for n in absent],
         )
     return listed + nested
@@ -251,7 +253,8 @@ def import_dataset(
         files, failures = collect_paths(folder)  # image files directly inside, by name
         if failures:
             raise InvalidInputError(
-                f"{len(failures)} files in {folder} cannot be uploaded; nothing was written",
+                f"{counted(len(failures), 'file')} in {folder} cannot be uploaded; "
+                "nothing was written",
                 details=[{"file": f.file, "message": f.reason} for f in failures],
             )
         files = _files_to_upload(folder, files, annotations, ann_path)
@@ -277,8 +280,9 @@ def import_dataset(
                 )
                 if report.failures:
                     raise InvalidInputError(
-                        f"{len(report.failures)} images could not be uploaded; no dataset was "
-                        f"created (the {len(report.ids)} others are in the datalake)",
+                        f"{counted(len(report.failures), 'image')} could not be uploaded; no "
+                        f"dataset was created ({counted(len(report.ids), 'other image')} "
+                        f"{are(len(report.ids))} in the datalake)",
                         details=[{"file": f.file, "message": f.reason} for f in report.failures],
                     )
                 say("%d pictures uploaded (%d new)", len(report.ids), report.nb_created)
