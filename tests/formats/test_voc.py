@@ -131,6 +131,7 @@ BILLION_LAUGHS = """<?xml version="1.0"?>
 def test_billion_laughs_is_refused(tmp_path: Path) -> None:
     error = read_error(tmp_path, {"bomb.xml": BILLION_LAUGHS})
     find_problem(error, file="bomb.xml", message="without a DTD")
+    assert error.value.message == f"PASCAL-VOC folder {tmp_path.name} is not valid: 1 problem"
 
 
 def test_external_entities_are_refused(tmp_path: Path) -> None:

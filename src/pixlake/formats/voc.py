@@ -116,7 +116,9 @@ def read_voc(
         seen[image.file_name] = display
         images_out.append(image)
     problems.file = None
-    problems.raise_if_any("PASCAL-VOC annotations")
+    problems.raise_if_any(
+        f"PASCAL-VOC file {root.name}" if root.is_file() else f"PASCAL-VOC folder {folder.name}"
+    )
     objects = [obj for image in images_out for obj in image.objects]
     names = dict.fromkeys(obj.label for obj in objects)
     return Annotations(

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from pixlake._text import counted
 from pixlake.errors import InvalidInputError
 
 from ._io import display_name, read_bounded
@@ -89,7 +90,7 @@ def read_yolo(
     labels_dir = root / "labels" if (root / "labels").is_dir() else root
     images_dir = Path(images) if images is not None else root / "images"
     names = _class_names(root, labels_dir, problems, limits)
-    problems.raise_if_any("YOLO dataset")
+    problems.raise_if_any(f"YOLO folder {root.name}")
     assert names is not None
 
     label_files = {
@@ -138,7 +139,7 @@ def read_yolo(
             result.append(
                 AnnotatedImage(file_name=file_name, width=size[0], height=size[1], objects=objects)
             )
-    problems.raise_if_any("YOLO dataset")
+    problems.raise_if_any(f"YOLO folder {root.name}")
     every = [obj for image in result for obj in image.objects]
     return Annotations(
         labels=label_specs(names, every, default=first_kind(every, "rectangle")),
@@ -231,7 +232,7 @@ class _LabelParser:
         if count not in (5, 6) and (count < 7 or count % 2 == 0):
             problems.add(
                 "expected 5 fields (class cx cy w h), 6 (with a score) or a class followed by "
-                f"at least 3 x y pairs, got {count} fields",
+                f"at least 3 x y pairs, got {counted(count, 'field')}",
                 file=file,
                 line=line,
             )
