@@ -172,6 +172,45 @@ def test_import_and_export_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         assert bad.returncode == 1 and "name/version" in bad.stderr
 
 
+def test_import_shows_each_step_on_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pty
+
+    from tests.factories import coco_dataset
+
+    home = tmp_path / "home"
+    token = run(home, "token", "create", "erin").stdout.strip()
+    coco = tmp_path / "coco"
+    coco_dataset(coco, 4)
+    with EmbeddedServer(Settings(home=home)) as server:
+        env = {**os.environ, "PIXLAKE_HOME": str(home), "COLUMNS": "120"}
+        env.update(PIXLAKE_TOKEN=token, PIXLAKE_HOST=server.url, TERM="xterm")
+        terminal, stderr = pty.openpty()  # the bars are drawn on a terminal only
+        with subprocess.Popen(
+            [PIXLAKE, "import", "cars", "--images", str(coco / "images")]
+            + ["--annotations", str(coco / "instances.json")],
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            env=env,
+        ) as process:
+            os.close(stderr)
+            drawn = b""
+            while True:
+                try:
+                    chunk = os.read(terminal, 65536)
+                except OSError:  # the other end closed: the command ended
+                    break
+                if not chunk:
+                    break
+                drawn += chunk
+            assert process.wait(timeout=120) == 0
+        os.close(terminal)
+    screen = drawn.decode("utf-8", "replace")
+    for step in ("Reading instances.json", "Uploading", "Importing annotations"):
+        assert step in screen, screen
+
+
 def test_annotations_only_import_and_download_commands(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -302,6 +302,30 @@ def test_a_document_a_stream_cannot_follow_is_read_whole(tmp_path: Path) -> None
     assert [len(image.objects) for image in result.images] == [0, 0]
 
 
+@pytest.mark.parametrize("way", ["whole", "streamed", "streamed twice"])
+def test_progress_goes_through_the_file(tmp_path: Path, way: str) -> None:
+    doc = coco_doc(annotations=[box_annotation(1 + i % 2, id=i) for i in range(12_000)])
+    annotations = doc.pop("annotations")
+    if way == "streamed twice":  # the annotations first: read again once the images are known
+        doc = {"annotations": annotations, **doc}
+    else:
+        doc["annotations"] = annotations
+    path = write_json(tmp_path / "in.json", doc)
+    size = path.stat().st_size
+    assert size > 1024 * 1024  # more than one piece of the stream
+    told: list[tuple[int, int]] = []
+    result = read_coco(path, spool=way != "whole", progress=lambda *at: told.append(at))
+    assert sum(len(image.objects) for image in result.images) == 12_000
+    total = 2 * size if way == "streamed twice" else size
+    assert told[-1] == (total, total)
+    assert [done for done, _ in told] == sorted(done for done, _ in told)
+    assert all(done <= of for done, of in told)
+    if way != "whole":
+        assert len(told) > 2
+    if way == "streamed twice":
+        assert (size, total) in told
+
+
 def test_a_stream_holds_the_images_not_the_objects(tmp_path: Path) -> None:
     ring = [float(v) for i in range(24) for v in (i % 20, (i * 7) % 20)]
 

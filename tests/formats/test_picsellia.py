@@ -87,6 +87,14 @@ def test_reads_an_upstream_file(tmp_path: Path) -> None:
     assert second.objects == ()
 
 
+def test_progress_ends_with_the_whole_file(tmp_path: Path) -> None:
+    path = write_json(tmp_path / "ann.json", UPSTREAM)
+    told: list[tuple[int, int]] = []
+    read_picsellia(path, progress=lambda *at: told.append(at))
+    size = path.stat().st_size
+    assert told == [(size, size)]
+
+
 def test_unknown_keys_keep_their_order(tmp_path: Path) -> None:
     doc = json.loads(json.dumps(UPSTREAM))
     doc["annotations"][0].update(FOREIGN_KEYS)

@@ -83,6 +83,13 @@ def test_reads_the_generated_dataset(generated_root: Path) -> None:
     assert {label.kind for label in result.labels} == {"rectangle"}
 
 
+def test_progress_counts_the_files(generated_root: Path) -> None:
+    told: list[tuple[int, int]] = []
+    read_voc(generated_root / "voc", progress=lambda *at: told.append(at))
+    count = len(list((generated_root / "voc/Annotations").glob("*.xml")))
+    assert told == [(done, count) for done in range(count + 1)]
+
+
 def test_names_are_stripped_and_lower_cased_and_corners_shifted(tmp_path: Path) -> None:
     folder = write_files(tmp_path, {"a.xml": voc_xml(box_object("  Big Car ", (1, 1, 100, 80)))})
     obj = read_voc(folder).images[0].objects[0]

@@ -80,6 +80,13 @@ def test_reads_the_generated_dataset(generated_root: Path) -> None:
             assert obj.box.h == pytest.approx(other.box.h, abs=1e-3)
 
 
+def test_progress_counts_the_images(generated_root: Path) -> None:
+    told: list[tuple[int, int]] = []
+    read_yolo(generated_root / "yolo", progress=lambda *at: told.append(at))
+    count = len(list((generated_root / "images").glob("*.jpg")))
+    assert told == [(done, count) for done in range(count + 1)]
+
+
 def test_reads_rows_of_every_kind(tmp_path: Path) -> None:
     rows = "0 0.5 0.5 0.2 0.25\n\n1 0.1 0.1 0.3 0.1 0.2 0.4\n1 0.5 0.5 0.1 0.1 0.87\n"
     root = make_dataset(tmp_path / "y", {"a": rows})

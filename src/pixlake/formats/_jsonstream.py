@@ -16,9 +16,9 @@ import codecs
 import json
 import re
 from collections.abc import Callable, Iterator
-from typing import Any, BinaryIO
+from typing import Any, Protocol
 
-__all__ = ["READ_BYTES", "JsonStream", "NotStreamable"]
+__all__ = ["READ_BYTES", "JsonStream", "NotStreamable", "Readable"]
 
 #: Bytes read from the stream at a time (more when one value is longer).
 READ_BYTES = 1024 * 1024
@@ -26,6 +26,12 @@ READ_BYTES = 1024 * 1024
 _BLANK = re.compile(r"[ \t\n\r]*")
 #: What may follow a complete value.
 _AFTER = frozenset(" \t\n\r,:]}")
+
+
+class Readable(Protocol):
+    """What the stream needs of its source: a binary file's ``read``."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 class NotStreamable(Exception):
@@ -41,7 +47,7 @@ class JsonStream:
 
     def __init__(
         self,
-        stream: BinaryIO,
+        stream: Readable,
         *,
         encoding: str | None = None,
         parse_constant: Callable[[str], Any] | None = None,

@@ -42,6 +42,7 @@ __all__ = [
     "Obj",
     "ObjectKind",
     "Point",
+    "ReadProgress",
     "Reader",
     "Ring",
     "SizeLookup",
@@ -61,6 +62,10 @@ Ring = tuple[Point, ...]
 StrPath = str | os.PathLike[str]
 
 SizeLookup = Callable[[str], tuple[int, int] | None]
+#: Told how far a reader has got, as ``(done, total)``: bytes of the file for COCO and
+#: PICSELLIA, XML files for PASCAL-VOC, images for YOLO.  ``total`` may grow (a COCO file read
+#: twice); the last call has ``done == total``.
+ReadProgress = Callable[[int, int], None]
 """Gives ``(width, height)`` for an image file name, or ``None`` when it does not know it."""
 
 OBJECT_KINDS: Final[tuple[ObjectKind, ...]] = get_args(ObjectKind)
@@ -476,7 +481,8 @@ class Reader(Protocol):
       when it should fill unknown sizes); YOLO defaults to ``<path>/images``;
     - ``image_size``: a lookup giving ``(width, height)`` for a file name, tried before
       opening the image;
-    - ``limits``: size, depth and problem-count bounds.
+    - ``limits``: size, depth and problem-count bounds;
+    - ``progress``: called as the reading goes on (see :data:`ReadProgress`).
 
     Raises ``InvalidInputError`` listing every problem, or ``PayloadTooLargeError`` when a
     file exceeds its size limit.  Nothing is returned on error.
@@ -491,6 +497,7 @@ class Reader(Protocol):
         images: StrPath | None = None,
         image_size: SizeLookup | None = None,
         limits: Limits = DEFAULT_LIMITS,
+        progress: ReadProgress | None = None,
     ) -> Annotations: ...
 
 

@@ -18,7 +18,7 @@ from typing import IO, Any, Final, NamedTuple
 
 from ._io import NUMBER_TYPES as _NUMBERS
 from ._io import NonFinite, check_opaque, gc_paused, is_number, json_bytes, load_json
-from ._jsonstream import JsonStream, NotStreamable
+from ._jsonstream import JsonStream, NotStreamable, Readable
 from ._names import base_name_of, folder_path_of
 from ._problems import Problems, describe
 from ._rle import mask_problem
@@ -37,6 +37,7 @@ from .base import (
     Mask,
     Obj,
     ObjectKind,
+    ReadProgress,
     Ring,
     SizeLookup,
     StrPath,
@@ -85,6 +86,7 @@ def read_coco(
     image_size: SizeLookup | None = None,
     limits: Limits = DEFAULT_LIMITS,
     spool: bool = False,
+    progress: ReadProgress | None = None,
 ) -> Annotations:
     """Read and validate a COCO ``instances`` JSON file.
 
@@ -103,19 +105,45 @@ def read_coco(
     with gc_paused():
         if spool:
             try:
-                return _read_streamed(path, rectangle=rectangle, limits=limits)
+                return _read_streamed(path, rectangle=rectangle, limits=limits, progress=progress)
             except NotStreamable:
                 pass
         data = load_json(path, limit=limits.max_json_bytes, display=path.name)
+        if progress is not None:
+            size = path.stat().st_size
+            progress(size, size)
         return parse_coco(data, file=path.name, rectangle=rectangle, limits=limits)
 
 
-def _read_streamed(path: Path, *, rectangle: bool, limits: Limits) -> Annotations:
+class _Counted:
+    """A binary file read as a stream, telling ``progress`` how far it has got: from
+    ``start`` bytes (the passes before) out of ``total``."""
+
+    def __init__(
+        self, file: Readable, progress: ReadProgress | None, start: int, total: int
+    ) -> None:
+        self._file = file
+        self._progress = progress
+        self.done = start
+        self.total = total
+
+    def read(self, size: int = -1, /) -> bytes:
+        data = self._file.read(size)
+        if self._progress is not None:
+            self.done += len(data)
+            self._progress(min(self.done, self.total), self.total)
+        return data
+
+
+def _read_streamed(
+    path: Path, *, rectangle: bool, limits: Limits, progress: ReadProgress | None = None
+) -> Annotations:
     """``read_coco(spool=True)``: one pass over the file when ``images`` and ``categories``
     come before ``annotations``, else a first pass that reads everything but the annotations
     and a second for them.  Raises ``NotStreamable`` on anything the whole way would report,
     before returning anything."""
-    if path.stat().st_size > limits.max_json_bytes:
+    size = path.stat().st_size
+    if size > limits.max_json_bytes:
         raise NotStreamable
     parser = _CocoParser(file=path.name, rectangle=rectangle, limits=limits)
     head: dict[str, Any] = {}
@@ -123,7 +151,8 @@ def _read_streamed(path: Path, *, rectangle: bool, limits: Limits) -> Annotation
     later = False  # the annotations come before images or categories: a second pass
     try:
         with path.open("rb") as f:
-            reader = JsonStream(f, encoding="utf-8-sig", parse_constant=NonFinite)
+            counted = _Counted(f, progress, 0, size)
+            reader = JsonStream(counted, encoding="utf-8-sig", parse_constant=NonFinite)
             for key in reader.keys():
                 if key != "annotations":
                     head[key] = reader.value()
@@ -134,6 +163,7 @@ def _read_streamed(path: Path, *, rectangle: bool, limits: Limits) -> Annotation
                     streamed.read(reader.items())
                 else:
                     later = True
+                    counted.total = 2 * size  # read again, after the images and categories
                     for _ in reader.items():
                         pass
             if not reader.at_end():
@@ -142,7 +172,8 @@ def _read_streamed(path: Path, *, rectangle: bool, limits: Limits) -> Annotation
             streamed = _Streamed(parser, head)
         if later:
             with path.open("rb") as f:
-                reader = JsonStream(f, encoding="utf-8-sig", parse_constant=NonFinite)
+                counted = _Counted(f, progress, size, 2 * size)
+                reader = JsonStream(counted, encoding="utf-8-sig", parse_constant=NonFinite)
                 for key in reader.keys():
                     if key == "annotations":
                         streamed.read(reader.items())

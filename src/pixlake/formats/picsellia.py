@@ -28,6 +28,7 @@ from .base import (
     LabelSpec,
     Limits,
     Obj,
+    ReadProgress,
     SizeLookup,
     StrPath,
 )
@@ -68,6 +69,7 @@ def read_picsellia(
     images: StrPath | None = None,
     image_size: SizeLookup | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    progress: ReadProgress | None = None,
 ) -> Annotations:
     """Read and validate a PICSELLIA JSON file.
 
@@ -80,6 +82,9 @@ def read_picsellia(
     path = Path(path)
     with gc_paused():
         data = load_json(path, limit=limits.max_json_bytes, display=path.name)
+        if progress is not None:
+            size = path.stat().st_size
+            progress(size, size)
         return parse_picsellia(
             data,
             file=path.name,

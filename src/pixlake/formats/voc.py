@@ -33,6 +33,7 @@ from .base import (
     Exporter,
     Limits,
     Obj,
+    ReadProgress,
     Ring,
     SizeLookup,
     StrPath,
@@ -63,6 +64,7 @@ def read_voc(
     images: StrPath | None = None,
     image_size: SizeLookup | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    progress: ReadProgress | None = None,
 ) -> Annotations:
     """Read and validate PASCAL-VOC XML files.
 
@@ -99,7 +101,9 @@ def read_voc(
     parser = _VocParser(problems=problems, rectangle=rectangle, limits=limits)
     images_out: list[AnnotatedImage] = []
     seen: dict[str, str] = {}
-    for file in files:
+    for done, file in enumerate(files, 1):
+        if progress is not None:
+            progress(done - 1, len(files))
         display = display_name(file, folder)
         data = read_bounded(file, limit=limits.max_xml_bytes, display=display, what="XML file")
         problems.file = display
@@ -116,6 +120,8 @@ def read_voc(
         seen[image.file_name] = display
         images_out.append(image)
     problems.file = None
+    if progress is not None:
+        progress(len(files), len(files))
     problems.raise_if_any(
         f"PASCAL-VOC file {root.name}" if root.is_file() else f"PASCAL-VOC folder {folder.name}"
     )

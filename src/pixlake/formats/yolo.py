@@ -32,6 +32,7 @@ from .base import (
     Limits,
     Obj,
     Point,
+    ReadProgress,
     Ring,
     SizeLookup,
     StrPath,
@@ -60,6 +61,7 @@ def read_yolo(
     images: StrPath | None = None,
     image_size: SizeLookup | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    progress: ReadProgress | None = None,
 ) -> Annotations:
     """Read and validate a YOLO dataset folder.
 
@@ -126,7 +128,9 @@ def read_yolo(
     sizes = ImageSizes(folder=images_dir, lookup=image_size)
     parser = _LabelParser(names=names, problems=problems, limits=limits, rectangle=rectangle)
     result: list[AnnotatedImage] = []
-    for stem, file_name in sorted(image_files.items(), key=lambda item: item[1]):
+    for done, (stem, file_name) in enumerate(sorted(image_files.items(), key=lambda item: item[1])):
+        if progress is not None:
+            progress(done, len(image_files))
         size, problem = sizes.get(file_name)
         if size is None:
             problems.add(problem or "", file=f"{images_dir.name}/{file_name}")
@@ -139,6 +143,8 @@ def read_yolo(
             result.append(
                 AnnotatedImage(file_name=file_name, width=size[0], height=size[1], objects=objects)
             )
+    if progress is not None:
+        progress(len(image_files), len(image_files))
     problems.raise_if_any(f"YOLO folder {root.name}")
     every = [obj for image in result for obj in image.objects]
     return Annotations(

@@ -64,13 +64,19 @@ WHOLE_COCO_BYTES = 32 * 1024 * 1024
 
 
 def _read_annotations(
-    ann_path: Path, ann_format: str, *, imgdir: Path | None, rectangle: bool
+    ann_path: Path, ann_format: str, *, imgdir: Path | None, rectangle: bool, progress: bool
 ) -> Annotations:
-    if format_name(ann_format) == "COCO":
-        spool = ann_path.stat().st_size > WHOLE_COCO_BYTES
-        return read_coco(ann_path, rectangle=rectangle, spool=spool)
-    reader = get_reader(ann_format)
-    return reader(ann_path, rectangle=rectangle, images=imgdir)
+    """Read and validate the annotations, with a bar: of bytes for the JSON formats, of
+    files for PASCAL-VOC, of images for YOLO (whose sizes are read from the images)."""
+    name = format_name(ann_format)
+    unit = {"PASCAL-VOC": "files", "YOLO": "images"}.get(name, "bytes")
+    with Bar(f"Reading {ann_path.name}", total=None, enabled=progress, unit=unit) as bar:
+        told = bar.update if bar.shown else None
+        if name == "COCO":
+            spool = ann_path.stat().st_size > WHOLE_COCO_BYTES
+            return read_coco(ann_path, rectangle=rectangle, spool=spool, progress=told)
+        reader = get_reader(ann_format)
+        return reader(ann_path, rectangle=rectangle, images=imgdir, progress=told)
 
 
 def _without_objects(images: Sequence[AnnotatedImage]) -> Iterator[AnnotatedImage]:
@@ -196,15 +202,16 @@ _COPY_CHARS = 1024 * 1024
 def _wait(ctx: Context, job: dict[str, Any], *, progress: bool) -> dict[str, Any]:
     conn = ctx.connection
     with Bar("Importing annotations", total=None, enabled=progress) as bar:
-        shown = 0
         while job["status"] in ("queued", "running"):
             asked = time.monotonic()
             job = conn.get(f"{ctx.org_path}/jobs/{job['id']}", params={"wait": WAIT_SECONDS})
             if job["status"] in ("queued", "running") and time.monotonic() - asked < 0.1:
                 time.sleep(POLL_SECONDS)  # a server that does not wait
-            if job["done"] > shown:
-                bar.advance(job["done"] - shown)
-                shown = job["done"]
+            running = job["status"] in ("queued", "running")
+            stage = f": {job['message']}" if running and job.get("message") else ""
+            bar.update(
+                job["done"], job["total"] or None, description=f"Importing annotations{stage}"
+            )
     if job["status"] == "failed":
         error = job.get("error") or {}
         cls = error_class_for(error.get("code"), 0)
@@ -242,7 +249,9 @@ def import_dataset(
                 "give ann_format with ann_path: 'COCO', 'PASCAL-VOC' or 'PICSELLIA'"
             )
         say("Reading %s annotations from %s", format_name(ann_format), path)
-        annotations = _read_annotations(path, ann_format, imgdir=folder, rectangle=rectangle)
+        annotations = _read_annotations(
+            path, ann_format, imgdir=folder, rectangle=rectangle, progress=progress
+        )
     elif folder is None:
         raise InvalidQueryError("give imgdir (images), ann_path (annotations), or both")
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import sys
 from types import TracebackType
 
+from rich.console import Console
 from rich.progress import (
     BarColumn,
+    DownloadColumn,
     MofNCompleteColumn,
     Progress,
     TextColumn,
@@ -28,10 +30,15 @@ class Bar:
             columns = [
                 TextColumn("{task.description}"),
                 BarColumn(),
-                MofNCompleteColumn() if unit != "bytes" else TransferSpeedColumn(),
+                *(
+                    (DownloadColumn(), TransferSpeedColumn())
+                    if unit == "bytes"
+                    else (MofNCompleteColumn(),)
+                ),
                 TimeRemainingColumn(),
             ]
-            self._progress = Progress(*columns, transient=False)
+            # on standard error, the terminal checked above: standard output stays the caller's
+            self._progress = Progress(*columns, console=Console(stderr=True), transient=False)
             self._task = self._progress.add_task(description, total=total)
 
     def __enter__(self) -> Bar:
@@ -48,6 +55,21 @@ class Bar:
         if self._progress is not None:
             self._progress.stop()
 
+    @property
+    def shown(self) -> bool:
+        """Whether a bar is drawn (interactive, on a terminal)."""
+        return self._progress is not None
+
     def advance(self, amount: float = 1) -> None:
         if self._progress is not None:
             self._progress.advance(self._task, amount)
+
+    def update(
+        self, completed: float, total: float | None, *, description: str | None = None
+    ) -> None:
+        """Set how far the work is, out of ``total`` (which may have changed; ``None`` when
+        unknown), and what it is doing now."""
+        if self._progress is not None:
+            self._progress.update(
+                self._task, completed=completed, total=total, description=description
+            )
