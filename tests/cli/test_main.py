@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import httpx
 import pytest
@@ -128,13 +129,24 @@ def test_demo_runs_twice(tmp_path: Path) -> None:
     assert "dataset demo-scenes/first (already imported)" in second.stdout
 
 
-def test_import_and_export_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+class HomeWithCoco(NamedTuple):
+    home: Path  # a PIXLAKE_HOME
+    token: str  # of a user of it
+    coco: Path  # a COCO dataset: images/ and instances.json
+    document: dict[str, Any]  # instances.json
+
+
+def home_with_coco(tmp_path: Path, user: str, count: int) -> HomeWithCoco:
     from tests.factories import coco_dataset
 
     home = tmp_path / "home"
-    token = run(home, "token", "create", "erin").stdout.strip()
-    coco = tmp_path / "coco"
-    coco_dataset(coco, 4)
+    token = run(home, "token", "create", user).stdout.strip()
+    document = coco_dataset(tmp_path / "coco", count)
+    return HomeWithCoco(home, token, tmp_path / "coco", document)
+
+
+def test_import_and_export_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home, token, coco, _ = home_with_coco(tmp_path, "erin", 4)
     with EmbeddedServer(Settings(home=home)) as server:
         monkeypatch.setenv("PIXLAKE_TOKEN", token)
         monkeypatch.setenv("PIXLAKE_HOST", server.url)
@@ -172,17 +184,10 @@ def test_import_and_export_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         assert bad.returncode == 1 and "name/version" in bad.stderr
 
 
-def test_import_shows_each_step_on_a_terminal(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_import_shows_each_step_on_a_terminal(tmp_path: Path) -> None:
     import pty
 
-    from tests.factories import coco_dataset
-
-    home = tmp_path / "home"
-    token = run(home, "token", "create", "erin").stdout.strip()
-    coco = tmp_path / "coco"
-    coco_dataset(coco, 4)
+    home, token, coco, _ = home_with_coco(tmp_path, "erin", 4)
     with EmbeddedServer(Settings(home=home)) as server:
         env = {**os.environ, "PIXLAKE_HOME": str(home), "COLUMNS": "120"}
         env.update(PIXLAKE_TOKEN=token, PIXLAKE_HOST=server.url, TERM="xterm")
@@ -214,12 +219,7 @@ def test_import_shows_each_step_on_a_terminal(
 def test_annotations_only_import_and_download_commands(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.factories import coco_dataset
-
-    home = tmp_path / "home"
-    token = run(home, "token", "create", "fay").stdout.strip()
-    coco = tmp_path / "coco"
-    document = coco_dataset(coco, 3)
+    home, token, coco, document = home_with_coco(tmp_path, "fay", 3)
     with EmbeddedServer(Settings(home=home)) as server:
         monkeypatch.setenv("PIXLAKE_TOKEN", token)
         monkeypatch.setenv("PIXLAKE_HOST", server.url)
