@@ -643,6 +643,22 @@ def test_argument_errors(lake: Datalake, coco: tuple[Path, dict[str, Any]], tmp_
     assert lake.picture.list() == []
 
 
+def test_a_taken_name_or_a_missing_version_is_said_before_anything_is_read_or_sent(
+    lake: Datalake, coco: tuple[Path, dict[str, Any]]
+) -> None:
+    root, document = coco
+    imported(lake, coco)
+    before = lake.picture.list()
+    (root / "images" / "late.jpg").write_bytes(make_image(999))  # would be uploaded
+    broken = root / "broken.json"
+    broken.write_text("{")  # would be refused, were it read
+    with pytest.raises(AlreadyExistsError, match="'cars' already exists; use new_version"):
+        lake.upload(name="cars", imgdir=root / "images", ann_path=broken, ann_format="COCO")
+    with pytest.raises(ResourceNotFoundError, match="no version 'v9'"):
+        lake.upload(name="cars", version="v9", ann_path=broken, ann_format="COCO")
+    assert lake.picture.list() == before
+
+
 def test_other_organizations_cannot_see_datasets(
     server: LiveServer, lake: Datalake, coco: tuple[Path, dict[str, Any]], bob: str
 ) -> None:

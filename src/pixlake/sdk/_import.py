@@ -30,6 +30,7 @@ from urllib.parse import quote
 
 from pixlake._text import are, counted
 from pixlake.errors import (
+    AlreadyExistsError,
     InvalidInputError,
     InvalidQueryError,
     ResourceNotFoundError,
@@ -220,6 +221,22 @@ def _wait(ctx: Context, job: dict[str, Any], *, progress: bool) -> dict[str, Any
     return result
 
 
+def _check_target(ctx: Context, name: str, version: str | None, *, new: bool) -> str | None:
+    """For a ``new`` dataset, check that ``name`` is free; otherwise return the id of the
+    version to annotate (the latest when ``version`` is ``None``)."""
+    versions = f"{ctx.org_path}/datasets/{quote(name, safe='')}/versions"
+    if not new:
+        record = ctx.connection.get(f"{versions}/{quote(version or 'latest', safe='')}")
+        return str(record["dataset_id"])
+    try:
+        ctx.connection.get(f"{versions}/latest")
+    except ResourceNotFoundError:
+        return None
+    raise AlreadyExistsError(
+        f"a dataset named {name!r} already exists; use new_version to add a version"
+    )
+
+
 def import_dataset(
     ctx: Context,
     *,
@@ -239,23 +256,26 @@ def import_dataset(
     folder = Path(imgdir) if imgdir is not None else None
     if folder is not None and not folder.is_dir():
         raise ResourceNotFoundError(f"imgdir {str(folder)!r} is not a folder of images")
-    annotations: Annotations | None = None
-    if ann_path is not None:
-        path = Path(ann_path)
-        if not path.exists():
-            raise InvalidQueryError(f"ann_path {str(path)!r} does not exist")
-        if not ann_format:
-            raise InvalidQueryError(
-                "give ann_format with ann_path: 'COCO', 'PASCAL-VOC' or 'PICSELLIA'"
-            )
-        say("Reading %s annotations from %s", format_name(ann_format), path)
-        annotations = _read_annotations(
-            path, ann_format, imgdir=folder, rectangle=rectangle, progress=progress
-        )
-    elif folder is None:
+    path = Path(ann_path) if ann_path is not None else None
+    if path is None and folder is None:
         raise InvalidQueryError("give imgdir (images), ann_path (annotations), or both")
-
+    if path is not None and not path.exists():
+        raise InvalidQueryError(f"ann_path {str(path)!r} does not exist")
+    if path is not None and not ann_format:
+        raise InvalidQueryError(
+            "give ann_format with ann_path: 'COCO', 'PASCAL-VOC', 'PICSELLIA' or 'YOLO'"
+        )
+    fmt = format_name(ann_format) if path is not None and ann_format else None  # known?
     conn = ctx.connection
+    # Before reading or uploading anything: the dataset to create must not exist, the
+    # version to annotate must (the server checks both again, in its transaction).
+    version_id = _check_target(ctx, name, version, new=folder is not None)
+    annotations: Annotations | None = None
+    if path is not None and fmt is not None:
+        say("Reading %s annotations from %s", fmt, path)
+        annotations = _read_annotations(
+            path, fmt, imgdir=folder, rectangle=rectangle, progress=progress
+        )
     workers = (os.cpu_count() or 4) if nb_jobs == -1 else max(1, nb_jobs)
     files: list[str] = []
     if folder is not None:
@@ -271,7 +291,6 @@ def import_dataset(
             raise InvalidQueryError(f"imgdir {str(folder)!r} holds no image files")
 
     picture_ids: list[str] = []
-    version_id: str | None = None
     document = annotations or Annotations(labels=[], images=[])
     with tempfile.TemporaryDirectory(prefix="pixlake-import-") as tmp:
         images_path = Path(tmp) / "images.json"
@@ -296,12 +315,6 @@ def import_dataset(
                     )
                 say("%d pictures uploaded (%d new)", len(report.ids), report.nb_created)
                 picture_ids = report.ids
-            else:
-                record = conn.get(
-                    f"{ctx.org_path}/datasets/{quote(name, safe='')}/versions/"
-                    f"{quote(version or 'latest', safe='')}"
-                )
-                version_id = str(record["dataset_id"])
             encoded.result()
         doc_path = Path(tmp) / "import.json"
         with doc_path.open("w", encoding="utf-8") as f:
