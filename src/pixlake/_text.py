@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["are", "counted"]
+__all__ = ["count_is", "counted"]
 
 
 def counted(count: int, noun: str, plural: str | None = None) -> str:
@@ -10,6 +10,6 @@ def counted(count: int, noun: str, plural: str | None = None) -> str:
     return f"{count} {noun if count == 1 else plural or noun + 's'}"
 
 
-def are(count: int) -> str:
-    """The verb agreeing with ``count`` things: ``is`` for 1, else ``are``."""
-    return "is" if count == 1 else "are"
+def count_is(count: int, noun: str, plural: str | None = None) -> str:
+    """:func:`counted`, then the verb that agrees: ``1 tag is``, ``2 tags are``."""
+    return f"{counted(count, noun, plural)} {'is' if count == 1 else 'are'}"

@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 from sqlalchemy import select
 
-from pixlake._text import are, counted
+from pixlake._text import count_is
 from pixlake.core.accounts import require_organization
 from pixlake.core.entities import BlobEntity, Caller
 from pixlake.errors import InvalidInputError, PayloadTooLargeError, ResourceNotFoundError
@@ -67,8 +67,7 @@ def _checked_digests(digests: Iterable[str]) -> list[str]:
                 }
             )
     if bad:
-        n = len(bad)
-        raise InvalidInputError(f"{counted(n, 'digest')} {are(n)} malformed", details=bad)
+        raise InvalidInputError(f"{count_is(len(bad), 'digest')} malformed", details=bad)
     return out
 
 
@@ -351,9 +350,8 @@ def held(
                 found[row[0]] = BlobEntity(*row)
     unknown = [d for d in wanted if d not in found]
     if unknown:
-        n = len(unknown)
         raise ResourceNotFoundError(
-            f"{counted(n, 'blob')} {are(n)} not in this organization",
+            f"{count_is(len(unknown), 'blob')} not in this organization",
             details=[{"field": "digests", "message": f"no blob {d}"} for d in unknown[:50]],
         )
     return [found[d] for d in wanted]
@@ -454,8 +452,7 @@ def compose(
         )
     problems = _compose_problems(parts, expected_digest)
     if problems:
-        n = len(problems)
-        raise InvalidInputError(f"{counted(n, 'digest')} {are(n)} malformed", details=problems)
+        raise InvalidInputError(f"{count_is(len(problems), 'digest')} malformed", details=problems)
     if expected_size < 0:
         raise InvalidInputError(
             f"size {expected_size} is negative",

@@ -17,7 +17,7 @@ from typing import Any, cast
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from pixlake._text import are, counted
+from pixlake._text import count_is
 from pixlake.core.accounts import require_organization
 from pixlake.core.entities import Caller, Picture
 from pixlake.core.pagination import decode_cursor, encode_cursor
@@ -101,8 +101,7 @@ def _check_tags(tags: Sequence[str], field_name: str = "tags") -> list[str]:
         elif tag not in clean:
             clean.append(tag)
     if problems:
-        n = len(problems)
-        raise InvalidInputError(f"{counted(n, 'tag')} {are(n)} not valid", details=problems)
+        raise InvalidInputError(f"{count_is(len(problems), 'tag')} not valid", details=problems)
     return clean
 
 

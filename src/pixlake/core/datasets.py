@@ -23,7 +23,7 @@ from sqlalchemy import cast as cast_
 from sqlalchemy.orm import Session
 
 from pixlake import _json as fast_json
-from pixlake._text import are, counted
+from pixlake._text import count_is, counted
 from pixlake.core.accounts import require_organization
 from pixlake.core.datalake import _pks_for_ids, _records
 from pixlake.core.entities import Caller, Picture
@@ -255,9 +255,8 @@ def _link_pictures(
             for r in session.scalars(select(PictureRow.id).where(PictureRow.pk.in_(part)))
         }
         unknown = [str(i) for i in dict.fromkeys(picture_ids) if i not in found]
-        n = len(unknown)
         raise ResourceNotFoundError(
-            f"{counted(n, 'picture')} {are(n)} not in this organization's datalake",
+            f"{count_is(len(unknown), 'picture')} not in this organization's datalake",
             details=[
                 {"field": "pictures", "message": f"unknown picture {u}"} for u in unknown[:50]
             ],
@@ -665,9 +664,8 @@ def _ensure_labels(
         session.add(row)
         existing[name] = row
     if problems:
-        n = len(problems)
         raise InvalidInputError(
-            f"{counted(n, 'label')} {are(n)} not valid", details=problems.details()
+            f"{count_is(len(problems), 'label')} not valid", details=problems.details()
         )
     session.flush()
     return existing

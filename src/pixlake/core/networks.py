@@ -24,7 +24,7 @@ from PIL import Image, ImageOps
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
-from pixlake._text import are, counted
+from pixlake._text import count_is
 from pixlake.core import blobs
 from pixlake.core.accounts import require_organization
 from pixlake.core.entities import BlobEntity, Caller, Organization
@@ -237,8 +237,7 @@ def _check_tags(tags: object) -> list[str]:
         elif tag not in clean:
             clean.append(tag)
     if problems:
-        n = len(problems)
-        raise InvalidInputError(f"{counted(n, 'tag')} {are(n)} not valid", details=problems)
+        raise InvalidInputError(f"{count_is(len(problems), 'tag')} not valid", details=problems)
     if len(clean) > MAX_TAGS:
         raise _invalid("tag", f"more than {MAX_TAGS} tags")
     return clean

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from pixlake._text import are, counted
+from pixlake._text import count_is, counted
 from pixlake.errors import (
     AlreadyExistsError,
     InvalidInputError,
@@ -109,9 +109,8 @@ def _files_to_upload(
                 continue
         absent.append(image.path or image.file_name)
     if absent:
-        n = len(absent)
         raise InvalidInputError(
-            f"{counted(n, 'image')} named in {ann_path} {are(n)} not in {folder}",
+            f"{folder} lacks {counted(len(absent), 'image')} named in {ann_path}",
             details=[{"file": str(ann_path), "message": f"{n} is not in imgdir"} for n in absent],
         )
     return listed + nested
@@ -309,8 +308,8 @@ def import_dataset(
                 if report.failures:
                     raise InvalidInputError(
                         f"{counted(len(report.failures), 'image')} could not be uploaded; no "
-                        f"dataset was created ({counted(len(report.ids), 'other image')} "
-                        f"{are(len(report.ids))} in the datalake)",
+                        f"dataset was created ({count_is(len(report.ids), 'other image')} in "
+                        "the datalake)",
                         details=[{"file": f.file, "message": f.reason} for f in report.failures],
                     )
                 say("%d pictures uploaded (%d new)", len(report.ids), report.nb_created)
