@@ -62,11 +62,12 @@ Ring = tuple[Point, ...]
 StrPath = str | os.PathLike[str]
 
 SizeLookup = Callable[[str], tuple[int, int] | None]
-#: Told how far a reader has got, as ``(done, total)``: bytes of the file for COCO and
-#: PICSELLIA, XML files for PASCAL-VOC, images for YOLO.  ``total`` may grow (a COCO file read
-#: twice); the last call has ``done == total``.
-ReadProgress = Callable[[int, int], None]
 """Gives ``(width, height)`` for an image file name, or ``None`` when it does not know it."""
+
+ReadProgress = Callable[[int, int], None]
+"""Told how far a reader has got, as ``(done, total)``: bytes of the file for COCO and
+PICSELLIA, XML files for PASCAL-VOC, images for YOLO.  ``total`` may grow (a COCO file read
+twice); the last call has ``done == total``."""
 
 OBJECT_KINDS: Final[tuple[ObjectKind, ...]] = get_args(ObjectKind)
 LABEL_KINDS: Final[tuple[LabelKind, ...]] = get_args(LabelKind)

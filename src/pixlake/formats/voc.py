@@ -101,9 +101,9 @@ def read_voc(
     parser = _VocParser(problems=problems, rectangle=rectangle, limits=limits)
     images_out: list[AnnotatedImage] = []
     seen: dict[str, str] = {}
-    for done, file in enumerate(files, 1):
+    for done, file in enumerate(files):
         if progress is not None:
-            progress(done - 1, len(files))
+            progress(done, len(files))
         display = display_name(file, folder)
         data = read_bounded(file, limit=limits.max_xml_bytes, display=display, what="XML file")
         problems.file = display

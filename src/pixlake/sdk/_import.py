@@ -264,7 +264,8 @@ def import_dataset(
         raise InvalidQueryError(
             "give ann_format with ann_path: 'COCO', 'PASCAL-VOC', 'PICSELLIA' or 'YOLO'"
         )
-    fmt = format_name(ann_format) if path is not None and ann_format else None  # known?
+    # the canonical name; an unknown format is refused here, before anything else
+    fmt = format_name(ann_format) if path is not None and ann_format else None
     conn = ctx.connection
     # Before reading or uploading anything: the dataset to create must not exist, the
     # version to annotate must (the server checks both again, in its transaction).
