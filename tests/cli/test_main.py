@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -201,7 +203,8 @@ def test_import_shows_each_step_on_a_terminal(tmp_path: Path) -> None:
         ) as process:
             os.close(stderr)
             drawn = b""
-            while True:
+            deadline = time.monotonic() + 120
+            while select.select([terminal], [], [], max(0.0, deadline - time.monotonic()))[0]:
                 try:
                     chunk = os.read(terminal, 65536)
                 except OSError:  # the other end closed: the command ended
@@ -209,7 +212,7 @@ def test_import_shows_each_step_on_a_terminal(tmp_path: Path) -> None:
                 if not chunk:
                     break
                 drawn += chunk
-            assert process.wait(timeout=120) == 0
+            assert process.wait(timeout=10) == 0
         os.close(terminal)
     screen = drawn.decode("utf-8", "replace")
     for step in ("Reading instances.json", "Uploading", "Importing annotations"):

@@ -646,7 +646,7 @@ def test_argument_errors(lake: Datalake, coco: tuple[Path, dict[str, Any]], tmp_
 def test_a_taken_name_or_a_missing_version_is_said_before_anything_is_read_or_sent(
     lake: Datalake, coco: tuple[Path, dict[str, Any]]
 ) -> None:
-    root, document = coco
+    root, _doc = coco
     imported(lake, coco)
     before = lake.picture.list()
     (root / "images" / "late.jpg").write_bytes(make_image(999))  # would be uploaded
