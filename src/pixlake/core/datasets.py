@@ -155,6 +155,17 @@ def _check_name(value: str, what: str) -> str:
                 }
             ],
         )
+    if value in (".", ".."):
+        raise InvalidInputError(
+            f"{what} {value!r} is not valid",
+            details=[
+                {
+                    "field": what,
+                    "message": "expected a name other than '.' or '..': a download makes a "
+                    "folder of it",
+                }
+            ],
+        )
     if what == "version" and value == LATEST:
         raise InvalidInputError(
             "'latest' is reserved: it always means the newest version",

@@ -169,8 +169,10 @@ def _check_name(name: object, field: str = "name") -> str:
         raise _bad(field, "expected a non-empty experiment name")
     if len(name) > MAX_EXPERIMENT_NAME:
         raise _bad(field, f"the name has {len(name)} characters; {MAX_EXPERIMENT_NAME} at most")
-    if "/" in name or name != name.strip():
-        raise _bad(field, "an experiment name has no '/' and no edge spaces")
+    if "/" in name or "\\" in name or "\x00" in name or name != name.strip():
+        raise _bad(field, "an experiment name has no '/', '\\' or NUL, and no edge spaces")
+    if name in (".", ".."):
+        raise _bad(field, "expected a name other than '.' or '..': the SDK makes a folder of it")
     return name
 
 

@@ -60,6 +60,26 @@ def test_version_routes(http: httpx.Client, alice: str) -> None:
     assert deleted.status_code == 200 and deleted.json()["version"] == "v2"
 
 
+def test_names_that_would_not_make_a_folder_are_refused(http: httpx.Client, alice: str) -> None:
+    org, _record, pictures = dataset_with_pictures(http, alice, "named")
+    ids = [p["picture_id"] for p in pictures]
+    for name in (".", ".."):
+        answer = http.post(
+            f"/organizations/{org}/datasets",
+            json={"name": name, "pictures": ids},
+            headers=auth(alice),
+        )
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["errors"][0]["field"] == "name"
+        assert "folder" in answer.json()["errors"][0]["message"]
+        version = http.post(
+            f"/organizations/{org}/datasets/named/versions",
+            json={"version": name},
+            headers=auth(alice),
+        )
+        assert version.status_code == 422 and version.json()["errors"][0]["field"] == "version"
+
+
 def test_annotation_problems_name_their_field(http: httpx.Client, alice: str) -> None:
     org, record, pictures = dataset_with_pictures(http, alice, "ann")
     path = f"/organizations/{org}/dataset-versions/{record['dataset_id']}"

@@ -47,6 +47,19 @@ def test_points_are_appended_and_downsampled(
     assert one["type"] == "line" and one["size"] == 1000 and len(one["data"]) <= 11
 
 
+@pytest.mark.parametrize("name", ["..", ".", "a\\b", "a/b", "a\x00b"])
+def test_names_that_would_not_make_a_folder_are_refused(
+    http: httpx.Client, alice: str, run: tuple[str, dict[str, Any]], name: str
+) -> None:
+    org, exp = run
+    pid = exp["project"]["project_id"]
+    answer = http.post(
+        f"{org}/projects/{pid}/experiments", json={"name": name}, headers=auth(alice)
+    )
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"][0]["field"] == "name"
+
+
 def test_bad_shapes_name_the_field(
     http: httpx.Client, alice: str, run: tuple[str, dict[str, Any]]
 ) -> None:
