@@ -168,6 +168,8 @@ def test_import_and_export_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         exported = run(home, "export", "cars/first", "--format", "yolo", "--to", str(out))
         assert f"exported as YOLO to {out}" in exported.stdout
         assert len(list((out / "labels").iterdir())) == 4
+        voc = run(home, "export", "cars/first", "--format", "voc", "--to", str(tmp_path / "voc"))
+        assert f"exported as PASCAL-VOC to {tmp_path / 'voc'}" in voc.stdout  # the format's name
         seg = tmp_path / "yolo-seg"
         run(
             home,

@@ -369,13 +369,14 @@ def export(
 
     Example: `pixlake export cars/first --format YOLO --to exports/cars-yolo`
     """
+    from pixlake.formats import format_name
     from pixlake.sdk import Dataset
     from pixlake.sdk.dataset import split_name
 
     name, version = split_name(dataset)
     ds = Dataset(api_token=token, organization=organization, host=host).fetch(name, version)
     path = ds.export(format, to, zip=zip, yolo_mode=yolo_mode)
-    typer.echo(f"{dataset} exported as {format.upper()} to {path}")
+    typer.echo(f"{dataset} exported as {format_name(format)} to {path}")
 
 
 @app.command()
