@@ -326,6 +326,14 @@ def test_progress_goes_through_the_file(tmp_path: Path, way: str) -> None:
         assert (size, total) in told
 
 
+def test_progress_read_whole_ends_once_the_file_is_checked(tmp_path: Path) -> None:
+    path = write_json(tmp_path / "in.json", coco_doc(annotations=[box_annotation(category_id=42)]))
+    told: list[tuple[int, int]] = []
+    with pytest.raises(InvalidInputError):
+        read_coco(path, progress=lambda *at: told.append(at))
+    assert told == []  # not done: a problem was found
+
+
 def test_a_stream_holds_the_images_not_the_objects(tmp_path: Path) -> None:
     ring = [float(v) for i in range(24) for v in (i % 20, (i * 7) % 20)]
 

@@ -109,10 +109,11 @@ def read_coco(
             except NotStreamable:
                 pass
         data = load_json(path, limit=limits.max_json_bytes, display=path.name)
-        if progress is not None:
+        result = parse_coco(data, file=path.name, rectangle=rectangle, limits=limits)
+        if progress is not None:  # read whole: done once checked
             size = path.stat().st_size
             progress(size, size)
-        return parse_coco(data, file=path.name, rectangle=rectangle, limits=limits)
+        return result
 
 
 class _Counted:

@@ -82,10 +82,7 @@ def read_picsellia(
     path = Path(path)
     with gc_paused():
         data = load_json(path, limit=limits.max_json_bytes, display=path.name)
-        if progress is not None:
-            size = path.stat().st_size
-            progress(size, size)
-        return parse_picsellia(
+        result = parse_picsellia(
             data,
             file=path.name,
             rectangle=rectangle,
@@ -93,6 +90,10 @@ def read_picsellia(
             image_size=image_size,
             limits=limits,
         )
+        if progress is not None:  # read whole: done once checked
+            size = path.stat().st_size
+            progress(size, size)
+        return result
 
 
 def parse_picsellia(
