@@ -57,6 +57,8 @@ DOCUMENT_FORMAT = IMPORT_DOCUMENT_FORMAT
 WAIT_SECONDS = 0.5
 #: Pause between requests to a server that answers without waiting.
 POLL_SECONDS = 0.2
+#: The states of a job that has not ended.
+_UNFINISHED = frozenset({"queued", "running"})
 
 
 #: COCO files up to this size are read whole (the fastest way: about ten times the file's
@@ -202,12 +204,13 @@ _COPY_CHARS = 1024 * 1024
 def _wait(ctx: Context, job: dict[str, Any], *, progress: bool) -> dict[str, Any]:
     conn = ctx.connection
     with Bar("Importing annotations", total=None, enabled=progress) as bar:
-        while job["status"] in ("queued", "running"):
+        running = job["status"] in _UNFINISHED
+        while running:
             asked = time.monotonic()
             job = conn.get(f"{ctx.org_path}/jobs/{job['id']}", params={"wait": WAIT_SECONDS})
-            if job["status"] in ("queued", "running") and time.monotonic() - asked < 0.1:
+            running = job["status"] in _UNFINISHED
+            if running and time.monotonic() - asked < 0.1:
                 time.sleep(POLL_SECONDS)  # a server that does not wait
-            running = job["status"] in ("queued", "running")
             stage = f": {job['message']}" if running and job.get("message") else ""
             bar.update(
                 job["done"], job["total"] or None, description=f"Importing annotations{stage}"
