@@ -148,7 +148,7 @@ def home_with_coco(tmp_path: Path, user: str, count: int) -> HomeWithCoco:
 
 
 def test_import_and_export_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    home, token, coco, _ = home_with_coco(tmp_path, "erin", 4)
+    home, token, coco, document = home_with_coco(tmp_path, "erin", 4)
     with EmbeddedServer(Settings(home=home)) as server:
         monkeypatch.setenv("PIXLAKE_TOKEN", token)
         monkeypatch.setenv("PIXLAKE_HOST", server.url)
@@ -163,10 +163,14 @@ def test_import_and_export_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPa
             "--format",
             "coco",
         )
-        assert "cars/first: 4 pictures, 4 annotated" in imported.stdout
+        # one line: what was imported, and none of the SDK's own messages
+        objects = len(document["annotations"])
+        assert imported.stdout.splitlines() == [
+            f"cars/first: 4 pictures, 4 annotated, {objects} objects"
+        ]
         out = tmp_path / "yolo"
-        exported = run(home, "export", "cars/first", "--format", "yolo", "--to", str(out))
-        assert f"exported as YOLO to {out}" in exported.stdout
+        exported = run(home, "export", "cars/latest", "--format", "yolo", "--to", str(out))
+        assert exported.stdout.splitlines() == [f"cars/first exported as YOLO to {out}"]
         assert len(list((out / "labels").iterdir())) == 4
         voc = run(home, "export", "cars/first", "--format", "voc", "--to", str(tmp_path / "voc"))
         assert f"exported as PASCAL-VOC to {tmp_path / 'voc'}" in voc.stdout  # the format's name
@@ -248,12 +252,21 @@ def test_annotations_only_import_and_download_commands(
 
         out = tmp_path / "downloaded"
         downloaded = run(home, "download", "cars/first", "--to", str(out))
-        assert f"cars/first: 3 pictures in {out}" in downloaded.stdout
+        assert downloaded.stdout.splitlines() == [
+            f"cars/first: 3 pictures in {out} (3 fetched, 0 already there)"
+        ]
         assert {p.name: p.read_bytes() for p in out.iterdir()} == {
             p.name: p.read_bytes() for p in (coco / "images").iterdir()
         }
-        again = run(home, "download", "cars/latest", "--to", str(out))  # all there: kept
-        assert f"cars/first: 3 pictures in {out}" in again.stdout
+        first, second, _ = sorted(out.iterdir())
+        first.unlink()
+        second.write_bytes(b"damaged")
+        again = run(home, "-v", "download", "cars/latest", "--to", str(out))
+        assert f"cars/first: 3 pictures in {out} (2 fetched, 1 already there)" in again.stdout
+        assert "Images downloaded: 2 fetched, 1 already there" in again.stderr  # --verbose
+        assert {p.name: p.read_bytes() for p in out.iterdir()} == {
+            p.name: p.read_bytes() for p in (coco / "images").iterdir()
+        }
 
         missing = run(home, "download", "cars/nope", "--to", str(out), check=False)
         assert missing.returncode == 1 and "nope" in missing.stderr

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import zipfile
 from collections.abc import Iterator
@@ -688,7 +689,10 @@ def test_client_exposes_datasets(server: LiveServer, alice: str) -> None:
 
 @pytest.mark.usefixtures("transfer")
 def test_download_skips_files_already_there(
-    lake: Datalake, coco: tuple[Path, dict[str, Any]], tmp_path: Path
+    lake: Datalake,
+    coco: tuple[Path, dict[str, Any]],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     ds = imported(lake, coco)
     target = tmp_path / "dl"
@@ -697,7 +701,9 @@ def test_download_skips_files_already_there(
     stamp = one.stat().st_mtime_ns
     corrupt = sorted(target.iterdir())[1]
     corrupt.write_bytes(b"damaged")
-    ds.download("cars/first", target)
+    with caplog.at_level(logging.INFO, logger="pixlake"):
+        ds.download("cars/first", target)
+    assert "Images downloaded: 1 fetched, 11 already there" in caplog.messages
     assert one.stat().st_mtime_ns == stamp  # right digest: not fetched again
     assert (
         hashlib.sha256(corrupt.read_bytes()).hexdigest() != hashlib.sha256(b"damaged").hexdigest()

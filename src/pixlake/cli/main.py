@@ -13,10 +13,12 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from pixlake._text import counted
 from pixlake._version import __version__
 from pixlake.errors import PicselliaError
 
 if TYPE_CHECKING:
+    from pixlake.sdk._base import Context
     from pixlake.store.db.engine import Database
 
 app = typer.Typer(
@@ -56,8 +58,33 @@ def _root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="Also print each step's message (on standard error), such as how many "
+            "uploaded images were new.",
+        ),
+    ] = False,
 ) -> None:
     """pixlake command line."""
+    if verbose:
+        import logging
+
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log = logging.getLogger("pixlake")
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+
+
+def _sdk(token: str | None, organization: str | None, host: str | None) -> Context:
+    """The SDK's connection for a command: progress bars on a terminal, and none of the
+    SDK's own messages, since each command says what it did (``--verbose`` shows them)."""
+    from pixlake.sdk._base import Context
+
+    return Context.open(token, organization, host, chatty=False)
 
 
 @app.command()
@@ -320,7 +347,7 @@ def import_(
             "--version names the version to annotate, without --images; an import with "
             "--images creates the dataset's version 'first'"
         )
-    lake = Datalake(api_token=token, organization=organization, host=host)
+    lake = Datalake(_context=_sdk(token, organization, host))
     record = lake.upload(
         name=name,
         version=version,
@@ -374,9 +401,10 @@ def export(
     from pixlake.sdk.dataset import split_name
 
     name, version = split_name(dataset)
-    ds = Dataset(api_token=token, organization=organization, host=host).fetch(name, version)
+    ds = Dataset(_context=_sdk(token, organization, host)).fetch(name, version)
     path = ds.export(format, to, zip=zip, yolo_mode=yolo_mode)
-    typer.echo(f"{dataset} exported as {format_name(format)} to {path}")
+    resolved = f"{name}/{ds.fetched_dataset['version']}"  # "latest" named
+    typer.echo(f"{resolved} exported as {format_name(format)} to {path}")
 
 
 @app.command()
@@ -412,10 +440,12 @@ def download(
 
     name, version = split_name(dataset)
     folder = Path(to) if to is not None else Path(name) / version
-    ds = Dataset(api_token=token, organization=organization, host=host).fetch(name, version)
-    resolved = f"{name}/{ds.fetched_dataset['version']}"  # "latest" once, not twice
-    ds.download(resolved, folder, nb_threads=threads)
-    typer.echo(f"{resolved}: {ds.fetched_dataset['size']} pictures in {folder}")
+    ds = Dataset(_context=_sdk(token, organization, host))
+    report = ds._download(dataset, folder, threads)
+    typer.echo(
+        f"{report.dataset}: {counted(report.fetched + report.kept, 'picture')} in "
+        f"{report.folder} ({report.fetched} fetched, {report.kept} already there)"
+    )
 
 
 @app.command()

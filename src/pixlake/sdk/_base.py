@@ -32,6 +32,10 @@ class Context:
     organization_id: str
     organization_name: str
     interactive: bool = True
+    #: Print the SDK's messages ("Successfully fetched dataset cars", ...) when interactive.
+    #: A program that says what happened itself (the ``pixlake`` command) turns this off
+    #: and keeps the progress bars; the messages still go to the ``pixlake`` logger.
+    chatty: bool = True
 
     @classmethod
     def open(
@@ -41,6 +45,7 @@ class Context:
         host: str | None,
         *,
         interactive: bool = True,
+        chatty: bool = True,
         transport: httpx.BaseTransport | None = None,
     ) -> Context:
         connection = Connection(api_token, host, transport=transport)
@@ -61,6 +66,7 @@ class Context:
             organization_id=str(org["id"]),
             organization_name=org["name"],
             interactive=interactive,
+            chatty=chatty,
         )
         # The connection lives as long as the objects sharing this context.
         weakref.finalize(context, connection.close)
@@ -126,10 +132,11 @@ class Resource:
         return self._ctx.interactive
 
     def _say(self, message: str, *args: Any) -> None:
-        """Report progress the way upstream printed it: on stdout when interactive."""
+        """Report progress the way upstream printed it: on stdout when interactive (and
+        chatty), and to the ``pixlake`` logger in any case."""
         text = message % args if args else message
         log.info(text)
-        if self._ctx.interactive:
+        if self._ctx.interactive and self._ctx.chatty:
             print(text, file=sys.stdout)
 
 

@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from pixlake.errors import InvalidQueryError, ResourceNotFoundError, TyperError
@@ -37,6 +37,16 @@ ANNOTATION_PAGE = 200
 ANN_TYPES = ("rectangle", "polygon", "classification")
 STATUSES = ("pending", "accepted", "rejected", "review")
 PathLike = str | os.PathLike[str]
+
+
+class DownloadReport(NamedTuple):
+    """What a download did: the version (``name/version``, resolved), the folder, and how
+    many images it fetched and found already there with the right bytes."""
+
+    dataset: str
+    folder: Path
+    fetched: int
+    kept: int
 
 
 def split_name(dataset: str) -> tuple[str, str]:
@@ -395,6 +405,11 @@ class Dataset(LakeResource):
         ``name/version``), in parallel; files already there with the right bytes are skipped,
         so an interrupted download resumes.  On the server's machine, images are copied from
         its store's files (see ``PIXLAKE_SAME_HOST`` in the docs)."""
+        self._download(dataset, folder_name, nb_threads)
+
+    def _download(
+        self, dataset: str, folder_name: PathLike | None, nb_threads: int
+    ) -> DownloadReport:
         name, version = split_name(dataset)
         record = self._record(name, version)
         folder = Path(folder_name) if folder_name is not None else Path(name) / version
@@ -403,6 +418,7 @@ class Dataset(LakeResource):
         conn = self._ctx.connection
         org_path = self._ctx.org_path
         local = conn.local_store()
+        threads = max(1, min(nb_threads, 8))
 
         def target(picture: dict[str, Any]) -> Path:
             file_name = safe_file_name(picture["external_url"], where="external_url")
@@ -420,9 +436,10 @@ class Dataset(LakeResource):
 
         def fetch(pictures: list[dict[str, Any]]) -> int:
             """Fetch what is not already there: small images many per request, large ones
-            streamed (and resumable) one by one."""
+            streamed (and resumable) one by one.  Returns how many were already there."""
             todo = [(p, target(p)) for p in pictures]
             todo = [(p, dest) for p, dest in todo if not present(p, dest)]
+            kept = len(pictures) - len(todo)
             if local is not None:  # copied from the server's store, each one verified
                 todo = [
                     (p, dest)
@@ -446,28 +463,36 @@ class Dataset(LakeResource):
                     partial = dest.with_name(dest.name + ".part")
                     partial.write_bytes(data)
                     os.replace(partial, dest)
-            return len(pictures)
+            return kept
 
         with (
             Bar("Downloading", total=record["size"], enabled=self.interactive) as bar,
-            ThreadPoolExecutor(max_workers=max(1, min(nb_threads, 8))) as pool,
+            ThreadPoolExecutor(max_workers=threads) as pool,
         ):
-            pending: list[Future[int]] = []
+            pending: list[tuple[Future[int], int]] = []
             batch: list[dict[str, Any]] = []
+            total = kept = 0
+
+            def settle() -> None:
+                nonlocal kept
+                for future, size in pending:
+                    kept += future.result()
+                    bar.advance(size)
+                pending.clear()
+
             for item in self.items(str(record["dataset_id"])):
                 batch.append(item["picture"])
+                total += 1
                 if len(batch) >= BATCH:
-                    pending.append(pool.submit(fetch, batch))
+                    pending.append((pool.submit(fetch, batch), len(batch)))
                     batch = []
-                if len(pending) >= 2 * nb_threads:
-                    for future in pending:
-                        bar.advance(future.result())
-                    pending = []
+                if len(pending) >= 2 * threads:
+                    settle()
             if batch:
-                pending.append(pool.submit(fetch, batch))
-            for future in pending:
-                bar.advance(future.result())
-        self._say("Images downloaded")
+                pending.append((pool.submit(fetch, batch), len(batch)))
+            settle()
+        self._say("Images downloaded: %d fetched, %d already there", total - kept, kept)
+        return DownloadReport(f"{name}/{record['version']}", folder, total - kept, kept)
 
     def export(
         self, format: str, path: PathLike, zip: bool = False, *, yolo_mode: str | None = None
