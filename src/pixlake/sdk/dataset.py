@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -469,16 +470,17 @@ class Dataset(LakeResource):
             Bar("Downloading", total=record["size"], enabled=self.interactive) as bar,
             ThreadPoolExecutor(max_workers=threads) as pool,
         ):
-            pending: list[tuple[Future[int], int]] = []
+            # a sliding window of batches: the oldest is waited for once 2 per thread are out
+            pending: deque[tuple[Future[int], int]] = deque()
             batch: list[dict[str, Any]] = []
             total = kept = 0
 
-            def settle() -> None:
+            def settle(window: int) -> None:
                 nonlocal kept
-                for future, size in pending:
+                while len(pending) > window:
+                    future, size = pending.popleft()
                     kept += future.result()
                     bar.advance(size)
-                pending.clear()
 
             for item in self.items(str(record["dataset_id"])):
                 batch.append(item["picture"])
@@ -486,11 +488,10 @@ class Dataset(LakeResource):
                 if len(batch) >= BATCH:
                     pending.append((pool.submit(fetch, batch), len(batch)))
                     batch = []
-                if len(pending) >= 2 * threads:
-                    settle()
+                    settle(2 * threads)
             if batch:
                 pending.append((pool.submit(fetch, batch), len(batch)))
-            settle()
+            settle(0)
         self._say("Images downloaded: %d fetched, %d already there", total - kept, kept)
         return DownloadReport(f"{name}/{record['version']}", folder, total - kept, kept)
 
