@@ -168,6 +168,10 @@ def test_import_and_export_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         assert imported.stdout.splitlines() == [
             f"cars/first: 4 pictures, 4 annotated, {objects} objects"
         ]
+        again = run(home, "import", "cars", "--images", str(coco / "images"), check=False)
+        assert again.returncode == 1
+        assert "'cars' already exists" in again.stderr
+        assert "leave --images out to annotate one of its versions" in again.stderr
         out = tmp_path / "yolo"
         exported = run(home, "export", "cars/latest", "--format", "yolo", "--to", str(out))
         assert exported.stdout.splitlines() == [f"cars/first exported as YOLO to {out}"]

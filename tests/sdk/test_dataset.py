@@ -653,7 +653,9 @@ def test_a_taken_name_or_a_missing_version_is_said_before_anything_is_read_or_se
     (root / "images" / "late.jpg").write_bytes(make_image(999))  # would be uploaded
     broken = root / "broken.json"
     broken.write_text("{")  # would be refused, were it read
-    with pytest.raises(AlreadyExistsError, match="'cars' already exists; use new_version"):
+    with pytest.raises(
+        AlreadyExistsError, match="'cars' already exists.*leave imgdir out to annotate"
+    ):
         lake.upload(name="cars", imgdir=root / "images", ann_path=broken, ann_format="COCO")
     with pytest.raises(ResourceNotFoundError, match="no version 'v9'"):
         lake.upload(name="cars", version="v9", ann_path=broken, ann_format="COCO")

@@ -339,7 +339,7 @@ def import_(
     Without `--images`, the annotations are added to an existing version, matched to its
     pictures by file name: `pixlake import cars --version first --annotations more.json`
     """
-    from pixlake.errors import InvalidQueryError
+    from pixlake.errors import AlreadyExistsError, InvalidQueryError
     from pixlake.sdk import Datalake
 
     if images is not None and version is not None:
@@ -348,15 +348,22 @@ def import_(
             "--images creates the dataset's version 'first'"
         )
     lake = Datalake(_context=_sdk(token, organization, host))
-    record = lake.upload(
-        name=name,
-        version=version,
-        imgdir=images,
-        ann_path=annotations,
-        ann_format=format if annotations else None,
-        tags=[t for t in tags.split(",") if t] if tags else None,
-        rectangle=rectangle,
-    )
+    try:
+        record = lake.upload(
+            name=name,
+            version=version,
+            imgdir=images,
+            ann_path=annotations,
+            ann_format=format if annotations else None,
+            tags=[t for t in tags.split(",") if t] if tags else None,
+            rectangle=rectangle,
+        )
+    except AlreadyExistsError as exc:  # said in the command's own terms
+        raise AlreadyExistsError(
+            f"a dataset named {name!r} already exists, and an import with --images creates "
+            "one: choose another name, or leave --images out to annotate one of its versions "
+            "(--version)"
+        ) from exc
     typer.echo(
         f"{record['dataset_name']}/{record['version']}: {record['size']} pictures, "
         f"{record['nb_annotations']} annotated, {record['nb_objects']} objects"

@@ -235,7 +235,8 @@ def _check_target(ctx: Context, name: str, version: str | None, *, new: bool) ->
     except ResourceNotFoundError:
         return None
     raise AlreadyExistsError(
-        f"a dataset named {name!r} already exists; use new_version to add a version"
+        f"a dataset named {name!r} already exists, and an import with imgdir creates one: "
+        "choose another name, or leave imgdir out to annotate one of its versions"
     )
 
 
