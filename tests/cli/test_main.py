@@ -275,6 +275,16 @@ def test_annotations_only_import_and_download_commands(
         missing = run(home, "download", "cars/nope", "--to", str(out), check=False)
         assert missing.returncode == 1 and "nope" in missing.stderr
 
+        a_file = tmp_path / "a-file"
+        a_file.write_text("kept")
+        onto_file = run(home, "download", "cars/first", "--to", str(a_file), check=False)
+        assert onto_file.returncode == 1
+        assert f"{a_file} is a file, not a folder" in onto_file.stderr
+        under_file = run(home, "download", "cars/first", "--to", str(a_file / "x"), check=False)
+        assert under_file.returncode == 1  # the file system's refusal, in one line
+        assert under_file.stderr.strip() == f"Error: Not a directory: {a_file / 'x'}"
+        assert a_file.read_text() == "kept"
+
 
 def test_gc_frees_the_bytes_of_deleted_pictures(tmp_path: Path) -> None:
     from tests.conftest import write_images

@@ -157,3 +157,24 @@ def test_yolo_exports_boxes_or_polygons(server: LiveServer, alice: str, tmp_path
     with pytest.raises(InvalidInputError, match="yolo_mode"):
         ds.export("YOLO", tmp_path / "bad", yolo_mode="outline")
     assert not (tmp_path / "coco-out").exists() and not (tmp_path / "bad").exists()
+
+
+def test_an_export_or_download_onto_the_wrong_kind_of_path_is_refused_first(
+    server: LiveServer, alice: str, tmp_path: Path
+) -> None:
+    lake = Datalake(api_token=alice, host=server.url, interactive=False)
+    pictures = lake.picture.upload(write_images(tmp_path / "imgs", 2), tags=["x"])
+    ds = Dataset(_context=lake._ctx).create("paths", pictures=pictures)
+    a_file = tmp_path / "a-file"
+    a_file.write_text("kept")
+    with pytest.raises(InvalidQueryError, match="a-file is a file, not a folder: export into"):
+        ds.export("COCO", a_file)
+    with pytest.raises(InvalidQueryError, match="a-file is a file, not a folder: download into"):
+        ds.download("paths/first", a_file)
+    assert a_file.read_text() == "kept"
+    with pytest.raises(InvalidQueryError, match="imgs is a folder: give the path of the zip"):
+        ds.export("COCO", tmp_path / "imgs", zip=True)
+    assert sorted(p.name for p in (tmp_path / "imgs").iterdir()) == [
+        "img_0000.jpg",
+        "img_0001.jpg",
+    ]

@@ -492,7 +492,8 @@ def _database() -> Database:
 
 
 def main() -> None:
-    """Entry point: run the app, turning pixlake errors into one line and an exit code."""
+    """Entry point: run the app, turning pixlake errors and failed file operations into
+    one line and an exit code."""
     from pixlake.errors import NetworkError
     from pixlake.store.db.schema import OutdatedSchemaError
 
@@ -505,4 +506,9 @@ def main() -> None:
             sys.exit(EXIT_NETWORK)
         if isinstance(exc, OutdatedSchemaError):
             sys.exit(EXIT_SCHEMA)
+        sys.exit(EXIT_ERROR)
+    except OSError as exc:  # a folder that cannot be written, a disk full: no traceback
+        where = f": {exc.filename}" if exc.filename is not None else ""
+        message = f"{exc.strerror or exc}{where}"
+        err.print(f"[red]Error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
         sys.exit(EXIT_ERROR)

@@ -238,6 +238,12 @@ def export_version(
         raise InvalidQueryError(
             f"{name} is an import format; export to one of {', '.join(EXPORT_FORMATS)}"
         )
+    if as_zip and path.is_dir():
+        raise InvalidQueryError(f"{path} is a folder: give the path of the zip file to write")
+    if not as_zip and path.exists() and not path.is_dir():
+        raise InvalidQueryError(
+            f"{path} is a file, not a folder: export into a folder, or write a zip file (zip=True)"
+        )
     conn = ctx.connection
     record = conn.get(version_path)
     params = {"format": name, "archive": "zip" if as_zip else "tar"}

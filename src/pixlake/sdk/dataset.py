@@ -414,6 +414,8 @@ class Dataset(LakeResource):
         name, version = split_name(dataset)
         record = self._record(name, version)
         folder = Path(folder_name) if folder_name is not None else Path(name) / version
+        if folder.exists() and not folder.is_dir():
+            raise InvalidQueryError(f"{folder} is a file, not a folder: download into a folder")
         folder.mkdir(parents=True, exist_ok=True)
         root = folder.resolve()
         conn = self._ctx.connection
