@@ -605,6 +605,10 @@ def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(InvalidInputError) as error:
         read_coco(tmp_path / "nope.json")
     find_problem(error, file="nope.json", message="expected a readable JSON file")
+    (tmp_path / "a-folder").mkdir()
+    with pytest.raises(InvalidInputError) as error:
+        read_coco(tmp_path / "a-folder")
+    find_problem(error, file="a-folder", message="expected a JSON file, got a folder")
 
 
 def test_parse_coco_takes_parsed_data() -> None:

@@ -641,6 +641,8 @@ def test_argument_errors(lake: Datalake, coco: tuple[Path, dict[str, Any]], tmp_
         )
     with pytest.raises(InvalidQueryError, match="name"):
         lake.upload(imgdir=root / "images")
+    with pytest.raises(InvalidQueryError, match="is a folder, and COCO annotations are one JSON"):
+        lake.upload(name="x", imgdir=root / "images", ann_path=root, ann_format="COCO")
     assert lake.picture.list() == []
 
 

@@ -91,7 +91,9 @@ def read_bounded(path: Path, *, limit: int, display: str, what: str) -> bytes:
                     "file": display,
                     "line": None,
                     "field": None,
-                    "message": f"expected a readable {what}: {exc.strerror or exc}",
+                    "message": f"expected a {what}, got a folder"
+                    if isinstance(exc, IsADirectoryError)
+                    else f"expected a readable {what}: {exc.strerror or exc}",
                 }
             ],
         ) from exc

@@ -270,6 +270,11 @@ def import_dataset(
         )
     # the canonical name; an unknown format is refused here, before anything else
     fmt = format_name(ann_format) if path is not None and ann_format else None
+    if path is not None and fmt in ("COCO", "PICSELLIA") and path.is_dir():
+        raise InvalidQueryError(
+            f"ann_path {str(path)!r} is a folder, and {fmt} annotations are one JSON file; "
+            "a folder of XML files is the format PASCAL-VOC, a YOLO folder the format YOLO"
+        )
     conn = ctx.connection
     # Before reading or uploading anything: the dataset to create must not exist, the
     # version to annotate must (the server checks both again, in its transaction).
