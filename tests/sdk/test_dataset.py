@@ -569,7 +569,9 @@ def test_images_in_the_subfolders_the_annotations_name_are_imported(
         InvalidInputError, match="^Invalid query : .*images lacks 1 image named in .*absent.json"
     ) as info:
         lake.upload(name="x", imgdir=images, ann_path=root / "absent.json", ann_format="COCO")
-    assert [d["message"] for d in info.value.details] == ["test/absent.jpg is not in imgdir"]
+    assert [(d["file"], d["message"]) for d in info.value.details] == [
+        ("absent.json", "test/absent.jpg is not in the images folder")
+    ]
     assert len(lake.picture.list()) == 12
 
 

@@ -89,13 +89,13 @@ def _without_objects(images: Sequence[AnnotatedImage]) -> Iterator[AnnotatedImag
 
 
 def _files_to_upload(
-    folder: Path, listed: list[str], annotations: Annotations | None, ann_path: object
+    folder: Path, listed: list[str], annotations: Annotations | None, ann_path: Path | None
 ) -> list[str]:
     """The files of an import: the image files directly in ``folder``, and those the
     annotations place in its subfolders (``train2017/a.jpg``) when ``folder`` does not hold
     a file of that name itself.  Every image the annotations name must be found; the missing
     ones are listed together."""
-    if annotations is None:
+    if annotations is None or ann_path is None:
         return listed
     present = {os.path.basename(f) for f in listed}
     nested: list[str] = []
@@ -113,7 +113,10 @@ def _files_to_upload(
     if absent:
         raise InvalidInputError(
             f"{folder} lacks {counted(len(absent), 'image')} named in {ann_path}",
-            details=[{"file": str(ann_path), "message": f"{n} is not in imgdir"} for n in absent],
+            details=[
+                {"file": ann_path.name, "message": f"{n} is not in the images folder"}
+                for n in absent
+            ],
         )
     return listed + nested
 
@@ -295,7 +298,7 @@ def import_dataset(
                 "nothing was written",
                 details=[{"file": f.file, "message": f.reason} for f in failures],
             )
-        files = _files_to_upload(folder, files, annotations, ann_path)
+        files = _files_to_upload(folder, files, annotations, path)
         if not files:
             raise InvalidQueryError(f"imgdir {str(folder)!r} holds no image files")
 
