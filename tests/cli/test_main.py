@@ -34,7 +34,8 @@ def run(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
 
 def test_help_teaches() -> None:
     out = subprocess.run([PIXLAKE, "--help"], capture_output=True, text=True, check=True).stdout
-    for command in ("serve", "demo", "token", "migrate", "gc", "import", "export", "download"):
+    commands = ("serve", "demo", "token", "migrate", "gc", "import", "datasets", "export")
+    for command in (*commands, "download"):
         assert command in out
     token_help = subprocess.run(
         [PIXLAKE, "token", "create", "--help"], capture_output=True, text=True, check=True
@@ -168,6 +169,11 @@ def test_import_and_export_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         assert imported.stdout.splitlines() == [
             f"cars/first: 4 pictures, 4 annotated, {objects} objects"
         ]
+        listed = run(home, "datasets").stdout.splitlines()
+        labels = len(document["categories"])
+        assert len(listed) == 1 and listed[0].startswith(
+            f"cars/first  4 pictures, 4 annotated, {objects} objects, {labels} labels  created "
+        )
         again = run(home, "import", "cars", "--images", str(coco / "images"), check=False)
         assert again.returncode == 1
         assert "'cars' already exists" in again.stderr
@@ -236,6 +242,8 @@ def test_annotations_only_import_and_download_commands(
     with EmbeddedServer(Settings(home=home)) as server:
         monkeypatch.setenv("PIXLAKE_TOKEN", token)
         monkeypatch.setenv("PIXLAKE_HOST", server.url)
+        none = run(home, "datasets")
+        assert none.stdout == "" and "No datasets yet" in none.stderr
         bare = run(home, "import", "cars", "--images", str(coco / "images"))
         assert "cars/first: 3 pictures, 0 annotated, 0 objects" in bare.stdout
 

@@ -6,6 +6,7 @@ Errors print as one ``Error: …`` line with a stable exit code, never a traceba
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -453,6 +454,35 @@ def download(
         f"{report.dataset}: {counted(report.fetched + report.kept, 'picture')} in "
         f"{report.folder} ({report.fetched} fetched, {report.kept} already there)"
     )
+
+
+@app.command("datasets")
+def list_datasets(
+    token: TokenOption = None,
+    host: HostOption = None,
+    organization: OrgOption = None,
+) -> None:
+    """List the organization's dataset versions, oldest first within each dataset, with
+    their counts.
+
+    Example: `pixlake datasets`
+    """
+    from pixlake.sdk import Dataset
+
+    records = Dataset(_context=_sdk(token, organization, host)).list()
+    if not records:
+        err.print("No datasets yet: import one with `pixlake import NAME --images FOLDER`.")
+        return
+    names = [f"{r['dataset_name']}/{r['version']}" for r in records]
+    counts = [f"{counted(r['size'], 'picture')}," for r in records]
+    name_width, count_width = max(map(len, names)), max(map(len, counts))
+    for name, count, r in zip(names, counts, records, strict=True):
+        labels = counted(len(r["labels"]), "label")
+        created = datetime.fromisoformat(str(r["date_created"])).astimezone()  # local time
+        typer.echo(
+            f"{name:<{name_width}}  {count:<{count_width}} {r['nb_annotations']} annotated, "
+            f"{counted(r['nb_objects'], 'object')}, {labels}  created {created:%Y-%m-%d %H:%M}"
+        )
 
 
 @app.command()
