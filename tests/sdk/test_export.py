@@ -99,12 +99,18 @@ def test_unpack_raises_the_problem_that_ends_an_archive(tmp_path: Path) -> None:
     assert not (tmp_path / "out" / EXPORT_ERROR_MEMBER).exists()
 
 
+def _two_pictures(server: LiveServer, token: str, tmp_path: Path, name: str) -> Dataset:
+    """Dataset ``name`` whose first version holds img_0000.jpg and img_0001.jpg, written
+    into ``tmp_path / "imgs"``."""
+    lake = Datalake(api_token=token, host=server.url, interactive=False)
+    pictures = lake.picture.upload(write_images(tmp_path / "imgs", 2), tags=["x"])
+    return Dataset(_context=lake._ctx).create(name, pictures=pictures)
+
+
 def test_an_export_that_fails_on_the_server_raises_its_problem(
     server: LiveServer, alice: str, tmp_path: Path
 ) -> None:
-    lake = Datalake(api_token=alice, host=server.url, interactive=False)
-    pictures = lake.picture.upload(write_images(tmp_path / "imgs", 2), tags=["x"])
-    ds = Dataset(_context=lake._ctx).create("bells", pictures=pictures)
+    ds = _two_pictures(server, alice, tmp_path, "bells")
     ds.create_labels("car", "rectangle")
     ds.add_annotation(
         "img_0001.jpg",
@@ -162,9 +168,7 @@ def test_yolo_exports_boxes_or_polygons(server: LiveServer, alice: str, tmp_path
 def test_an_export_or_download_onto_the_wrong_kind_of_path_is_refused_first(
     server: LiveServer, alice: str, tmp_path: Path
 ) -> None:
-    lake = Datalake(api_token=alice, host=server.url, interactive=False)
-    pictures = lake.picture.upload(write_images(tmp_path / "imgs", 2), tags=["x"])
-    ds = Dataset(_context=lake._ctx).create("paths", pictures=pictures)
+    ds = _two_pictures(server, alice, tmp_path, "paths")
     a_file = tmp_path / "a-file"
     a_file.write_text("kept")
     with pytest.raises(InvalidQueryError, match="a-file is a file, not a folder: export into"):
