@@ -25,6 +25,7 @@ from pixlake.errors import (
     TyperError,
 )
 from pixlake.sdk import _import
+from pixlake.sdk.dataset import DownloadReport
 from tests.conftest import LiveServer, make_image, write_images
 from tests.factories import coco_dataset
 
@@ -708,7 +709,8 @@ def test_download_skips_files_already_there(
     corrupt = sorted(target.iterdir())[1]
     corrupt.write_bytes(b"damaged")
     with caplog.at_level(logging.INFO, logger="pixlake"):
-        ds.download("cars/first", target)
+        report = ds.download("cars/latest", target)
+    assert report == DownloadReport("cars/first", target, fetched=1, kept=11)
     assert "Images downloaded: 1 fetched, 11 already there" in caplog.messages
     assert one.stat().st_mtime_ns == stamp  # right digest: not fetched again
     assert (

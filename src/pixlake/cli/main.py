@@ -449,7 +449,7 @@ def download(
     name, version = split_name(dataset)
     folder = Path(to) if to is not None else Path(name) / version
     ds = Dataset(_context=_sdk(token, organization, host))
-    report = ds._download(dataset, folder, threads)
+    report = ds.download(dataset, folder, nb_threads=threads)
     typer.echo(
         f"{report.dataset}: {counted(report.fetched + report.kept, 'picture')} in "
         f"{report.folder} ({report.fetched} fetched, {report.kept} already there)"

@@ -401,16 +401,13 @@ class Dataset(LakeResource):
 
     def download(
         self, dataset: str, folder_name: PathLike | None = None, nb_threads: int = 20
-    ) -> None:
+    ) -> DownloadReport:
         """Download every image of ``"name/version"`` into ``folder_name`` (default
         ``name/version``), in parallel; files already there with the right bytes are skipped,
         so an interrupted download resumes.  On the server's machine, images are copied from
-        its store's files (see ``PIXLAKE_SAME_HOST`` in the docs)."""
-        self._download(dataset, folder_name, nb_threads)
+        its store's files (see ``PIXLAKE_SAME_HOST`` in the docs).
 
-    def _download(
-        self, dataset: str, folder_name: PathLike | None, nb_threads: int
-    ) -> DownloadReport:
+        Returns what it did, a :class:`DownloadReport` (upstream returned ``None``)."""
         name, version = split_name(dataset)
         record = self._record(name, version)
         folder = Path(folder_name) if folder_name is not None else Path(name) / version
