@@ -182,6 +182,14 @@ def test_import_and_export_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         exported = run(home, "export", "cars/latest", "--format", "yolo", "--to", str(out))
         assert exported.stdout.splitlines() == [f"cars/first exported as YOLO to {out}"]
         assert len(list((out / "labels").iterdir())) == 4
+        pending, accepted = tmp_path / "pending", tmp_path / "accepted"
+        kept = run(home, "export", "cars/first", "--status", "pending", "--to", str(pending))
+        assert kept.stdout.splitlines() == [
+            f"cars/first (pending pictures) exported as COCO to {pending}"
+        ]
+        assert len(list((pending / "images").iterdir())) == 4  # imported: pending review
+        run(home, "export", "cars/first", "--status", "accepted", "--to", str(accepted))
+        assert not (accepted / "images").exists()  # none accepted yet
         voc = run(home, "export", "cars/first", "--format", "voc", "--to", str(tmp_path / "voc"))
         assert f"exported as PASCAL-VOC to {tmp_path / 'voc'}" in voc.stdout  # the format's name
         seg = tmp_path / "yolo-seg"

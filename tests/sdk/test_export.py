@@ -182,3 +182,22 @@ def test_an_export_or_download_onto_the_wrong_kind_of_path_is_refused_first(
         "img_0000.jpg",
         "img_0001.jpg",
     ]
+
+
+def test_an_export_can_keep_the_pictures_of_one_review_status(
+    server: LiveServer, alice: str, tmp_path: Path
+) -> None:
+    ds = _two_pictures(server, alice, tmp_path, "reviewed")
+    ds.create_labels("car", "rectangle")
+    rectangle = {"top": 1, "left": 1, "width": 5, "height": 5}
+    box = {"type": "rectangle", "label": "car", "rectangle": rectangle}
+    ds.add_annotation("img_0000.jpg", data=[box], status="accepted")
+    ds.add_annotation("img_0001.jpg", data=[box], status="rejected")
+    out = ds.export("YOLO", tmp_path / "accepted", status="accepted")
+    assert sorted(p.name for p in (out / "images").iterdir()) == ["img_0000.jpg"]
+    assert sorted(p.name for p in (out / "labels").iterdir()) == ["img_0000.txt"]
+    everything = ds.export("YOLO", tmp_path / "all")
+    assert len(list((everything / "images").iterdir())) == 2
+    with pytest.raises(InvalidQueryError, match="status 'done' is not one of pending"):
+        ds.export("YOLO", tmp_path / "done", status="done")
+    assert not (tmp_path / "done").exists()

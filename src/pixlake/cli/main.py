@@ -396,6 +396,15 @@ def export(
             help="YOLO only: 'detect' (box rows, the default) or 'segment' (polygon rows).",
         ),
     ] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            "--status",
+            metavar="STATUS",
+            help="Only the pictures whose annotation has this review status: pending, "
+            "accepted, rejected or review.",
+        ),
+    ] = None,
     token: TokenOption = None,
     host: HostOption = None,
     organization: OrgOption = None,
@@ -403,6 +412,9 @@ def export(
     """Export a dataset version with its images, as COCO, PASCAL-VOC or YOLO.
 
     Example: `pixlake export cars/first --format YOLO --to exports/cars-yolo`
+
+    Only the reviewed and accepted pictures, with every label:
+    `pixlake export cars/first --status accepted --to exports/cars-accepted`
     """
     from pixlake.formats import format_name
     from pixlake.sdk import Dataset
@@ -410,9 +422,10 @@ def export(
 
     name, version = split_name(dataset)
     ds = Dataset(_context=_sdk(token, organization, host)).fetch(name, version)
-    path = ds.export(format, to, zip=zip, yolo_mode=yolo_mode)
+    path = ds.export(format, to, zip=zip, yolo_mode=yolo_mode, status=status)
     resolved = f"{name}/{ds.fetched_dataset['version']}"  # "latest" named
-    typer.echo(f"{resolved} exported as {format_name(format)} to {path}")
+    which = f" ({status} pictures)" if status is not None else ""
+    typer.echo(f"{resolved}{which} exported as {format_name(format)} to {path}")
 
 
 @app.command()

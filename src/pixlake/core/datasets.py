@@ -16,9 +16,9 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple, TypeVarTuple, cast
 
-from sqlalchemy import Table, Text, delete, func, insert, literal, select, update
+from sqlalchemy import Select, Table, Text, delete, func, insert, literal, select, update
 from sqlalchemy import cast as cast_
 from sqlalchemy.orm import Session
 
@@ -1324,10 +1324,12 @@ def iter_export(
     *,
     page: int = 500,
     first_page: int | None = None,
+    status: str | None = None,
 ) -> Iterator[list[ExportItem]]:
     """The version's pictures with their annotations, ``page`` at a time (``first_page``
     the first time, when given), in picture order; each page is one short read (plain
-    columns, JSON decoded in bulk)."""
+    columns, JSON decoded in bulk).  With ``status``, only the pictures whose annotation
+    has that review status."""
     require_organization(caller, organization_id, write=False)
     after = 0
     size = first_page or page
@@ -1335,7 +1337,7 @@ def iter_export(
         with db.read() as session:
             # Each page finds the version again: one deleted meanwhile is an error, not an end.
             version_pk = _version_by_id(session, organization_id, version_id)[1].pk
-            pictures = session.execute(
+            query = (
                 select(
                     PictureRow.pk,
                     PictureRow.external_url,
@@ -1347,8 +1349,9 @@ def iter_export(
                 .join(VersionPictureRow, VersionPictureRow.picture_pk == PictureRow.pk)
                 .join(BlobRow, BlobRow.digest == PictureRow.digest)
                 .where(VersionPictureRow.version_pk == version_pk, PictureRow.pk > after)
-                .order_by(PictureRow.pk)
-                .limit(size)
+            )
+            pictures = session.execute(
+                _with_status(query, version_pk, status).order_by(PictureRow.pk).limit(size)
             ).all()
             if not pictures:
                 return
@@ -1413,20 +1416,47 @@ def iter_export(
         after, size = pks[-1], page
 
 
+_Columns = TypeVarTuple("_Columns")
+
+
+def _with_status(
+    query: Select[*_Columns], version_pk: int, status: str | None
+) -> Select[*_Columns]:
+    """``query`` over a version's pictures, kept to those whose annotation has ``status``
+    (all of them when ``status`` is ``None``; a picture never annotated has no status)."""
+    if status is None:
+        return query
+    return query.join(
+        AnnotationRow,
+        (AnnotationRow.version_pk == version_pk) & (AnnotationRow.picture_pk == PictureRow.pk),
+    ).where(AnnotationRow.status == status)
+
+
 def version_files(
-    db: Database, caller: Caller, organization_id: uuid.UUID, version_id: uuid.UUID
+    db: Database,
+    caller: Caller,
+    organization_id: uuid.UUID,
+    version_id: uuid.UUID,
+    *,
+    status: str | None = None,
 ) -> list[tuple[str, str]]:
-    """The file name and digest of every picture of a version, in picture order."""
+    """The file name and digest of every picture of a version (with ``status``, of those
+    whose annotation has that review status), in picture order."""
     require_organization(caller, organization_id, write=False)
+    problems = Problems()
+    _check_status(status, "status", problems)
+    problems.raise_if_any("status")
     with db.read() as session:
         _dataset, row = _version_by_id(session, organization_id, version_id)
+        query = (
+            select(PictureRow.external_url, PictureRow.digest)
+            .join(VersionPictureRow, VersionPictureRow.picture_pk == PictureRow.pk)
+            .where(VersionPictureRow.version_pk == row.pk)
+        )
         return [
             (url, digest)
             for url, digest in session.execute(
-                select(PictureRow.external_url, PictureRow.digest)
-                .join(VersionPictureRow, VersionPictureRow.picture_pk == PictureRow.pk)
-                .where(VersionPictureRow.version_pk == row.pk)
-                .order_by(VersionPictureRow.picture_pk)
+                _with_status(query, row.pk, status).order_by(VersionPictureRow.picture_pk)
             )
         ]
 

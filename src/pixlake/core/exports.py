@@ -232,10 +232,13 @@ def export_version(
     archive: str = "zip",
     yolo_mode: str | None = None,
     images: str = "bytes",
+    status: str | None = None,
 ) -> ExportStream:
     """Check that the version can be exported as ``format`` and return the archive's stream
     (``archive`` is ``"tar"`` or ``"zip"``; ``yolo_mode``, for YOLO only, ``"detect"`` for box
-    rows or ``"segment"`` for polygon rows); see the module docstring.
+    rows or ``"segment"`` for polygon rows); see the module docstring.  With ``status``, only
+    the pictures whose annotation has that review status are exported, with every label of
+    the version.
 
     ``images="reference"`` (tar only) writes each image as a reference to its blob
     (``TarSink.write_reference``) instead of its bytes: for a client on the server's machine
@@ -275,7 +278,7 @@ def export_version(
     labels, info = datasets.get_metadata(db, caller, organization_id, version_id)
     specs = [LabelSpec(label.name, cast(LabelKind, label.type)) for label in labels]
     exporter_cls = get_exporter(name)
-    files = datasets.version_files(db, caller, organization_id, version_id)
+    files = datasets.version_files(db, caller, organization_id, version_id, status=status)
     with TarSink(io.BytesIO()) as scratch:  # the exporter's own checks, before any byte
         _collisions(exporter_cls(scratch, specs, info=info, **options), files, where)
     _check_bytes(store, files, where)
@@ -285,7 +288,13 @@ def export_version(
         try:
             with exporter_cls(sink, specs, info=info, **options) as exporter:
                 for items in datasets.iter_export(
-                    db, caller, organization_id, version_id, page=PAGE, first_page=FIRST_PAGE
+                    db,
+                    caller,
+                    organization_id,
+                    version_id,
+                    page=PAGE,
+                    first_page=FIRST_PAGE,
+                    status=status,
                 ):
                     for item in items:
                         path = exporter.image_path(item.external_url)
@@ -328,5 +337,7 @@ def export_version(
 
     suffix = ".tar" if archive == "tar" else ".zip"
     kind = name.lower() + ("-seg" if yolo_mode == "segment" else "")
+    if status is not None:
+        kind += f"-{status}"
     filename = f"{version.name}-{version.version}-{kind}{suffix}"
     return ExportStream(filename, ARCHIVES[archive], chunks())

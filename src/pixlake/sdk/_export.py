@@ -230,9 +230,11 @@ def export_version(
     as_zip: bool = False,
     progress: bool = True,
     yolo_mode: str | None = None,
+    status: str | None = None,
 ) -> Path:
     """Export the version at ``version_path`` (``.../dataset-versions/{id}``) into the folder
-    ``path``, or the zip file ``path`` with ``as_zip``; returns ``path``."""
+    ``path``, or the zip file ``path`` with ``as_zip``; returns ``path``.  With ``status``,
+    only the pictures whose annotation has that review status."""
     name = format_name(format)
     if name not in EXPORT_FORMATS:
         raise InvalidQueryError(
@@ -249,6 +251,12 @@ def export_version(
     params = {"format": name, "archive": "zip" if as_zip else "tar"}
     if yolo_mode is not None:
         params["yolo_mode"] = yolo_mode
+    total = record["size"]
+    if status is not None:
+        params["status"] = status
+        total = conn.get(f"{version_path}/annotations", params={"status": status, "limit": 1})[
+            "count"
+        ]
     local = None if as_zip else conn.local_store()
     if local is not None:
         params["images"] = "reference"  # copied from the store's files: see BlobCopies
@@ -262,7 +270,7 @@ def export_version(
                 with Bar(f"Exporting {name}", total=None, enabled=progress, unit="bytes") as bar:
                     _save_zip(chunks, path, bar)
             else:
-                with Bar(f"Exporting {name}", total=record["size"], enabled=progress) as bar:
+                with Bar(f"Exporting {name}", total=total, enabled=progress) as bar:
                     unpack_tar(
                         chunks,
                         path,

@@ -50,6 +50,12 @@ class DownloadReport(NamedTuple):
     kept: int
 
 
+def _check_status(status: str | None) -> None:
+    """Refuse an unknown review status before any request."""
+    if status is not None and status not in STATUSES:
+        raise InvalidQueryError(f"status {status!r} is not one of {', '.join(STATUSES)}")
+
+
 def split_name(dataset: str) -> tuple[str, str]:
     """``"name/version"`` as ``(name, version)``; exactly one ``/``."""
     if not isinstance(dataset, str):
@@ -283,8 +289,7 @@ class Dataset(LakeResource):
         if data is None:
             raise TyperError("data is required: a list of annotation objects")
         validate_objects(data)
-        if status is not None and status not in STATUSES:
-            raise InvalidQueryError(f"status {status!r} is not one of {', '.join(STATUSES)}")
+        _check_status(status)
         unknown = set(kwargs) - {"nb_instances", "duration", "picture_id"}
         if unknown:
             raise TypeError(
@@ -495,13 +500,22 @@ class Dataset(LakeResource):
         return DownloadReport(f"{name}/{record['version']}", folder, total - kept, kept)
 
     def export(
-        self, format: str, path: PathLike, zip: bool = False, *, yolo_mode: str | None = None
+        self,
+        format: str,
+        path: PathLike,
+        zip: bool = False,
+        *,
+        yolo_mode: str | None = None,
+        status: str | None = None,
     ) -> Path:
         """Export the fetched version as COCO, PASCAL-VOC or YOLO (case-insensitive) into
         folder ``path``, or into the zip file ``path`` with ``zip=True``; returns the path.
 
         ``yolo_mode`` (YOLO only): ``"detect"`` writes every object as a box row (the
-        default), ``"segment"`` writes polygons as ``class x1 y1 x2 y2 ...`` rows."""
+        default), ``"segment"`` writes polygons as ``class x1 y1 x2 y2 ...`` rows.
+        ``status`` (``"pending"``, ``"accepted"``, ``"rejected"`` or ``"review"``) exports
+        only the pictures whose annotation has that review status, with every label."""
+        _check_status(status)
         return export_version(
             self._ctx,
             self._version_path(),
@@ -510,6 +524,7 @@ class Dataset(LakeResource):
             as_zip=zip,
             progress=self.interactive,
             yolo_mode=yolo_mode,
+            status=status,
         )
 
 

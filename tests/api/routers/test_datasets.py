@@ -259,6 +259,50 @@ def test_export_streams_the_version_as_a_tar_or_a_zip(
     assert http.get(through_own, params={"format": "coco"}, headers=auth(bob)).status_code == 404
 
 
+def test_export_keeps_the_pictures_of_one_review_status(http: httpx.Client, alice: str) -> None:
+    org, record, pictures = dataset_with_pictures(http, alice, "rev")
+    path = f"/organizations/{org}/dataset-versions/{record['dataset_id']}"
+    labels = [{"name": "car", "type": "rectangle"}, {"name": "sunny", "type": "classification"}]
+    http.post(f"{path}/labels", json={"labels": labels}, headers=auth(alice))
+    box = {
+        "type": "rectangle",
+        "label": "car",
+        "rectangle": {"top": 1, "left": 2, "width": 3, "height": 4},
+    }
+    body = {
+        "annotations": [
+            {"external_url": pictures[0]["external_url"], "data": [box], "status": "accepted"},
+            {"external_url": pictures[1]["external_url"], "data": [box], "status": "review"},
+        ]  # the third picture is never annotated: it has no status
+    }
+    assert http.put(f"{path}/annotations", json=body, headers=auth(alice)).status_code == 200
+
+    def export(status: str) -> tuple[list[str], dict[str, Any], str]:
+        params = {"format": "coco", "archive": "tar", "status": status}
+        answer = http.get(f"{path}/export", params=params, headers=auth(alice))
+        assert answer.status_code == 200, answer.text
+        with tarfile.open(fileobj=io.BytesIO(answer.content), mode="r:") as archive:
+            names = sorted(archive.getnames())
+            member = archive.extractfile("annotations/instances.json")
+            assert member is not None
+            document = json.load(member)
+        return names, document, answer.headers["content-disposition"]
+
+    names, document, disposition = export("accepted")
+    assert names == ["annotations/instances.json", f"images/{pictures[0]['external_url']}"]
+    assert [i["file_name"] for i in document["images"]] == [pictures[0]["external_url"]]
+    assert len(document["annotations"]) == 1
+    assert [c["name"] for c in document["categories"]] == ["car", "sunny"]  # every label
+    assert disposition.endswith("rev-first-coco-accepted.tar")
+    names, document, _ = export("pending")
+    assert names == ["annotations/instances.json"] and document["images"] == []
+
+    unknown = http.get(
+        f"{path}/export", params={"format": "coco", "status": "done"}, headers=auth(alice)
+    )
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "status"
+
+
 def test_export_can_reference_the_images_instead_of_sending_them(
     http: httpx.Client, alice: str
 ) -> None:

@@ -18,7 +18,8 @@ By version id (``dataset_id`` in the contract)::
     GET  .../items                      every picture with its annotation (downloads)
     GET  .../metadata                   labels with their format extras, and format info
     GET  .../export?format=&archive=    the version as COCO, PASCAL-VOC or YOLO, one streamed
-                                        tar or zip (images and annotation files)
+                                        tar or zip (images and annotation files); ?status
+                                        keeps the pictures of that review status
 """
 
 from __future__ import annotations
@@ -407,6 +408,13 @@ def export_version(
             "(see `GET /local-store`)"
         ),
     ] = "bytes",
+    status: Annotated[
+        str | None,
+        Query(
+            description="only the pictures whose annotation has this review status "
+            "(pending, accepted, rejected or review), with every label of the version"
+        ),
+    ] = None,
 ) -> StreamingResponse:
     stream = exports.export_version(
         db,
@@ -418,5 +426,6 @@ def export_version(
         archive=archive,
         yolo_mode=yolo_mode,
         images=images,
+        status=status,
     )
     return export_response(stream)
