@@ -413,7 +413,8 @@ def export(
 
     Example: `pixlake export cars/first --format YOLO --to exports/cars-yolo`
 
-    Only the reviewed and accepted pictures, with every label:
+    Only the pictures whose annotation was accepted, with every label:
+
     `pixlake export cars/first --status accepted --to exports/cars-accepted`
     """
     from pixlake.formats import format_name
