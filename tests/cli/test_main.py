@@ -257,6 +257,11 @@ def test_annotations_only_import_and_download_commands(
 
         both = run(home, "import", "cars", "--images", str(coco), "--version", "v2", check=False)
         assert both.returncode == 1 and "--version names the version to annotate" in both.stderr
+        nothing = run(
+            home, "import", "bikes", "--annotations", str(coco / "instances.json"), check=False
+        )
+        assert nothing.returncode == 1
+        assert "no dataset named 'bikes' to add these annotations to" in nothing.stderr
 
         annotated = run(
             home,

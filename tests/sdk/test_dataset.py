@@ -664,6 +664,9 @@ def test_a_taken_name_or_a_missing_version_is_said_before_anything_is_read_or_se
         lake.upload(name="cars", imgdir=root / "images", ann_path=broken, ann_format="COCO")
     with pytest.raises(ResourceNotFoundError, match="no version 'v9'"):
         lake.upload(name="cars", version="v9", ann_path=broken, ann_format="COCO")
+    for version in (None, "v9"):  # no such dataset: how to create it is said
+        with pytest.raises(ResourceNotFoundError, match="no dataset named 'bikes' to add these"):
+            lake.upload(name="bikes", version=version, ann_path=broken, ann_format="COCO")
     assert lake.picture.list() == before
 
 

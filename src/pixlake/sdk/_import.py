@@ -226,21 +226,36 @@ def _wait(ctx: Context, job: dict[str, Any], *, progress: bool) -> dict[str, Any
     return result
 
 
+def _exists(ctx: Context, versions: str) -> bool:
+    """Whether the dataset whose versions are at ``versions`` exists."""
+    try:
+        ctx.connection.get(f"{versions}/latest")
+    except ResourceNotFoundError:
+        return False
+    return True
+
+
 def _check_target(ctx: Context, name: str, version: str | None, *, new: bool) -> str | None:
     """For a ``new`` dataset, check that ``name`` is free; otherwise return the id of the
     version to annotate (the latest when ``version`` is ``None``)."""
     versions = f"{ctx.org_path}/datasets/{quote(name, safe='')}/versions"
     if not new:
-        record = ctx.connection.get(f"{versions}/{quote(version or 'latest', safe='')}")
+        try:
+            record = ctx.connection.get(f"{versions}/{quote(version or 'latest', safe='')}")
+        except ResourceNotFoundError as exc:
+            if version not in (None, "latest") and _exists(ctx, versions):
+                raise  # the dataset is there, not that version: the server's message says so
+            raise ResourceNotFoundError(
+                f"no dataset named {name!r} to add these annotations to; "
+                "to create it, give its images as well"
+            ) from exc
         return str(record["dataset_id"])
-    try:
-        ctx.connection.get(f"{versions}/latest")
-    except ResourceNotFoundError:
-        return None
-    raise AlreadyExistsError(
-        f"a dataset named {name!r} already exists, and an import with imgdir creates one: "
-        "choose another name, or leave imgdir out to annotate one of its versions"
-    )
+    if _exists(ctx, versions):
+        raise AlreadyExistsError(
+            f"a dataset named {name!r} already exists, and an import with imgdir creates one: "
+            "choose another name, or leave imgdir out to annotate one of its versions"
+        )
+    return None
 
 
 def import_dataset(
