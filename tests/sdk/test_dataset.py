@@ -703,6 +703,7 @@ def test_download_skips_files_already_there(
     coco: tuple[Path, dict[str, Any]],
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ds = imported(lake, coco)
     target = tmp_path / "dl"
@@ -721,6 +722,10 @@ def test_download_skips_files_already_there(
     )
     with pytest.raises(InvalidQueryError, match="name/version"):
         ds.download("cars", target)
+    monkeypatch.chdir(tmp_path)
+    by_default = ds.download("cars/latest")  # a folder of the version "latest" names
+    assert by_default.folder == Path("cars", "first") and by_default.fetched == 12
+    assert len(list((tmp_path / "cars" / "first").iterdir())) == 12
 
 
 def test_deleting_a_picture_removes_it_from_every_version(

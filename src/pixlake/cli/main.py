@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -440,7 +439,9 @@ def download(
     to: Annotated[
         str | None,
         typer.Option(
-            "--to", metavar="FOLDER", help="Target folder (default: NAME/VERSION under this one)."
+            "--to",
+            metavar="FOLDER",
+            help="Target folder (default: NAME/VERSION under this one, latest resolved).",
         ),
     ] = None,
     threads: Annotated[
@@ -458,12 +459,9 @@ def download(
     Example: `pixlake download cars/first --to data/cars`
     """
     from pixlake.sdk import Dataset
-    from pixlake.sdk.dataset import split_name
 
-    name, version = split_name(dataset)
-    folder = Path(to) if to is not None else Path(name) / version
     ds = Dataset(_context=_sdk(token, organization, host))
-    report = ds.download(dataset, folder, nb_threads=threads)
+    report = ds.download(dataset, to, nb_threads=threads)
     typer.echo(
         f"{report.dataset}: {counted(report.fetched + report.kept, 'picture')} in "
         f"{report.folder} ({report.fetched} fetched, {report.kept} already there)"

@@ -408,14 +408,16 @@ class Dataset(LakeResource):
         self, dataset: str, folder_name: PathLike | None = None, nb_threads: int = 20
     ) -> DownloadReport:
         """Download every image of ``"name/version"`` into ``folder_name`` (default
-        ``name/version``), in parallel; files already there with the right bytes are skipped,
-        so an interrupted download resumes.  On the server's machine, images are copied from
-        its store's files (see ``PIXLAKE_SAME_HOST`` in the docs).
+        ``name/version``, with ``latest`` resolved to the version it names), in parallel;
+        files already there with the right bytes are skipped, so an interrupted download
+        resumes.  On the server's machine, images are copied from its store's files (see
+        ``PIXLAKE_SAME_HOST`` in the docs).
 
         Returns what it did, a :class:`DownloadReport` (upstream returned ``None``)."""
         name, version = split_name(dataset)
         record = self._record(name, version)
-        folder = Path(folder_name) if folder_name is not None else Path(name) / version
+        # by default a folder per version, "latest" resolved: versions never share one
+        folder = Path(folder_name) if folder_name is not None else Path(name) / record["version"]
         if folder.exists() and not folder.is_dir():
             raise InvalidQueryError(f"{folder} is a file, not a folder: download into a folder")
         folder.mkdir(parents=True, exist_ok=True)
