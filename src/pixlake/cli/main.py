@@ -533,6 +533,11 @@ def _database() -> Database:
     return db
 
 
+def _print_error(message: str) -> None:
+    # not wrapped at the console's width: a problem stays on one line, in logs too
+    err.print(f"[red]Error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+
+
 def main() -> None:
     """Entry point: run the app, turning pixlake errors and failed file operations into
     one line and an exit code."""
@@ -542,8 +547,7 @@ def main() -> None:
     try:
         app()
     except PicselliaError as exc:
-        # not wrapped at the console's width: a problem stays on one line, in logs too
-        err.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        _print_error(str(exc))
         if isinstance(exc, NetworkError):
             sys.exit(EXIT_NETWORK)
         if isinstance(exc, OutdatedSchemaError):
@@ -551,6 +555,5 @@ def main() -> None:
         sys.exit(EXIT_ERROR)
     except OSError as exc:  # a folder that cannot be written, a disk full: no traceback
         where = f": {exc.filename}" if exc.filename is not None else ""
-        message = f"{exc.strerror or exc}{where}"
-        err.print(f"[red]Error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+        _print_error(f"{exc.strerror or exc}{where}")
         sys.exit(EXIT_ERROR)

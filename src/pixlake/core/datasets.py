@@ -736,6 +736,13 @@ def _check_status(status: str | None, field: str, problems: Problems) -> None:
         )
 
 
+def _require_status(status: str | None) -> None:
+    """Refuse a ``status`` parameter that is not a review status."""
+    problems = Problems()
+    _check_status(status, "status", problems)
+    problems.raise_if_any("status")
+
+
 class PreparedObject(NamedTuple):
     """An object reduced to what checking and writing it need."""
 
@@ -1083,9 +1090,7 @@ def set_status(
 ) -> int:
     """Set the review status of pictures' annotations; returns how many changed."""
     require_organization(caller, organization_id, write=True)
-    problems = Problems()
-    _check_status(status, "status", problems)
-    problems.raise_if_any("status")
+    _require_status(status)
     with db.transaction() as session:
         _dataset, row = _version_by_id(session, organization_id, version_id)
         changed = 0
@@ -1197,9 +1202,7 @@ def list_annotations(
 ) -> tuple[list[AnnotationRecord], int, int | None]:
     """A page of annotations (optionally one picture's, or of one status), in picture order."""
     require_organization(caller, organization_id, write=False)
-    problems = Problems()
-    _check_status(status, "status", problems)
-    problems.raise_if_any("status")
+    _require_status(status)
     with db.read() as session:
         _dataset, row = _version_by_id(session, organization_id, version_id)
         query = select(AnnotationRow).where(AnnotationRow.version_pk == row.pk)
@@ -1443,9 +1446,7 @@ def version_files(
     """The file name and digest of every picture of a version (with ``status``, of those
     whose annotation has that review status), in picture order."""
     require_organization(caller, organization_id, write=False)
-    problems = Problems()
-    _check_status(status, "status", problems)
-    problems.raise_if_any("status")
+    _require_status(status)
     with db.read() as session:
         _dataset, row = _version_by_id(session, organization_id, version_id)
         query = (

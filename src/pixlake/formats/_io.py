@@ -8,7 +8,7 @@ import gc
 import json
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
 
@@ -31,6 +31,7 @@ __all__ = [
     "json_bytes",
     "load_json",
     "read_bounded",
+    "report_read_whole",
 ]
 
 #: The types a JSON number becomes (``bool`` is deliberately not among them).
@@ -118,6 +119,14 @@ def _invalid_json(
     detail: dict[str, Any] = {"file": display, "line": line, "field": None, "message": message}
     detail.update(more)
     return InvalidInputError(f"{display} is not valid JSON", details=[detail])
+
+
+def report_read_whole(path: Path, progress: Callable[[int, int], None] | None) -> None:
+    """Tell ``progress`` that ``path``, read whole, is done: once it is checked, not once
+    it is loaded."""
+    if progress is not None:
+        size = path.stat().st_size
+        progress(size, size)
 
 
 def load_json(path: Path, *, limit: int, display: str) -> Any:

@@ -17,7 +17,15 @@ from pathlib import Path
 from typing import IO, Any, Final, NamedTuple
 
 from ._io import NUMBER_TYPES as _NUMBERS
-from ._io import NonFinite, check_opaque, gc_paused, is_number, json_bytes, load_json
+from ._io import (
+    NonFinite,
+    check_opaque,
+    gc_paused,
+    is_number,
+    json_bytes,
+    load_json,
+    report_read_whole,
+)
 from ._jsonstream import JsonStream, NotStreamable, Readable
 from ._names import base_name_of, folder_path_of
 from ._problems import Problems, describe
@@ -110,9 +118,7 @@ def read_coco(
                 pass
         data = load_json(path, limit=limits.max_json_bytes, display=path.name)
         result = parse_coco(data, file=path.name, rectangle=rectangle, limits=limits)
-        if progress is not None:  # read whole: done once checked
-            size = path.stat().st_size
-            progress(size, size)
+        report_read_whole(path, progress)
         return result
 
 

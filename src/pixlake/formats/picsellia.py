@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, Final
 
-from ._io import check_opaque, gc_paused, is_number, json_bytes, load_json
+from ._io import check_opaque, gc_paused, is_number, json_bytes, load_json, report_read_whole
 from ._names import file_name_problem
 from ._problems import Problems, describe
 from ._shared import ImageSizes, first_kind, label_specs, parse_qa, parse_wire_object
@@ -90,9 +90,7 @@ def read_picsellia(
             image_size=image_size,
             limits=limits,
         )
-        if progress is not None:  # read whole: done once checked
-            size = path.stat().st_size
-            progress(size, size)
+        report_read_whole(path, progress)
         return result
 
 

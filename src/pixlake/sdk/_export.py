@@ -254,9 +254,9 @@ def export_version(
     total = record["size"]
     if status is not None:
         params["status"] = status
-        total = conn.get(f"{version_path}/annotations", params={"status": status, "limit": 1})[
-            "count"
-        ]
+        if progress:  # the bar's total: the pictures of that status
+            counted = conn.get(f"{version_path}/annotations", params={"status": status, "limit": 1})
+            total = counted["count"]
     local = None if as_zip else conn.local_store()
     if local is not None:
         params["images"] = "reference"  # copied from the store's files: see BlobCopies
