@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import pickle
 from pathlib import Path
@@ -16,12 +17,16 @@ from pixlake.formats import (
     QA,
     AnnotatedImage,
     Box,
+    FolderSink,
     LabelSpec,
     Mask,
     Obj,
+    get_exporter,
+    read_coco,
     read_image_size,
     safe_file_name,
 )
+from pixlake.formats._compact import to_compact
 
 from .helpers import find_problem
 
@@ -371,3 +376,30 @@ def test_read_image_size_reads_the_header(generated_root: Path, tmp_path: Path) 
     with pytest.raises(InvalidInputError) as error:
         read_image_size(junk)
     find_problem(error, file="junk.jpg", message="expected a readable image")
+
+
+@pytest.mark.parametrize("name", ["YOLO", "PASCAL-VOC"])
+def test_write_compact_writes_what_write_writes(
+    generated_root: Path, tmp_path: Path, name: str
+) -> None:
+    """The exporters without a way of their own rebuild the stored objects and write them."""
+    coco = read_coco(generated_root / "annotations/instances.json")
+    for way in ("compact", "rebuilt"):
+        with FolderSink(tmp_path / way) as sink, get_exporter(name)(sink, coco.labels) as exporter:
+            for image in coco.images:
+                if way == "rebuilt":
+                    exporter.write(image)
+                    continue
+                stored = [to_compact(obj) for obj in image.objects]
+                objects = [(data.pop("type"), data.pop("label"), data) for data in stored]
+                exporter.write_compact(dataclasses.replace(image, objects=()), objects)
+    written = {
+        way: {
+            path.relative_to(tmp_path / way): path.read_bytes()
+            for path in (tmp_path / way).rglob("*")
+            if path.is_file()
+        }
+        for way in ("compact", "rebuilt")
+    }
+    assert len(written["compact"]) >= len(coco.images)  # an annotation file per image
+    assert written["compact"] == written["rebuilt"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import json
 import tracemalloc
@@ -29,6 +30,7 @@ from pixlake.formats import (
     parse_coco,
     read_coco,
 )
+from pixlake.formats._compact import from_compact, to_compact
 from pixlake.formats._spool import SpooledImages
 
 from .helpers import FOREIGN_KEYS, box_annotation, coco_doc, find_problem, write_json
@@ -754,6 +756,82 @@ def test_exporter_checks_labels_and_state(tmp_path: Path) -> None:
     exporter.close()
     with pytest.raises(ValueError, match="closed"):
         exporter.write(image)
+
+
+def test_write_compact_checks_labels_and_state(tmp_path: Path) -> None:
+    exporter = CocoExporter(FolderSink(tmp_path / "out"), [LabelSpec("a", "rectangle")])
+    image = AnnotatedImage(file_name="x.jpg", width=10, height=10)
+    with pytest.raises(InvalidInputError) as error:
+        exporter.write_compact(image, [("rectangle", "a", {"box": [1, 1, 2, 2]}), *ZEBRA])
+    find_problem(error, file="x.jpg", field="objects[1].label", message="export's labels")
+    exporter.close()
+    with pytest.raises(ValueError, match="closed"):
+        exporter.write_compact(image, [])
+
+
+ZEBRA = [("rectangle", "zebra", {"box": [1, 1, 2, 2]})]
+#: Stored objects of every shape COCO writes: those it takes as stored (a box with or without
+#: its area, rings with their box and area, crowds), and those it rebuilds (rings without a
+#: box or an area, masks, scores, Q&A, kept keys, classifications).
+STORED: list[tuple[str, str, dict[str, Any]]] = [
+    ("rectangle", "box", {"box": [1, 2, 10.5, 4]}),
+    ("rectangle", "box", {"box": [1.25, 2, 3, 4], "area": 11.5, "iscrowd": True}),
+    ("polygon", "zone", {"box": [1, 0, 9, 10], "rings": [[1, 2, 3.5, 4, 5, 0]], "area": 3}),
+    ("polygon", "zone", {"box": [0, 0, 9, 9], "rings": [[0, 0, 4, 0, 4, 4], [5, 5, 9, 5, 9, 9]]}),
+    ("polygon", "zone", {"rings": [[1, 2, 3.5, 4, 5, 0]], "area": 2.5}),
+    ("polygon", "zone", {"rings": [[1, 2, 3.5, 4, 5, 0]], "iscrowd": True}),
+    ("polygon", "zone", {"box": [1, 0, 9, 10], "rings": [[1, 2, 3.5, 4, 5, 0]], "score": 0.5}),
+    ("mask", "zone", {"mask": {"size": [2, 2], "counts": [1, 2, 1]}, "iscrowd": True}),
+    ("mask", "zone", {"mask": {"size": [2, 2], "counts": [1, 2, 1]}, "box": [0, 0, 2, 2]}),
+    ("rectangle", "box", {"box": [1, 2, 3, 4], "qa": [{"question": "q?", "answer": "a"}]}),
+    ("rectangle", "box", {"box": [1, 2, 3, 4], "extra": {"difficult": 1, "id": 99}}),
+    ("classification", "kind", {}),
+    ("classification", "kind", {"qa": [{"question": "q?", "answer": "a"}]}),
+]
+STORED_LABELS = [
+    LabelSpec("box", "rectangle"),
+    LabelSpec("zone", "polygon"),
+    LabelSpec("kind", "classification"),
+]
+
+
+def coco_text(root: Path, images: list[tuple[AnnotatedImage, list[Any]]], compact: bool) -> bytes:
+    with FolderSink(root) as sink, CocoExporter(sink, STORED_LABELS) as exporter:
+        for image, objects in images:
+            if compact:
+                exporter.write_compact(image, objects)
+            else:
+                exporter.write(
+                    dataclasses.replace(image, objects=tuple(from_compact(*o) for o in objects))
+                )
+    return (root / "annotations/instances.json").read_bytes()
+
+
+@pytest.mark.parametrize("stored", STORED, ids=lambda o: f"{o[0]}-{'-'.join(o[2])}")
+def test_write_compact_writes_what_write_writes(tmp_path: Path, stored: Any) -> None:
+    image = AnnotatedImage(file_name="a.jpg", width=20, height=20, extra={"license": 3})
+    images = [(image, [stored, stored]), (dataclasses.replace(image, file_name="b.jpg"), [])]
+    text = coco_text(tmp_path / "compact", images, compact=True)
+    assert text == coco_text(tmp_path / "rebuilt", images, compact=False)
+    assert len(json.loads(text)["annotations"]) == 2
+
+
+def test_write_compact_of_a_generated_dataset(generated_root: Path, tmp_path: Path) -> None:
+    coco = read_coco(generated_root / "annotations/instances.json")
+    images = [
+        (dataclasses.replace(image, objects=()), [to_compact(obj) for obj in image.objects])
+        for image in coco.images
+    ]
+    stored = [
+        (image, [(data.pop("type"), data.pop("label"), data) for data in objects])
+        for image, objects in images
+    ]
+    with FolderSink(tmp_path / "compact") as sink, CocoExporter(sink, coco.labels) as exporter:
+        for image, objects in stored:
+            exporter.write_compact(image, objects)
+    export(Annotations(labels=coco.labels, images=coco.images), tmp_path / "rebuilt")
+    path = "annotations/instances.json"
+    assert (tmp_path / "compact" / path).read_bytes() == (tmp_path / "rebuilt" / path).read_bytes()
 
 
 def test_a_failed_export_writes_no_annotation_file(tmp_path: Path) -> None:

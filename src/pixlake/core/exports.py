@@ -38,7 +38,6 @@ from pixlake.errors import (
     ResourceNotFoundError,
 )
 from pixlake.formats import QA, AnnotatedImage, Exporter, LabelKind, LabelSpec
-from pixlake.formats._compact import from_compact
 from pixlake.formats.registry import format_name, get_exporter
 from pixlake.formats.sinks import Sink, TarSink, ZipSink
 from pixlake.schemas.datasets import EXPORT_ERROR_MEMBER, EXPORT_FORMATS
@@ -188,7 +187,8 @@ def _check_bytes(store: BlobStore, files: Sequence[tuple[str, str]], where: str)
 
 
 def _image(item: datasets.ExportItem) -> AnnotatedImage:
-    """A picture of the version and its annotation, as the formats' neutral image."""
+    """A picture of the version and its annotation, as the formats' neutral image, less its
+    objects: they go to ``Exporter.write_compact`` as stored."""
     extra = item.extra
     if item.nb_instances is not None or item.duration is not None:
         extra = dict(extra)
@@ -200,7 +200,6 @@ def _image(item: datasets.ExportItem) -> AnnotatedImage:
         file_name=item.external_url,
         width=item.width,
         height=item.height,
-        objects=tuple([from_compact(kind, label, data) for kind, label, data in item.objects]),
         qa=tuple([QA(q["question"], q["answer"]) for q in item.image_qa]),
         status=item.status,
         extra=extra,
@@ -303,7 +302,7 @@ def export_version(
                         else:
                             with _open(store, item) as blob:
                                 sink.write_file(path, blob, item.size)
-                        exporter.write(_image(item))
+                        exporter.write_compact(_image(item), item.objects)
                     if images == "reference":
                         out.send()  # a page of references is small: its copies can start
         except PicselliaError as exc:

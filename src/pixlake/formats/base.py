@@ -12,6 +12,7 @@ input limits (:class:`Limits`), the :class:`Reader` protocol and the :class:`Exp
 from __future__ import annotations
 
 import abc
+import dataclasses
 import math
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -34,6 +35,7 @@ __all__ = [
     "AnnotatedImage",
     "Annotations",
     "Box",
+    "CompactObject",
     "Exporter",
     "LabelKind",
     "LabelSpec",
@@ -52,6 +54,9 @@ __all__ = [
 ]
 
 ObjectKind = Literal["classification", "rectangle", "polygon", "mask"]
+#: An object as pixlake stores it: ``(kind, label, data)``, ``data`` in the compact form
+#: less ``type`` and ``label`` (``pixlake.formats._compact``).
+CompactObject = tuple[str, str, Mapping[str, Any]]
 """What an object's geometry is.  ``mask`` objects belong to ``polygon`` labels."""
 
 LabelKind = Literal["classification", "rectangle", "polygon"]
@@ -557,22 +562,39 @@ class Exporter(abc.ABC):
 
     def write(self, image: AnnotatedImage) -> None:
         """Add one image and its objects to the export."""
+        self._check_writable(image.file_name, [obj.label for obj in image.objects])
+        self._write(image)
+
+    def write_compact(self, image: AnnotatedImage, objects: Sequence[CompactObject]) -> None:
+        """Add ``image`` with ``objects`` in the compact form pixlake stores them in
+        (``pixlake.formats._compact``, already checked), instead of ``image.objects``.
+
+        The result is what :meth:`write` gives for the same objects rebuilt as :class:`Obj`,
+        which is what this does.  A format that can write the compact form as it stands
+        overrides it: an export reads its objects in that form, and rebuilding each one costs
+        as much as writing it."""
+        from ._compact import from_compact  # that module builds on this one
+
+        rebuilt = tuple([from_compact(kind, label, data) for kind, label, data in objects])
+        self.write(dataclasses.replace(image, objects=rebuilt))
+
+    def _check_writable(self, file_name: str, labels: Sequence[str]) -> None:
+        """Refuse a write once closed, or one with a label the export does not have."""
         if self._state != "open":
             raise ValueError(f"write() on a {self._state} exporter")
-        for index, obj in enumerate(image.objects):
-            if obj.label not in self._label_index:
+        for index, label in enumerate(labels):
+            if label not in self._label_index:
                 raise InvalidInputError(
-                    f"unknown label {obj.label!r} in {image.file_name}",
+                    f"unknown label {label!r} in {file_name}",
                     details=[
                         {
-                            "file": image.file_name,
+                            "file": file_name,
                             "line": None,
                             "field": f"objects[{index}].label",
                             "message": "expected one of the export's labels",
                         }
                     ],
                 )
-        self._write(image)
 
     @abc.abstractmethod
     def _write(self, image: AnnotatedImage) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, Final, NamedTuple
 
+from ._compact import from_compact
 from ._io import NUMBER_TYPES as _NUMBERS
 from ._io import (
     NonFinite,
@@ -38,6 +39,7 @@ from .base import (
     AnnotatedImage,
     Annotations,
     Box,
+    CompactObject,
     Exporter,
     LabelKind,
     LabelSpec,
@@ -58,6 +60,8 @@ __all__ = ["ANNOTATIONS_PATH", "CocoExporter", "parse_coco", "read_coco"]
 ANNOTATIONS_PATH: Final = "annotations/instances.json"
 
 _IMAGE_KEYS: Final = frozenset({"id", "file_name", "width", "height", "qa"})
+#: The keys of a stored object (``_compact``) that COCO writes as they are.
+_STORED_AS_COCO: Final = frozenset({"box", "rings", "area", "iscrowd"})
 _ANNOTATION_KEYS: Final = frozenset(
     {"id", "image_id", "category_id", "bbox", "segmentation", "area", "iscrowd", "score", "qa"}
 )
@@ -681,6 +685,31 @@ class CocoExporter(Exporter):
         self._annotation_count = 0
 
     def _write(self, image: AnnotatedImage) -> None:
+        image_id = self._write_image(image)
+        first = self._annotation_count + 1
+        self._write_annotations(
+            [
+                self._annotation(obj, image_id, annotation_id)
+                for annotation_id, obj in enumerate(image.objects, start=first)
+            ]
+        )
+
+    def write_compact(self, image: AnnotatedImage, objects: Sequence[CompactObject]) -> None:
+        """See :meth:`Exporter.write_compact`: the objects that COCO holds as they are stored
+        (a box with its area, polygon rings with their box and area, a crowd flag) are written
+        without being rebuilt; the others are rebuilt as :meth:`write` would."""
+        self._check_writable(image.file_name, [label for _kind, label, _data in objects])
+        image_id = self._write_image(image)
+        first = self._annotation_count + 1
+        self._write_annotations(
+            [
+                self._compact_annotation(kind, label, data, image_id, annotation_id)
+                for annotation_id, (kind, label, data) in enumerate(objects, start=first)
+            ]
+        )
+
+    def _write_image(self, image: AnnotatedImage) -> int:
+        """Spool the image's record; its id."""
         if self._image_spool is None or self._annotation_spool is None:
             self._image_spool = tempfile.TemporaryFile()
             self._annotation_spool = tempfile.TemporaryFile()
@@ -699,19 +728,40 @@ class CocoExporter(Exporter):
         if image_id > 1:
             self._image_spool.write(b",")
         self._image_spool.write(json_bytes(record))
-        if not image.objects:
+        return image_id
+
+    def _write_annotations(self, records: list[dict[str, Any]]) -> None:
+        """Spool the records of one image's objects, numbered from the next annotation id."""
+        if not records:
             return
-        first = self._annotation_count + 1
-        records = [
-            self._annotation(obj, image_id, annotation_id)
-            for annotation_id, obj in enumerate(image.objects, start=first)
-        ]
-        self._annotation_count += len(records)
-        if first > 1:
+        assert self._annotation_spool is not None  # opened with the image's record
+        if self._annotation_count:
             self._annotation_spool.write(b",")
+        self._annotation_count += len(records)
         # One encoding for the image's annotations: a compact list's text is its items' texts
         # joined by commas, within brackets.
         self._annotation_spool.write(json_bytes(records)[1:-1])
+
+    def _compact_annotation(
+        self, kind: str, label: str, data: Mapping[str, Any], image_id: int, annotation_id: int
+    ) -> dict[str, Any]:
+        """The record :meth:`_annotation` makes of ``from_compact(kind, label, data)``."""
+        box = data.get("box")
+        if (
+            box is None
+            or not data.keys() <= _STORED_AS_COCO
+            or ("area" not in data and kind != "rectangle")  # a polygon's area is its rings'
+        ):
+            return self._annotation(from_compact(kind, label, data), image_id, annotation_id)
+        return {
+            "id": annotation_id,
+            "image_id": image_id,
+            "category_id": self._category_ids[label],
+            "bbox": box,
+            "area": data["area"] if "area" in data else box[2] * box[3],
+            "segmentation": data.get("rings", []),  # stored flat, as COCO writes them
+            "iscrowd": int(data.get("iscrowd", False)),
+        }
 
     def _annotation(self, obj: Obj, image_id: int, annotation_id: int) -> dict[str, Any]:
         out: dict[str, Any] = {
