@@ -8,6 +8,7 @@ compare what a client sees: the job's outcome and the version's annotations.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import io
 import json
@@ -18,9 +19,11 @@ import httpx
 import pytest
 
 from pixlake.core import imports
+from pixlake.core.datasets import prepare_annotation
 from pixlake.formats import Obj
 from pixlake.formats._compact import to_compact
 from pixlake.formats._jsonstream import NotStreamable
+from pixlake.formats._problems import Problems
 from tests.api.routers.test_accounts import auth
 from tests.api.routers.test_blobs import org_of, sha
 from tests.api.routers.test_datasets import wait
@@ -337,3 +340,42 @@ def test_the_sdk_writes_the_document_json_dump_would(tmp_path: Any, spooled: boo
         assert json.loads(written.getvalue()) == expected
     else:
         assert written.getvalue() == json.dumps(expected, separators=(",", ":"))
+
+
+_BOX = {"type": "rectangle", "label": "car", "box": [2.5, 1, 10, 12.25], "area": 122.5}
+_ZONE = {"type": "polygon", "label": "zone", "box": [1, 1, 8.5, 7], "rings": [[1, 1, 9.5, 1, 5, 8]]}
+_QA = {"question": "q", "answer": "a"}
+#: (image, plain): images whose objects are all plain, and images that need the general way.
+_IMAGES = [
+    ({"external_url": "a.jpg", "objects": [_BOX, {**_ZONE, "iscrowd": True}]}, True),
+    ({"external_url": "a.jpg", "objects": [], "image_qa": [], "status": "accepted"}, True),
+    ({"external_url": "a.jpg", "nb_instances": 2, "duration": 1.5, "extra": {"id": 7}}, True),
+    ({"external_url": "a.jpg", "objects": [_BOX], "extra": {}}, True),
+    (
+        {
+            "external_url": "a.jpg",
+            "objects": [_BOX],
+            "image_qa": [{"question": "q", "answer": "a"}],
+        },
+        False,
+    ),
+    ({"external_url": "a.jpg", "objects": [_BOX, {**_ZONE, "score": 0.5}]}, False),
+    ({"external_url": "a.jpg", "objects": [{"type": "classification", "label": "day"}]}, False),
+    ({"external_url": "a.jpg", "objects": [{**_BOX, "box": [1, 2, -3, 4]}]}, False),
+    ({"external_url": "a.jpg", "objects": _BOX}, False),
+    ({"external_url": "a.jpg", "image_qa": ""}, False),
+    ({"external_url": "a.jpg", "extra": [1]}, False),
+    ({"external_url": 3}, False),
+]
+
+
+@pytest.mark.parametrize(("image", "plain"), _IMAGES, ids=[f"case{i}" for i in range(len(_IMAGES))])
+def test_plain_images_are_prepared_as_the_general_way_prepares_them(
+    image: dict[str, Any], plain: bool
+) -> None:
+    prepared = imports._prepare_plain(copy.deepcopy(image))
+    if not plain:
+        assert prepared is None
+        return
+    item = imports._parse_image(0, copy.deepcopy(image), Problems(), True)
+    assert item is not None and prepared == prepare_annotation(item)

@@ -3,6 +3,7 @@ client could send wrong is refused with its field named."""
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +11,9 @@ import numpy as np
 import pytest
 from pycocotools import mask as mask_utils
 
+from pixlake._json import dumps
 from pixlake.formats import QA, Box, Mask, Obj
-from pixlake.formats._compact import from_compact, parse_compact, to_compact
+from pixlake.formats._compact import from_compact, parse_compact, plain_object, to_compact
 from pixlake.formats._problems import Problems
 from pixlake.formats._shared import parse_wire_object
 from pixlake.formats.coco import read_coco
@@ -124,3 +126,76 @@ def test_what_is_wrong_is_named(data: Any, field: str, message: str) -> None:
     assert parse_compact(data, field="o", problems=problems, width=20, height=10) is None
     found = [(p["field"], p["message"]) for p in problems.details()]
     assert any(f == field and message in m for f, m in found), found
+
+
+R = {"type": "rectangle", "label": "car", "box": [1, 2.5, 3, 4]}
+P = {"type": "polygon", "label": "zone", "box": [0, 0, 9, 9], "rings": [[0, 0, 4, 0, 4, 4]]}
+#: (data, plain): objects plain_object takes, and objects it leaves to parse_compact, valid
+#: (other keys, no box, other kinds) or not.
+PLAIN = [
+    (R, True),
+    ({**R, "area": 11.5, "iscrowd": True}, True),
+    ({**R, "area": 0, "iscrowd": False}, True),
+    ({**R, "box": [1e-3, 2, 0, 0]}, True),
+    (P, True),
+    ({**P, "rings": [[0, 0, 4, 0, 4, 4], [5, 5, 9, 5, 9, 9, 5, 9]], "area": 20}, True),
+    ({**P, "iscrowd": True, "area": 8.25}, True),
+    ({**R, "qa": [{"question": "q", "answer": "a"}]}, False),
+    ({**R, "score": 0.5}, False),
+    ({**R, "extra": {"difficult": 1}}, False),
+    ({**R, "qa": []}, False),
+    ({"type": "polygon", "label": "zone", "rings": [[0, 0, 4, 0, 4, 4]]}, False),
+    ({"type": "classification", "label": "day"}, False),
+    ({"type": "mask", "label": "zone", "mask": {"size": [2, 2], "counts": [1, 2, 1]}}, False),
+    ({**R, "type": "square"}, False),
+    ({**R, "label": ""}, False),
+    ({**R, "label": 3}, False),
+    ({**R, "box": [1, 2, 3]}, False),
+    ({**R, "box": [1, 2, -3, 4]}, False),
+    ({**R, "box": [1, 2, True, 4]}, False),
+    ({**R, "box": [1, 2, float("inf"), 4]}, False),
+    ({**R, "box": "1,2,3,4"}, False),
+    ({**R, "rings": [[0, 0, 4, 0, 4, 4]]}, False),
+    ({**R, "area": -1}, False),
+    ({**R, "area": True}, False),
+    ({**R, "area": float("nan")}, False),
+    ({**R, "iscrowd": 1}, False),
+    ({**R, "unknown": 1}, False),
+    ({**P, "rings": []}, False),
+    ({**P, "rings": [[0, 0, 4, 0]]}, False),
+    ({**P, "rings": [[0, 0, 4, 0, 4]]}, False),
+    ({**P, "rings": [[0, 0, 4, 0, 4, "4"]]}, False),
+    ({**P, "rings": [[0, 0, 4, 0, 4, 4], 7]}, False),
+    ({**P, "rings": [[0, 0, 4, 0, 4, float("nan")]]}, False),
+    ({**P, "rings": [0, 0, 4, 0, 4, 4]}, False),
+    ([R], False),
+]
+
+
+@pytest.mark.parametrize(("data", "plain"), PLAIN, ids=[f"case{i}" for i in range(len(PLAIN))])
+def test_plain_objects_are_what_parse_compact_makes_of_them(data: Any, plain: bool) -> None:
+    problems = Problems()
+    obj = parse_compact(copy.deepcopy(data), field="o", problems=problems)
+    taken = plain_object(copy.deepcopy(data))
+    if not plain:
+        assert taken is None
+        return
+    assert taken is not None and obj is not None and not problems
+    kind, label, box, stored = taken
+    extent = obj.extent()
+    assert extent is not None
+    assert (kind, label, box) == (obj.kind, obj.label, [extent.x, extent.y, extent.w, extent.h])
+    assert dumps(stored) == dumps(to_compact(obj, typed=False))
+
+
+def test_every_object_of_a_coco_file_is_plain(generated_root: Path) -> None:
+    coco = read_coco(generated_root / "annotations/instances.json")
+    objects = [obj for image in coco.images for obj in image.objects]
+    for obj in objects:
+        if obj.mask is not None:  # crowds in RLE: the one kind of COCO object that is not plain
+            assert plain_object(to_compact(obj)) is None
+            continue
+        taken = plain_object(to_compact(obj))
+        assert taken is not None, obj
+        assert dumps(taken[3]) == dumps(to_compact(obj, typed=False))
+    assert any(obj.polygons for obj in objects)

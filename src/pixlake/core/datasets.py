@@ -778,7 +778,7 @@ def prepare_annotation(item: AnnotationInput) -> PreparedAnnotation:
                 obj.label,
                 obj.kind,
                 None if box is None else (box.x, box.y, box.w, box.h),
-                _dumps(data),
+                dump_shape(data),
             )
         )
     return PreparedAnnotation(
@@ -793,7 +793,7 @@ def prepare_annotation(item: AnnotationInput) -> PreparedAnnotation:
 
 
 #: How shape data is serialized (compact; its numbers are finite, checked when parsed).
-_dumps = fast_json.dumps
+dump_shape = fast_json.dumps
 
 
 class AnnotationWriter:

@@ -25,10 +25,11 @@ Two ways through, one outcome
 *Streamed* (the documents the SDK writes: ``format``, ``labels`` and ``pictures`` before
 ``images``, every key once, valid JSON, no problem anywhere): the images are read from the
 blob a piece at a time and validated, each batch reduced to plain rows
-(``datasets.prepare_annotation``), kept in memory up to ``MEMORY_OBJECTS`` objects and spooled
-to a temporary file past that; only then does the transaction start, and it writes the
-prepared batches.  Memory stays bounded whatever the size of the import, and the write lock
-is held only for the writes.
+(``datasets.prepare_annotation``; an image whose objects are all plain, as a COCO import's
+are, straight from the document: ``_compact.plain_object``), kept in memory up to
+``MEMORY_OBJECTS`` objects and spooled to a temporary file past that; only then does the
+transaction start, and it writes the prepared batches.  Memory stays bounded whatever the
+size of the import, and the write lock is held only for the writes.
 
 *Whole* (everything else): the document is loaded whole, every problem of it collected and
 reported, then written.  The streamed way hands over to it as soon as anything is unusual (a
@@ -57,11 +58,13 @@ from pixlake.core.datasets import (
     AnnotationWriter,
     PreparedAnnotation,
     PreparedObject,
+    dump_shape,
     parse_image_qa,
     parse_objects,
     prepare_annotation,
 )
 from pixlake.errors import InvalidInputError
+from pixlake.formats._compact import plain_object
 from pixlake.formats._jsonstream import JsonStream, NotStreamable
 from pixlake.formats._problems import Problems
 from pixlake.jobs import JobContext, job_handler
@@ -143,6 +146,39 @@ def _parse_image(i: int, image: Any, problems: Problems, compact: bool) -> Annot
         nb_instances=image.get("nb_instances"),
         duration=image.get("duration"),
         extra=image.get("extra") or None,
+    )
+
+
+def _prepare_plain(image: Any) -> PreparedAnnotation | None:
+    """What ``prepare_annotation(_parse_image(...))`` gives of an image whose objects are all
+    plain (``plain_object``: a COCO import's), and that has no Q&A; ``None`` for any other,
+    which must take that way (it names the problems)."""
+    if type(image) is not dict or type(image.get("external_url")) is not str:
+        return None
+    raw, qa, extra = image.get("objects", []), image.get("image_qa"), image.get("extra")
+    if (
+        type(raw) is not list
+        or qa not in (None, [])
+        or (extra is not None and type(extra) is not dict)
+    ):
+        return None
+    objects = []
+    for data in raw:
+        plain = plain_object(data)
+        if plain is None:
+            return None
+        kind, label, box, stored = plain
+        objects.append(
+            PreparedObject(label, kind, (box[0], box[1], box[2], box[3]), dump_shape(stored))
+        )
+    return PreparedAnnotation(
+        image["external_url"],
+        image.get("status"),
+        None,
+        image.get("nb_instances"),
+        image.get("duration"),
+        dict(extra) if extra else None,
+        tuple(objects),
     )
 
 
@@ -270,10 +306,13 @@ def _prepare_images(
     batch: list[PreparedAnnotation] = []
     count = 0
     for value in reader.items():
-        item = _parse_image(count, value, problems, compact)
-        if item is None or problems:
-            raise NotStreamable
-        batch.append(prepare_annotation(item))
+        annotation = _prepare_plain(value) if compact else None
+        if annotation is None:
+            item = _parse_image(count, value, problems, compact)
+            if item is None or problems:
+                raise NotStreamable
+            annotation = prepare_annotation(item)
+        batch.append(annotation)
         count += 1
         if len(batch) >= BATCH:
             prepared.add(batch)

@@ -54,10 +54,11 @@ __all__ = [
 ]
 
 ObjectKind = Literal["classification", "rectangle", "polygon", "mask"]
-#: An object as pixlake stores it: ``(kind, label, data)``, ``data`` in the compact form
-#: less ``type`` and ``label`` (``pixlake.formats._compact``).
-CompactObject = tuple[str, str, Mapping[str, Any]]
 """What an object's geometry is.  ``mask`` objects belong to ``polygon`` labels."""
+
+CompactObject = tuple[str, str, Mapping[str, Any]]
+"""An object as pixlake stores it: ``(kind, label, data)``, ``data`` in the compact form
+less ``type`` and ``label`` (``pixlake.formats._compact``)."""
 
 LabelKind = Literal["classification", "rectangle", "polygon"]
 """A label's type, as the SDK contract's ``create_labels(name, ann_type)`` takes it."""
