@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import Engine, event
 
 from pixlake.core import accounts, exports
 from pixlake.core.entities import Caller
@@ -170,6 +171,36 @@ def test_bytes_lost_after_the_check_end_the_archive_with_a_problem(
         assert member is not None
         problem = json.loads(member.read())
     assert problem["code"] == "not_found" and problem["errors"][0]["file"] == "b.jpg"
+
+
+def test_each_page_starts_where_the_last_ended_without_sorting_again(
+    server: LiveServer, http: httpx.Client, alice: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pages of a version are read in the order of its index: no page sorts the rest of
+    the version again, which made an export's reads grow with the square of its size."""
+    monkeypatch.setattr(exports, "FIRST_PAGE", 2)
+    monkeypatch.setattr(exports, "PAGE", 3)
+    images = {f"q-{i}.jpg": make_image(8700 + i) for i in range(5)}
+    caller, org, version = _version(server, http, alice, images, [_box("q-0.jpg")])
+    pages: list[tuple[str, Any]] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if "FROM pictures JOIN version_pictures" in statement:
+            pages.append((statement, parameters))
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        for status in (None, "accepted"):
+            stream = _export(server, caller, org, version, "COCO", archive="tar", status=status)
+            b"".join(stream.chunks)
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+    # pages of 2 and 3 pictures, then an empty one; none accepted: one empty page
+    assert len([statement for statement, _ in pages if "LIMIT" in statement]) == 3 + 1
+    with server.db.engine.connect() as connection:
+        for statement, parameters in pages:
+            plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            assert not [row for row in plan if "TEMP B-TREE" in row[-1]], statement
 
 
 def test_references_go_a_page_at_a_time_the_first_page_small(

@@ -1354,10 +1354,15 @@ def iter_export(
                 )
                 .join(VersionPictureRow, VersionPictureRow.picture_pk == PictureRow.pk)
                 .join(BlobRow, BlobRow.digest == PictureRow.digest)
-                .where(VersionPictureRow.version_pk == version_pk, PictureRow.pk > after)
+                .where(
+                    VersionPictureRow.version_pk == version_pk,
+                    VersionPictureRow.picture_pk > after,
+                )
             )
             pictures = connection.execute(
-                _with_status(query, version_pk, status).order_by(PictureRow.pk).limit(size)
+                _with_status(query, version_pk, status)
+                .order_by(VersionPictureRow.picture_pk)
+                .limit(size)
             ).all()
             if not pictures:
                 return
