@@ -29,7 +29,14 @@ from ._problems import Problems, describe
 from ._shared import complete_object, parse_head, parse_mask
 from .base import QA, Box, Mask, Obj, Ring
 
-__all__ = ["COMPACT_KEYS", "from_compact", "parse_compact", "plain_object", "to_compact"]
+__all__ = [
+    "COMPACT_KEYS",
+    "PLAIN_KEYS",
+    "from_compact",
+    "parse_compact",
+    "plain_object",
+    "to_compact",
+]
 
 COMPACT_KEYS: Final = frozenset(
     {"type", "label", "box", "rings", "mask", "qa", "iscrowd", "area", "score", "extra"}
@@ -59,8 +66,10 @@ def to_compact(obj: Obj, *, typed: bool = True) -> dict[str, Any]:
     return out
 
 
-#: The keys of a plain object (see :func:`plain_object`).
-_PLAIN_KEYS: Final = frozenset({"type", "label", "box", "rings", "area", "iscrowd"})
+#: The keys of a plain object as stored, less ``type`` and ``label`` (see
+#: :func:`plain_object`): the ones that COCO writes as they stand.
+PLAIN_KEYS: Final = frozenset({"box", "rings", "area", "iscrowd"})
+_PLAIN_DOCUMENT_KEYS: Final = PLAIN_KEYS | {"type", "label"}
 
 
 def _ring(flat: list[Any]) -> Ring:
@@ -131,7 +140,7 @@ def plain_object(data: Any) -> tuple[str, str, list[Any], dict[str, Any]] | None
     :func:`parse_compact`, which names the problems.  Checking and storing a plain object
     this way takes about a quarter of the time: its rings are not rebuilt as points, and no
     ``Obj`` is built."""
-    if type(data) is not dict or not data.keys() <= _PLAIN_KEYS:
+    if type(data) is not dict or not data.keys() <= _PLAIN_DOCUMENT_KEYS:
         return None
     kind, label, box, rings = (
         data.get("type"),

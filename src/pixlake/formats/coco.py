@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, Final, NamedTuple
 
-from ._compact import from_compact
+from ._compact import PLAIN_KEYS, from_compact
 from ._io import NUMBER_TYPES as _NUMBERS
 from ._io import (
     NonFinite,
@@ -60,8 +60,6 @@ __all__ = ["ANNOTATIONS_PATH", "CocoExporter", "parse_coco", "read_coco"]
 ANNOTATIONS_PATH: Final = "annotations/instances.json"
 
 _IMAGE_KEYS: Final = frozenset({"id", "file_name", "width", "height", "qa"})
-#: The keys of a stored object (``_compact``) that COCO writes as they are.
-_STORED_AS_COCO: Final = frozenset({"box", "rings", "area", "iscrowd"})
 _ANNOTATION_KEYS: Final = frozenset(
     {"id", "image_id", "category_id", "bbox", "segmentation", "area", "iscrowd", "score", "qa"}
 )
@@ -731,7 +729,7 @@ class CocoExporter(Exporter):
         return image_id
 
     def _write_annotations(self, records: list[dict[str, Any]]) -> None:
-        """Spool the records of one image's objects, numbered from the next annotation id."""
+        """Spool the records of one image's objects (numbered from the next annotation id)."""
         if not records:
             return
         assert self._annotation_spool is not None  # opened with the image's record
@@ -749,7 +747,7 @@ class CocoExporter(Exporter):
         box = data.get("box")
         if (
             box is None
-            or not data.keys() <= _STORED_AS_COCO
+            or not data.keys() <= PLAIN_KEYS
             or ("area" not in data and kind != "rectangle")  # a polygon's area is its rings'
         ):
             return self._annotation(from_compact(kind, label, data), image_id, annotation_id)
