@@ -351,14 +351,7 @@ _IMAGES = [
     ({"external_url": "a.jpg", "objects": [], "image_qa": [], "status": "accepted"}, True),
     ({"external_url": "a.jpg", "nb_instances": 2, "duration": 1.5, "extra": {"id": 7}}, True),
     ({"external_url": "a.jpg", "objects": [_BOX], "extra": {}}, True),
-    (
-        {
-            "external_url": "a.jpg",
-            "objects": [_BOX],
-            "image_qa": [{"question": "q", "answer": "a"}],
-        },
-        False,
-    ),
+    ({"external_url": "a.jpg", "objects": [_BOX], "image_qa": [_QA]}, False),
     ({"external_url": "a.jpg", "objects": [_BOX, {**_ZONE, "score": 0.5}]}, False),
     ({"external_url": "a.jpg", "objects": [{"type": "classification", "label": "day"}]}, False),
     ({"external_url": "a.jpg", "objects": [{**_BOX, "box": [1, 2, -3, 4]}]}, False),

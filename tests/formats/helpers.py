@@ -9,6 +9,15 @@ from typing import Any
 import pytest
 
 from pixlake.errors import PicselliaError
+from pixlake.formats import AnnotatedImage
+from pixlake.formats._compact import to_compact
+from pixlake.formats.base import CompactObject
+
+
+def stored_objects(image: AnnotatedImage) -> list[CompactObject]:
+    """The image's objects as pixlake stores them: ``(kind, label, data)``."""
+    stored = [to_compact(obj) for obj in image.objects]
+    return [(data.pop("type"), data.pop("label"), data) for data in stored]
 
 
 def write_json(path: Path, data: Any) -> Path:

@@ -26,9 +26,8 @@ from pixlake.formats import (
     read_image_size,
     safe_file_name,
 )
-from pixlake.formats._compact import to_compact
 
-from .helpers import find_problem
+from .helpers import find_problem, stored_objects
 
 
 def random_mask(seed: int, height: int = 23, width: int = 31) -> np.ndarray[Any, Any]:
@@ -390,9 +389,9 @@ def test_write_compact_writes_what_write_writes(
                 if way == "rebuilt":
                     exporter.write(image)
                     continue
-                stored = [to_compact(obj) for obj in image.objects]
-                objects = [(data.pop("type"), data.pop("label"), data) for data in stored]
-                exporter.write_compact(dataclasses.replace(image, objects=()), objects)
+                exporter.write_compact(
+                    dataclasses.replace(image, objects=()), stored_objects(image)
+                )
     written = {
         way: {
             path.relative_to(tmp_path / way): path.read_bytes()

@@ -30,10 +30,17 @@ from pixlake.formats import (
     parse_coco,
     read_coco,
 )
-from pixlake.formats._compact import from_compact, to_compact
+from pixlake.formats._compact import from_compact
 from pixlake.formats._spool import SpooledImages
 
-from .helpers import FOREIGN_KEYS, box_annotation, coco_doc, find_problem, write_json
+from .helpers import (
+    FOREIGN_KEYS,
+    box_annotation,
+    coco_doc,
+    find_problem,
+    stored_objects,
+    write_json,
+)
 
 
 def load_coco(path: Path) -> COCO:
@@ -818,17 +825,9 @@ def test_write_compact_writes_what_write_writes(tmp_path: Path, stored: Any) -> 
 
 def test_write_compact_of_a_generated_dataset(generated_root: Path, tmp_path: Path) -> None:
     coco = read_coco(generated_root / "annotations/instances.json")
-    images = [
-        (dataclasses.replace(image, objects=()), [to_compact(obj) for obj in image.objects])
-        for image in coco.images
-    ]
-    stored = [
-        (image, [(data.pop("type"), data.pop("label"), data) for data in objects])
-        for image, objects in images
-    ]
     with FolderSink(tmp_path / "compact") as sink, CocoExporter(sink, coco.labels) as exporter:
-        for image, objects in stored:
-            exporter.write_compact(image, objects)
+        for image in coco.images:
+            exporter.write_compact(dataclasses.replace(image, objects=()), stored_objects(image))
     export(Annotations(labels=coco.labels, images=coco.images), tmp_path / "rebuilt")
     path = "annotations/instances.json"
     assert (tmp_path / "compact" / path).read_bytes() == (tmp_path / "rebuilt" / path).read_bytes()
