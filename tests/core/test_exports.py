@@ -219,4 +219,4 @@ def test_references_go_a_page_at_a_time_the_first_page_small(
         [True, True, False, False, False],
         [False, False, True, True, True],
     ]
-    assert b"instances.json" in b"".join(chunks[2:])
+    assert b"instances_default.json" in b"".join(chunks[2:])

@@ -55,7 +55,7 @@ def export(annotations: Annotations, root: Path) -> dict[str, Any]:
     ):
         for image in annotations.images:
             e.write(image)
-    result: dict[str, Any] = json.loads((root / "annotations/instances.json").read_text())
+    result: dict[str, Any] = json.loads((root / "annotations/instances_default.json").read_text())
     return result
 
 
@@ -178,7 +178,7 @@ def test_classification_annotations(tmp_path: Path) -> None:
     assert result.labels[0] == LabelSpec("cat", "classification")
     written = export(result, tmp_path / "out")
     assert written["annotations"] == [{"id": 1, "image_id": 1, "category_id": 1, "iscrowd": 0}]
-    again = read_coco(tmp_path / "out/annotations/instances.json")
+    again = read_coco(tmp_path / "out/annotations/instances_default.json")
     assert again.images[0].objects == result.images[0].objects
 
 
@@ -617,7 +617,7 @@ def test_missing_file(tmp_path: Path) -> None:
     (tmp_path / "a-folder").mkdir()
     with pytest.raises(InvalidInputError) as error:
         read_coco(tmp_path / "a-folder")
-    find_problem(error, file="a-folder", message="expected a JSON file, got a folder")
+    find_problem(error, file="a-folder", message="expected annotations/instances_<split>.json")
 
 
 def test_parse_coco_takes_parsed_data() -> None:
@@ -670,7 +670,7 @@ def test_round_trip_of_masks_and_rings(tmp_path: Path) -> None:
     assert compressed["area"] == int(mask_utils.area(encoded))
     assert compressed["bbox"] == [float(v) for v in mask_utils.toBbox(encoded)]
     # a second round trip changes nothing: bbox and area are now in the file
-    second = read_coco(tmp_path / "out/annotations/instances.json")
+    second = read_coco(tmp_path / "out/annotations/instances_default.json")
     assert export(second, tmp_path / "again") == written
     assert [obj.mask for obj in second.images[1].objects] == [
         obj.mask for obj in first.images[1].objects
@@ -689,7 +689,7 @@ def test_export_loads_in_pycocotools(generated_root: Path, tmp_path: Path) -> No
     )
     result = read_coco(write_json(tmp_path / "in.json", doc))
     export(result, tmp_path / "out")
-    coco = load_coco(tmp_path / "out/annotations/instances.json")
+    coco = load_coco(tmp_path / "out/annotations/instances_default.json")
     assert [c["name"] for c in coco.loadCats(coco.getCatIds())] == ["cat", "dog"]
     polygon, mask, box = coco.loadAnns(coco.getAnnIds())
     assert polygon["bbox"] == [10, 10, 30, 20]
@@ -702,7 +702,7 @@ def test_export_loads_in_pycocotools(generated_root: Path, tmp_path: Path) -> No
     assert box["bbox"] == [5.5, 6.5, 10.25, 3]
     generated = read_coco(generated_root / "annotations/instances.json")
     export(generated, tmp_path / "gen")
-    coco = load_coco(tmp_path / "gen/annotations/instances.json")
+    coco = load_coco(tmp_path / "gen/annotations/instances_default.json")
     expected = [obj.box for image in generated.images for obj in image.objects]
     loaded = [Box(*ann["bbox"]) for ann in coco.loadAnns(sorted(coco.getAnnIds()))]
     assert loaded == expected
@@ -719,7 +719,7 @@ def test_an_empty_export_is_a_valid_file(tmp_path: Path) -> None:
         "annotations": [],
         "categories": [{"id": 1, "name": "a", "supercategory": ""}],
     }
-    assert load_coco(tmp_path / "out/annotations/instances.json").getCatIds() == [1]
+    assert load_coco(tmp_path / "out/annotations/instances_default.json").getCatIds() == [1]
 
 
 def test_category_ids_are_stable(tmp_path: Path) -> None:
@@ -811,7 +811,7 @@ def coco_text(root: Path, images: list[tuple[AnnotatedImage, list[Any]]], compac
                 exporter.write(
                     dataclasses.replace(image, objects=tuple(from_compact(*o) for o in objects))
                 )
-    return (root / "annotations/instances.json").read_bytes()
+    return (root / "annotations/instances_default.json").read_bytes()
 
 
 @pytest.mark.parametrize("stored", STORED, ids=lambda o: f"{o[0]}-{'-'.join(o[2])}")
@@ -829,7 +829,7 @@ def test_write_compact_of_a_generated_dataset(generated_root: Path, tmp_path: Pa
         for image in coco.images:
             exporter.write_compact(dataclasses.replace(image, objects=()), stored_objects(image))
     export(Annotations(labels=coco.labels, images=coco.images), tmp_path / "rebuilt")
-    path = "annotations/instances.json"
+    path = "annotations/instances_default.json"
     assert (tmp_path / "compact" / path).read_bytes() == (tmp_path / "rebuilt" / path).read_bytes()
 
 
@@ -839,7 +839,7 @@ def test_a_failed_export_writes_no_annotation_file(tmp_path: Path) -> None:
         with CocoExporter(sink, labels) as exporter:
             exporter.write(AnnotatedImage(file_name="x.jpg", width=10, height=10))
             raise RuntimeError("database went away")
-    assert not (tmp_path / "out/annotations/instances.json").exists()
+    assert not (tmp_path / "out/annotations/instances_default.json").exists()
 
 
 def test_export_into_a_zip_with_images(generated_root: Path, tmp_path: Path) -> None:
@@ -856,10 +856,10 @@ def test_export_into_a_zip_with_images(generated_root: Path, tmp_path: Path) -> 
     with zipfile.ZipFile(path) as archive:
         names = set(archive.namelist())
         archive.extractall(tmp_path / "unzipped")
-    assert names == {"annotations/instances.json"} | {
+    assert names == {"annotations/instances_default.json"} | {
         f"images/{image.file_name}" for image in result.images
     }
-    again = read_coco(tmp_path / "unzipped/annotations/instances.json")
+    again = read_coco(tmp_path / "unzipped/annotations/instances_default.json")
     assert again.images == result.images
 
 
@@ -890,6 +890,6 @@ def test_export_memory_does_not_grow_with_the_dataset(tmp_path: Path) -> None:
     small, large = peak(100), peak(1500)
     assert large < small + 256 * 1024, (small, large)
     assert large < 1024 * 1024
-    written = json.loads((tmp_path / "out1500/annotations/instances.json").read_text())
+    written = json.loads((tmp_path / "out1500/annotations/instances_default.json").read_text())
     assert len(written["annotations"]) == 15_000
     assert written["annotations"][-1]["id"] == 15_000

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+import shutil
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
 import pytest
+from PIL import Image
 
 from pixlake.errors import InvalidInputError, PayloadTooLargeError
 from pixlake.formats import (
@@ -75,8 +78,9 @@ def test_reads_the_generated_dataset(generated_root: Path) -> None:
         float(first.findtext(f"bndbox/{tag}") or "") for tag in ("xmin", "ymin", "xmax", "ymax")
     ]
     obj = result.images[0].objects[0]
-    assert obj.label == (first.findtext("name") or "").strip().lower()
-    assert obj.box == Box.from_corners(*(value - 1 for value in corners))
+    assert obj.label == (first.findtext("name") or "").strip()
+    xmin, ymin, xmax, ymax = corners  # the devkit's: 1-based first pixel, far edge
+    assert obj.box == Box.from_corners(xmin - 1, ymin - 1, xmax, ymax)
     assert obj.extra == {"pose": "Unspecified", "truncated": 0, "difficult": 0}
     assert result.images[0].extra["source"] == {"database": "pixlake-synthetic"}
     assert result.images[0].extra["depth"] == 3
@@ -90,12 +94,69 @@ def test_progress_counts_the_files(generated_root: Path) -> None:
     assert told == [(done, count) for done in range(count + 1)]
 
 
-def test_names_are_stripped_and_lower_cased_and_corners_shifted(tmp_path: Path) -> None:
+def test_names_keep_their_case_and_boxes_follow_the_devkit(tmp_path: Path) -> None:
     folder = write_files(tmp_path, {"a.xml": voc_xml(box_object("  Big Car ", (1, 1, 100, 80)))})
     obj = read_voc(folder).images[0].objects[0]
-    assert obj.label == "big car"
-    assert obj.box == Box(0, 0, 99, 79)
+    assert obj.label == "Big Car"
+    assert obj.box == Box(0, 0, 100, 80)  # xmin, ymin: the first pixel, 1-based; xmax: the edge
     assert read_voc(folder / "a.xml").images[0].objects[0] == obj  # one file works too
+
+
+def test_fractional_corners_are_read_without_float_noise(tmp_path: Path) -> None:
+    folder = write_files(
+        tmp_path, {"a.xml": voc_xml(box_object(corners=(79.14, 1.3, 98.44, 10.7)))}
+    )
+    assert read_voc(folder).images[0].objects[0].box == Box(78.14, 0.3, 20.3, 10.4)
+
+
+def test_a_missing_size_is_read_from_the_image(tmp_path: Path) -> None:
+    root = tmp_path / "voc"
+    write_files(root / "Annotations", {"a.xml": voc_xml(box_object(), size="")})
+    write_files(
+        root / "Annotations",
+        {
+            "b.xml": voc_xml(
+                filename="b.png", size="<size><width>0</width><height>0</height></size>"
+            )
+        },
+    )
+    (root / "JPEGImages").mkdir()
+    Image.new("RGB", (100, 80)).save(root / "JPEGImages" / "a.jpg")
+    Image.new("RGB", (30, 20)).save(root / "JPEGImages" / "b.png")
+    a, b = read_voc(root).images
+    assert (a.width, a.height, b.width, b.height) == (100, 80, 30, 20)
+    elsewhere = tmp_path / "elsewhere"
+    shutil.move(root / "JPEGImages", elsewhere)
+    assert read_voc(root / "Annotations", images=elsewhere).images[1].width == 30
+    error = read_error(root / "Annotations", {})
+    find_problem(error, file="a.xml", field="size", message="or the image to read its size from")
+
+
+def test_splits_come_from_the_image_sets(tmp_path: Path) -> None:
+    root = tmp_path / "voc"
+    files = {f"{stem}.xml": voc_xml(filename=f"{stem}.jpg") for stem in "abcd"}
+    write_files(root / "Annotations", files)
+    write_files(
+        root / "ImageSets/Main",
+        {
+            "train.txt": "a\nb\n",
+            "val.txt": "c\n",
+            "trainval.txt": "a\nb\nc\n",
+            "cat_train.txt": "a  1\nb -1\n",  # a per-class list, not a split
+        },
+    )
+    result = read_voc(root)
+    assert [(i.file_name, i.split) for i in result.images] == [
+        ("a.jpg", "train"),
+        ("b.jpg", "train"),
+        ("c.jpg", "val"),
+        ("d.jpg", None),
+    ]
+    write_files(root / "ImageSets/Main", {"default.txt": "d\n", "test.txt": "e\n"})
+    error = read_error(root, {})
+    find_problem(error, file="ImageSets/Main/test.txt", line=1, message="Annotations/e.xml")
+    (root / "ImageSets/Main/test.txt").unlink()
+    assert read_voc(root).images[3].split is None  # "default" is no split
 
 
 def test_reads_polygons(tmp_path: Path) -> None:
@@ -179,7 +240,12 @@ def test_malformed_xml_names_line_and_column(tmp_path: Path) -> None:
             "size.height",
             "positive",
         ),
-        (voc_xml(size="<size><width>0</width><height>5</height></size>"), "size.width", "positive"),
+        (
+            voc_xml(size="<size><width>-1</width><height>5</height></size>"),
+            "size.width",
+            "positive",
+        ),
+        (voc_xml(size="<size><width>0</width><height>5</height></size>"), "size", "read its size"),
         (voc_xml(filename="../../etc/passwd"), "filename", "without '..'"),
         (voc_xml(filename="/etc/passwd"), "filename", "absolute"),
         ("<annotation><size/></annotation>", "filename", "a file name"),
@@ -279,9 +345,10 @@ def test_polygons_round_trip(tmp_path: Path) -> None:
     labels = [LabelSpec("cat", "polygon"), LabelSpec("dog", "rectangle")]
     written = export(Annotations(labels=labels, images=[image]), tmp_path / "out")
     root = ET.parse(written / "a.xml").getroot()
-    assert root.findtext("segmented") == "1"
+    assert root.findtext("segmented") == "0"  # no segmentation mask is written
     assert root.findtext("object/polygon/x2") == "21.5"
-    assert root.findtext("object/bndbox/xmax") == "21.5"
+    assert root.findtext("object/bndbox/xmin") == "11"
+    assert root.findtext("object/bndbox/xmax") == "20.5"
     again = read_voc(written)
     cat, dog = again.images[0].objects
     assert cat.polygons == image.objects[0].polygons
@@ -309,8 +376,8 @@ def test_exporter_skips_what_voc_cannot_hold(tmp_path: Path) -> None:
     assert [root.findtext(f"object/bndbox/{t}") for t in ("xmin", "ymin", "xmax", "ymax")] == [
         "2",
         "2",
+        "2",
         "3",
-        "4",
     ]
     assert root.findtext("owner/name") == "me"
     assert root.find("2d") is None
@@ -361,16 +428,14 @@ def elementtree_xml(image: AnnotatedImage) -> bytes:
     extra = dict(image.extra)
     _et_leaf(root, "folder", extra.pop("folder", "JPEGImages"))
     _et_leaf(root, "filename", image.file_name)
-    segmented = extra.pop("segmented", None)
+    extra.pop("segmented", None)
     depth = extra.pop("depth", 3)
     for key, value in extra.items():
         _et_append(root, key, value)
     size = ET.SubElement(root, "size")
     for tag, value in (("width", image.width), ("height", image.height), ("depth", depth)):
         _et_leaf(size, tag, value)
-    if segmented is None:
-        segmented = int(any(obj.polygons or obj.mask for obj in image.objects))
-    _et_leaf(root, "segmented", segmented)
+    _et_leaf(root, "segmented", 0)
     for obj in image.objects:
         box = obj.extent()
         if box is None:
@@ -385,14 +450,20 @@ def elementtree_xml(image: AnnotatedImage) -> bytes:
         if obj.score is not None:
             _et_leaf(element, "score", _et_fmt(obj.score))
         bndbox = ET.SubElement(element, "bndbox")
-        corners = (box.x, box.y, box.right, box.bottom)
+        x, y, w, h = (Decimal(repr(v)) for v in (box.x, box.y, box.w, box.h))
+        corners = (
+            max(x, Decimal(0)) + 1,
+            max(y, Decimal(0)) + 1,
+            min(x + w, Decimal(image.width)),
+            min(y + h, Decimal(image.height)),
+        )
         for tag, value in zip(("xmin", "ymin", "xmax", "ymax"), corners, strict=True):
-            _et_leaf(bndbox, tag, _et_fmt(value + 1))
+            _et_leaf(bndbox, tag, _et_fmt(float(value)))
         for ring in obj.polygons:
             polygon = ET.SubElement(element, "polygon")
-            for index, (x, y) in enumerate(ring, start=1):
-                _et_leaf(polygon, f"x{index}", _et_fmt(x + 1))
-                _et_leaf(polygon, f"y{index}", _et_fmt(y + 1))
+            for index, (px, py) in enumerate(ring, start=1):
+                _et_leaf(polygon, f"x{index}", _et_fmt(float(Decimal(repr(px)) + 1)))
+                _et_leaf(polygon, f"y{index}", _et_fmt(float(Decimal(repr(py)) + 1)))
     ET.indent(root, space="  ")
     data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return data + b"\n"

@@ -176,7 +176,7 @@ def test_data_yaml_quoting(tmp_path: Path) -> None:
         ("names: [cat, 'dog]\n", 2, "expected valid YAML"),
         ("names:\n  - [nested, list]\n", 1, "expected a class name"),
         ("nc: two\nnames: [a]\n", 1, "expected a class count"),
-        ("names: [cat, cat]\n", None, "unique class names"),
+        ("names: [cat, cat]\n", 1, "unique class names"),
     ],
 )
 def test_bad_data_yaml(tmp_path: Path, yaml: str, line: int | None, message: str) -> None:
@@ -188,7 +188,7 @@ def test_bad_data_yaml(tmp_path: Path, yaml: str, line: int | None, message: str
 def test_class_names_are_required(tmp_path: Path) -> None:
     root = make_dataset(tmp_path / "y", {"a": ""})
     (root / "classes.txt").unlink()
-    find_problem(read_error(root), file="y", message="data.yaml or classes.txt")
+    find_problem(read_error(root), file="y", message="class names in data.yaml, classes.txt")
     (root / "data.yaml").write_text("train: images\n")
     find_problem(read_error(root), file="data.yaml", message="'names:' key")
     (root / "data.yaml").unlink()
@@ -232,10 +232,10 @@ def test_label_files_need_their_image(tmp_path: Path) -> None:
     root = make_dataset(
         tmp_path / "y", {"a": "0 0.5 0.5 0.1 0.1\n", "b": ""}, sizes={"a.png": (9, 9)}
     )
-    find_problem(read_error(root), file="labels/b.txt", message="an image named b.<ext>")
+    find_problem(read_error(root), file="labels/b.txt", message="an image whose label file")
     Image.new("RGB", (4, 4)).save(root / "images/a.jpg")
     Image.new("RGB", (4, 4)).save(root / "images/b.jpg")
-    find_problem(read_error(root), message="share the stem 'a'")
+    find_problem(read_error(root), file="images/a.png", message="share labels/a.txt")
 
 
 def test_every_file_is_checked_and_limits_apply(tmp_path: Path) -> None:
@@ -257,7 +257,10 @@ def test_not_a_folder(tmp_path: Path) -> None:
 
 def test_the_images_folder_is_required_and_its_names_checked(tmp_path: Path) -> None:
     root = make_dataset(tmp_path / "y", {"a": "0 0.5 0.5 0.1 0.1\n"})
+    shutil.move(root / "images", tmp_path / "apart")  # labels kept apart from their images
+    assert len(read_yolo(root, images=tmp_path / "apart").images) == 1
     find_problem(read_error(root, images=tmp_path / "nowhere"), message="folder of images")
+    shutil.move(tmp_path / "apart", root / "images")
     Image.new("RGB", (4, 4)).save(root / "images" / "b\\c.png")
     find_problem(read_error(root), file="images/b\\c.png", message="without folders")
 
@@ -296,13 +299,18 @@ def test_segment_mode(tmp_path: Path) -> None:
             Obj(label="cat", kind="polygon", polygons=(small, large)),
             Obj(label="dog", kind="rectangle", box=Box(-5, 0, 25, 40)),
             Obj(label="dog", kind="classification"),
+            Obj(label="cat", kind="rectangle", box=Box(0, 0, 10, 10), iscrowd=True),
         ),
     )
     labels = [LabelSpec("cat", "polygon"), LabelSpec("dog", "rectangle")]
     annotations = Annotations(labels=labels, images=[image])
     segment = export(annotations, tmp_path / "segment", mode="segment")
+    # the two rings joined at their closest corners, (15, 20) and (50, 40), as Ultralytics'
+    # COCO converter joins them: around the large ring, back, around the small one
     assert (segment / "labels/a.txt").read_text() == (
-        "0 0.500000 0.500000 0.900000 0.500000 0.900000 0.987500 0.500000 0.987500\n"
+        "0 0.150000 0.250000 0.500000 0.500000 0.900000 0.500000 0.900000 0.987500 "
+        "0.500000 0.987500 0.500000 0.500000 0.150000 0.250000 0.100000 0.125000 "
+        "0.200000 0.125000 0.150000 0.250000\n"
         "1 0.000000 0.000000 0.200000 0.000000 0.200000 0.500000 0.000000 0.500000\n"
     )
     detect = export(annotations, tmp_path / "detect")
@@ -310,13 +318,40 @@ def test_segment_mode(tmp_path: Path) -> None:
         "0 0.500000 0.556250 0.800000 0.862500\n1 0.100000 0.250000 0.200000 0.500000\n"
     )
     data = yaml.safe_load((detect / "data.yaml").read_text())
-    assert data == {
-        "path": ".",
+    assert data == {  # no "path": Ultralytics then takes the file's own folder
         "train": "images",
         "val": "images",
         "nc": 2,
         "names": {0: "cat", 1: "dog"},
     }
+
+
+def test_the_report_counts_what_yolo_cannot_hold(tmp_path: Path) -> None:
+    ring = ((1.0, 1.0), (5.0, 1.0), (3.0, 4.0))
+    image = AnnotatedImage(
+        file_name="a.jpg",
+        width=10,
+        height=10,
+        objects=(
+            Obj(label="a", kind="polygon", polygons=(ring, ring)),
+            Obj(label="a", kind="rectangle", box=Box(0, 0, 2, 2), iscrowd=True),
+            Obj(label="a", kind="rectangle", box=Box(0, 0, 2, 2)),
+        ),
+    )
+    labels = [LabelSpec("a", "polygon")]
+    with FolderSink(tmp_path / "d") as sink, YoloExporter(sink, labels) as detect:
+        detect.write(image)
+    assert detect.report() == [
+        "1 crowd region left out, as Ultralytics' COCO converter does (YOLO has no crowd regions)"
+    ]
+    with FolderSink(tmp_path / "s") as sink, YoloExporter(sink, labels, mode="segment") as seg:
+        seg.write(image)
+    assert seg.report()[1:] == [
+        "1 polygon of several rings joined into one outline, as Ultralytics' COCO converter "
+        "joins them",
+        "1 box or mask written as the 4 corners of its box (a segmentation dataset has "
+        "polygon rows only)",
+    ]
 
 
 def test_exporter_refusals(tmp_path: Path) -> None:
@@ -337,3 +372,178 @@ def test_exporter_refusals(tmp_path: Path) -> None:
     with pytest.raises(InvalidInputError) as error:
         exporter.write(unknown_size)
     find_problem(error, file="u.jpg", message="expected the image size")
+
+
+# --------------------------------------------------------------------------------------
+# Layouts: Ultralytics' data.yaml, Roboflow's, Darknet's obj.data, split folders
+
+
+def write_image(path: Path, size: tuple[int, int] = (100, 80)) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", size).save(path)
+
+
+def write_label(path: Path, text: str = "0 0.5 0.5 0.2 0.2\n") -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def ultralytics_dataset(root: Path, yaml_text: str | None = None) -> Path:
+    """images/{train,val}/, labels/{train,val}/ and a data.yaml without 'path'."""
+    for split, stems in (("train", ["t1", "t2"]), ("val", ["v1"])):
+        for stem in stems:
+            write_image(root / "images" / split / f"{stem}.jpg")
+            write_label(root / "labels" / split / f"{stem}.txt")
+    (root / "data.yaml").write_text(
+        yaml_text or "train: images/train\nval: images/val\nnames:\n  0: Traffic Light\n  1: car\n"
+    )
+    return root
+
+
+def splits_of(result: Annotations) -> list[tuple[str, str | None, str | None, int]]:
+    return [(i.file_name, i.split, i.path, len(i.objects)) for i in result.images]
+
+
+def test_ultralytics_splits(tmp_path: Path) -> None:
+    root = ultralytics_dataset(tmp_path / "ds")
+    result = read_yolo(root)
+    assert [label.name for label in result.labels] == ["Traffic Light", "car"]
+    assert splits_of(result) == [
+        ("t1.jpg", "train", "images/train/t1.jpg", 1),
+        ("t2.jpg", "train", "images/train/t2.jpg", 1),
+        ("v1.jpg", "val", "images/val/v1.jpg", 1),
+    ]
+    assert read_yolo(root / "data.yaml") == result  # the file itself works too
+    # paths are from the images folder when it is given
+    assert [i.path for i in read_yolo(root, images=root / "images").images] == [
+        "train/t1.jpg",
+        "train/t2.jpg",
+        "val/v1.jpg",
+    ]
+    (tmp_path / "elsewhere").mkdir()
+    find_problem(read_error(root, images=tmp_path / "elsewhere"), message="under the images")
+
+
+def test_ultralytics_keys_take_lists_and_files_of_paths(tmp_path: Path) -> None:
+    root = ultralytics_dataset(tmp_path / "ds")
+    write_image(root / "images/extra/e1.jpg")
+    write_label(root / "labels/extra/e1.txt")
+    (root / "val.txt").write_text("./images/val/v1.jpg\n\nimages/extra/e1.jpg\n")
+    (root / "data.yaml").write_text(
+        "path: .\ntrain: [images/train]\nval: val.txt\ntest:\nnames: [a, b]\n"
+    )
+    assert splits_of(read_yolo(root)) == [
+        ("t1.jpg", "train", "images/train/t1.jpg", 1),
+        ("t2.jpg", "train", "images/train/t2.jpg", 1),
+        ("v1.jpg", "val", "images/val/v1.jpg", 1),
+        ("e1.jpg", "val", "images/extra/e1.jpg", 1),
+    ]
+    # a list's folders keep their own names, as pixlake's exports write splits that are not
+    # train, val or test
+    (root / "data.yaml").write_text(
+        "train: images/train\nval: images/val\ntest: [images/extra]\nnames: [a, b]\n"
+    )
+    assert [i.split for i in read_yolo(root).images] == ["train", "train", "val", "extra"]
+
+
+def test_one_folder_for_every_key_is_no_split(tmp_path: Path) -> None:
+    root = make_dataset(tmp_path / "y", {"a": "0 0.5 0.5 0.1 0.1\n"})
+    (root / "data.yaml").write_text("path: .\ntrain: images\nval: images\nnames: [cat]\n")
+    assert splits_of(read_yolo(root)) == [("a.png", None, "images/a.png", 1)]
+    root = ultralytics_dataset(
+        tmp_path / "ds", "train: images/train\nval: images/train\nnames: [a, b]\n"
+    )
+    assert [i.split for i in read_yolo(root).images] == ["train", "train"]
+    write_label(root / "labels/train/stray.txt")
+    find_problem(read_error(root), file="labels/train/stray.txt", message="an image whose label")
+
+
+def test_roboflow_layout(tmp_path: Path) -> None:
+    root = tmp_path / "rf"
+    for split in ("train", "valid", "test"):
+        write_image(root / split / "images" / f"{split}-1.jpg")
+        write_label(root / split / "labels" / f"{split}-1.txt")
+    (root / "data.yaml").write_text(
+        "train: ../train/images\nval: ../valid/images\ntest: ../test/images\nnc: 2\n"
+        "names: ['a', 'b']\nroboflow:\n  workspace: w\n"
+    )
+    assert splits_of(read_yolo(root)) == [
+        ("train-1.jpg", "train", "train/images/train-1.jpg", 1),
+        ("valid-1.jpg", "val", "valid/images/valid-1.jpg", 1),
+        ("test-1.jpg", "test", "test/images/test-1.jpg", 1),
+    ]
+
+
+def test_darknet_layout(tmp_path: Path) -> None:
+    root = tmp_path / "dn"
+    for split, stem in (("train", "a"), ("valid", "b")):
+        write_image(root / f"obj_{split}_data" / f"{stem}.jpg")
+        write_label(root / f"obj_{split}_data" / f"{stem}.txt", "1 0.5 0.5 0.2 0.2\n")
+        (root / f"{split}.txt").write_text(f"data/obj_{split}_data/{stem}.jpg\n")
+    (root / "obj.names").write_text("Traffic Light\ncar\n")
+    (root / "obj.data").write_text(
+        "classes = 2\ntrain = data/train.txt\nvalid = data/valid.txt\nnames = data/obj.names\n"
+        "backup = backup/\n"
+    )
+    result = read_yolo(root)
+    assert [label.name for label in result.labels] == ["Traffic Light", "car"]
+    assert splits_of(result) == [
+        ("a.jpg", "train", "obj_train_data/a.jpg", 1),
+        ("b.jpg", "valid", "obj_valid_data/b.jpg", 1),
+    ]
+    assert result.images[0].objects[0].label == "car"
+    (root / "obj.data").write_text("classes = 3\ntrain = data/train.txt\nnames = obj.names\n")
+    find_problem(read_error(root), file="obj.data", line=1, field="classes", message="(2)")
+    (root / "obj.data").write_text("classes = 2\ntrain = ../../etc/passwd\n")
+    find_problem(read_error(root), file="obj.data", line=2, field="train", message="inside")
+
+
+def test_split_folders_without_a_data_yaml(tmp_path: Path) -> None:
+    root = ultralytics_dataset(tmp_path / "ds")
+    (root / "data.yaml").unlink()
+    (root / "classes.txt").write_text("a\nb\n")
+    assert [(i.file_name, i.split) for i in read_yolo(root).images] == [
+        ("t1.jpg", "train"),
+        ("t2.jpg", "train"),
+        ("v1.jpg", "val"),
+    ]
+
+
+def test_labels_never_found_are_an_error(tmp_path: Path) -> None:
+    root = ultralytics_dataset(tmp_path / "ds")
+    shutil.rmtree(root / "labels/val")
+    detail = find_problem(read_error(root), file="ds", message="found none")
+    assert "labels/val/ for the 1 image of split 'val'" in detail["message"]
+    shutil.rmtree(root / "labels")
+    error = read_error(root)
+    assert len(error.value.details) == 2  # one per split
+    # a background image among labelled ones is fine, as in Ultralytics
+    root = ultralytics_dataset(tmp_path / "ds2")
+    (root / "labels/train/t2.txt").unlink()
+    assert [len(i.objects) for i in read_yolo(root).images] == [1, 0, 1]
+
+
+def test_data_yaml_paths_stay_in_the_dataset(tmp_path: Path) -> None:
+    root = ultralytics_dataset(tmp_path / "ds")
+    outside = tmp_path / "outside"
+    write_image(outside / "images/x.jpg")
+    for text, field, message in [
+        ("path: ..\ntrain: images/train\nval: images/val\nnames: [a, b]\n", "path", "inside"),
+        ("path: /\ntrain: images/train\nval: images/val\nnames: [a, b]\n", "path", "inside"),
+        ("train: ../outside/images\nval: images/val\nnames: [a, b]\n", "train", "inside"),
+        ("train: images/nothing\nval: images/val\nnames: [a, b]\n", "train", "a folder"),
+        ("train: 3\nval: images/val\nnames: [a, b]\n", "train", "a folder, a .txt"),
+    ]:
+        (root / "data.yaml").write_text(text)
+        find_problem(read_error(root), file="data.yaml", field=field, message=message)
+    (root / "list.txt").write_text(f"{outside}/images/x.jpg\n../outside/images/x.jpg\nnope.jpg\n")
+    (root / "data.yaml").write_text("train: list.txt\nval: images/val\nnames: [a, b]\n")
+    error = read_error(root)
+    find_problem(error, file="list.txt", line=1, message="inside the dataset's folder")
+    find_problem(error, file="list.txt", line=2, message="inside the dataset's folder")
+    find_problem(error, file="list.txt", line=3, message="an image file")
+    # an absolute path written on another machine gives way to the file's own folder
+    (root / "data.yaml").write_text(
+        "path: /nowhere/datasets/ds\ntrain: images/train\nval: images/val\nnames: [a, b]\n"
+    )
+    assert len(read_yolo(root).images) == 3

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple, TypeVarTuple, cast
 
 from sqlalchemy import Select, Table, Text, delete, func, insert, literal, select, update
 from sqlalchemy import cast as cast_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from pixlake import _json as fast_json
 from pixlake._text import count_is, counted
@@ -32,6 +32,7 @@ from pixlake.formats import QA, LabelSpec, Obj
 from pixlake.formats._compact import from_compact, parse_compact, to_compact
 from pixlake.formats._problems import Problems
 from pixlake.formats._shared import parse_qa, parse_wire_object
+from pixlake.names import split_of, split_problem
 from pixlake.store.db.bulk import chunked, insert_ignore
 from pixlake.store.db.engine import Database
 from pixlake.store.db.models import (
@@ -122,6 +123,7 @@ class AnnotationInput:
     nb_instances: int | None = None
     duration: float | None = None
     extra: Mapping[str, Any] | None = None
+    split: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +140,7 @@ class AnnotationRecord:
     duration: float | None
     extra: Mapping[str, Any]
     updated_at: datetime
+    split: str | None = None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -508,6 +511,7 @@ def _copy_version(session: Session, source: int, target: int) -> None:
                 "version_pk",
                 "picture_pk",
                 "status",
+                "split",
                 "image_qa",
                 "nb_instances",
                 "duration",
@@ -520,6 +524,7 @@ def _copy_version(session: Session, source: int, target: int) -> None:
                 literal(target),
                 old.c.picture_pk,
                 old.c.status,
+                old.c.split,
                 old.c.image_qa,
                 old.c.nb_instances,
                 old.c.duration,
@@ -736,6 +741,13 @@ def _check_status(status: str | None, field: str, problems: Problems) -> None:
         )
 
 
+def _check_split(split: str | None, field: str, problems: Problems) -> None:
+    if split is not None:
+        problem = split_problem(split)
+        if problem is not None:
+            problems.add(problem, field=field)
+
+
 def _require_status(status: str | None) -> None:
     """Refuse a ``status`` parameter that is not a review status."""
     problems = Problems()
@@ -763,6 +775,8 @@ class PreparedAnnotation(NamedTuple):
     nb_instances: int | None
     duration: float | None
     extra: dict[str, Any] | None
+    split: str | None
+    #: Last: the spool of an import keeps it apart (``pixlake.core.imports``).
     objects: tuple[PreparedObject, ...]
 
 
@@ -788,6 +802,7 @@ def prepare_annotation(item: AnnotationInput) -> PreparedAnnotation:
         item.nb_instances,
         item.duration,
         dict(item.extra) if item.extra else None,
+        item.split,
         tuple(objects),
     )
 
@@ -870,6 +885,7 @@ class AnnotationWriter:
                 )
                 continue
             _check_status(item.status, f"{where}.status", problems)
+            _check_split(item.split, f"{where}.split", problems)
             _pk, width, height = picture
             for j, obj in enumerate(item.objects):
                 label = labels.get(obj.label)
@@ -944,6 +960,7 @@ class AnnotationWriter:
                         "version_pk": version_pk,
                         "picture_pk": picture_pk,
                         "status": item.status or "pending",
+                        "split": split_of(item.split),
                         "image_qa": item.image_qa,
                         "nb_instances": item.nb_instances,
                         "duration": item.duration,
@@ -960,6 +977,8 @@ class AnnotationWriter:
                 values: dict[str, Any] = {"updated_at": now}
                 if item.status is not None:
                     values["status"] = item.status
+                if item.split is not None:
+                    values["split"] = split_of(item.split)
                 if item.image_qa is not None or replace:
                     values["image_qa"] = item.image_qa
                 for key in ("nb_instances", "duration"):
@@ -1118,6 +1137,7 @@ _ANNOTATION_COLUMNS = (
     AnnotationRow.duration,
     AnnotationRow.extra,
     AnnotationRow.updated_at,
+    AnnotationRow.split,
 )
 
 
@@ -1183,6 +1203,7 @@ def _annotation_records(
                 duration=r.duration,
                 extra=r.extra or {},
                 updated_at=r.updated_at,
+                split=r.split,
             )
         )
     return out
@@ -1317,6 +1338,7 @@ class ExportItem:
     extra: dict[str, Any]
     #: ``(kind, label, data)``: data in the compact form less ``type`` and ``label``.
     objects: list[tuple[str, str, dict[str, Any]]]
+    split: str | None = None
 
 
 def iter_export(
@@ -1376,6 +1398,7 @@ def iter_export(
                     AnnotationRow.nb_instances,
                     AnnotationRow.duration,
                     cast_(AnnotationRow.extra, Text),
+                    AnnotationRow.split,
                 ).where(AnnotationRow.version_pk == version_pk, AnnotationRow.picture_pk.in_(pks))
             ).all()
             shapes = connection.execute(
@@ -1421,6 +1444,7 @@ def iter_export(
                     row[5],
                     extra or {},
                     objects[row[0]],
+                    row[7],
                 )
             )
         yield items
@@ -1450,20 +1474,26 @@ def version_files(
     version_id: uuid.UUID,
     *,
     status: str | None = None,
-) -> list[tuple[str, str]]:
-    """The file name and digest of every picture of a version (with ``status``, of those
-    whose annotation has that review status), in picture order."""
+) -> list[tuple[str, str, str | None]]:
+    """The file name, digest and split of every picture of a version (with ``status``, of
+    those whose annotation has that review status), in picture order."""
     require_organization(caller, organization_id, write=False)
     _require_status(status)
     with db.read() as session:
         _dataset, row = _version_by_id(session, organization_id, version_id)
+        annotation = aliased(AnnotationRow)
         query = (
-            select(PictureRow.external_url, PictureRow.digest)
+            select(PictureRow.external_url, PictureRow.digest, annotation.split)
             .join(VersionPictureRow, VersionPictureRow.picture_pk == PictureRow.pk)
+            .outerjoin(
+                annotation,
+                (annotation.version_pk == row.pk)
+                & (annotation.picture_pk == VersionPictureRow.picture_pk),
+            )
             .where(VersionPictureRow.version_pk == row.pk)
         )
         query = _with_status(query, row.pk, status).order_by(VersionPictureRow.picture_pk)
-        return [(url, digest) for url, digest in session.connection().execute(query)]
+        return [(url, digest, split) for url, digest, split in session.connection().execute(query)]
 
 
 def get_version_pk(db: Database, organization_id: uuid.UUID, version_id: uuid.UUID) -> int:

@@ -147,12 +147,14 @@ class _Pipe:
         self._cancelled.set()
 
 
-def _collisions(exporter: Exporter, files: Sequence[tuple[str, str]], where: str) -> None:
+def _collisions(
+    exporter: Exporter, files: Sequence[tuple[str, str, str | None]], where: str
+) -> None:
     """Refuse the export when two pictures would write the same file."""
     owner: dict[str, str] = {}
     details: list[dict[str, Any]] = []
-    for name, _digest in files:
-        for path in exporter.paths_of(name):
+    for name, _digest, split in files:
+        for path in exporter.paths_of(name, split):
             first = owner.setdefault(path, name)
             if first != name and len(details) < MAX_LISTED:
                 details.append(
@@ -179,10 +181,12 @@ def _bytes_missing(names: Sequence[str], what: str) -> ResourceNotFoundError:
     )
 
 
-def _check_bytes(store: BlobStore, files: Sequence[tuple[str, str]], where: str) -> None:
-    missing = store.missing({digest for _name, digest in files})
+def _check_bytes(
+    store: BlobStore, files: Sequence[tuple[str, str, str | None]], where: str
+) -> None:
+    missing = store.missing({digest for _name, digest, _split in files})
     if missing:
-        names = [name for name, digest in files if digest in missing]
+        names = [name for name, digest, _split in files if digest in missing]
         raise _bytes_missing(names, f"{counted(len(names), 'picture')} of {where}")
 
 
@@ -203,6 +207,7 @@ def _image(item: datasets.ExportItem) -> AnnotatedImage:
         qa=tuple([QA(q["question"], q["answer"]) for q in item.image_qa]),
         status=item.status,
         extra=extra,
+        split=item.split,
     )
 
 
@@ -278,6 +283,7 @@ def export_version(
     specs = [LabelSpec(label.name, cast(LabelKind, label.type)) for label in labels]
     exporter_cls = get_exporter(name)
     files = datasets.version_files(db, caller, organization_id, version_id, status=status)
+    options["splits"] = {split for _name, _digest, split in files}
     with TarSink(io.BytesIO()) as scratch:  # the exporter's own checks, before any byte
         _collisions(exporter_cls(scratch, specs, info=info, **options), files, where)
     _check_bytes(store, files, where)
@@ -296,7 +302,7 @@ def export_version(
                     status=status,
                 ):
                     for item in items:
-                        path = exporter.image_path(item.external_url)
+                        path = exporter.image_path(item.external_url, item.split)
                         if isinstance(sink, TarSink) and images == "reference":
                             sink.write_reference(path, item.digest, item.size)
                         else:

@@ -8,7 +8,8 @@ resumably, whatever its size)::
      "labels": [{"name": ..., "type": "rectangle" | "polygon" | "classification", "extra": {...}}],
      "pictures": ["<picture id>", ...],            # the pictures of the new version
      "images": [{"external_url": ..., "objects": [<compact objects>], "image_qa": [...],
-                 "status": ..., "nb_instances": ..., "duration": ..., "extra": {...}}]}
+                 "status": ..., "split": ..., "nb_instances": ..., "duration": ...,
+                 "extra": {...}}]}
 
 Objects are in pixlake's compact form (``pixlake.formats._compact``); documents of the first
 format, ``pixlake-import/1``, whose objects are in the SDK contract's wire shape, are still
@@ -146,6 +147,7 @@ def _parse_image(i: int, image: Any, problems: Problems, compact: bool) -> Annot
         nb_instances=image.get("nb_instances"),
         duration=image.get("duration"),
         extra=image.get("extra") or None,
+        split=image.get("split"),
     )
 
 
@@ -178,6 +180,7 @@ def _prepare_plain(image: Any) -> PreparedAnnotation | None:
         image.get("nb_instances"),
         image.get("duration"),
         dict(extra) if extra else None,
+        image.get("split"),
         tuple(objects),
     )
 

@@ -58,6 +58,18 @@ class SpooledImages(Sequence[AnnotatedImage]):
         self._first = array("q")
         self._sealed = False
 
+    def extend(self, images: Sequence[AnnotatedImage]) -> int:
+        """Add more images (without objects) before sealing; the index of the first."""
+        if self._sealed:
+            raise RuntimeError("images cannot be added once sealed")
+        first = len(self._images)
+        self._images.extend(images)
+        return first
+
+    def place(self, index: int, image: AnnotatedImage) -> None:
+        """Replace what image ``index`` is given as, less its objects (which stay)."""
+        self._images[index] = image
+
     def add(self, image_index: int, obj: Obj) -> None:
         if self._sealed:
             raise RuntimeError("objects cannot be added once the images are sealed")

@@ -1,19 +1,56 @@
-"""The class names of a YOLO ``data.yaml``, read with PyYAML's safe loader.
+"""A YOLO ``data.yaml``, read with PyYAML's safe loader, and written.
 
-Only ``names`` and ``nc`` are read.  ``names`` is a list (``[person, car]`` or a block of
-``- person``) or a mapping from index to name (``{0: person, 1: car}``, indices 0 to N-1 in any
-order).  Problems name the line of the key they concern.
+``names`` is a list (``[person, car]`` or a block of ``- person``) or a mapping from index to
+name (``{0: person, 1: car}``, indices 0 to N-1 in any order); ``nc``, when given, must count
+them.  The other keys (``path``, ``train``, ``val``, ``test``) are kept for the layout to
+read.  Problems name the line of the key they concern.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 from ._problems import Problems, describe
 
-__all__ = ["dump_data_yaml", "parse_names"]
+__all__ = [
+    "SPLIT_KEYS",
+    "YamlDocument",
+    "dump_data_yaml",
+    "parse_data_yaml",
+    "parse_names",
+    "ultralytics_keys",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class YamlDocument:
+    """A valid ``data.yaml``: its class ``names``, its keys and the line of each."""
+
+    names: list[str]
+    values: dict[str, Any]
+    lines: dict[str, int]
+
+    def get(self, key: str) -> Any:
+        return self.values.get(key)
+
+    def line(self, key: str) -> int | None:
+        return self.lines.get(key)
+
+
+def parse_data_yaml(text: str, problems: Problems) -> YamlDocument | None:
+    """The document of a ``data.yaml`` text; ``None`` after recording problems."""
+    document = _load(text, problems)
+    if document is None:
+        return None
+    lines = _key_lines(text)
+    names = _names(document, lines, problems)
+    if names is None:
+        return None
+    return YamlDocument(names=names, values={str(k): v for k, v in document.items()}, lines=lines)
 
 
 def _key_lines(text: str) -> dict[str, int]:
@@ -33,6 +70,11 @@ def _key_lines(text: str) -> dict[str, int]:
 
 def parse_names(text: str, problems: Problems) -> list[str] | None:
     """The class names of a ``data.yaml`` text, in index order; ``None`` after problems."""
+    document = parse_data_yaml(text, problems)
+    return None if document is None else document.names
+
+
+def _load(text: str, problems: Problems) -> dict[Any, Any] | None:
     try:
         document: Any = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
@@ -46,7 +88,10 @@ def parse_names(text: str, problems: Problems) -> list[str] | None:
     if not isinstance(document, dict) or "names" not in document:
         problems.add("expected a 'names:' key with the class names")
         return None
-    lines = _key_lines(text)
+    return document
+
+
+def _names(document: dict[Any, Any], lines: dict[str, int], problems: Problems) -> list[str] | None:
     names_line = lines.get("names")
     raw = document["names"]
     values: list[Any]
@@ -73,6 +118,15 @@ def parse_names(text: str, problems: Problems) -> list[str] | None:
             problems.add(f"expected a class name, got {describe(value)}", line=names_line)
             return None
         names.append(str(value))
+    seen: dict[str, int] = {}
+    for index, name in enumerate(names):
+        if name in seen:
+            problems.add(
+                f"expected unique class names, {name!r} is also class {seen[name]}",
+                line=names_line,
+            )
+            return None
+        seen[name] = index
     if "nc" in document:
         count = document["nc"]
         if type(count) is not int:
@@ -87,13 +141,56 @@ def parse_names(text: str, problems: Problems) -> list[str] | None:
     return names
 
 
-def dump_data_yaml(names: list[str]) -> bytes:
-    """A ``data.yaml`` for ``names``, with images and labels side by side."""
-    document = {
-        "path": ".",
-        "train": "images",
-        "val": "images",
-        "nc": len(names),
-        "names": dict(enumerate(names)),
-    }
+#: Ultralytics' split keys.
+SPLIT_KEYS = ("train", "val", "test")
+
+
+def ultralytics_keys(folders: Sequence[str]) -> dict[str, str | list[str]]:
+    """Where ``data.yaml``'s ``train``, ``val`` and ``test`` point for the split
+    ``folders`` of ``images/``.  A split named after a key is that key's folder; any other
+    goes to the key its name starts with (``train2017``, ``valid``, ``test-dev``), else to
+    ``test`` (never trained on), and a key with such splits lists their folders, whose names
+    a reader takes back as the splits.  Ultralytics needs ``train`` and ``val``: a missing
+    one is the other (or ``test``)."""
+    grouped: dict[str, list[str]] = {}
+    for folder in folders:
+        grouped.setdefault(_key_for(folder), []).append(folder)
+    keys: dict[str, str | list[str]] = {}
+    for key in SPLIT_KEYS:
+        names = grouped.get(key)
+        if names:
+            keys[key] = f"images/{key}" if names == [key] else [f"images/{n}" for n in names]
+    if "train" not in keys:
+        keys["train"] = keys.get("val") or keys["test"]
+    if "val" not in keys:
+        keys["val"] = keys["train"]
+    return {key: keys[key] for key in SPLIT_KEYS if key in keys}
+
+
+def _key_for(split: str) -> str:
+    lowered = split.lower()
+    if lowered.startswith("train"):
+        return "train"
+    if lowered.startswith("val"):
+        return "val"
+    return "test"
+
+
+def dump_data_yaml(
+    names: Sequence[str], folders: Sequence[str] = (), *, path: str | None = None
+) -> bytes:
+    """A ``data.yaml`` for ``names`` over the split ``folders`` of ``images/`` (see
+    :func:`ultralytics_keys`), or, with no split, ``train`` and ``val`` both on ``images``.
+    ``path`` only when given: without it, Ultralytics resolves the other paths against the
+    file's own folder, wherever it runs."""
+    document: dict[str, Any] = {}
+    if path is not None:
+        document["path"] = path
+    if folders:
+        document.update(ultralytics_keys(folders))
+    else:
+        document["train"] = "images"
+        document["val"] = "images"
+    document["nc"] = len(names)
+    document["names"] = dict(enumerate(names))
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True).encode()

@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import Any, ClassVar, Final, Literal, Protocol, Self, get_args
 
 from pixlake.errors import InvalidInputError
+from pixlake.names import DEFAULT_SPLIT, split_of, split_problem
 
 from ._io import image_size_of
 from ._names import base_name_of, file_name_problem, folder_path_of
@@ -376,6 +377,10 @@ class AnnotatedImage:
     ``duration``; COCO ``id``, ``license``, ``date_captured``...).  ``path`` is where the
     annotation file puts the image relative to its images folder when that has folders (a
     COCO ``file_name`` of ``train2017/a.jpg``), with ``/`` between them; ``None`` otherwise.
+    ``split`` is the part of the dataset the image belongs to (``train``, ``val``...), as the
+    format's layout gives it (YOLO's ``images/<split>/``, COCO's ``instances_<split>.json``,
+    PASCAL-VOC's ``ImageSets/Main/<split>.txt``); ``None`` when it has none, which those
+    layouts call ``default``.
     """
 
     file_name: str
@@ -386,11 +391,16 @@ class AnnotatedImage:
     status: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
     path: str | None = None
+    split: str | None = None
 
     def __post_init__(self) -> None:
         problem = file_name_problem(self.file_name)
         if problem is not None:
             raise ValueError(f"{problem}: {self.file_name!r}")
+        if self.split is not None:
+            problem = split_problem(self.split)
+            if problem is not None or split_of(self.split) is None:
+                raise ValueError(problem or f"split {self.split!r} means none: use None")
         if self.path is not None and (
             base_name_of(self.path) != (self.file_name, None)
             or folder_path_of(self.path) != self.path
@@ -511,7 +521,9 @@ class Reader(Protocol):
 class Exporter(abc.ABC):
     """Writes annotations into a :class:`~pixlake.formats.sinks.Sink`, one image at a time.
 
-    Use it as a context manager: ``write()`` each image, and on a clean exit ``close()``
+    ``splits``, when given, are the splits the images will have (``None`` for none): formats
+    that keep splits apart put the images without one in a ``default`` split when others
+    have one.  Use it as a context manager: ``write()`` each image, and on a clean exit ``close()``
     finishes the annotation files; on an exception nothing more is written.  Memory stays
     flat whatever the number of images.  An exporter writes annotation files only: for each
     image the caller streams its bytes to ``sink.open(exporter.image_path(file_name))``.
@@ -530,10 +542,16 @@ class Exporter(abc.ABC):
         labels: Sequence[LabelSpec],
         *,
         info: Mapping[str, Any] | None = None,
+        splits: Iterable[str | None] | None = None,
     ) -> None:
         self.sink = sink
         self.labels: tuple[LabelSpec, ...] = tuple(labels)
         self.info: Mapping[str, Any] = info or {}
+        #: Whether some image of the export has a split, when the caller said which splits
+        #: the images have (``splits``; ``None`` when it did not).
+        self.has_splits: bool | None = (
+            None if splits is None else any(split is not None for split in splits)
+        )
         self._label_index: dict[str, int] = {}
         for index, label in enumerate(self.labels):
             if label.name in self._label_index:
@@ -551,15 +569,29 @@ class Exporter(abc.ABC):
             self._label_index[label.name] = index
         self._state: Literal["open", "closed", "aborted"] = "open"
 
-    def image_path(self, file_name: str) -> str:
-        """Where, inside the sink, the caller must write the bytes of image ``file_name``."""
+    def folder_of(self, split: str | None) -> str | None:
+        """The split folder or file an image of ``split`` goes to in formats that keep
+        splits apart: its split, or ``default`` (the name the field's tools give it) for an
+        image without one in an export whose other images have one."""
+        if split is None and self.has_splits:
+            return DEFAULT_SPLIT
+        return split
+
+    def report(self) -> list[str]:
+        """What the export left out or changed to fit the format, a sentence per rule that
+        applied (empty when it wrote everything as it is)."""
+        return []
+
+    def image_path(self, file_name: str, split: str | None = None) -> str:
+        """Where, inside the sink, the caller must write the bytes of image ``file_name`` of
+        ``split`` (formats that keep splits in folders put each in its own)."""
         return f"{self.images_folder}/{file_name}"
 
-    def paths_of(self, file_name: str) -> tuple[str, ...]:
-        """Every path the export of image ``file_name`` writes (its bytes, and its own
-        annotation file in formats that have one per image): two images that share one
-        cannot be in the same export."""
-        return (self.image_path(file_name),)
+    def paths_of(self, file_name: str, split: str | None = None) -> tuple[str, ...]:
+        """Every path the export of image ``file_name`` of ``split`` writes (its bytes, and
+        its own annotation file in formats that have one per image): two images that share
+        one cannot be in the same export."""
+        return (self.image_path(file_name, split),)
 
     def write(self, image: AnnotatedImage) -> None:
         """Add one image and its objects to the export."""

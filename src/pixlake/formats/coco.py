@@ -8,13 +8,18 @@ export reproduces them.  See the package documentation for the mapping rules.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, Final, NamedTuple
+
+from pixlake.errors import InvalidInputError
+from pixlake.names import DEFAULT_SPLIT, split_of, split_problem
 
 from ._compact import PLAIN_KEYS, from_compact
 from ._io import NUMBER_TYPES as _NUMBERS
@@ -54,10 +59,21 @@ from .base import (
 )
 from .sinks import Sink
 
-__all__ = ["ANNOTATIONS_PATH", "CocoExporter", "parse_coco", "read_coco"]
+__all__ = [
+    "ANNOTATIONS_DIR",
+    "IMAGES_DIR",
+    "CocoExporter",
+    "instances_file",
+    "parse_coco",
+    "read_coco",
+    "split_of_file",
+]
 
-#: Where :class:`CocoExporter` writes the annotation file inside its sink.
-ANNOTATIONS_PATH: Final = "annotations/instances.json"
+#: The folders of a COCO dataset: the annotation files, the images.
+ANNOTATIONS_DIR: Final = "annotations"
+IMAGES_DIR: Final = "images"
+#: What a COCO file of one split is called: ``instances_<split>.json``.
+_INSTANCES: Final = re.compile(r"instances_(.+)\.json")
 
 _IMAGE_KEYS: Final = frozenset({"id", "file_name", "width", "height", "qa"})
 _ANNOTATION_KEYS: Final = frozenset(
@@ -75,7 +91,7 @@ class _Image(NamedTuple):
     extra: dict[str, Any]
     path: str | None  # the file_name given, when it has folders
 
-    def annotated(self, objects: tuple[Obj, ...] = ()) -> AnnotatedImage:
+    def annotated(self, objects: tuple[Obj, ...] = (), split: str | None = None) -> AnnotatedImage:
         return AnnotatedImage(
             file_name=self.file_name,
             width=self.width,
@@ -84,6 +100,7 @@ class _Image(NamedTuple):
             qa=self.qa,
             extra=self.extra,
             path=self.path,
+            split=split,
         )
 
 
@@ -98,12 +115,18 @@ def read_coco(
     spool: bool = False,
     progress: ReadProgress | None = None,
 ) -> Annotations:
-    """Read and validate a COCO ``instances`` JSON file.
+    """Read and validate a COCO ``instances`` JSON file, or a COCO folder.
 
-    ``rectangle=True`` turns polygons and masks into rectangles (their ``bbox``, else their
-    extent).  ``images`` and ``image_size`` are not used: COCO gives image sizes.  Raises
-    ``InvalidInputError`` listing every problem (file, JSON path, expectation), or
-    ``PayloadTooLargeError`` past ``limits.max_json_bytes``.
+    A file named ``instances_<split>.json`` (COCO's ``instances_val2017.json``, what Datumaro
+    and CVAT write) gives its images that split (``default`` is none); any other name gives
+    none.  A folder holding ``annotations/instances_<split>.json`` files (or those files
+    themselves) is read file by file into one result: labels by name, in order of first
+    appearance, each image in the split of its file; an image is found in
+    ``images/<split>/``, ``images/`` or ``<split>/`` of the folder and its ``path`` is given
+    from ``images`` (or the folder).  ``rectangle=True`` turns polygons and masks into
+    rectangles (their ``bbox``, else their extent).  ``image_size`` is not used: COCO gives
+    image sizes.  Raises ``InvalidInputError`` listing every problem (file, JSON path,
+    expectation), or ``PayloadTooLargeError`` past ``limits.max_json_bytes``.
 
     ``spool=True`` reads the file as a stream and keeps the objects in a temporary file
     rather than in memory (``images`` is then a :class:`SpooledImages`): memory stays
@@ -112,16 +135,219 @@ def read_coco(
     read whole to report exactly what the whole way reports.
     """
     path = Path(path)
+    if path.is_dir():
+        return _read_folder(
+            path,
+            rectangle=rectangle,
+            images=Path(images) if images is not None else None,
+            limits=limits,
+            spool=spool,
+            progress=progress,
+        )
+    return _read_file(
+        path,
+        rectangle=rectangle,
+        limits=limits,
+        spool=spool,
+        progress=progress,
+        split=split_of_file(path.name),
+    )
+
+
+def split_of_file(name: str) -> str | None:
+    """The split a COCO file's name gives: ``instances_<split>.json``, ``None`` otherwise."""
+    match = _INSTANCES.fullmatch(name)
+    if match is None or split_problem(match.group(1)) is not None:
+        return None
+    return split_of(match.group(1))
+
+
+def instances_file(split: str | None) -> str:
+    """Where the annotations of ``split`` go in a COCO folder (``default`` for none)."""
+    return f"{ANNOTATIONS_DIR}/instances_{split or DEFAULT_SPLIT}.json"
+
+
+def _read_file(
+    path: Path,
+    *,
+    rectangle: bool,
+    limits: Limits,
+    spool: bool,
+    progress: ReadProgress | None,
+    split: str | None,
+    shared: SpooledImages | None = None,
+) -> Annotations:
     with gc_paused():
-        if spool:
+        if spool or shared is not None:
             try:
-                return _read_streamed(path, rectangle=rectangle, limits=limits, progress=progress)
+                return _read_streamed(
+                    path,
+                    rectangle=rectangle,
+                    limits=limits,
+                    progress=progress,
+                    split=split,
+                    shared=shared,
+                )
             except NotStreamable:
-                pass
+                if shared is not None:
+                    raise
         data = load_json(path, limit=limits.max_json_bytes, display=path.name)
-        result = parse_coco(data, file=path.name, rectangle=rectangle, limits=limits)
+        result = parse_coco(data, file=path.name, rectangle=rectangle, limits=limits, split=split)
         report_read_whole(path, progress)
         return result
+
+
+def _read_folder(
+    folder: Path,
+    *,
+    rectangle: bool,
+    images: Path | None,
+    limits: Limits,
+    spool: bool,
+    progress: ReadProgress | None,
+) -> Annotations:
+    """A COCO folder: each ``instances_<split>.json`` read in turn (see :func:`read_coco`)."""
+    root = folder.parent if folder.name == ANNOTATIONS_DIR else folder
+    annotations_dir = folder if folder.name == ANNOTATIONS_DIR else folder / ANNOTATIONS_DIR
+    files = sorted(p for p in annotations_dir.glob("instances_*.json") if p.is_file())
+    if not files and annotations_dir != folder:
+        files = sorted(p for p in folder.glob("instances_*.json") if p.is_file())
+    if not files:
+        raise InvalidInputError(
+            f"no COCO file in {folder.name}",
+            details=[
+                {
+                    "file": folder.name,
+                    "line": None,
+                    "field": None,
+                    "message": f"expected {ANNOTATIONS_DIR}/instances_<split>.json files, or "
+                    "a COCO file itself",
+                }
+            ],
+        )
+    sizes = [file.stat().st_size for file in files]
+    shared = SpooledImages([]) if spool else None
+    parts: list[Annotations] = []
+    ends: list[int] = []
+    try:
+        for index, file in enumerate(files):
+            told = _progress_from(progress, sum(sizes[:index]), sum(sizes[index + 1 :]))
+            part = _read_file(
+                file,
+                rectangle=rectangle,
+                limits=limits,
+                spool=False,
+                progress=told,
+                split=split_of_file(file.name),
+                shared=shared,
+            )
+            parts.append(part)
+            ends.append(len(shared) if shared is not None else sum(len(p.images) for p in parts))
+    except NotStreamable:  # the whole way reports what the stream cannot follow
+        assert shared is not None
+        shared.close()
+        return _read_folder(
+            folder,
+            rectangle=rectangle,
+            images=images,
+            limits=limits,
+            spool=False,
+            progress=progress,
+        )
+    except BaseException:
+        if shared is not None:
+            shared.close()
+        raise
+    listed: list[AnnotatedImage] = []
+    if shared is None:
+        listed = [image for part in parts for image in part.images]
+    problems = Problems()
+    owner: dict[str, str] = {}
+    base = images if images is not None else root
+    start = 0
+    for file, end in zip(files, ends, strict=True):
+        for index in range(start, end):
+            image = shared.without_objects(index) if shared is not None else listed[index]
+            first = owner.setdefault(image.file_name, file.name)
+            if first != file.name:
+                problems.add(
+                    f"expected each image in one file, {image.file_name!r} is also in {first}",
+                    file=file.name,
+                )
+            placed = _placed(image, root, base)
+            if placed is not image:
+                if shared is not None:
+                    shared.place(index, placed)
+                else:
+                    listed[index] = placed
+        start = end
+    if problems:
+        if shared is not None:
+            shared.close()
+        problems.raise_if_any(f"COCO folder {root.name}")
+    combined: Sequence[AnnotatedImage] = listed
+    if shared is not None:
+        shared.seal()
+        combined = shared
+    return Annotations(labels=_merged_labels(parts), images=combined, info=_merged_info(parts))
+
+
+def _merged_labels(parts: Sequence[Annotations]) -> list[LabelSpec]:
+    """The labels of several files, by name in order of first appearance, each of the
+    richest kind it has in any of them."""
+    rank = {"classification": 0, "rectangle": 1, "polygon": 2}
+    kinds: dict[str, LabelKind] = {}
+    for part in parts:
+        for label in part.labels:
+            known = kinds.get(label.name)
+            if known is None or rank[label.kind] > rank[known]:
+                kinds[label.name] = label.kind
+    return [LabelSpec(name, kind) for name, kind in kinds.items()]
+
+
+def _merged_info(parts: Sequence[Annotations]) -> dict[str, Any]:
+    """The first file's ``info``, with the categories of the others that it lacks."""
+    first = dict(parts[0].info.get("coco", {}))
+    categories = list(first.get("categories") or [])
+    names = {c.get("name") for c in categories if isinstance(c, Mapping)}
+    for part in parts[1:]:
+        for category in part.info.get("coco", {}).get("categories") or []:
+            if isinstance(category, Mapping) and category.get("name") not in names:
+                names.add(category.get("name"))
+                categories.append(category)
+    first["categories"] = categories
+    return {"coco": first}
+
+
+def _progress_from(progress: ReadProgress | None, before: int, after: int) -> ReadProgress | None:
+    """``progress`` for one file of several: ``before`` bytes already read, ``after`` to come."""
+    if progress is None:
+        return None
+    report = progress
+    return lambda done, total: report(before + done, before + total + after)
+
+
+def _placed(image: AnnotatedImage, root: Path, base: Path) -> AnnotatedImage:
+    """``image`` with the ``path`` of where it is in the COCO folder, from ``base``, when a
+    file name without folders is in a folder of its split (``images/<split>/``, ``images/``,
+    ``<split>/``)."""
+    if image.path is not None:
+        return image
+    folder = image.split or DEFAULT_SPLIT
+    for candidate in (
+        root / IMAGES_DIR / folder / image.file_name,
+        root / IMAGES_DIR / image.file_name,
+        root / folder / image.file_name,
+    ):
+        if candidate.is_file():
+            try:
+                relative = candidate.relative_to(base).as_posix()
+            except ValueError:
+                return image
+            if "/" not in relative:
+                return image
+            return dataclasses.replace(image, path=relative)
+    return image
 
 
 class _Counted:
@@ -145,16 +371,23 @@ class _Counted:
 
 
 def _read_streamed(
-    path: Path, *, rectangle: bool, limits: Limits, progress: ReadProgress | None = None
+    path: Path,
+    *,
+    rectangle: bool,
+    limits: Limits,
+    progress: ReadProgress | None = None,
+    split: str | None = None,
+    shared: SpooledImages | None = None,
 ) -> Annotations:
     """``read_coco(spool=True)``: one pass over the file when ``images`` and ``categories``
     come before ``annotations``, else a first pass that reads everything but the annotations
     and a second for them.  Raises ``NotStreamable`` on anything the whole way would report,
-    before returning anything."""
+    before returning anything.  With ``shared``, the images join that spool (the files of a
+    folder), which the caller seals."""
     size = path.stat().st_size
     if size > limits.max_json_bytes:
         raise NotStreamable
-    parser = _CocoParser(file=path.name, rectangle=rectangle, limits=limits)
+    parser = _CocoParser(file=path.name, rectangle=rectangle, limits=limits, split=split)
     head: dict[str, Any] = {}
     streamed: _Streamed | None = None
     later = False  # the annotations come before images or categories: a second pass
@@ -168,7 +401,7 @@ def _read_streamed(
                 elif reader.peek() != "[":
                     raise NotStreamable  # the whole way says what is wrong with it
                 elif "images" in head and "categories" in head:
-                    streamed = _Streamed(parser, head)
+                    streamed = _Streamed(parser, head, shared)
                     streamed.read(reader.items())
                 else:
                     later = True
@@ -178,7 +411,7 @@ def _read_streamed(
             if not reader.at_end():
                 raise NotStreamable
         if streamed is None:
-            streamed = _Streamed(parser, head)
+            streamed = _Streamed(parser, head, shared)
         if later:
             with path.open("rb") as f:
                 counted = _Counted(f, progress, size, 2 * size)
@@ -190,15 +423,18 @@ def _read_streamed(
                         reader.value()
         return streamed.result(head)
     except BaseException:
-        if streamed is not None:
+        if streamed is not None and shared is None:
             streamed.spool.close()
         raise
 
 
 class _Streamed:
-    """The annotations of a COCO file, validated and spooled one at a time."""
+    """The annotations of a COCO file, validated and spooled one at a time (into a spool
+    of their own, or after the images already in ``shared``)."""
 
-    def __init__(self, parser: _CocoParser, head: dict[str, Any]) -> None:
+    def __init__(
+        self, parser: _CocoParser, head: dict[str, Any], shared: SpooledImages | None = None
+    ) -> None:
         self.parser = parser
         if type(head.get("images")) is not list or type(head.get("categories", [])) is not list:
             raise NotStreamable
@@ -206,12 +442,16 @@ class _Streamed:
         self.images = parser._images(head["images"])
         if parser.problems:
             raise NotStreamable
-        self.spool = SpooledImages([image.annotated() for image in self.images])
+        annotated = [image.annotated(split=parser.split) for image in self.images]
+        self.shared = shared is not None
+        self.spool = shared if shared is not None else SpooledImages([])
+        self.offset = self.spool.extend(annotated)
         self.kinds = LabelKinds()
         self.first_kind: LabelKind | None = None
 
     def read(self, annotations: Iterable[Any]) -> None:
         parser, images, categories, spool = self.parser, self.images, self.categories, self.spool
+        offset = self.offset
         by_id = {image.id: index for index, image in enumerate(images)}
         add, add_kind = spool.add, self.kinds.add
         for index, annotation in enumerate(annotations):
@@ -220,7 +460,7 @@ class _Streamed:
                 raise NotStreamable
             if placed is not None:
                 image_index, obj = placed
-                add(image_index, obj)
+                add(offset + image_index, obj)
                 add_kind(obj)
                 if self.first_kind is None:
                     self.first_kind = obj.label_kind
@@ -234,7 +474,8 @@ class _Streamed:
             )
         if parser.problems:
             raise NotStreamable
-        self.spool.seal()
+        if not self.shared:
+            self.spool.seal()
         coco_info["categories"] = self.originals
         labels = self.kinds.specs(
             (name for _, name in sorted(self.categories.items())),
@@ -249,21 +490,25 @@ def parse_coco(
     file: str = "<coco>",
     rectangle: bool = False,
     limits: Limits = DEFAULT_LIMITS,
+    split: str | None = None,
 ) -> Annotations:
     """Validate and convert an already parsed COCO document (as ``json.load`` gives it).
 
-    ``file`` names the input in error details.
+    ``file`` names the input in error details; ``split`` is its images' split.
     """
     with gc_paused():
-        return _CocoParser(file=file, rectangle=rectangle, limits=limits).parse(data)
+        return _CocoParser(file=file, rectangle=rectangle, limits=limits, split=split).parse(data)
 
 
 class _CocoParser:
-    def __init__(self, *, file: str, rectangle: bool, limits: Limits) -> None:
+    def __init__(
+        self, *, file: str, rectangle: bool, limits: Limits, split: str | None = None
+    ) -> None:
         self.problems = Problems(file=file, limit=limits.max_problems)
         self.rectangle = rectangle
         self.limits = limits
         self.file = file
+        self.split = split
 
     def parse(self, data: Any) -> Annotations:
         problems = self.problems
@@ -300,7 +545,8 @@ class _CocoParser:
         return Annotations(
             labels=labels,
             images=[
-                image.annotated(tuple(found)) for image, found in zip(images, objects, strict=True)
+                image.annotated(tuple(found), self.split)
+                for image, found in zip(images, objects, strict=True)
             ],
             info={"coco": coco_info},
         )
@@ -645,13 +891,33 @@ def _category_records(labels: Sequence[LabelSpec], originals: Any) -> list[dict[
     return out
 
 
+class _Part:
+    """One annotation file of an export being written: its images and annotations spooled
+    to temporary files (opened by the first write), and the ids given so far."""
+
+    __slots__ = ("annotation_count", "annotations", "image_count", "images")
+
+    def __init__(self) -> None:
+        self.images: IO[bytes] = tempfile.TemporaryFile()
+        self.annotations: IO[bytes] = tempfile.TemporaryFile()
+        self.image_count = 0
+        self.annotation_count = 0
+
+    def close(self) -> None:
+        self.images.close()
+        self.annotations.close()
+
+
 class CocoExporter(Exporter):
-    """Writes ``annotations/instances.json``; images go to ``images/<file_name>``.
+    """Writes ``annotations/instances_<split>.json`` per split (``instances_default.json``
+    for the images without one), as Datumaro and CVAT look for them; images go to
+    ``images/<file_name>``, or ``images/<split>/<file_name>`` when the export has splits.
 
     Images and annotations are spooled to temporary files as they come and joined into the
-    JSON file by ``close()``, so memory does not grow with the dataset.  Image ids are
-    1..N and annotation ids 1..M in write order; category ids are the original COCO ids kept
-    in ``info["coco"]["categories"]`` (matched by name), else 1..N in label order.
+    JSON files by ``close()``, so memory does not grow with the dataset.  In each file,
+    image ids are 1..N and annotation ids 1..M in write order; category ids are the original
+    COCO ids kept in ``info["coco"]["categories"]`` (matched by name), else 1..N in label
+    order, and every file has every category.
     """
 
     format = "COCO"
@@ -662,8 +928,9 @@ class CocoExporter(Exporter):
         labels: Sequence[LabelSpec],
         *,
         info: Mapping[str, Any] | None = None,
+        splits: Iterable[str | None] | None = None,
     ) -> None:
-        super().__init__(sink, labels, info=info)
+        super().__init__(sink, labels, info=info, splits=splits)
         coco = self.info.get("coco")
         coco = coco if isinstance(coco, Mapping) else {}
         self._categories = _category_records(self.labels, coco.get("categories"))
@@ -677,19 +944,28 @@ class CocoExporter(Exporter):
             for key, value in coco.items()
             if key not in self._head and key not in _CONTENT_KEYS
         }
-        self._image_spool: IO[bytes] | None = None  # temporary files, opened by the first write
-        self._annotation_spool: IO[bytes] | None = None
-        self._image_count = 0
-        self._annotation_count = 0
+        self._parts: dict[str | None, _Part] = {}
+
+    def image_path(self, file_name: str, split: str | None = None) -> str:
+        folder = self.folder_of(split)
+        return f"{IMAGES_DIR}/{folder}/{file_name}" if folder else f"{IMAGES_DIR}/{file_name}"
+
+    def _part(self, split: str | None) -> _Part:
+        part = self._parts.get(split)
+        if part is None:
+            part = self._parts[split] = _Part()
+        return part
 
     def _write(self, image: AnnotatedImage) -> None:
-        image_id = self._write_image(image)
-        first = self._annotation_count + 1
+        part = self._part(image.split)
+        image_id = self._write_image(part, image)
+        first = part.annotation_count + 1
         self._write_annotations(
+            part,
             [
                 self._annotation(obj, image_id, annotation_id)
                 for annotation_id, obj in enumerate(image.objects, start=first)
-            ]
+            ],
         )
 
     def write_compact(self, image: AnnotatedImage, objects: Sequence[CompactObject]) -> None:
@@ -697,22 +973,21 @@ class CocoExporter(Exporter):
         (a box with its area, polygon rings with their box and area, a crowd flag) are written
         without being rebuilt; the others are rebuilt as :meth:`write` would."""
         self._check_writable(image.file_name, [label for _kind, label, _data in objects])
-        image_id = self._write_image(image)
-        first = self._annotation_count + 1
+        part = self._part(image.split)
+        image_id = self._write_image(part, image)
+        first = part.annotation_count + 1
         self._write_annotations(
+            part,
             [
                 self._compact_annotation(kind, label, data, image_id, annotation_id)
                 for annotation_id, (kind, label, data) in enumerate(objects, start=first)
-            ]
+            ],
         )
 
-    def _write_image(self, image: AnnotatedImage) -> int:
+    def _write_image(self, part: _Part, image: AnnotatedImage) -> int:
         """Spool the image's record; its id."""
-        if self._image_spool is None or self._annotation_spool is None:
-            self._image_spool = tempfile.TemporaryFile()
-            self._annotation_spool = tempfile.TemporaryFile()
-        self._image_count += 1
-        image_id = self._image_count
+        part.image_count += 1
+        image_id = part.image_count
         record: dict[str, Any] = {
             "id": image_id,
             "file_name": image.file_name,
@@ -724,21 +999,20 @@ class CocoExporter(Exporter):
         for key, value in image.extra.items():
             record.setdefault(key, value)
         if image_id > 1:
-            self._image_spool.write(b",")
-        self._image_spool.write(json_bytes(record))
+            part.images.write(b",")
+        part.images.write(json_bytes(record))
         return image_id
 
-    def _write_annotations(self, records: list[dict[str, Any]]) -> None:
+    def _write_annotations(self, part: _Part, records: list[dict[str, Any]]) -> None:
         """Spool the records of one image's objects (numbered from the next annotation id)."""
         if not records:
             return
-        assert self._annotation_spool is not None  # opened with the image's record
-        if self._annotation_count:
-            self._annotation_spool.write(b",")
-        self._annotation_count += len(records)
+        if part.annotation_count:
+            part.annotations.write(b",")
+        part.annotation_count += len(records)
         # One encoding for the image's annotations: a compact list's text is its items' texts
         # joined by commas, within brackets.
-        self._annotation_spool.write(json_bytes(records)[1:-1])
+        part.annotations.write(json_bytes(records)[1:-1])
 
     def _compact_annotation(
         self, kind: str, label: str, data: Mapping[str, Any], image_id: int, annotation_id: int
@@ -794,24 +1068,25 @@ class CocoExporter(Exporter):
         return out
 
     def _finish(self) -> None:
-        with self.sink.open(ANNOTATIONS_PATH) as out:
-            out.write(b'{"info":' + json_bytes(self._head["info"]))
-            out.write(b',"licenses":' + json_bytes(self._head["licenses"]))
-            out.write(b',"images":[')
-            for spool, closing in (
-                (self._image_spool, b'],"annotations":['),
-                (self._annotation_spool, b"]"),
-            ):
-                if spool is not None:
+        if not self._parts:  # an empty export still has its (empty) file
+            self._parts[None] = _Part()
+        for split, part in sorted(self._parts.items(), key=lambda item: item[0] or ""):
+            with self.sink.open(instances_file(self.folder_of(split))) as out:
+                out.write(b'{"info":' + json_bytes(self._head["info"]))
+                out.write(b',"licenses":' + json_bytes(self._head["licenses"]))
+                out.write(b',"images":[')
+                for spool, closing in (
+                    (part.images, b'],"annotations":['),
+                    (part.annotations, b"]"),
+                ):
                     spool.seek(0)
                     shutil.copyfileobj(spool, out)
-                out.write(closing)
-            out.write(b',"categories":' + json_bytes(self._categories))
-            for key, value in self._tail.items():
-                out.write(b"," + json_bytes(key) + b":" + json_bytes(value))
-            out.write(b"}")
+                    out.write(closing)
+                out.write(b',"categories":' + json_bytes(self._categories))
+                for key, value in self._tail.items():
+                    out.write(b"," + json_bytes(key) + b":" + json_bytes(value))
+                out.write(b"}")
 
     def _release(self) -> None:
-        for spool in (self._image_spool, self._annotation_spool):
-            if spool is not None:
-                spool.close()
+        for part in self._parts.values():
+            part.close()

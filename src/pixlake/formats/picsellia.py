@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, Final
 
@@ -312,8 +312,9 @@ class PicselliaExporter(Exporter):
         labels: Sequence[LabelSpec],
         *,
         info: Mapping[str, Any] | None = None,
+        splits: Iterable[str | None] | None = None,
     ) -> None:
-        super().__init__(sink, labels, info=info)
+        super().__init__(sink, labels, info=info, splits=splits)
         extra = self.info.get("picsellia")
         self._extra: Mapping[str, Any] = extra if isinstance(extra, Mapping) else {}
         self._spool: IO[bytes] | None = None  # a temporary file, opened by the first write

@@ -1,9 +1,11 @@
 """PASCAL-VOC XML, one file per image: reader and exporter.
 
 XML is parsed with ``defusedxml`` and any DTD, entity or external reference is refused, so
-billion-laughs and external-entity files are rejected before anything is expanded.  VOC
-corners are 1-based: reading shifts them by -1, writing by +1 (SDK contract).  See the package
-documentation for the mapping rules.
+billion-laughs and external-entity files are rejected before anything is expanded.  Boxes
+follow the VOC devkit's convention, as supervision and Datumaro do: ``xmin`` and ``ymin`` are
+the 1-based first pixel, ``xmax`` and ``ymax`` the far edge, so a box ``(x, y, w, h)`` is
+``xmin = x + 1``, ``ymin = y + 1``, ``xmax = x + w``, ``ymax = y + h``.  Splits are the
+``ImageSets/Main/<split>.txt`` lists.  See the package documentation for the mapping rules.
 """
 
 from __future__ import annotations
@@ -11,26 +13,31 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Mapping
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, Final
+from typing import IO, Any, Final
 from xml.etree import ElementTree as ET
 
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml import ElementTree as SafeET
 
 from pixlake.errors import InvalidInputError
+from pixlake.names import DEFAULT_SPLIT, split_of, split_problem
 
 from ._io import display_name, read_bounded
 from ._names import base_name_of, folder_path_of
 from ._problems import Problems, describe
-from ._shared import first_kind, geometry_problem, label_specs
+from ._shared import ImageSizes, first_kind, geometry_problem, label_specs
 from .base import (
     DEFAULT_LIMITS,
     AnnotatedImage,
     Annotations,
     Box,
     Exporter,
+    LabelSpec,
     Limits,
     Obj,
     ReadProgress,
@@ -38,13 +45,28 @@ from .base import (
     SizeLookup,
     StrPath,
 )
+from .sinks import Sink
 
-__all__ = ["ANNOTATIONS_DIR", "IMAGES_DIR", "VocExporter", "read_voc"]
+__all__ = [
+    "ANNOTATIONS_DIR",
+    "IMAGES_DIR",
+    "LABELMAP_PATH",
+    "SPLITS_DIR",
+    "VocExporter",
+    "read_voc",
+]
 
 #: Folder of the XML files in a VOC export.
 ANNOTATIONS_DIR: Final = "Annotations"
 #: Folder of the images in a VOC export.
 IMAGES_DIR: Final = "JPEGImages"
+#: Folder of the split lists (``<split>.txt``, one image stem a line).
+SPLITS_DIR: Final = "ImageSets/Main"
+#: The label map Datumaro and CVAT read class names from (``name:r,g,b::`` lines).
+LABELMAP_PATH: Final = "labelmap.txt"
+#: Split lists that only group others (VOC's ``trainval`` is ``train`` plus ``val``): an image
+#: they list takes its split from another list when one lists it too.
+_UNION_SPLITS: Final = frozenset({"trainval"})
 
 _INT_FIELDS: Final = frozenset({"difficult", "truncated", "occluded", "depth", "segmented"})
 _IMAGE_TAGS: Final = frozenset({"filename", "size", "object"})
@@ -54,6 +76,9 @@ _POLYGON_TAG: Final = re.compile(r"([xy])([1-9][0-9]*)")
 _INTEGER: Final = re.compile(r"[+-]?[0-9]+")
 _XML_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 _XML_FORBIDDEN: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+#: What a class name in ``labelmap.txt`` cannot hold: its field separator, line breaks, and
+#: what XML cannot hold.
+_LABELMAP_FORBIDDEN: Final = re.compile("[:\x00-\x1f\ufffe\uffff]")
 
 
 def read_voc(
@@ -68,21 +93,26 @@ def read_voc(
 ) -> Annotations:
     """Read and validate PASCAL-VOC XML files.
 
-    ``path`` is a folder of ``.xml`` files (or a VOC root holding ``Annotations/``), or one
-    XML file.  Files are read in name order; labels come in order of first appearance.
-    ``rectangle=True`` turns polygons into rectangles.  ``images`` and ``image_size`` are
-    not used: each file gives its ``<size>``.  Raises ``InvalidInputError`` listing every
+    ``path`` is a folder of ``.xml`` files, a VOC root holding ``Annotations/`` (and maybe
+    ``ImageSets/Main/<split>.txt``, which give the images' splits), or one XML file.  Files
+    are read in name order; labels come in order of first appearance, their names as written
+    (stripped).  ``rectangle=True`` turns polygons into rectangles.  A file without ``<size>``
+    (or with a zero size) takes it from ``image_size``, else from the image in ``images``
+    (default: the root's ``JPEGImages/``).  Raises ``InvalidInputError`` listing every
     problem, or ``PayloadTooLargeError`` for a file past ``limits.max_xml_bytes``.
     """
     root = Path(path)
+    voc_root: Path | None = None
     if root.is_file():
         folder, files = root.parent, [root]
     elif root.is_dir():
         folder = root
         files = _xml_files(folder)
         if not files and (root / ANNOTATIONS_DIR).is_dir():
-            folder = root / ANNOTATIONS_DIR
+            folder, voc_root = root / ANNOTATIONS_DIR, root
             files = _xml_files(folder)
+        elif root.name == ANNOTATIONS_DIR:
+            voc_root = root.parent
     else:
         folder, files = root, []
     if not files:
@@ -98,7 +128,14 @@ def read_voc(
             ],
         )
     problems = Problems(limit=limits.max_problems)
-    parser = _VocParser(problems=problems, rectangle=rectangle, limits=limits)
+    images_dir = Path(images) if images is not None else None
+    if images_dir is None and voc_root is not None:
+        images_dir = voc_root / IMAGES_DIR
+    sizes = ImageSizes(folder=images_dir, lookup=image_size)
+    parser = _VocParser(problems=problems, rectangle=rectangle, limits=limits, sizes=sizes)
+    what = f"PASCAL-VOC file {root.name}" if root.is_file() else f"PASCAL-VOC folder {folder.name}"
+    splits = _read_splits(voc_root, problems, limits) if voc_root is not None else {}
+    problems.raise_if_any(what)
     images_out: list[AnnotatedImage] = []
     seen: dict[str, str] = {}
     for done, file in enumerate(files):
@@ -107,7 +144,7 @@ def read_voc(
         display = display_name(file, folder)
         data = read_bounded(file, limit=limits.max_xml_bytes, display=display, what="XML file")
         problems.file = display
-        image = parser.parse(data)
+        image = parser.parse(data, split=splits.pop(file.stem, (None, None))[0])
         if image is None:
             continue
         if image.file_name in seen:
@@ -120,11 +157,16 @@ def read_voc(
         seen[image.file_name] = display
         images_out.append(image)
     problems.file = None
+    for stem, (_split, (list_file, line)) in splits.items():
+        problems.add(
+            f"expected {ANNOTATIONS_DIR}/{stem}.xml, which this split list names; remove the line "
+            "or add the file",
+            file=list_file,
+            line=line,
+        )
     if progress is not None:
         progress(len(files), len(files))
-    problems.raise_if_any(
-        f"PASCAL-VOC file {root.name}" if root.is_file() else f"PASCAL-VOC folder {folder.name}"
-    )
+    problems.raise_if_any(what)
     objects = [obj for image in images_out for obj in image.objects]
     names = dict.fromkeys(obj.label for obj in objects)
     return Annotations(
@@ -133,8 +175,69 @@ def read_voc(
     )
 
 
+def _read_splits(
+    voc_root: Path, problems: Problems, limits: Limits
+) -> dict[str, tuple[str | None, tuple[str, int]]]:
+    """The split of each image stem that ``ImageSets/Main/<split>.txt`` lists, with the list
+    and line that gave it.  Lists of two columns (VOC's per-class ``<class>_<split>.txt``) are
+    not split lists; ``default`` means no split; an image in ``trainval`` and in ``train``
+    (or ``val``) is in the latter."""
+    folder = voc_root / SPLITS_DIR
+    if not folder.is_dir():
+        return {}
+    found: dict[str, tuple[str | None, tuple[str, int]]] = {}
+    lists = sorted(
+        (p for p in folder.iterdir() if p.suffix == ".txt" and p.is_file()),
+        key=lambda p: (p.stem in _UNION_SPLITS, p.name),
+    )
+    for file in lists:
+        display = f"{SPLITS_DIR}/{file.name}"
+        data = read_bounded(file, limit=limits.max_text_bytes, display=display, what="text file")
+        try:
+            lines = data.decode("utf-8-sig").splitlines()
+        except UnicodeDecodeError as exc:
+            problems.add(f"expected UTF-8 text, got a bad byte at offset {exc.start}", file=display)
+            continue
+        rows = [(number, line.split()) for number, line in enumerate(lines, start=1)]
+        rows = [(number, fields) for number, fields in rows if fields]
+        if any(len(fields) != 1 for _number, fields in rows):
+            continue  # a per-class list: "<stem> 1" or "<stem> -1"
+        problem = split_problem(file.stem)
+        if problem is not None:
+            problems.add(problem, file=display, field="split")
+            continue
+        split = split_of(file.stem)
+        for number, (stem,) in rows:
+            if stem not in found:
+                found[stem] = (split, (display, number))
+    return found
+
+
 def _xml_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() == ".xml" and p.is_file())
+
+
+def _places(value: float) -> int | None:
+    """How many decimals the shortest text of ``value`` has (``None`` in exponent form)."""
+    text = repr(value)
+    if "e" in text or "n" in text:  # 1e-07, inf, nan
+        return None
+    return len(text) - text.index(".") - 1
+
+
+def decimal_sum(a: float, b: float) -> float:
+    """``a + b`` as decimal arithmetic gives it: the sum of the two shortest decimal texts.
+
+    Float addition adds noise (``78.14 + 1`` is ``79.14000000000001``), which a VOC file
+    would carry from then on; rounding to the decimals the terms have removes it exactly.
+    """
+    total = a + b
+    if float(a).is_integer() and float(b).is_integer():
+        return total
+    places_a, places_b = _places(float(a)), _places(float(b))
+    if places_a is None or places_b is None:
+        return float(Decimal(repr(float(a))) + Decimal(repr(float(b))))
+    return round(total, max(places_a, places_b))
 
 
 def _number(text: str | None) -> float | None:
@@ -148,12 +251,15 @@ def _number(text: str | None) -> float | None:
 
 
 class _VocParser:
-    def __init__(self, *, problems: Problems, rectangle: bool, limits: Limits) -> None:
+    def __init__(
+        self, *, problems: Problems, rectangle: bool, limits: Limits, sizes: ImageSizes
+    ) -> None:
         self.problems = problems
         self.rectangle = rectangle
         self.limits = limits
+        self.sizes = sizes
 
-    def parse(self, data: bytes) -> AnnotatedImage | None:
+    def parse(self, data: bytes, *, split: str | None = None) -> AnnotatedImage | None:
         problems = self.problems
         try:
             root = SafeET.fromstring(
@@ -185,7 +291,7 @@ class _VocParser:
         name, problem = base_name_of(given)
         if problem is not None:
             problems.add(problem, field="filename")
-        width, height, depth = self._size(root.find("size"))
+        width, height, depth = self._size(root.find("size"), name)
         extra: dict[str, Any] = {}
         if depth is not None:
             extra["depth"] = depth
@@ -205,29 +311,46 @@ class _VocParser:
             objects=tuple(obj for obj in objects if obj is not None),
             extra=extra,
             path=folder_path_of(given) if isinstance(given, str) else None,
+            split=split,
         )
 
-    def _size(self, size: ET.Element | None) -> tuple[int, int, Any]:
-        if size is None:
-            self.problems.add("expected <size> with <width> and <height>", field="size")
-            return 0, 0, None
+    def _size(self, size: ET.Element | None, name: str | None) -> tuple[int, int, Any]:
+        """The image's ``(width, height, depth)``; from the image itself when ``<size>`` is
+        missing or says 0 (as some tools write it), ``(0, 0, ...)`` after a problem."""
         values = []
-        for tag in ("width", "height"):
-            text = _text(size, tag)
-            value = _number(text)
-            if value is None or not value.is_integer() or value <= 0:
-                self.problems.add(
-                    f"expected a positive integer, got {describe(text)}", field=f"size.{tag}"
-                )
-                value = 0
-            values.append(int(value))
-        depth = _text(size, "depth")
-        return values[0], values[1], _scalar("depth", depth) if depth else None
+        depth = None
+        if size is not None:
+            for tag in ("width", "height"):
+                text = _text(size, tag)
+                value = _number(text) if text else 0.0
+                if value is None or not value.is_integer() or value < 0:
+                    self.problems.add(
+                        f"expected a positive integer, got {describe(text)}", field=f"size.{tag}"
+                    )
+                    value = -1
+                values.append(int(value))
+            depth_text = _text(size, "depth")
+            depth = _scalar("depth", depth_text) if depth_text else None
+        if -1 in values:
+            return 0, 0, depth
+        if len(values) == 2 and 0 not in values:
+            return values[0], values[1], depth
+        if name is None:
+            return 0, 0, depth  # the file name's problem is reported
+        found, problem = self.sizes.get(name)
+        if found is None:
+            self.problems.add(
+                "expected <size> with <width> and <height>, or the image to read its size "
+                f"from ({problem})",
+                field="size",
+            )
+            return 0, 0, depth
+        return found[0], found[1], depth
 
     def _object(self, element: ET.Element, here: str, width: int, height: int) -> Obj | None:
         problems = self.problems
         before = len(problems)
-        name = (_text(element, "name") or "").strip().lower()
+        name = (_text(element, "name") or "").strip()
         if not name:
             problems.add("expected a non-empty <name>", field=f"{here}.name")
         box = None
@@ -271,6 +394,8 @@ class _VocParser:
         )
 
     def _box(self, bndbox: ET.Element, here: str) -> Box | None:
+        """The box of ``<bndbox>``, by the devkit's convention: ``(xmin - 1, ymin - 1)`` to
+        ``(xmax, ymax)``, computed without adding float noise (``79.14`` gives ``78.14``)."""
         corners = []
         for tag in _CORNERS:
             text = _text(bndbox, tag)
@@ -280,14 +405,15 @@ class _VocParser:
             corners.append(value)
         if None in corners:
             return None
-        xmin, ymin, xmax, ymax = (value - 1 for value in corners if value is not None)
+        xmin, ymin, xmax, ymax = (value for value in corners if value is not None)
         if xmax < xmin or ymax < ymin:
             self.problems.add(
-                "expected xmax >= xmin and ymax >= ymin (a box of width and height >= 0)",
+                "expected xmax >= xmin and ymax >= ymin (the first and the last pixel of the box)",
                 field=here,
             )
             return None
-        return Box.from_corners(xmin, ymin, xmax, ymax)
+        x, y = decimal_sum(xmin, -1), decimal_sum(ymin, -1)
+        return Box(x, y, decimal_sum(xmax, -x), decimal_sum(ymax, -y))
 
     def _ring(self, polygon: ET.Element, here: str) -> Ring | None:
         coordinates: dict[tuple[str, int], float] = {}
@@ -304,7 +430,7 @@ class _VocParser:
                     f"expected a number, got {describe(child.text)}", field=f"{here}.{child.tag}"
                 )
                 return None
-            coordinates[match.group(1), int(match.group(2))] = value - 1
+            coordinates[match.group(1), int(match.group(2))] = decimal_sum(value, -1)
         count = len(coordinates) // 2
         points = [
             (coordinates.get(("x", i)), coordinates.get(("y", i))) for i in range(1, count + 1)
@@ -370,17 +496,50 @@ def _fmt(value: float) -> str:
 class VocExporter(Exporter):
     """Writes ``Annotations/<stem>.xml`` per image; images go to ``JPEGImages/<file_name>``.
 
-    Boxes are written as 1-based corners; every polygon ring as a ``<polygon>`` element with
-    ``<x1>, <y1>, ...``; masks as their box; classification objects are not written (VOC
-    has no place for them).  ``pose``, ``truncated`` and ``difficult`` default to
-    ``Unspecified``, 0 and 0, since common VOC readers require them.
+    Boxes follow the devkit's convention (``xmin = x + 1``, ``xmax = x + w``), cut to the
+    image, integers when they are whole; a box less than a pixel wide or high is widened to
+    one, which VOC's integer pixels need (``xmax >= xmin``).  Every polygon ring is a
+    ``<polygon>`` element with ``<x1>, <y1>, ...`` (1-based points); masks are written as
+    their box; classification objects are not written (VOC has no place for them).
+    ``pose``, ``truncated`` and ``difficult`` default to ``Unspecified``, 0 and 0, since
+    common VOC readers require them; ``<segmented>`` is 0, since no segmentation masks are
+    written.  ``close()`` writes the split lists ``ImageSets/Main/<split>.txt`` (``default``
+    for the images without a split) and ``labelmap.txt``, the class list Datumaro and CVAT
+    read (``name:r,g,b::``, VOC's colour map, ``background`` first).
     """
 
     format = "PASCAL-VOC"
     images_folder = IMAGES_DIR
 
-    def paths_of(self, file_name: str) -> tuple[str, ...]:
-        return (self.image_path(file_name), self.annotation_path(file_name))
+    def __init__(
+        self,
+        sink: Sink,
+        labels: Sequence[LabelSpec],
+        *,
+        info: Mapping[str, Any] | None = None,
+        splits: Iterable[str | None] | None = None,
+    ) -> None:
+        super().__init__(sink, labels, info=info, splits=splits)
+        for index, label in enumerate(self.labels):
+            if _LABELMAP_FORBIDDEN.search(label.name):
+                raise InvalidInputError(
+                    f"label {label.name!r} cannot be written to {LABELMAP_PATH}",
+                    details=[
+                        {
+                            "file": None,
+                            "line": None,
+                            "field": f"labels[{index}].name",
+                            "message": "expected a label name without ':', line breaks or "
+                            "control characters",
+                        }
+                    ],
+                )
+        self._splits: dict[str, IO[bytes]] = {}
+        #: Boxes widened to a pixel, to be told in the export's report.
+        self.widened = 0
+
+    def paths_of(self, file_name: str, split: str | None = None) -> tuple[str, ...]:
+        return (self.image_path(file_name, split), self.annotation_path(file_name))
 
     def annotation_path(self, file_name: str) -> str:
         """Where the XML file of image ``file_name`` goes."""
@@ -392,7 +551,7 @@ class VocExporter(Exporter):
         extra = dict(image.extra)
         _leaf(out, 1, "folder", extra.pop("folder", IMAGES_DIR), name)
         _leaf(out, 1, "filename", name, name)
-        segmented = extra.pop("segmented", None)
+        extra.pop("segmented", None)
         depth = extra.pop("depth", 3)
         for key, value in extra.items():
             _append(out, 1, key, value, name)
@@ -401,15 +560,67 @@ class VocExporter(Exporter):
         _leaf(out, 2, "height", image.height, name)
         _leaf(out, 2, "depth", depth, name)
         out.append("  </size>")
-        if segmented is None:
-            segmented = int(any(obj.polygons or obj.mask for obj in image.objects))
-        _leaf(out, 1, "segmented", segmented, name)
+        _leaf(out, 1, "segmented", 0, name)
         for obj in image.objects:
             box = obj.extent()
             if box is not None:
-                _object(out, obj, box, name)
+                self.widened += _object(out, obj, box, name, image.width, image.height)
         out.append("</annotation>\n")
         self.sink.write_bytes(self.annotation_path(name), "\n".join(out).encode())
+        split = image.split or DEFAULT_SPLIT  # ImageSets lists every image
+        listed = self._splits.get(split)
+        if listed is None:
+            listed = self._splits[split] = tempfile.TemporaryFile()
+        listed.write(os.path.splitext(name)[0].encode() + b"\n")
+
+    def _finish(self) -> None:
+        if not self._splits:
+            self._splits[DEFAULT_SPLIT] = tempfile.TemporaryFile()
+        for split, listed in sorted(self._splits.items()):
+            listed.seek(0)
+            with self.sink.open(f"{SPLITS_DIR}/{split}.txt") as out:
+                shutil.copyfileobj(listed, out)
+        names = [label.name for label in self.labels]
+        if "background" not in names:
+            names.insert(0, "background")
+        lines = ["# label:color_rgb:parts:actions"]
+        lines += [f"{name}:{','.join(map(str, _voc_color(i)))}::" for i, name in enumerate(names)]
+        self.sink.write_bytes(LABELMAP_PATH, "".join(line + "\n" for line in lines).encode())
+
+    def _release(self) -> None:
+        for listed in self._splits.values():
+            listed.close()
+
+
+def _voc_color(index: int) -> tuple[int, int, int]:
+    """The colour of class ``index`` in VOC's colour map (the devkit's ``labelcolormap``)."""
+    red = green = blue = 0
+    for bit in range(8):
+        red |= ((index >> 0) & 1) << (7 - bit)
+        green |= ((index >> 1) & 1) << (7 - bit)
+        blue |= ((index >> 2) & 1) << (7 - bit)
+        index >>= 3
+    return red, green, blue
+
+
+def voc_corners(box: Box, width: int, height: int) -> tuple[tuple[float, ...], bool]:
+    """``(xmin, ymin, xmax, ymax)`` of ``box`` by the devkit's convention, cut to the
+    ``width`` x ``height`` image and at least one pixel wide and high; and whether it had to
+    be widened to be."""
+    x0 = min(max(box.x, 0.0), float(width))
+    y0 = min(max(box.y, 0.0), float(height))
+    x1 = min(max(decimal_sum(box.x, box.w), 0.0), float(width))
+    y1 = min(max(decimal_sum(box.y, box.h), 0.0), float(height))
+    widened = False
+    if x1 - x0 < 1:
+        widened = True
+        x0 = min(x0, width - 1.0)
+        x1 = decimal_sum(x0, 1)
+    if y1 - y0 < 1:
+        widened = True
+        y0 = min(y0, height - 1.0)
+        y1 = decimal_sum(y0, 1)
+    return (decimal_sum(x0, 1), decimal_sum(y0, 1), x1, y1), widened
 
 
 # The XML is written as text, exactly as ``ElementTree`` writes it once indented by
@@ -423,7 +634,8 @@ def _pad(depth: int) -> str:
     return _PADS[depth] if depth < len(_PADS) else "  " * depth
 
 
-def _object(out: list[str], obj: Obj, box: Box, file_name: str) -> None:
+def _object(out: list[str], obj: Obj, box: Box, file_name: str, width: int, height: int) -> int:
+    """Write one object; 1 when its box had to be widened to a pixel, else 0."""
     out.append("  <object>")
     _leaf(out, 2, "name", obj.label, file_name)
     extra = dict(obj.extra)
@@ -433,9 +645,10 @@ def _object(out: list[str], obj: Obj, box: Box, file_name: str) -> None:
         _append(out, 2, key, value, file_name)
     if obj.score is not None:
         _leaf(out, 2, "score", _fmt(obj.score), file_name)
+    corners, widened = voc_corners(box, width, height)
     out.append("    <bndbox>")
-    for tag, value in zip(_CORNERS, (box.x, box.y, box.right, box.bottom), strict=True):
-        out.append(f"      <{tag}>{_fmt(value + 1)}</{tag}>")
+    for tag, value in zip(_CORNERS, corners, strict=True):
+        out.append(f"      <{tag}>{_fmt(value)}</{tag}>")
     out.append("    </bndbox>")
     for ring in obj.polygons:
         if not ring:
@@ -443,10 +656,11 @@ def _object(out: list[str], obj: Obj, box: Box, file_name: str) -> None:
             continue
         out.append("    <polygon>")
         for index, (x, y) in enumerate(ring, start=1):
-            out.append(f"      <x{index}>{_fmt(x + 1)}</x{index}>")
-            out.append(f"      <y{index}>{_fmt(y + 1)}</y{index}>")
+            out.append(f"      <x{index}>{_fmt(decimal_sum(x, 1))}</x{index}>")
+            out.append(f"      <y{index}>{_fmt(decimal_sum(y, 1))}</y{index}>")
         out.append("    </polygon>")
     out.append("  </object>")
+    return int(widened)
 
 
 def _escape(text: str) -> str:

@@ -1,7 +1,9 @@
-"""YOLO (Ultralytics layout) text labels: reader and exporter.
+"""YOLO text labels: reader and exporter.
 
-A YOLO dataset is a folder with ``images/``, ``labels/<stem>.txt`` (one object per line,
-coordinates normalized to [0, 1]) and the class names in ``data.yaml`` or ``classes.txt``.
+A YOLO dataset keeps one label file per image (one object per line, coordinates normalized
+to [0, 1]) and its class names in ``data.yaml``, ``classes.txt`` or ``obj.names``; where the
+files are depends on the tool that wrote it (``pixlake.formats._yolo_layout``: Ultralytics'
+``data.yaml`` with its splits, Darknet's ``obj.data``, or ``images/`` beside ``labels/``).
 YOLO files do not give image sizes: the reader gets them from a lookup or from the images
 (Pillow reads the header only).  See the package documentation for the mapping rules.
 """
@@ -10,18 +12,19 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, Literal
 
 from pixlake._text import counted
 from pixlake.errors import InvalidInputError
 
-from ._io import display_name, read_bounded
+from ._io import image_size_of
 from ._names import file_name_problem
 from ._problems import Problems, describe
-from ._shared import ImageSizes, first_kind, geometry_problem, label_specs, ring_area
-from ._yaml import dump_data_yaml, parse_names
+from ._shared import first_kind, geometry_problem, label_specs
+from ._yaml import dump_data_yaml
+from ._yolo_layout import IMAGE_SUFFIXES, YoloImage, YoloLayout, discover, read_text
 from .base import (
     DEFAULT_LIMITS,
     AnnotatedImage,
@@ -43,11 +46,6 @@ __all__ = ["IMAGE_SUFFIXES", "YoloExporter", "YoloMode", "read_yolo"]
 
 YoloMode = Literal["detect", "segment"]
 
-#: File suffixes taken as images in the images folder (compared in lower case).
-IMAGE_SUFFIXES: Final = frozenset(
-    {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".mpo"}
-)
-
 #: Slack on normalized values, for writers that round 1.0 to 1.0000001.
 _EPSILON: Final = 1e-6
 _BOX_FIELDS: Final = ("cx", "cy", "w", "h", "score")
@@ -63,20 +61,23 @@ def read_yolo(
     limits: Limits = DEFAULT_LIMITS,
     progress: ReadProgress | None = None,
 ) -> Annotations:
-    """Read and validate a YOLO dataset folder.
+    """Read and validate a YOLO dataset: a folder, its ``data.yaml`` or its ``obj.data``.
 
-    ``path`` holds ``labels/`` (or the ``.txt`` files themselves) and ``data.yaml`` or
-    ``classes.txt`` (``data.yaml`` wins when both exist; ``classes.txt`` may also sit in
-    ``labels/``).  ``images`` is the images folder (default ``<path>/images``): every image
-    in it is in the result, with no objects when it has no label file.  ``image_size`` gives
-    sizes without opening the images.  ``rectangle=True`` turns polygons into rectangles.
+    Every image the layout lists is in the result, with the split its layout gives it
+    (Ultralytics' ``train``/``val``/``test`` keys, Darknet's lists, ``images/<split>/``
+    folders), and no objects when its label file is absent (a background image).  A label
+    file that matches no image, and a split none of whose images has a label file, are
+    errors that name them.  ``images`` is where the images are when they are not in the
+    dataset's folder (labels kept apart); otherwise, when given, it must hold them, and each
+    image's ``path`` is given relative to it.  ``image_size`` gives sizes without opening
+    the images.  ``rectangle=True`` turns polygons into rectangles.
 
     Lines are ``class cx cy w h`` (a box), ``class cx cy w h score`` (a scored box) or
     ``class x1 y1 x2 y2 x3 y3 ...`` (a polygon).  Raises ``InvalidInputError`` naming the
     file, line and column of every problem.
     """
     root = Path(path)
-    if not root.is_dir():
+    if not root.exists():
         raise InvalidInputError(
             f"{root.name} is not a YOLO folder",
             details=[
@@ -84,128 +85,163 @@ def read_yolo(
                     "file": root.name,
                     "line": None,
                     "field": None,
-                    "message": "expected a folder with labels/ and data.yaml or classes.txt",
+                    "message": "expected a folder with data.yaml, obj.data, or images/ and "
+                    "labels/ with classes.txt",
                 }
             ],
         )
     problems = Problems(limit=limits.max_problems)
-    labels_dir = root / "labels" if (root / "labels").is_dir() else root
-    images_dir = Path(images) if images is not None else root / "images"
-    names = _class_names(root, labels_dir, problems, limits)
-    problems.raise_if_any(f"YOLO folder {root.name}")
-    assert names is not None
-
-    label_files = {
-        file.stem: file
-        for file in sorted(labels_dir.iterdir())
-        if file.suffix == ".txt" and file.name != "classes.txt" and file.is_file()
-    }
-    image_files: dict[str, str] = {}
-    if not images_dir.is_dir():
-        problems.add(f"expected a folder of images at {images_dir.name}/", file=images_dir.name)
-    else:
-        for file in sorted(images_dir.iterdir()):
-            if file.suffix.lower() not in IMAGE_SUFFIXES or not file.is_file():
-                continue
-            problem = file_name_problem(file.name)
-            if problem is not None:
-                problems.add(problem, file=display_name(file, root))
-                continue
-            if file.stem in image_files:
-                problems.add(
-                    f"expected one image per name, {file.name} and "
-                    f"{image_files[file.stem]} share the stem {file.stem!r}",
-                    file=display_name(file, root),
-                )
-            image_files[file.stem] = file.name
-    for stem, file in label_files.items():
-        if stem not in image_files and images_dir.is_dir():
-            problems.add(
-                f"expected an image named {stem}.<ext> in {images_dir.name}/",
-                file=display_name(file, root),
-            )
-
-    sizes = ImageSizes(folder=images_dir, lookup=image_size)
-    parser = _LabelParser(names=names, problems=problems, limits=limits, rectangle=rectangle)
+    images_dir = Path(images) if images is not None else None
+    layout = discover(root, images_dir, problems, limits)
+    what = f"YOLO folder {layout.root.name if layout else root.name}"
+    problems.raise_if_any(what)
+    assert layout is not None
+    base = _relative_base(layout, images_dir)
+    entries = _checked_images(layout, base, problems)
+    found = _label_files(layout, problems)
+    problems.raise_if_any(what)
+    parser = _LabelParser(names=layout.names, problems=problems, limits=limits, rectangle=rectangle)
     result: list[AnnotatedImage] = []
-    for done, (stem, file_name) in enumerate(sorted(image_files.items(), key=lambda item: item[1])):
+    total = len(entries)
+    for done, (entry, file_name, relative) in enumerate(entries):
         if progress is not None:
-            progress(done, len(image_files))
-        size, problem = sizes.get(file_name)
+            progress(done, total)
+        size = _size(entry, file_name, image_size, layout, problems)
         if size is None:
-            problems.add(problem or "", file=f"{images_dir.name}/{file_name}")
-            size = (0, 0)
+            continue
         objects: tuple[Obj, ...] = ()
-        label_file = label_files.get(stem)
-        if label_file is not None:
-            objects = parser.parse(label_file, display_name(label_file, root), *size)
-        if size != (0, 0):
-            result.append(
-                AnnotatedImage(file_name=file_name, width=size[0], height=size[1], objects=objects)
+        if entry.label in found:
+            objects = parser.parse(Path(entry.label), layout.display(entry.label), *size)
+        result.append(
+            AnnotatedImage(
+                file_name=file_name,
+                width=size[0],
+                height=size[1],
+                objects=objects,
+                path=relative,
+                split=entry.split,
             )
+        )
     if progress is not None:
-        progress(len(image_files), len(image_files))
-    problems.raise_if_any(f"YOLO folder {root.name}")
+        progress(total, total)
+    problems.raise_if_any(what)
     every = [obj for image in result for obj in image.objects]
     return Annotations(
-        labels=label_specs(names, every, default=first_kind(every, "rectangle")),
+        labels=label_specs(layout.names, every, default=first_kind(every, "rectangle")),
         images=result,
     )
 
 
-def _class_names(
-    root: Path, labels_dir: Path, problems: Problems, limits: Limits
-) -> list[str] | None:
-    """The class names from ``data.yaml`` (or ``data.yml``), else from ``classes.txt``."""
-    for candidate in (root / "data.yaml", root / "data.yml"):
-        if candidate.is_file():
-            problems.file = candidate.name
-            text = _text(candidate, candidate.name, problems, limits)
-            names = parse_names(text, problems) if text is not None else None
-            break
-    else:
-        for candidate in (root / "classes.txt", labels_dir / "classes.txt"):
-            if candidate.is_file():
-                display = display_name(candidate, root)
-                problems.file = display
-                text = _text(candidate, display, problems, limits)
-                names = None if text is None else _classes_txt(text, problems)
-                break
-        else:
-            problems.add("expected class names in data.yaml or classes.txt", file=root.name)
+def _relative_base(layout: YoloLayout, images: Path | None) -> str:
+    """The folder images' paths are given from: ``images`` when given, else the dataset's."""
+    return os.path.normpath(images if images is not None else layout.root)
+
+
+def _checked_images(
+    layout: YoloLayout, base: str, problems: Problems
+) -> list[tuple[YoloImage, str, str | None]]:
+    """Each image with its picture name and its path from ``base`` (``None`` when it is
+    directly in it), its name checked and unique."""
+    out: list[tuple[YoloImage, str, str | None]] = []
+    names: dict[str, str] = {}
+    stems: dict[str, str] = {}
+    top = os.path.join(base, "")
+    for entry in layout.images:
+        file_name = os.path.basename(entry.path)
+        shown = layout.display(entry.path)
+        problem = file_name_problem(file_name)
+        if problem is not None:
+            problems.add(problem, file=shown)
+            continue
+        if file_name in names:
+            problems.add(
+                f"expected one image per name, {shown} and {names[file_name]} are both "
+                f"{file_name!r} (pictures are named by their file's name)",
+                file=shown,
+            )
+            continue
+        names[file_name] = shown
+        first = stems.setdefault(entry.label, shown)
+        if first != shown:
+            problems.add(
+                f"expected one image per label file, {shown} and {first} share "
+                f"{layout.display(entry.label)}",
+                file=shown,
+            )
+            continue
+        if not entry.path.startswith(top):
+            problems.add(
+                f"expected the images under the images folder {os.path.basename(base)}/, "
+                "or give the dataset's folder as the images folder",
+                file=shown,
+            )
+            continue
+        relative = entry.path[len(top) :].replace(os.sep, "/")
+        out.append((entry, file_name, relative if "/" in relative else None))
+    return out
+
+
+def _label_files(layout: YoloLayout, problems: Problems) -> set[str]:
+    """The label files that exist; a ``.txt`` file in a label folder that is no image's
+    label file, and a split none of whose images has one, are problems."""
+    expected = {entry.label for entry in layout.images}
+    found: set[str] = set()
+    for folder in sorted(layout.label_folders):
+        try:
+            with os.scandir(folder) as listing:
+                names = [e.name for e in listing if e.name.endswith(".txt") and e.is_file()]
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for name in sorted(names):
+            file = os.path.join(folder, name)
+            if file in expected:
+                found.add(file)
+            elif file not in layout.config and name != "classes.txt":
+                problems.add(
+                    "expected an image whose label file this is, found none (an image's label "
+                    "file has its name, with .txt)",
+                    file=layout.display(file),
+                )
+    counts: dict[str | None, list[int]] = {}
+    for entry in layout.images:
+        count = counts.setdefault(entry.split, [0, 0])
+        count[0] += 1
+        count[1] += entry.label in found
+    for split, (images, labelled) in counts.items():
+        if images and not labelled:
+            where = layout.expected.get(split, "labels/")
+            of = f"split {split!r}" if split is not None else "the dataset"
+            problems.add(
+                f"expected label files in {where} for the {counted(images, 'image')} of {of}, "
+                "found none; give an empty .txt file to an image without objects"
+                + (", or remove the split from data.yaml" if layout.kind != "flat" else ""),
+                file=layout.root.name,
+            )
+    return found
+
+
+def _size(
+    entry: YoloImage,
+    file_name: str,
+    lookup: SizeLookup | None,
+    layout: YoloLayout,
+    problems: Problems,
+) -> tuple[int, int] | None:
+    if lookup is not None:
+        size = lookup(file_name)
+        if size is not None:
+            width, height = size
+            if type(width) is int and type(height) is int and width > 0 and height > 0:
+                return width, height
+            problems.add(
+                f"expected a positive (width, height), got {describe(size)}",
+                file=layout.display(entry.path),
+            )
             return None
-    if names is not None:
-        seen: dict[str, int] = {}
-        for index, name in enumerate(names):
-            if name in seen:
-                problems.add(f"expected unique class names, {name!r} is also class {seen[name]}")
-                names = None
-                break
-            seen[name] = index
-    problems.file = None
-    return names
-
-
-def _classes_txt(text: str, problems: Problems) -> list[str] | None:
-    lines = [line.strip() for line in text.splitlines()]
-    while lines and not lines[-1]:
-        lines.pop()
-    for number, line in enumerate(lines, start=1):
-        if not line:
-            problems.add("expected a class name on every line", line=number)
-            return None
-    if not lines:
-        problems.add("expected at least one class name")
-        return None
-    return lines
-
-
-def _text(file: Path, display: str, problems: Problems, limits: Limits) -> str | None:
-    data = read_bounded(file, limit=limits.max_text_bytes, display=display, what="text file")
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        problems.add(f"expected UTF-8 text, got a bad byte at offset {exc.start}", file=display)
+        return image_size_of(Path(entry.path))
+    except (OSError, ValueError) as exc:
+        problems.add(f"expected a readable image: {exc}", file=layout.display(entry.path))
         return None
 
 
@@ -220,7 +256,7 @@ class _LabelParser:
 
     def parse(self, file: Path, display: str, width: int, height: int) -> tuple[Obj, ...]:
         problems = self.problems
-        text = _text(file, display, problems, self.limits)
+        text = read_text(file, display, problems, self.limits)
         if text is None:
             return ()
         objects: list[Obj] = []
@@ -312,16 +348,24 @@ class _LabelParser:
 
 
 class YoloExporter(Exporter):
-    """Writes ``labels/<stem>.txt`` per image, ``classes.txt`` and ``data.yaml``.
+    """Writes ``labels/<stem>.txt`` per image, ``data.yaml`` and ``classes.txt``, in the
+    layout Ultralytics reads.
 
-    Images go to ``images/<file_name>``.  Class indices follow the label order.  With
-    ``mode="detect"`` (default) every object with geometry is a box row
-    ``class cx cy w h`` (a polygon's or mask's box, else its extent).  With
-    ``mode="segment"`` polygons are written as ``class x1 y1 ...`` rows, their largest ring
-    when they have several (YOLO has one ring per object), and rectangles and masks as the
-    4 corners of their box, since a segmentation dataset cannot mix box rows.  Coordinates
-    are clipped to the image and written with 6 decimals.  Classification objects are not
-    written.  Every image gets a label file, empty when it has no object.
+    Images go to ``images/<file_name>``, or ``images/<split>/<file_name>`` (and their labels
+    to ``labels/<split>/``) when they have splits; ``data.yaml`` names each split's folder
+    under Ultralytics' ``train``, ``val`` and ``test`` keys (see :func:`ultralytics_keys`) and
+    has no ``path`` unless ``path`` is given, so that Ultralytics finds the folders beside
+    it wherever it runs.  Class indices follow the label order.  Every image gets a label
+    file, empty when it has no object.
+
+    As Ultralytics' own COCO converter does, crowd regions (``iscrowd``) are left out, and in
+    ``mode="segment"`` a polygon of several rings is joined into one outline (bridged at the
+    closest points of consecutive rings); rectangles and masks are written as the 4 corners
+    of their box, since a segmentation dataset cannot mix box rows.  With ``mode="detect"``
+    (default) every object with geometry is a box row ``class cx cy w h`` (a polygon's or
+    mask's box, else its extent).  Coordinates are clipped to the image and written with 6
+    decimals.  Classification objects and scores are not written.  :meth:`report` says how
+    many objects each of those rules left out or changed.
     """
 
     format = "YOLO"
@@ -332,9 +376,11 @@ class YoloExporter(Exporter):
         labels: Sequence[LabelSpec],
         *,
         info: Mapping[str, Any] | None = None,
+        splits: Iterable[str | None] | None = None,
         mode: YoloMode = "detect",
+        path: str | None = None,
     ) -> None:
-        super().__init__(sink, labels, info=info)
+        super().__init__(sink, labels, info=info, splits=splits)
         if mode not in ("detect", "segment"):
             raise InvalidInputError(
                 f"unknown YOLO mode {mode!r}",
@@ -348,7 +394,7 @@ class YoloExporter(Exporter):
                 ],
             )
         for index, label in enumerate(self.labels):
-            if any(char in label.name for char in "\r\n"):
+            if any(char in label.name for char in "\r\n") or label.name != label.name.strip():
                 raise InvalidInputError(
                     f"label {label.name!r} cannot be written to classes.txt",
                     details=[
@@ -356,18 +402,52 @@ class YoloExporter(Exporter):
                             "file": None,
                             "line": None,
                             "field": f"labels[{index}].name",
-                            "message": "expected a label name without line breaks",
+                            "message": "expected a label name without line breaks or spaces "
+                            "around it",
                         }
                     ],
                 )
         self.mode: YoloMode = mode
+        self.path = path
+        self._folders: dict[str | None, None] = {}
+        self._counts: dict[str, int] = {}
 
-    def paths_of(self, file_name: str) -> tuple[str, ...]:
-        return (self.image_path(file_name), self.label_path(file_name))
+    def image_path(self, file_name: str, split: str | None = None) -> str:
+        folder = self.folder_of(split)
+        return f"images/{folder}/{file_name}" if folder else f"images/{file_name}"
 
-    def label_path(self, file_name: str) -> str:
-        """Where the label file of image ``file_name`` goes."""
-        return f"labels/{os.path.splitext(file_name)[0]}.txt"
+    def paths_of(self, file_name: str, split: str | None = None) -> tuple[str, ...]:
+        return (self.image_path(file_name, split), self.label_path(file_name, split))
+
+    def label_path(self, file_name: str, split: str | None = None) -> str:
+        """Where the label file of image ``file_name`` of ``split`` goes."""
+        stem = os.path.splitext(file_name)[0]
+        folder = self.folder_of(split)
+        return f"labels/{folder}/{stem}.txt" if folder else f"labels/{stem}.txt"
+
+    def report(self) -> list[str]:
+        """What the export left out or changed, a sentence per rule that applied."""
+        counts = self._counts
+        notes = []
+        if counts.get("crowd"):
+            notes.append(
+                f"{counted(counts['crowd'], 'crowd region')} left out, as Ultralytics' COCO "
+                "converter does (YOLO has no crowd regions)"
+            )
+        if counts.get("joined"):
+            notes.append(
+                f"{counted(counts['joined'], 'polygon')} of several rings joined into one "
+                "outline, as Ultralytics' COCO converter joins them"
+            )
+        if counts.get("as_box"):
+            notes.append(
+                f"{counted(counts['as_box'], 'box or mask', 'boxes or masks')} written as the "
+                "4 corners of its box (a segmentation dataset has polygon rows only)"
+            )
+        return notes
+
+    def _count(self, rule: str) -> None:
+        self._counts[rule] = self._counts.get(rule, 0) + 1
 
     def _write(self, image: AnnotatedImage) -> None:
         width, height = image.width, image.height
@@ -375,6 +455,9 @@ class YoloExporter(Exporter):
         for obj in image.objects:
             box = obj.extent()
             if box is None:
+                continue
+            if obj.iscrowd:
+                self._count("crowd")
                 continue
             if width <= 0 or height <= 0:
                 raise InvalidInputError(
@@ -390,11 +473,13 @@ class YoloExporter(Exporter):
                 )
             index = self._label_index[obj.label]
             if self.mode == "segment":
-                ring = (
-                    max(obj.polygons, key=ring_area)
-                    if obj.polygons
-                    else _corners(box.clip(width, height))
-                )
+                if obj.polygons:
+                    ring = join_rings(obj.polygons)
+                    if len(obj.polygons) > 1:
+                        self._count("joined")
+                else:
+                    ring = _corners(box.clip(width, height))
+                    self._count("as_box")
                 rows.append(f"{index} " + " ".join(_point(p, width, height) for p in ring))
             else:
                 box = box.clip(width, height)
@@ -403,12 +488,62 @@ class YoloExporter(Exporter):
                     f" {box.w / width:.6f} {box.h / height:.6f}"
                 )
         data = "".join(row + "\n" for row in rows)
-        self.sink.write_bytes(self.label_path(image.file_name), data.encode())
+        self.sink.write_bytes(self.label_path(image.file_name, image.split), data.encode())
+        self._folders[self.folder_of(image.split)] = None
 
     def _finish(self) -> None:
         names = [label.name for label in self.labels]
+        folders = sorted(folder for folder in self._folders if folder is not None)
+        if None in self._folders and folders:  # splits unknown beforehand, and mixed
+            raise InvalidInputError(
+                "some pictures have a split and others none: give the exporter the splits",
+                details=[
+                    {
+                        "file": None,
+                        "line": None,
+                        "field": "splits",
+                        "message": "expected the splits of the images, to place those "
+                        "without one in 'default'",
+                    }
+                ],
+            )
         self.sink.write_bytes("classes.txt", "".join(name + "\n" for name in names).encode())
-        self.sink.write_bytes("data.yaml", dump_data_yaml(names))
+        self.sink.write_bytes("data.yaml", dump_data_yaml(names, folders, path=self.path))
+
+
+def join_rings(rings: Sequence[Ring]) -> Ring:
+    """One outline through every ring: each ring is bridged to the next at their closest
+    vertices, walked around, and left by the same bridge, so that the outline covers each
+    ring (a thin double edge along each bridge), as YOLO's one-ring rows need."""
+    if len(rings) == 1:
+        return rings[0]
+    # bridges[i]: the closest vertices of rings i and i + 1, as (index in i, index in i + 1)
+    bridges = [_closest(rings[i], rings[i + 1]) for i in range(len(rings) - 1)]
+    before: list[Point] = []
+    after: list[list[Point]] = []
+    for i, ring in enumerate(rings):
+        count = len(ring)
+        entry = bridges[i - 1][1] if i else bridges[0][0]
+        loop = [ring[(entry + k) % count] for k in range(count + 1)]  # back to the entry
+        if i == len(rings) - 1:
+            before.extend(loop)
+            break
+        out = (bridges[i][0] - entry) % count
+        before.extend(loop[: out + 1])
+        after.append(loop[out:])
+    for part in reversed(after):
+        before.extend(part)
+    return tuple(before)
+
+
+def _closest(a: Ring, b: Ring) -> tuple[int, int]:
+    best = (math.inf, 0, 0)
+    for i, (ax, ay) in enumerate(a):
+        for j, (bx, by) in enumerate(b):
+            distance = (ax - bx) ** 2 + (ay - by) ** 2
+            if distance < best[0]:
+                best = (distance, i, j)
+    return best[1], best[2]
 
 
 def _corners(box: Box) -> Ring:

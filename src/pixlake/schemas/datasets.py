@@ -139,6 +139,9 @@ class AnnotationIn(WireModel):
     status: Status | None = None
     nb_instances: int | None = None
     duration: float | None = None
+    split: str | None = Field(
+        None, description="the part of the dataset the picture is in ('train', 'val'...)"
+    )
 
 
 class AnnotationsSet(WireModel):
@@ -163,6 +166,7 @@ class AnnotationPublic(BaseModel):
     duration: float | None
     extra: dict[str, Any]
     updated_at: datetime
+    split: str | None = Field(None, description="the part of the dataset it is in, if any")
 
 
 class AnnotationsPublic(BaseModel):

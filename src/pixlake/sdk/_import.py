@@ -137,7 +137,7 @@ def _image_record(image: AnnotatedImage, objects: list[dict[str, Any]]) -> dict[
     extra = dict(image.extra)
     nb_instances = extra.pop("nb_instances", None)
     duration = extra.pop("duration", None)
-    return {
+    record = {
         "external_url": image.file_name,
         "objects": objects,
         "image_qa": [qa.to_wire() for qa in image.qa],
@@ -146,6 +146,9 @@ def _image_record(image: AnnotatedImage, objects: list[dict[str, Any]]) -> dict[
         "duration": duration,
         "extra": extra or None,
     }
+    if image.split is not None:
+        record["split"] = image.split
+    return record
 
 
 def _write_images(out: TextIO, annotations: Annotations, stop: threading.Event) -> None:

@@ -237,7 +237,8 @@ def test_export_streams_the_version_as_a_tar_or_a_zip(
     assert "content-length" not in tar.headers  # streamed while written
     with tarfile.open(fileobj=io.BytesIO(tar.content), mode="r:") as archive:
         assert sorted(archive.getnames()) == sorted(
-            ["annotations/instances.json"] + [f"images/{p['external_url']}" for p in pictures]
+            ["annotations/instances_default.json"]
+            + [f"images/{p['external_url']}" for p in pictures]
         )
     zipped = http.get(path, params={"format": "voc"}, headers=auth(alice))  # zip by default
     assert zipped.status_code == 200 and zipped.headers["content-type"] == "application/zip"
@@ -283,19 +284,19 @@ def test_export_keeps_the_pictures_of_one_review_status(http: httpx.Client, alic
         assert answer.status_code == 200, answer.text
         with tarfile.open(fileobj=io.BytesIO(answer.content), mode="r:") as archive:
             names = sorted(archive.getnames())
-            member = archive.extractfile("annotations/instances.json")
+            member = archive.extractfile("annotations/instances_default.json")
             assert member is not None
             document = json.load(member)
         return names, document, answer.headers["content-disposition"]
 
     names, document, disposition = export("accepted")
-    assert names == ["annotations/instances.json", f"images/{pictures[0]['external_url']}"]
+    assert names == ["annotations/instances_default.json", f"images/{pictures[0]['external_url']}"]
     assert [i["file_name"] for i in document["images"]] == [pictures[0]["external_url"]]
     assert len(document["annotations"]) == 1
     assert [c["name"] for c in document["categories"]] == ["car", "sunny"]  # every label
     assert disposition.endswith("rev-first-coco-accepted.tar")
     names, document, _ = export("pending")
-    assert names == ["annotations/instances.json"] and document["images"] == []
+    assert names == ["annotations/instances_default.json"] and document["images"] == []
 
     unknown = http.get(
         f"{path}/export", params={"format": "coco", "status": "done"}, headers=auth(alice)

@@ -93,6 +93,7 @@ def annotation_public(a: AnnotationRecord) -> AnnotationPublic:
         duration=a.duration,
         extra=dict(a.extra),
         updated_at=a.updated_at,
+        split=a.split,
     )
 
 
@@ -300,6 +301,7 @@ def set_annotations(
                 status=a.status,
                 nb_instances=a.nb_instances,
                 duration=a.duration,
+                split=a.split,
             )
         )
     problems.raise_if_any("annotations")

@@ -110,6 +110,8 @@ class AnnotationRow(Base):
     )
     #: pending | accepted | rejected | review
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="pending")
+    #: The part of the dataset the picture is in (train, val...), NULL for none.
+    split: Mapped[str | None] = mapped_column(String(64))
     image_qa: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
     nb_instances: Mapped[int | None] = mapped_column(Integer)
     duration: Mapped[float | None] = mapped_column(Float)
