@@ -331,3 +331,46 @@ def test_gc_frees_the_bytes_of_deleted_pictures(tmp_path: Path) -> None:
         assert left["external_url"] == kept.name
         served = httpx.get(left["url"], headers={"Authorization": f"Token {token}"})
         assert served.content == kept.read_bytes()  # what is still referred to is whole
+
+
+def test_a_yolo_dataset_with_splits_from_the_shell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.sdk.test_dataset import ultralytics_dataset
+
+    home = tmp_path / "home"
+    token = run(home, "token", "create", "frank").stdout.strip()
+    root = ultralytics_dataset(tmp_path / "ds")
+    with EmbeddedServer(Settings(home=home)) as server:
+        monkeypatch.setenv("PIXLAKE_TOKEN", token)
+        monkeypatch.setenv("PIXLAKE_HOST", server.url)
+        imported = run(
+            home,
+            "import",
+            "roads",
+            "--images",
+            str(root),
+            "--annotations",
+            str(root),
+            "--format",
+            "YOLO",
+        )
+        assert imported.stdout.splitlines() == [
+            "roads/first: 6 pictures (train 4, val 2), 6 annotated, 6 objects"
+        ]
+        listed = run(home, "datasets").stdout
+        assert "roads/first  6 pictures (train 4, val 2), 6 annotated" in listed
+        out = tmp_path / "out"
+        exported = run(
+            home,
+            "export",
+            "roads/first",
+            "--format",
+            "YOLO",
+            "--to",
+            str(out),
+            "--yolo-absolute",
+        )
+        assert exported.stdout.splitlines() == [f"roads/first exported as YOLO to {out}"]
+        assert f"path: {out.resolve()}" in (out / "data.yaml").read_text()
+        assert sorted(p.name for p in (out / "labels").iterdir()) == ["train", "val"]

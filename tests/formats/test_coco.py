@@ -893,3 +893,110 @@ def test_export_memory_does_not_grow_with_the_dataset(tmp_path: Path) -> None:
     written = json.loads((tmp_path / "out1500/annotations/instances_default.json").read_text())
     assert len(written["annotations"]) == 15_000
     assert written["annotations"][-1]["id"] == 15_000
+
+
+# --------------------------------------------------------------------------------------
+# Splits: instances_<split>.json files, COCO folders
+
+
+def split_folder(root: Path) -> Path:
+    """A COCO folder as Datumaro and CVAT write it: a file and an images folder per split."""
+    train = coco_doc(annotations=[box_annotation()])
+    val = coco_doc(
+        images=[{"id": 1, "file_name": "v.jpg", "width": 100, "height": 80}],
+        annotations=[box_annotation(1, 3, segmentation=[[10, 10, 30, 10, 20, 30]])],
+        categories=[{"id": 3, "name": "dog"}, {"id": 5, "name": "Traffic Light"}],
+    )
+    write_json(root / "annotations/instances_train.json", train)
+    write_json(root / "annotations/instances_val.json", val)
+    for name, split in (("a.jpg", "train"), ("b.jpg", "train"), ("v.jpg", "val")):
+        (root / "images" / split).mkdir(parents=True, exist_ok=True)
+        (root / "images" / split / name).write_bytes(b"")
+    return root
+
+
+def test_a_file_named_for_a_split_gives_its_images_that_split(tmp_path: Path) -> None:
+    doc = coco_doc()
+    assert {i.split for i in read_coco(write_json(tmp_path / "x.json", doc)).images} == {None}
+    path = write_json(tmp_path / "instances_val2017.json", doc)
+    assert {i.split for i in read_coco(path).images} == {"val2017"}
+    assert {i.split for i in read_coco(path, spool=True).images} == {"val2017"}
+    path = write_json(tmp_path / "instances_default.json", doc)
+    assert {i.split for i in read_coco(path).images} == {None}
+    path = write_json(tmp_path / "instances_a b.json", doc)  # no split can be named so
+    assert {i.split for i in read_coco(path).images} == {None}
+
+
+@pytest.mark.parametrize("spool", [False, True], ids=["whole", "spooled"])
+def test_a_folder_is_read_file_by_file(tmp_path: Path, spool: bool) -> None:
+    root = split_folder(tmp_path / "coco")
+    result = read_coco(root, spool=spool)
+    assert [(i.file_name, i.split, i.path) for i in result.images] == [
+        ("a.jpg", "train", "images/train/a.jpg"),
+        ("b.jpg", "train", "images/train/b.jpg"),
+        ("v.jpg", "val", "images/val/v.jpg"),
+    ]
+    assert result.labels == [
+        LabelSpec("cat", "rectangle"),
+        LabelSpec("dog", "polygon"),
+        LabelSpec("Traffic Light", "polygon"),  # the kind of the file's first object
+    ]
+    assert [len(i.objects) for i in result.images] == [1, 0, 1]
+    names = [c["name"] for c in result.info["coco"]["categories"]]
+    assert names == ["cat", "dog", "Traffic Light"]
+    # the annotations folder, or paths from the images folder, work too
+    assert len(read_coco(root / "annotations", spool=spool).images) == 3
+    paths = [i.path for i in read_coco(root, images=root / "images", spool=spool).images]
+    assert paths == ["train/a.jpg", "train/b.jpg", "val/v.jpg"]
+
+
+@pytest.mark.parametrize("spool", [False, True], ids=["whole", "spooled"])
+def test_an_image_in_two_files_of_a_folder_is_refused(tmp_path: Path, spool: bool) -> None:
+    root = split_folder(tmp_path / "coco")
+    write_json(root / "annotations/instances_test.json", coco_doc())
+    with pytest.raises(InvalidInputError) as error:
+        read_coco(root, spool=spool)
+    find_problem(error, file="instances_train.json", message="'a.jpg' is also in instances_test")
+
+
+def test_each_split_is_exported_to_its_own_file(tmp_path: Path) -> None:
+    root = split_folder(tmp_path / "coco")
+    first = read_coco(root)
+    splits = {i.split for i in first.images} | {None}
+    unsplit = AnnotatedImage(file_name="u.jpg", width=10, height=10)
+    with (
+        FolderSink(tmp_path / "out") as sink,
+        CocoExporter(sink, first.labels, info=first.info, splits=splits) as exporter,
+    ):
+        for image in [*first.images, unsplit]:
+            exporter.write(image)
+        paths = [exporter.image_path(i.file_name, i.split) for i in [*first.images, unsplit]]
+    assert paths == [
+        "images/train/a.jpg",
+        "images/train/b.jpg",
+        "images/val/v.jpg",
+        "images/default/u.jpg",  # beside splits, the images without one are 'default'
+    ]
+    files = sorted(p.name for p in (tmp_path / "out/annotations").iterdir())
+    assert files == ["instances_default.json", "instances_train.json", "instances_val.json"]
+    val = json.loads((tmp_path / "out/annotations/instances_val.json").read_text())
+    assert [i["file_name"] for i in val["images"]] == ["v.jpg"]
+    assert [(a["id"], a["image_id"]) for a in val["annotations"]] == [(1, 1)]  # each file's own
+    assert [c["name"] for c in val["categories"]] == ["cat", "dog", "Traffic Light"]
+    for name in ("a.jpg", "b.jpg", "v.jpg", "u.jpg"):
+        folder = {"v.jpg": "val", "u.jpg": "default"}.get(name, "train")
+        (tmp_path / "out/images" / folder).mkdir(parents=True, exist_ok=True)
+        (tmp_path / "out/images" / folder / name).write_bytes(b"")
+    back = read_coco(tmp_path / "out")
+    assert [(i.file_name, i.split) for i in back.images] == [
+        ("u.jpg", None),
+        ("a.jpg", "train"),
+        ("b.jpg", "train"),
+        ("v.jpg", "val"),
+    ]
+    # without splits: one instances_default.json and images/ as before
+    flat = Annotations(labels=first.labels, images=[unsplit])
+    export(flat, tmp_path / "flat")
+    assert sorted(p.name for p in (tmp_path / "flat/annotations").iterdir()) == [
+        "instances_default.json"
+    ]

@@ -510,3 +510,83 @@ def test_exporter_writes_the_bytes_elementtree_writes(
     data = (written / f"{Path(image.file_name).stem}.xml").read_bytes()
     assert data == elementtree_xml(image)
     ET.fromstring(data)  # and it parses
+
+
+# --------------------------------------------------------------------------------------
+# The devkit's convention, splits and the label map on export
+
+
+def test_boxes_are_written_by_the_devkit_convention(tmp_path: Path) -> None:
+    image = AnnotatedImage(
+        file_name="a.jpg",
+        width=64,
+        height=48,
+        objects=(
+            Obj(label="cat", kind="rectangle", box=Box(4.5, 6.25, 20, 15.5)),
+            Obj(label="cat", kind="rectangle", box=Box(40, 30, 24, 18)),  # on the border
+            Obj(label="cat", kind="rectangle", box=Box(78.14 - 40, 1.3, 20.3, 10.4)),
+            Obj(label="cat", kind="rectangle", box=Box(-0.5, 47.5, 10, 1)),  # outside, in slack
+            Obj(label="cat", kind="rectangle", box=Box(63.8, 10, 0.1, 0.2)),  # under a pixel
+        ),
+    )
+    labels = [LabelSpec("cat", "rectangle")]
+    with FolderSink(tmp_path / "out") as sink, VocExporter(sink, labels) as exporter:
+        exporter.write(image)
+    root = ET.parse(tmp_path / "out/Annotations/a.xml").getroot()
+    corners = [
+        [box.findtext(tag) for tag in ("xmin", "ymin", "xmax", "ymax")]
+        for box in root.iter("bndbox")
+    ]
+    assert corners == [
+        ["5.5", "7.25", "24.5", "21.75"],
+        ["41", "31", "64", "48"],  # never past the image
+        ["39.14", "2.3", "58.44", "11.7"],  # no float noise
+        ["1", "48", "9.5", "48"],  # cut to the image, then widened to its last pixel row
+        ["64", "11", "64", "11"],  # the last pixel column, one pixel high
+    ]
+    assert exporter.report() == [
+        "2 boxes less than a pixel wide or high widened to one pixel (PASCAL-VOC's corners "
+        "are whole pixels: xmax >= xmin)"
+    ]
+    back = read_voc(tmp_path / "out", images=tmp_path)
+    assert [o.box for o in back.images[0].objects][:3] == [
+        Box(4.5, 6.25, 20, 15.5),
+        Box(40, 30, 24, 18),
+        Box(38.14, 1.3, 20.3, 10.4),
+    ]
+
+
+def test_image_sets_and_the_label_map_are_written(tmp_path: Path) -> None:
+    images = [
+        AnnotatedImage(file_name=f"{stem}.jpg", width=10, height=10, split=split)
+        for stem, split in (("a", "train"), ("b", "val"), ("c", "train"), ("d", None))
+    ]
+    labels = [LabelSpec("Traffic Light", "rectangle"), LabelSpec("dog", "rectangle")]
+    with FolderSink(tmp_path / "out") as sink, VocExporter(sink, labels) as exporter:
+        for image in images:
+            exporter.write(image)
+    sets = tmp_path / "out/ImageSets/Main"
+    assert sorted(p.name for p in sets.iterdir()) == ["default.txt", "train.txt", "val.txt"]
+    assert (sets / "train.txt").read_text() == "a\nc\n"
+    assert (sets / "default.txt").read_text() == "d\n"
+    assert (tmp_path / "out/labelmap.txt").read_text() == (
+        "# label:color_rgb:parts:actions\n"
+        "background:0,0,0::\n"
+        "Traffic Light:128,0,0::\n"
+        "dog:0,128,0::\n"
+    )
+    again = read_voc(tmp_path / "out")
+    assert [(i.file_name, i.split) for i in again.images] == [
+        (i.file_name, i.split) for i in images
+    ]
+    # an empty export still lists its (empty) default split
+    with FolderSink(tmp_path / "empty") as sink, VocExporter(sink, labels):
+        pass
+    assert (tmp_path / "empty/ImageSets/Main/default.txt").read_text() == ""
+
+
+def test_label_names_the_label_map_cannot_hold_are_refused(tmp_path: Path) -> None:
+    for name in ("a:b", "a\nb", "tab\there"):
+        with pytest.raises(InvalidInputError) as error:
+            VocExporter(FolderSink(tmp_path / "out"), [LabelSpec(name, "rectangle")])
+        find_problem(error, field="labels[0].name", message="without ':', line breaks")

@@ -547,3 +547,72 @@ def test_data_yaml_paths_stay_in_the_dataset(tmp_path: Path) -> None:
         "path: /nowhere/datasets/ds\ntrain: images/train\nval: images/val\nnames: [a, b]\n"
     )
     assert len(read_yolo(root).images) == 3
+
+
+# --------------------------------------------------------------------------------------
+# Export with splits
+
+
+def test_ultralytics_keys() -> None:
+    from pixlake.formats._yaml import ultralytics_keys
+
+    assert ultralytics_keys(["train", "val"]) == {"train": "images/train", "val": "images/val"}
+    assert ultralytics_keys(["test", "train", "val"]) == {
+        "train": "images/train",
+        "val": "images/val",
+        "test": "images/test",
+    }
+    # no val: Ultralytics needs one, train stands in
+    assert ultralytics_keys(["train"]) == {"train": "images/train", "val": "images/train"}
+    # other names go under the key they start with, else test; as lists, which keep names
+    assert ultralytics_keys(["default", "train2017", "valid"]) == {
+        "train": ["images/train2017"],
+        "val": ["images/valid"],
+        "test": ["images/default"],
+    }
+    assert ultralytics_keys(["holdout"]) == {
+        "train": ["images/holdout"],
+        "val": ["images/holdout"],
+        "test": ["images/holdout"],
+    }
+
+
+@pytest.mark.parametrize(
+    "splits",
+    [["train", "val"], ["train"], ["train", None], ["holdout", "val2017"], ["valid", "test"]],
+    ids=str,
+)
+def test_splits_go_to_their_folders_and_come_back(tmp_path: Path, splits: list[str | None]) -> None:
+    images = [
+        AnnotatedImage(
+            file_name=f"{index}.png",
+            width=20,
+            height=10,
+            objects=(Obj(label="a", kind="rectangle", box=Box(1, 1, 5, 5)),),
+            split=split,
+        )
+        for index, split in enumerate(splits)
+    ]
+    labels = [LabelSpec("a", "rectangle")]
+    out = tmp_path / "out"
+    with (
+        FolderSink(out) as sink,
+        YoloExporter(sink, labels, splits=set(splits)) as exporter,
+    ):
+        for image in images:
+            write_image(out / exporter.image_path(image.file_name, image.split), (20, 10))
+            exporter.write(image)
+    data = yaml.safe_load((out / "data.yaml").read_text())
+    assert "path" not in data and {"train", "val"} <= data.keys()
+    back = read_yolo(out)
+    assert sorted((i.file_name, i.split or "") for i in back.images) == sorted(
+        (i.file_name, i.split or "") for i in images
+    )
+    assert all(len(i.objects) == 1 for i in back.images)
+
+
+def test_data_yaml_gives_the_path_it_is_told(tmp_path: Path) -> None:
+    labels = [LabelSpec("a", "rectangle")]
+    with FolderSink(tmp_path / "out") as sink, YoloExporter(sink, labels, path="/data/ds"):
+        pass
+    assert yaml.safe_load((tmp_path / "out/data.yaml").read_text())["path"] == "/data/ds"

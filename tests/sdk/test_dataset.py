@@ -8,12 +8,14 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from pycocotools.coco import COCO
 
 from pixlake import Client, Datalake, Dataset, Picture
@@ -644,8 +646,11 @@ def test_argument_errors(lake: Datalake, coco: tuple[Path, dict[str, Any]], tmp_
         )
     with pytest.raises(InvalidQueryError, match="name"):
         lake.upload(imgdir=root / "images")
-    with pytest.raises(InvalidQueryError, match="is a folder, and COCO annotations are one JSON"):
+    with pytest.raises(InvalidInputError, match="no COCO file in") as error:
         lake.upload(name="x", imgdir=root / "images", ann_path=root, ann_format="COCO")
+    assert "annotations/instances_<split>.json" in error.value.details[0]["message"]
+    with pytest.raises(InvalidQueryError, match="is a folder, and PICSELLIA annotations are one"):
+        lake.upload(name="x", imgdir=root / "images", ann_path=root, ann_format="PICSELLIA")
     assert lake.picture.list() == []
 
 
@@ -756,3 +761,89 @@ def test_large_images_download_one_by_one(
     root, _doc = coco
     for path in sorted((root / "images").iterdir()):
         assert (tmp_path / "big" / path.name).read_bytes() == path.read_bytes()
+
+
+# --------------------------------------------------------------------------- splits
+
+
+def ultralytics_dataset(root: Path) -> Path:
+    """An Ultralytics dataset: images/{train,val}/, labels/{train,val}/, data.yaml."""
+    for split, indices in (("train", range(4)), ("val", range(4, 6))):
+        (root / "images" / split).mkdir(parents=True)
+        (root / "labels" / split).mkdir(parents=True)
+        for index in indices:
+            (root / "images" / split / f"u{index}.jpg").write_bytes(make_image(500 + index))
+            rows = "0 0.500000 0.500000 0.250000 0.250000\n1 0.200000 0.300000 0.100000 0.200000\n"
+            rows = rows if index % 2 else ""
+            (root / "labels" / split / f"u{index}.txt").write_text(rows)
+    (root / "data.yaml").write_text(
+        "train: images/train\nval: images/val\nnames: [car, Bus Stop]\n"
+    )
+    return root
+
+
+@pytest.mark.usefixtures("transfer")
+def test_a_yolo_dataset_with_splits_keeps_them_both_ways(lake: Datalake, tmp_path: Path) -> None:
+    root = ultralytics_dataset(tmp_path / "ds")
+    record = lake.upload(name="split", imgdir=root, ann_path=root, ann_format="YOLO", tags=["y"])
+    assert (record["size"], record["nb_objects"], record["splits"]) == (
+        6,
+        6,
+        {"train": 4, "val": 2},
+    )
+    assert sorted(p["external_url"] for p in lake.picture.fetch(1, ["val"])) == ["u4.jpg", "u5.jpg"]
+    ds = lake.dataset.fetch("split")
+    assert ds.get_annotations(picture_name="u5.jpg")["split"] == "val"
+    out = ds.export("YOLO", tmp_path / "out")
+    assert sorted(p.name for p in (out / "images/val").iterdir()) == ["u4.jpg", "u5.jpg"]
+    assert (out / "labels/train/u1.txt").read_text() == (root / "labels/train/u1.txt").read_text()
+    # into a dataset of its own, through the export: the same splits
+    again = lake.upload(name="again", imgdir=out, ann_path=out, ann_format="YOLO")
+    assert again["splits"] == {"train": 4, "val": 2}
+    coco = ds.export("COCO", tmp_path / "coco")
+    files = sorted(p.name for p in (coco / "annotations").iterdir())
+    assert files == ["instances_train.json", "instances_val.json"]
+    voc = ds.export("PASCAL-VOC", tmp_path / "voc")
+    assert (voc / "ImageSets/Main/val.txt").read_text() == "u4\nu5\n"
+    # a COCO folder of split files imports in one call, splits kept
+    third = lake.upload(name="third", imgdir=coco, ann_path=coco, ann_format="COCO")
+    assert (third["size"], third["splits"]) == (6, {"train": 4, "val": 2})
+
+
+def test_split_tags_can_be_left_out(lake: Datalake, tmp_path: Path) -> None:
+    root = ultralytics_dataset(tmp_path / "ds")
+    record = lake.upload(
+        name="untagged", imgdir=root, ann_path=root, ann_format="YOLO", tags=["z"], split_tags=False
+    )
+    assert record["splits"] == {"train": 4, "val": 2}
+    assert lake.picture.fetch(1, ["val"]) == []
+
+
+def test_a_yolo_folder_without_its_labels_is_refused_before_any_upload(
+    lake: Datalake, tmp_path: Path
+) -> None:
+    root = ultralytics_dataset(tmp_path / "ds")
+    shutil.rmtree(root / "labels" / "val")
+    with pytest.raises(InvalidInputError) as error:
+        lake.upload(name="nolabels", imgdir=root, ann_path=root, ann_format="YOLO")
+    assert "labels/val/ for the 2 images of split 'val'" in error.value.details[0]["message"]
+    assert lake.picture.list() == []
+
+
+def test_export_notes_and_an_absolute_data_yaml(
+    lake: Datalake, coco: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    ds = imported(lake, coco)
+    crowds = sum(1 for a in coco[1]["annotations"] if a.get("iscrowd"))
+    out = ds.export("YOLO", tmp_path / "yolo", yolo_absolute=True)
+    assert ds.export_notes == [
+        f"{crowds} crowd regions left out, as Ultralytics' COCO converter does (YOLO has no "
+        "crowd regions)"
+    ]
+    assert (out / "pixlake-export-notes.txt").read_text() == ds.export_notes[0] + "\n"
+    assert yaml.safe_load((out / "data.yaml").read_text())["path"] == str(out.resolve())
+    zipped = ds.export("YOLO", tmp_path / "yolo.zip", zip=True)
+    assert zipped.is_file() and ds.export_notes[0].startswith(f"{crowds} crowd")
+    with pytest.raises(InvalidQueryError, match="export into a folder"):
+        ds.export("YOLO", tmp_path / "y.zip", zip=True, yolo_absolute=True)
+    assert ds.export("COCO", tmp_path / "coco").is_dir() and ds.export_notes == []

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from pixlake._text import counted
+from pixlake._text import counted, splits_text
 from pixlake._version import __version__
 from pixlake.errors import PicselliaError
 
@@ -298,7 +298,8 @@ def import_(
             "--images",
             metavar="FOLDER",
             help="Folder of images: its image files, and those the annotations place in its "
-            "subfolders (train/a.jpg); leave it out to annotate an existing version.",
+            "subfolders (train/a.jpg; for YOLO and a COCO folder, the dataset's own folder); "
+            "leave it out to annotate an existing version.",
         ),
     ] = None,
     annotations: Annotated[
@@ -306,7 +307,8 @@ def import_(
         typer.Option(
             "--annotations",
             metavar="PATH",
-            help="Annotation file (COCO, PICSELLIA), or folder (PASCAL-VOC, YOLO).",
+            help="Annotation file (COCO, PICSELLIA), or folder (PASCAL-VOC, YOLO, a COCO "
+            "folder of annotations/instances_<split>.json).",
         ),
     ] = None,
     format: Annotated[
@@ -319,6 +321,13 @@ def import_(
     rectangle: Annotated[
         bool, typer.Option(help="Import boxes where COCO has both boxes and polygons.")
     ] = False,
+    split_tags: Annotated[
+        bool,
+        typer.Option(
+            help="Tag each picture with its split (train, val...) as well; the version keeps "
+            "the splits either way."
+        ),
+    ] = True,
     version: Annotated[
         str | None,
         typer.Option(
@@ -335,6 +344,10 @@ def import_(
     """Import a dataset: a folder of images plus their annotations, in one call.
 
     Example: `pixlake import cars --images imgs/ --annotations instances.json --format COCO`
+
+    A YOLO dataset (Ultralytics' data.yaml with its splits, Darknet's obj.data, or images/
+    beside labels/) is its own images folder:
+    `pixlake import cars --images ds/ --annotations ds/ --format YOLO`
 
     Without `--images`, the annotations are added to an existing version, matched to its
     pictures by file name: `pixlake import cars --version first --annotations more.json`
@@ -357,6 +370,7 @@ def import_(
             ann_format=format if annotations else None,
             tags=[t for t in tags.split(",") if t] if tags else None,
             rectangle=rectangle,
+            split_tags=split_tags,
         )
     except AlreadyExistsError as exc:  # said in the command's own terms
         raise AlreadyExistsError(
@@ -365,7 +379,8 @@ def import_(
             "(--version)"
         ) from exc
     typer.echo(
-        f"{record['dataset_name']}/{record['version']}: {record['size']} pictures, "
+        f"{record['dataset_name']}/{record['version']}: {record['size']} pictures"
+        f"{splits_text(record.get('splits') or {})}, "
         f"{record['nb_annotations']} annotated, {record['nb_objects']} objects"
     )
 
@@ -395,6 +410,14 @@ def export(
             help="YOLO only: 'detect' (box rows, the default) or 'segment' (polygon rows).",
         ),
     ] = None,
+    yolo_absolute: Annotated[
+        bool,
+        typer.Option(
+            "--yolo-absolute",
+            help="YOLO only: data.yaml gives the export's absolute folder as 'path' (without "
+            "it, Ultralytics reads the folders beside data.yaml).",
+        ),
+    ] = False,
     status: Annotated[
         str | None,
         typer.Option(
@@ -422,10 +445,14 @@ def export(
 
     name, version = split_name(dataset)
     ds = Dataset(_context=_sdk(token, organization, host)).fetch(name, version)
-    path = ds.export(format, to, zip=zip, yolo_mode=yolo_mode, status=status)
+    path = ds.export(
+        format, to, zip=zip, yolo_mode=yolo_mode, yolo_absolute=yolo_absolute, status=status
+    )
     resolved = f"{name}/{ds.fetched_dataset['version']}"  # "latest" named
     which = f" ({status} pictures)" if status is not None else ""
     typer.echo(f"{resolved}{which} exported as {format_name(format)} to {path}")
+    for note in ds.export_notes:
+        typer.echo(f"Note: {note}", err=True)
 
 
 @app.command()
@@ -486,7 +513,9 @@ def list_datasets(
         err.print("No datasets yet: import one with `pixlake import NAME --images FOLDER`.")
         return
     names = [f"{r['dataset_name']}/{r['version']}" for r in records]
-    counts = [f"{counted(r['size'], 'picture')}," for r in records]
+    counts = [
+        f"{counted(r['size'], 'picture')}{splits_text(r.get('splits') or {})}," for r in records
+    ]
     name_width, count_width = max(map(len, names)), max(map(len, counts))
     for name, count, r in zip(names, counts, records, strict=True):
         labels = counted(len(r["labels"]), "label")

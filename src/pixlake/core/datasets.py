@@ -110,6 +110,8 @@ class DatasetVersion:
     nb_annotations: int
     nb_objects: int
     repartition: Mapping[str, int]
+    #: Pictures per split, for the pictures that have one.
+    splits: Mapping[str, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +236,16 @@ def _entity(session: Session, dataset: DatasetRow, row: DatasetVersionRow) -> Da
             .group_by(LabelRow.name)
         ).all()
     )
+    splits = {
+        split: count
+        for split, count in session.execute(
+            select(AnnotationRow.split, func.count())
+            .where(AnnotationRow.version_pk == row.pk, AnnotationRow.split.is_not(None))
+            .group_by(AnnotationRow.split)
+            .order_by(AnnotationRow.split)
+        )
+        if split is not None
+    }
     created_from = None
     if row.created_from_pk is not None:
         created_from = session.scalar(
@@ -254,6 +266,7 @@ def _entity(session: Session, dataset: DatasetRow, row: DatasetVersionRow) -> Da
         nb_annotations=nb_annotations or 0,
         nb_objects=sum(repartition.values()),
         repartition=repartition,
+        splits=splits,
     )
 
 

@@ -40,15 +40,25 @@ from pixlake.errors import (
 from pixlake.formats import QA, AnnotatedImage, Exporter, LabelKind, LabelSpec
 from pixlake.formats.registry import format_name, get_exporter
 from pixlake.formats.sinks import Sink, TarSink, ZipSink
-from pixlake.schemas.datasets import EXPORT_ERROR_MEMBER, EXPORT_FORMATS
+from pixlake.schemas.datasets import EXPORT_ERROR_MEMBER, EXPORT_FORMATS, EXPORT_NOTES_MEMBER
 from pixlake.store.blobs import BlobStore
 from pixlake.store.db.engine import Database
 
-__all__ = ["ARCHIVES", "ERROR_MEMBER", "EXPORT_FORMATS", "ExportStream", "export_version"]
+__all__ = [
+    "ARCHIVES",
+    "ERROR_MEMBER",
+    "EXPORT_FORMATS",
+    "NOTES_MEMBER",
+    "ExportStream",
+    "export_version",
+]
 
 #: Archive kinds and their media types.
 ARCHIVES: Final = {"tar": "application/x-tar", "zip": "application/zip"}
 ERROR_MEMBER: Final = EXPORT_ERROR_MEMBER
+NOTES_MEMBER: Final = EXPORT_NOTES_MEMBER
+#: The longest ``yolo_path``.
+MAX_YOLO_PATH: Final = 4096
 #: Pictures read from the database at a time; the first read is smaller, so that the first
 #: bytes (or, for a client copying the images from the store, the first references) go soon.
 PAGE: Final = 500
@@ -172,6 +182,24 @@ def _collisions(
         )
 
 
+def _checked_yolo_path(path: str, name: str) -> str:
+    """``yolo_path``, once checked: for YOLO, absolute, one line, bounded."""
+    field = [{"field": "yolo_path", "message": "expected an absolute folder path, one line"}]
+    if name != "YOLO":
+        raise InvalidQueryError(
+            f"yolo_path applies to YOLO exports, not to {name}",
+            details=[{"field": "yolo_path", "message": "expected it with format YOLO only"}],
+        )
+    absolute = path.startswith("/") or (len(path) > 2 and path[1] == ":" and path[2] in "/\\")
+    if (
+        not absolute
+        or len(path) > MAX_YOLO_PATH
+        or any(ord(char) < 32 or 0xD800 <= ord(char) < 0xE000 for char in path)
+    ):
+        raise InvalidQueryError(f"yolo_path {path[:80]!r} is not an absolute path", details=field)
+    return path
+
+
 def _bytes_missing(names: Sequence[str], what: str) -> ResourceNotFoundError:
     return ResourceNotFoundError(
         f"the bytes of {what} are missing from storage; upload them again",
@@ -235,6 +263,7 @@ def export_version(
     *,
     archive: str = "zip",
     yolo_mode: str | None = None,
+    yolo_path: str | None = None,
     images: str = "bytes",
     status: str | None = None,
 ) -> ExportStream:
@@ -246,7 +275,10 @@ def export_version(
 
     ``images="reference"`` (tar only) writes each image as a reference to its blob
     (``TarSink.write_reference``) instead of its bytes: for a client on the server's machine
-    that copies them from the store's files."""
+    that copies them from the store's files.  ``yolo_path`` (YOLO only) is the absolute path
+    ``data.yaml`` gives as ``path``: where the client puts the export, for Ultralytics to find
+    it from anywhere.  A format that cannot hold everything as it is ends the archive with
+    ``NOTES_MEMBER``, saying what it left out or changed."""
     require_organization(caller, organization_id, write=False)
     name = format_name(format)
     if name not in EXPORT_FORMATS:
@@ -277,6 +309,8 @@ def export_version(
                 details=[{"field": "yolo_mode", "message": "expected it with format YOLO only"}],
             )
         options["mode"] = yolo_mode
+    if yolo_path is not None:
+        options["path"] = _checked_yolo_path(yolo_path, name)
     version = datasets.get_version_by_id(db, caller, organization_id, version_id)
     where = f"{version.name}/{version.version}"
     labels, info = datasets.get_metadata(db, caller, organization_id, version_id)
@@ -311,6 +345,9 @@ def export_version(
                         exporter.write_compact(_image(item), item.objects)
                     if images == "reference":
                         out.send()  # a page of references is small: its copies can start
+            notes = exporter.report()
+            if notes:
+                sink.write_bytes(NOTES_MEMBER, "".join(n + "\n" for n in notes).encode())
         except PicselliaError as exc:
             sink.write_bytes(ERROR_MEMBER, _problem(exc))
         sink.close()

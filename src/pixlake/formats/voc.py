@@ -24,6 +24,7 @@ from xml.etree import ElementTree as ET
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml import ElementTree as SafeET
 
+from pixlake._text import counted
 from pixlake.errors import InvalidInputError
 from pixlake.names import DEFAULT_SPLIT, split_of, split_problem
 
@@ -540,6 +541,14 @@ class VocExporter(Exporter):
 
     def paths_of(self, file_name: str, split: str | None = None) -> tuple[str, ...]:
         return (self.image_path(file_name, split), self.annotation_path(file_name))
+
+    def report(self) -> list[str]:
+        if not self.widened:
+            return []
+        return [
+            f"{counted(self.widened, 'box', 'boxes')} less than a pixel wide or high widened to "
+            "one pixel (PASCAL-VOC's corners are whole pixels: xmax >= xmin)"
+        ]
 
     def annotation_path(self, file_name: str) -> str:
         """Where the XML file of image ``file_name`` goes."""

@@ -24,9 +24,14 @@ EXPORT_FORMATS = ("COCO", "PASCAL-VOC", "YOLO")
 #: The member that ends an export archive that failed after its first byte: a JSON problem
 #: (``code``, ``status``, ``detail``, ``errors``).
 EXPORT_ERROR_MEMBER = "pixlake-export-error.json"
+#: The member that ends an export whose format could not hold everything as it is: what was
+#: left out or changed, a sentence a line (YOLO's crowd regions, PASCAL-VOC's sub-pixel
+#: boxes...).  It stays in the export, beside the files it speaks of.
+EXPORT_NOTES_MEMBER = "pixlake-export-notes.txt"
 
 __all__ = [
     "EXPORT_ERROR_MEMBER",
+    "EXPORT_NOTES_MEMBER",
     "EXPORT_FORMATS",
     "IMPORT_DOCUMENT_FORMAT",
     "AnnotationIn",
@@ -74,6 +79,9 @@ class DatasetPublic(BaseModel):
     nb_annotations: int
     nb_objects: int
     repartition: dict[str, int]
+    splits: dict[str, int] = Field(
+        default_factory=dict, description="pictures per split (train, val...), when they have one"
+    )
 
 
 class DatasetsPublic(BaseModel):

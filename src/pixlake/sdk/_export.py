@@ -24,6 +24,7 @@ import threading
 import zipfile
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -36,14 +37,14 @@ from pixlake.errors import (
 )
 from pixlake.formats.registry import format_name, get_exporter
 from pixlake.formats.sinks import FolderSink
-from pixlake.schemas.datasets import EXPORT_ERROR_MEMBER, EXPORT_FORMATS
+from pixlake.schemas.datasets import EXPORT_ERROR_MEMBER, EXPORT_FORMATS, EXPORT_NOTES_MEMBER
 from pixlake.sdk._base import Context
 from pixlake.sdk._http import Connection
 from pixlake.sdk._progress import Bar
 from pixlake.sdk._samehost import LocalStore
 from pixlake.sdk._tar import TarMember, iter_tar
 
-__all__ = ["EXPORT_FORMATS", "BlobCopies", "export_version", "unpack_tar"]
+__all__ = ["EXPORT_FORMATS", "BlobCopies", "ExportResult", "export_version", "unpack_tar"]
 
 #: Members up to this size are written with one system call.
 SMALL_MEMBER = 8 * 1024 * 1024
@@ -52,6 +53,14 @@ SMALL_MEMBER = 8 * 1024 * 1024
 COPY_WORKERS = 4
 COPY_BATCH = 32
 COPY_DEPTH = 8
+
+
+@dataclass(frozen=True, slots=True)
+class ExportResult:
+    """Where an export went, and what its format left out or changed (its notes member)."""
+
+    path: Path
+    notes: list[str]
 
 
 class BlobCopies:
@@ -146,19 +155,27 @@ def unpack_tar(
     images_folder: str | None = None,
     bar: Bar,
     copies: BlobCopies | None = None,
+    notes: list[str] | None = None,
 ) -> int:
     """Write the members of a tar stream into ``folder``: regular files only, paths checked
     by ``FolderSink`` (no ``..``, absolute paths or links out), existing files overwritten.
     Members that reference a blob are filled by ``copies``.  Returns the number of files
     written; ``bar`` advances for each one under ``images_folder`` (each one when it is
-    ``None``).  A problem member raises its error."""
+    ``None``).  A problem member raises its error; the lines of a notes member are added to
+    ``notes``."""
+    told: list[str] = [] if notes is None else notes
     written = 0
     prefix = f"{images_folder}/" if images_folder else ""
     with FolderSink(folder, overwrite=True) as sink:
         try:
             for member, pieces in iter_tar(chunks):
                 _unpack(
-                    sink, member, pieces, copies, f"the {written} files before it are in {folder}"
+                    sink,
+                    member,
+                    pieces,
+                    copies,
+                    f"the {written} files before it are in {folder}",
+                    told,
                 )
                 written += 1
                 if member.name.startswith(prefix):
@@ -172,12 +189,17 @@ def unpack_tar(
     return written
 
 
+def _notes(data: bytes) -> list[str]:
+    return [line for line in data.decode("utf-8", "replace").splitlines() if line]
+
+
 def _unpack(
     sink: FolderSink,
     member: TarMember,
     pieces: Iterator[bytes],
     copies: BlobCopies | None,
     where: str,
+    notes: list[str],
 ) -> None:
     if member.type != "0":
         raise StorageError(
@@ -192,14 +214,18 @@ def _unpack(
             )
         copies.add(sink, member.name, *member.reference)
     elif member.size <= SMALL_MEMBER:
-        sink.write_bytes(member.name, b"".join(pieces))  # one write
+        data = b"".join(pieces)
+        sink.write_bytes(member.name, data)  # one write
+        if member.name == EXPORT_NOTES_MEMBER:
+            notes.extend(_notes(data))
     else:
         with sink.open(member.name) as out:
             for piece in pieces:
                 out.write(piece)
 
 
-def _save_zip(chunks: Iterator[bytes], path: Path, bar: Bar) -> None:
+def _save_zip(chunks: Iterator[bytes], path: Path, bar: Bar) -> list[str]:
+    """Save the zip as it arrives; the lines of its notes member."""
     partial = path.with_name(path.name + ".part")
     try:
         with partial.open("wb") as out:
@@ -212,9 +238,15 @@ def _save_zip(chunks: Iterator[bytes], path: Path, bar: Bar) -> None:
                 if EXPORT_ERROR_MEMBER in archive.NameToInfo
                 else None
             )
+            notes = (
+                _notes(archive.read(EXPORT_NOTES_MEMBER))
+                if EXPORT_NOTES_MEMBER in archive.NameToInfo
+                else []
+            )
         if problem is not None:
             _raise_problem(problem, "no zip was saved")
         os.replace(partial, path)
+        return notes
     except zipfile.BadZipFile as exc:
         raise StorageError(f"the export is not a valid zip ({exc}); run it again") from None
     finally:
@@ -230,11 +262,13 @@ def export_version(
     as_zip: bool = False,
     progress: bool = True,
     yolo_mode: str | None = None,
+    yolo_absolute: bool = False,
     status: str | None = None,
-) -> Path:
+) -> ExportResult:
     """Export the version at ``version_path`` (``.../dataset-versions/{id}``) into the folder
-    ``path``, or the zip file ``path`` with ``as_zip``; returns ``path``.  With ``status``,
-    only the pictures whose annotation has that review status."""
+    ``path``, or the zip file ``path`` with ``as_zip``.  With ``status``, only the pictures
+    whose annotation has that review status.  ``yolo_absolute`` (YOLO into a folder) has
+    ``data.yaml`` give the folder's absolute path as ``path``."""
     name = format_name(format)
     if name not in EXPORT_FORMATS:
         raise InvalidQueryError(
@@ -251,6 +285,13 @@ def export_version(
     params = {"format": name, "archive": "zip" if as_zip else "tar"}
     if yolo_mode is not None:
         params["yolo_mode"] = yolo_mode
+    if yolo_absolute:
+        if as_zip:
+            raise InvalidQueryError(
+                "yolo_absolute writes the export's folder into data.yaml: export into a folder, "
+                "not a zip"
+            )
+        params["yolo_path"] = str(path.resolve())
     total = record["size"]
     if status is not None:
         params["status"] = status
@@ -262,13 +303,14 @@ def export_version(
         params["images"] = "reference"  # copied from the store's files: see BlobCopies
     if as_zip:
         path.parent.mkdir(parents=True, exist_ok=True)
+    notes: list[str] = []
     try:
         with conn.stream("GET", f"{version_path}/export", params=params) as response:
             # As they arrive: asking httpx for chunks of a given size costs a copy of each.
             chunks: Iterator[bytes] = response.iter_raw()
             if as_zip:
                 with Bar(f"Exporting {name}", total=None, enabled=progress, unit="bytes") as bar:
-                    _save_zip(chunks, path, bar)
+                    notes = _save_zip(chunks, path, bar)
             else:
                 with Bar(f"Exporting {name}", total=total, enabled=progress) as bar:
                     unpack_tar(
@@ -277,10 +319,11 @@ def export_version(
                         images_folder=get_exporter(name).images_folder,
                         bar=bar,
                         copies=BlobCopies(conn, ctx.org_path, local) if local else None,
+                        notes=notes,
                     )
     except httpx.TransportError as exc:
         raise NetworkError(
             f"the export of {record['dataset_name']}/{record['version']} stopped before its end "
             f"({type(exc).__name__}: {exc}); run it again"
         ) from exc
-    return path
+    return ExportResult(path, notes)

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from pixlake._text import count_is, counted
+from pixlake._text import count_is, counted, splits_text
 from pixlake.errors import (
     AlreadyExistsError,
     InvalidInputError,
@@ -46,7 +46,7 @@ from pixlake.schemas.datasets import IMPORT_DOCUMENT_FORMAT
 from pixlake.sdk import _transfer
 from pixlake.sdk._base import Context
 from pixlake.sdk._progress import Bar
-from pixlake.sdk._records import DatasetRecord
+from pixlake.sdk._records import SELECTION_BATCH, DatasetRecord
 from pixlake.sdk._upload import collect_paths, is_image_name, upload_files
 
 __all__ = ["DOCUMENT_FORMAT", "import_dataset"]
@@ -76,8 +76,11 @@ def _read_annotations(
     with Bar(f"Reading {ann_path.name}", total=None, enabled=progress, unit=unit) as bar:
         told = bar.update if bar.shown else None
         if name == "COCO":
-            spool = ann_path.stat().st_size > WHOLE_COCO_BYTES
-            return read_coco(ann_path, rectangle=rectangle, spool=spool, progress=told)
+            files = sorted(ann_path.rglob("instances_*.json")) if ann_path.is_dir() else [ann_path]
+            spool = sum(file.stat().st_size for file in files) > WHOLE_COCO_BYTES
+            return read_coco(
+                ann_path, rectangle=rectangle, images=imgdir, spool=spool, progress=told
+            )
         reader = get_reader(ann_format)
         return reader(ann_path, rectangle=rectangle, images=imgdir, progress=told)
 
@@ -119,6 +122,33 @@ def _files_to_upload(
             ],
         )
     return listed + nested
+
+
+def _tag_splits(
+    ctx: Context, names: list[str], ids: list[str], annotations: Annotations, say: Any
+) -> None:
+    """Tag each uploaded picture with its split (``train``, ``val``...), so that the
+    datalake can fetch a split by tag; the version keeps the split of each picture too."""
+    splits = {
+        image.file_name: image.split
+        for image in _without_objects(annotations.images)
+        if image.split is not None
+    }
+    if not splits:
+        return
+    by_split: dict[str, list[str]] = {}
+    for name, picture_id in zip(names, ids, strict=True):
+        split = splits.get(name)
+        if split is not None:
+            by_split.setdefault(split, []).append(picture_id)
+    for split, chosen in sorted(by_split.items()):
+        for start in range(0, len(chosen), SELECTION_BATCH):
+            ctx.connection.post(
+                f"{ctx.org_path}/pictures/tag",
+                json={"pictures": chosen[start : start + SELECTION_BATCH], "tags": [split]},
+                idempotent=True,
+            )
+        say("%d pictures tagged %r", len(chosen), split)
 
 
 def _image_json(images: Sequence[AnnotatedImage], index: int) -> str:
@@ -274,6 +304,7 @@ def import_dataset(
     rectangle: bool,
     progress: bool,
     say: Any,
+    split_tags: bool = True,
 ) -> DatasetRecord:
     if not name:
         raise InvalidQueryError("give the dataset's name: upload(name=..., ...)")
@@ -291,10 +322,11 @@ def import_dataset(
         )
     # the canonical name; an unknown format is refused here, before anything else
     fmt = format_name(ann_format) if path is not None and ann_format else None
-    if path is not None and fmt in ("COCO", "PICSELLIA") and path.is_dir():
+    if path is not None and fmt == "PICSELLIA" and path.is_dir():
         raise InvalidQueryError(
-            f"ann_path {str(path)!r} is a folder, and {fmt} annotations are one JSON file; "
-            "a folder of XML files is the format PASCAL-VOC, a YOLO folder the format YOLO"
+            f"ann_path {str(path)!r} is a folder, and PICSELLIA annotations are one JSON file; "
+            "a folder of XML files is the format PASCAL-VOC, a YOLO folder the format YOLO, "
+            "a folder of annotations/instances_<split>.json the format COCO"
         )
     conn = ctx.connection
     # Before reading or uploading anything: the dataset to create must not exist, the
@@ -345,6 +377,8 @@ def import_dataset(
                     )
                 say("%d pictures uploaded (%d new)", len(report.ids), report.nb_created)
                 picture_ids = report.ids
+                if split_tags and annotations is not None:
+                    _tag_splits(ctx, report.names, picture_ids, annotations, say)
             encoded.result()
         doc_path = Path(tmp) / "import.json"
         with doc_path.open("w", encoding="utf-8") as f:
@@ -358,12 +392,13 @@ def import_dataset(
         body["name"] = name
     job = conn.post(f"{ctx.org_path}/imports", json=body)
     result = _wait(ctx, job, progress=progress)
+    record: DatasetRecord = conn.get(f"{ctx.org_path}/dataset-versions/{result['dataset_id']}")
     say(
-        "Dataset %s/%s: %d annotated images, %d objects",
+        "Dataset %s/%s: %d annotated images%s, %d objects",
         result["dataset_name"],
         result["version"],
         result["nb_annotations"],
+        splits_text(record.get("splits") or {}),
         result["nb_objects"],
     )
-    record = conn.get(f"{ctx.org_path}/dataset-versions/{result['dataset_id']}")
-    return record  # type: ignore[no-any-return]
+    return record

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypedDict
+from typing import Any, Final, TypedDict
 
-__all__ = ["DatasetRecord", "PictureRecord", "check_tags", "picture_ids"]
+__all__ = ["SELECTION_BATCH", "DatasetRecord", "PictureRecord", "check_tags", "picture_ids"]
+
+#: Pictures per request when deleting or tagging a selection.
+SELECTION_BATCH: Final = 5000
 
 
 class PictureRecord(TypedDict):
@@ -68,3 +71,5 @@ class DatasetRecord(TypedDict):
     nb_annotations: int
     nb_objects: int
     repartition: dict[str, int]
+    #: Pictures per split (``train``, ``val``...), for the pictures that have one.
+    splits: dict[str, int]

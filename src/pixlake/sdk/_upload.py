@@ -87,6 +87,8 @@ class UploadReport:
     failures: list[Failure] = field(default_factory=list)
     bytes_sent: int = 0
     ids: list[str] = field(default_factory=list)
+    #: The file name of each of ``ids``.
+    names: list[str] = field(default_factory=list)
     nb_created: int = 0
 
     @property
@@ -338,6 +340,7 @@ class _Uploader:
         answer = self.conn.post(f"{self.org_path}/pictures", json=body, idempotent=True)
         for kind in ("created", "existing"):
             report.ids.extend(r["picture_id"] for r in answer[kind])
+            report.names.extend(r["external_url"] for r in answer[kind])
         report.nb_created += len(answer["created"])
         if self.records:
             report.created.extend(answer["created"])
@@ -519,6 +522,7 @@ def upload_files(
                 total.created.extend(report.created)
                 total.existing.extend(report.existing)
                 total.ids.extend(report.ids)
+                total.names.extend(report.names)
                 total.nb_created += report.nb_created
                 total.failures.extend(report.failures)
                 total.bytes_sent += report.bytes_sent

@@ -11,7 +11,13 @@ import httpx
 from pixlake.errors import InvalidInputError, InvalidQueryError
 from pixlake.sdk._base import Context, LakeResource, Resource
 from pixlake.sdk._import import import_dataset
-from pixlake.sdk._records import DatasetRecord, PictureRecord, check_tags, picture_ids
+from pixlake.sdk._records import (
+    SELECTION_BATCH,
+    DatasetRecord,
+    PictureRecord,
+    check_tags,
+    picture_ids,
+)
 from pixlake.sdk._upload import collect_paths, upload_files
 from pixlake.sdk.dataset import Dataset
 
@@ -21,8 +27,6 @@ Records = list[PictureRecord]
 Ids = list[str]
 
 PAGE = 1000
-#: Pictures per request when deleting or tagging a selection.
-SELECTION_BATCH = 5000
 
 PathLike = str | os.PathLike[str]
 
@@ -247,16 +251,21 @@ class Datalake(Resource):
         tags: Sequence[str] | None = None,
         nb_jobs: int = 5,
         rectangle: bool = False,
+        *,
+        split_tags: bool = True,
     ) -> DatasetRecord:
         """Import a dataset in one call: the images of ``imgdir`` plus their annotations
-        (``ann_format`` "COCO", "PASCAL-VOC" or "PICSELLIA" at ``ann_path``), or, without
-        ``imgdir``, annotations only onto version ``version`` of dataset ``name``.
+        (``ann_format`` "COCO", "PASCAL-VOC", "YOLO" or "PICSELLIA" at ``ann_path``), or,
+        without ``imgdir``, annotations only onto version ``version`` of dataset ``name``.
 
         The images are the image files directly in ``imgdir``, and those the annotations
-        place in its subfolders (a COCO ``file_name`` of ``train/a.jpg``), each named by its
+        place in its subfolders (a COCO ``file_name`` of ``train/a.jpg``, a YOLO dataset's
+        ``images/train/a.jpg`` when ``imgdir`` is the dataset's folder), each named by its
         base name.  The whole annotation input is validated before anything is sent; images
-        are tagged with ``tags`` (default: today's date); the version, its labels and
-        annotations are written in one transaction.  Returns the new version's record.
+        are tagged with ``tags`` (default: today's date) and, unless ``split_tags=False``,
+        with their split (``train``, ``val``...), which the version keeps as well; the
+        version, its labels and annotations are written in one transaction.  Returns the new
+        version's record.
         """
         tag_list = check_tags(tags) if tags is not None else None
         if isinstance(nb_jobs, bool) or not isinstance(nb_jobs, int):
@@ -273,6 +282,7 @@ class Datalake(Resource):
             rectangle=rectangle,
             progress=self.interactive,
             say=self._say,
+            split_tags=split_tags,
         )
         self.dataset.fetched_dataset = record
         self.dataset.dataset_id = str(record["dataset_id"])

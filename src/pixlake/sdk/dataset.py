@@ -113,6 +113,8 @@ class Dataset(LakeResource):
         self.dataset_list: Records = []
         self.pictures: Pictures = []
         self.annotations: Objects = []
+        #: What the last export's format left out or changed, a sentence each.
+        self.export_notes: list[str] = []
 
     def __str__(self) -> str:
         if not self.fetched_dataset:
@@ -508,17 +510,26 @@ class Dataset(LakeResource):
         zip: bool = False,
         *,
         yolo_mode: str | None = None,
+        yolo_absolute: bool = False,
         status: str | None = None,
     ) -> Path:
         """Export the fetched version as COCO, PASCAL-VOC or YOLO (case-insensitive) into
         folder ``path``, or into the zip file ``path`` with ``zip=True``; returns the path.
 
+        Pictures with a split go where the format's tools look for it (COCO's
+        ``annotations/instances_<split>.json`` and ``images/<split>/``, PASCAL-VOC's
+        ``ImageSets/Main/<split>.txt``, YOLO's ``images/<split>/`` and ``labels/<split>/``).
         ``yolo_mode`` (YOLO only): ``"detect"`` writes every object as a box row (the
         default), ``"segment"`` writes polygons as ``class x1 y1 x2 y2 ...`` rows.
-        ``status`` (``"pending"``, ``"accepted"``, ``"rejected"`` or ``"review"``) exports
-        only the pictures whose annotation has that review status, with every label."""
+        ``yolo_absolute`` (YOLO into a folder): ``data.yaml`` gives the folder's absolute
+        path as ``path``, for a copy of it read from elsewhere; without it, Ultralytics reads
+        the folders beside it.  ``status`` (``"pending"``, ``"accepted"``, ``"rejected"`` or
+        ``"review"``) exports only the pictures whose annotation has that review status, with
+        every label.  What a format could not hold as it is (YOLO's crowd regions, say) is
+        said once the export ends and kept in ``export_notes``, and in the export's
+        ``pixlake-export-notes.txt``."""
         _check_status(status)
-        return export_version(
+        result = export_version(
             self._ctx,
             self._version_path(),
             format,
@@ -526,8 +537,13 @@ class Dataset(LakeResource):
             as_zip=zip,
             progress=self.interactive,
             yolo_mode=yolo_mode,
+            yolo_absolute=yolo_absolute,
             status=status,
         )
+        self.export_notes = result.notes
+        for note in result.notes:
+            self._say("Note: %s", note)
+        return result.path
 
 
 def _q(segment: str) -> str:

@@ -77,6 +77,7 @@ def dataset_public(v: DatasetVersion) -> DatasetPublic:
         nb_annotations=v.nb_annotations,
         nb_objects=v.nb_objects,
         repartition=dict(v.repartition),
+        splits=dict(v.splits),
     )
 
 
@@ -401,6 +402,14 @@ def export_version(
         Literal["detect", "segment"] | None,
         Query(description="YOLO only: box rows (detect, the default) or polygon rows (segment)"),
     ] = None,
+    yolo_path: Annotated[
+        str | None,
+        Query(
+            description="YOLO only: the absolute path data.yaml gives as `path` (where the "
+            "export will be); without it, data.yaml has no `path` and Ultralytics reads the "
+            "folders beside it"
+        ),
+    ] = None,
     images: Annotated[
         Literal["bytes", "reference"],
         Query(
@@ -427,6 +436,7 @@ def export_version(
         format,
         archive=archive,
         yolo_mode=yolo_mode,
+        yolo_path=yolo_path,
         images=images,
         status=status,
     )
