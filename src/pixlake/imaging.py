@@ -17,8 +17,13 @@ from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
 
-__all__ = ["MAX_PIXELS", "ImageInfo", "NotAnImageError", "probe"]
+__all__ = ["IMAGE_SUFFIXES", "MAX_PIXELS", "ImageInfo", "NotAnImageError", "probe"]
 
+#: The file suffixes taken as images (compared in lower case), wherever files are listed: an
+#: upload of a folder, a YOLO dataset's image folders, a PASCAL-VOC image without its XML.
+IMAGE_SUFFIXES = frozenset(
+    {".jpg", ".jpeg", ".jfif", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".mpo"}
+)
 #: Larger images are refused (a decompression bomb guard); 40k x 40k is far beyond any camera.
 MAX_PIXELS = 40_000 * 40_000
 

@@ -590,3 +590,32 @@ def test_label_names_the_label_map_cannot_hold_are_refused(tmp_path: Path) -> No
         with pytest.raises(InvalidInputError) as error:
             VocExporter(FolderSink(tmp_path / "out"), [LabelSpec(name, "rectangle")])
         find_problem(error, field="labels[0].name", message="without ':', line breaks")
+
+
+def test_what_datumaro_writes_is_read_whole(tmp_path: Path) -> None:
+    """Datumaro writes no XML for an image without objects (only its line in the split
+    list), stems with spaces, and labelmap.txt with every class, background first."""
+    root = tmp_path / "voc"
+    write_files(
+        root / "Annotations",
+        {"a b.xml": voc_xml(box_object("dog"), filename="a b.jpg")},
+    )
+    write_files(root / "ImageSets/Main", {"train.txt": "a b\nempty\n", "dog_train.txt": "a b  1\n"})
+    write_files(
+        root, {"labelmap.txt": "# label:color_rgb:parts:actions\nbackground:::\ncat:::\ndog:::\n"}
+    )
+    (root / "JPEGImages").mkdir()
+    Image.new("RGB", (100, 80)).save(root / "JPEGImages/a b.jpg")
+    Image.new("RGB", (30, 20)).save(root / "JPEGImages/empty.png")
+    result = read_voc(root)
+    assert [(i.file_name, i.split, len(i.objects), i.width) for i in result.images] == [
+        ("a b.jpg", "train", 1, 100),
+        ("empty.png", "train", 0, 30),
+    ]
+    # the label map's order and its class without objects; its background is no label
+    assert [label.name for label in result.labels] == ["cat", "dog"]
+    # given the VOC root as the images folder, paths lead into JPEGImages/
+    assert [i.path for i in read_voc(root, images=root).images] == [
+        "JPEGImages/a b.jpg",
+        "JPEGImages/empty.png",
+    ]

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
+from pixlake.imaging import IMAGE_SUFFIXES
 from pixlake.names import split_of, split_problem
 
 from ._io import read_bounded
@@ -36,10 +37,6 @@ from .base import Limits
 
 __all__ = ["IMAGE_SUFFIXES", "CLASS_FILES", "YoloImage", "YoloLayout", "discover"]
 
-#: File suffixes taken as images (compared in lower case): Ultralytics' list, and GIF.
-IMAGE_SUFFIXES: Final = frozenset(
-    {".bmp", ".dng", ".jpeg", ".jpg", ".mpo", ".png", ".tif", ".tiff", ".webp", ".gif"}
-)
 #: Files of class names, in the order they are looked for.
 CLASS_FILES: Final = ("classes.txt", "obj.names")
 _DARKNET_KEYS: Final = frozenset({"classes", "names", "backup", "eval"})

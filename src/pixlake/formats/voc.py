@@ -10,6 +10,7 @@ the 1-based first pixel, ``xmax`` and ``ymax`` the far edge, so a box ``(x, y, w
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import re
@@ -26,10 +27,11 @@ from defusedxml import ElementTree as SafeET
 
 from pixlake._text import counted
 from pixlake.errors import InvalidInputError
+from pixlake.imaging import IMAGE_SUFFIXES
 from pixlake.names import DEFAULT_SPLIT, split_of, split_problem
 
 from ._io import display_name, read_bounded
-from ._names import base_name_of, folder_path_of
+from ._names import base_name_of, file_name_problem, folder_path_of
 from ._problems import Problems, describe
 from ._shared import ImageSizes, first_kind, geometry_problem, label_specs
 from .base import (
@@ -73,6 +75,8 @@ _INT_FIELDS: Final = frozenset({"difficult", "truncated", "occluded", "depth", "
 _IMAGE_TAGS: Final = frozenset({"filename", "size", "object"})
 _OBJECT_TAGS: Final = frozenset({"name", "bndbox", "polygon", "score"})
 _CORNERS: Final = ("xmin", "ymin", "xmax", "ymax")
+#: A line of a per-class list (``ImageSets/Main/<class>_<split>.txt``): a stem and -1, 0 or 1.
+_CLASS_ROW: Final = re.compile(r".*\S\s+(?:-1|0|1)")
 _POLYGON_TAG: Final = re.compile(r"([xy])([1-9][0-9]*)")
 _INTEGER: Final = re.compile(r"[+-]?[0-9]+")
 _XML_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
@@ -95,9 +99,11 @@ def read_voc(
     """Read and validate PASCAL-VOC XML files.
 
     ``path`` is a folder of ``.xml`` files, a VOC root holding ``Annotations/`` (and maybe
-    ``ImageSets/Main/<split>.txt``, which give the images' splits), or one XML file.  Files
-    are read in name order; labels come in order of first appearance, their names as written
-    (stripped).  ``rectangle=True`` turns polygons into rectangles.  A file without ``<size>``
+    ``ImageSets/Main/<split>.txt``, which give the images' splits, and ``labelmap.txt``,
+    which gives the classes and their order), or one XML file.  Files are read in name
+    order; labels come in the label map's order, then in order of first appearance, their
+    names as written (stripped); the label map's ``background`` is not a label unless an
+    object has it.  ``rectangle=True`` turns polygons into rectangles.  A file without ``<size>``
     (or with a zero size) takes it from ``image_size``, else from the image in ``images``
     (default: the root's ``JPEGImages/``).  Raises ``InvalidInputError`` listing every
     problem, or ``PayloadTooLargeError`` for a file past ``limits.max_xml_bytes``.
@@ -129,13 +135,17 @@ def read_voc(
             ],
         )
     problems = Problems(limit=limits.max_problems)
-    images_dir = Path(images) if images is not None else None
-    if images_dir is None and voc_root is not None:
+    given = Path(images) if images is not None else None
+    images_dir = given
+    if given is not None and (given / IMAGES_DIR).is_dir():
+        images_dir = given / IMAGES_DIR  # the images folder given is a VOC root
+    elif given is None and voc_root is not None:
         images_dir = voc_root / IMAGES_DIR
     sizes = ImageSizes(folder=images_dir, lookup=image_size)
     parser = _VocParser(problems=problems, rectangle=rectangle, limits=limits, sizes=sizes)
     what = f"PASCAL-VOC file {root.name}" if root.is_file() else f"PASCAL-VOC folder {folder.name}"
     splits = _read_splits(voc_root, problems, limits) if voc_root is not None else {}
+    declared = _read_labelmap(voc_root, problems, limits) if voc_root is not None else []
     problems.raise_if_any(what)
     images_out: list[AnnotatedImage] = []
     seen: dict[str, str] = {}
@@ -156,24 +166,97 @@ def read_voc(
             )
             continue
         seen[image.file_name] = display
+        if given is not None and images_dir != given and image.path is None:
+            # from a VOC root given as the images folder: its JPEGImages/ holds them
+            image = dataclasses.replace(image, path=f"{IMAGES_DIR}/{image.file_name}")
         images_out.append(image)
     problems.file = None
-    for stem, (_split, (list_file, line)) in splits.items():
-        problems.add(
-            f"expected {ANNOTATIONS_DIR}/{stem}.xml, which this split list names; remove the line "
-            "or add the file",
-            file=list_file,
-            line=line,
-        )
+    for stem, (split, (list_file, line)) in splits.items():
+        # an image listed without its XML has no object (Datumaro writes no XML for it)
+        image = _without_xml(stem, split, images_dir, given, sizes)
+        if image is None:
+            problems.add(
+                f"expected {ANNOTATIONS_DIR}/{stem}.xml, or an image {stem}.<ext> in "
+                f"{IMAGES_DIR}/, which this split list names; remove the line or add the file",
+                file=list_file,
+                line=line,
+            )
+        elif image.file_name in seen:
+            problems.add(
+                f"expected a unique file name, {image.file_name!r} is also in "
+                f"{seen[image.file_name]}",
+                file=list_file,
+                line=line,
+            )
+        else:
+            seen[image.file_name] = list_file
+            images_out.append(image)
     if progress is not None:
         progress(len(files), len(files))
     problems.raise_if_any(what)
     objects = [obj for image in images_out for obj in image.objects]
-    names = dict.fromkeys(obj.label for obj in objects)
+    names = dict.fromkeys(declared)
+    names.update(dict.fromkeys(obj.label for obj in objects))
+    if "background" in names and not any(obj.label == "background" for obj in objects):
+        del names["background"]  # the label map's class 0, which no object is
     return Annotations(
         labels=label_specs(names, objects, default=first_kind(objects, "rectangle")),
         images=images_out,
     )
+
+
+def _without_xml(
+    stem: str, split: str | None, images_dir: Path | None, given: Path | None, sizes: ImageSizes
+) -> AnnotatedImage | None:
+    """The image a split list names that has no XML: the one image file of that stem in the
+    images folder, without objects; ``None`` when there is none, or several."""
+    if images_dir is None or not images_dir.is_dir():
+        return None
+    found = [
+        candidate
+        for suffix in sorted(IMAGE_SUFFIXES)
+        for candidate in (images_dir / f"{stem}{suffix}", images_dir / f"{stem}{suffix.upper()}")
+        if candidate.is_file()
+    ]
+    if len(found) != 1 or file_name_problem(found[0].name) is not None:
+        return None
+    size, _problem = sizes.get(found[0].name)
+    if size is None:
+        return None
+    path = f"{IMAGES_DIR}/{found[0].name}" if given is not None and images_dir != given else None
+    return AnnotatedImage(
+        file_name=found[0].name, width=size[0], height=size[1], path=path, split=split
+    )
+
+
+def _read_labelmap(voc_root: Path, problems: Problems, limits: Limits) -> list[str]:
+    """The class names of ``labelmap.txt`` (Datumaro's and CVAT's ``name:r,g,b:parts:actions``
+    lines, ``#`` for comments), in its order; none without the file."""
+    file = voc_root / LABELMAP_PATH
+    if not file.is_file():
+        return []
+    data = read_bounded(file, limit=limits.max_text_bytes, display=LABELMAP_PATH, what="text file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        problems.add(
+            f"expected UTF-8 text, got a bad byte at offset {exc.start}", file=LABELMAP_PATH
+        )
+        return []
+    names: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        name = line.split(":", 1)[0].strip()
+        if not name:
+            problems.add("expected 'name:r,g,b:parts:actions'", file=LABELMAP_PATH, line=number)
+        elif name in names:
+            problems.add(
+                f"expected unique class names, {name!r} is twice", file=LABELMAP_PATH, line=number
+            )
+        else:
+            names.append(name)
+    return names
 
 
 def _read_splits(
@@ -199,16 +282,16 @@ def _read_splits(
         except UnicodeDecodeError as exc:
             problems.add(f"expected UTF-8 text, got a bad byte at offset {exc.start}", file=display)
             continue
-        rows = [(number, line.split()) for number, line in enumerate(lines, start=1)]
-        rows = [(number, fields) for number, fields in rows if fields]
-        if any(len(fields) != 1 for _number, fields in rows):
-            continue  # a per-class list: "<stem> 1" or "<stem> -1"
+        rows = [(number, line.strip()) for number, line in enumerate(lines, start=1)]
+        rows = [(number, stem) for number, stem in rows if stem]
+        if "_" in file.stem and rows and all(_CLASS_ROW.fullmatch(stem) for _n, stem in rows):
+            continue  # a per-class list, <class>_<split>.txt: "<stem>  1" or "<stem> -1"
         problem = split_problem(file.stem)
         if problem is not None:
             problems.add(problem, file=display, field="split")
             continue
         split = split_of(file.stem)
-        for number, (stem,) in rows:
+        for number, stem in rows:  # a stem may hold spaces
             if stem not in found:
                 found[stem] = (split, (display, number))
     return found

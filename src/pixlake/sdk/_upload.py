@@ -33,7 +33,7 @@ from typing import Any
 
 from pixlake._tarheader import ustar_header
 from pixlake.errors import InvalidQueryError, PicselliaError
-from pixlake.imaging import NotAnImageError, probe
+from pixlake.imaging import IMAGE_SUFFIXES, NotAnImageError, probe
 from pixlake.sdk._http import Connection
 from pixlake.sdk._progress import Bar
 from pixlake.sdk._samehost import LocalStore
@@ -47,9 +47,6 @@ __all__ = [
     "upload_files",
 ]
 
-IMAGE_SUFFIXES = frozenset(
-    {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".jfif"}
-)
 #: Files up to this size are read into memory once and sent in batches; larger ones stream.
 SMALL_FILE = 8 * 1024 * 1024
 #: Files per registration.  Fewer means more requests (each costs the server about a
