@@ -1,5 +1,6 @@
 """Deterministic annotated datasets for tests: images on disk plus a COCO file describing
-boxes, polygons (some with several rings) and crowd masks (compressed and uncompressed RLE)."""
+boxes, polygons (some with several rings) and crowd masks (compressed and uncompressed RLE),
+and a YOLO dataset in Ultralytics' layout, with two splits."""
 
 from __future__ import annotations
 
@@ -103,3 +104,19 @@ def coco_dataset(root: Path, count: int, *, seed: int = 0, masks: bool = True) -
     }
     (root / "instances.json").write_text(json.dumps(document))
     return document
+
+
+def ultralytics_dataset(root: Path) -> Path:
+    """An Ultralytics dataset: images/{train,val}/, labels/{train,val}/, data.yaml."""
+    for split, indices in (("train", range(4)), ("val", range(4, 6))):
+        (root / "images" / split).mkdir(parents=True)
+        (root / "labels" / split).mkdir(parents=True)
+        for index in indices:
+            (root / "images" / split / f"u{index}.jpg").write_bytes(make_image(500 + index))
+            rows = "0 0.500000 0.500000 0.250000 0.250000\n1 0.200000 0.300000 0.100000 0.200000\n"
+            rows = rows if index % 2 else ""
+            (root / "labels" / split / f"u{index}.txt").write_text(rows)
+    (root / "data.yaml").write_text(
+        "train: images/train\nval: images/val\nnames: [car, Bus Stop]\n"
+    )
+    return root

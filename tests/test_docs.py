@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import LiveServer, write_images
-from tests.factories import coco_dataset
+from tests.factories import coco_dataset, ultralytics_dataset
 
 DOCS = Path(__file__).parent.parent / "docs"
 
@@ -26,7 +26,9 @@ def test_guide_examples(guide: str, server: LiveServer, unique: str, tmp_path: P
     coco = tmp_path / "coco"
     coco_dataset(coco, 6, seed=3)
     extra = write_images(tmp_path / "extra", 2, start=900)
+    roads = ultralytics_dataset(tmp_path / "roads")
     globs = {
+        "roads": roads,
         "token": token,
         "host": server.url,
         "folder": folder,

@@ -336,7 +336,7 @@ def test_gc_frees_the_bytes_of_deleted_pictures(tmp_path: Path) -> None:
 def test_a_yolo_dataset_with_splits_from_the_shell(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.sdk.test_dataset import ultralytics_dataset
+    from tests.factories import ultralytics_dataset
 
     home = tmp_path / "home"
     token = run(home, "token", "create", "frank").stdout.strip()

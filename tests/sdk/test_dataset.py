@@ -29,7 +29,7 @@ from pixlake.errors import (
 from pixlake.sdk import _import
 from pixlake.sdk.dataset import DownloadReport
 from tests.conftest import LiveServer, make_image, write_images
-from tests.factories import coco_dataset
+from tests.factories import coco_dataset, ultralytics_dataset
 
 
 @pytest.fixture
@@ -764,22 +764,6 @@ def test_large_images_download_one_by_one(
 
 
 # --------------------------------------------------------------------------- splits
-
-
-def ultralytics_dataset(root: Path) -> Path:
-    """An Ultralytics dataset: images/{train,val}/, labels/{train,val}/, data.yaml."""
-    for split, indices in (("train", range(4)), ("val", range(4, 6))):
-        (root / "images" / split).mkdir(parents=True)
-        (root / "labels" / split).mkdir(parents=True)
-        for index in indices:
-            (root / "images" / split / f"u{index}.jpg").write_bytes(make_image(500 + index))
-            rows = "0 0.500000 0.500000 0.250000 0.250000\n1 0.200000 0.300000 0.100000 0.200000\n"
-            rows = rows if index % 2 else ""
-            (root / "labels" / split / f"u{index}.txt").write_text(rows)
-    (root / "data.yaml").write_text(
-        "train: images/train\nval: images/val\nnames: [car, Bus Stop]\n"
-    )
-    return root
 
 
 @pytest.mark.usefixtures("transfer")

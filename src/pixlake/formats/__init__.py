@@ -84,8 +84,19 @@ raises ``PayloadTooLargeError`` (413) instead.  Boxes and points may lie up to
 ``limits.tolerance`` (1) pixel outside their image.  File names with ``..``, an absolute path
 or a NUL byte are refused; COCO and VOC file names with folders keep their base name.
 
+Splits
+------
+An image's ``split`` (``train``, ``val``...) is the part of its dataset it is in, as the
+format's layout says it: COCO's ``instances_<split>.json``, PASCAL-VOC's
+``ImageSets/Main/<split>.txt``, YOLO's ``data.yaml`` keys and ``images/<split>/`` folders,
+Darknet's ``obj.data`` lists.  ``default``, the name the field's tools give the images of no
+split, is read as none; an export whose images have splits puts those without one in
+``default``.  The layouts and the tools they were checked with are in ``docs/formats.md``.
+
 COCO (``read_coco``, ``CocoExporter``)
 --------------------------------------
+- Input: one file (``instances_<split>.json`` gives its images that split), or a folder of
+  ``annotations/instances_<split>.json`` files read into one result.
 - ``annotations`` and ``categories`` may be absent (an empty dataset); ``images`` may not.
 - Categories become labels by category id.  Ids and names must be unique; image ids (ints or
   strings) and file names too.  Annotations must name existing images and categories.
@@ -97,44 +108,56 @@ COCO (``read_coco``, ``CocoExporter``)
 - Image ``id``, ``license``, ``date_captured``, ``coco_url``... go to the image's ``extra``.
 - ``info["coco"]`` keeps ``info``, ``licenses``, every other top-level key and the original
   ``categories`` records (``id``, ``supercategory``, ``keypoints``...).
-- The exporter writes ``annotations/instances.json`` (``info``, ``licenses``, ``images``,
-  ``annotations``, ``categories``; images go to ``images/<file_name>``).  Category ids and
-  records are the originals from ``info["coco"]`` matched by name, else 1..N in label order.
-  Image ids are 1..N and annotation ids 1..M in write order.  ``bbox`` is always written
-  (the object's box, else the extent of its polygons or mask), ``area`` is kept, else
+- The exporter writes ``annotations/instances_<split>.json`` per split
+  (``instances_default.json`` without one; ``info``, ``licenses``, ``images``,
+  ``annotations``, ``categories``); images go to ``images/<file_name>``, or
+  ``images/<split>/<file_name>`` when the export has splits.  Category ids and records are
+  the originals from ``info["coco"]`` matched by name, else 1..N in label order.  In each
+  file, image ids are 1..N and annotation ids 1..M in write order.  ``bbox`` is always
+  written (the object's box, else the extent of its polygons or mask), ``area`` is kept, else
   computed (box area, shoelace area of the rings, mask pixel count), ``segmentation`` is the
   rings, the RLE, or ``[]`` for a rectangle.  Classification objects are written with only
   ``id``, ``image_id``, ``category_id`` and ``iscrowd``.
 
 PASCAL-VOC (``read_voc``, ``VocExporter``)
 ------------------------------------------
-- Input: a folder of ``.xml`` files (or a VOC root with ``Annotations/``), or one file.
+- Input: a folder of ``.xml`` files, a VOC root with ``Annotations/`` (its
+  ``ImageSets/Main/<split>.txt`` give splits, its ``labelmap.txt`` the classes), or one file.
   ``defusedxml`` parses them and any DTD, entity or external reference is refused.
-- ``<filename>`` and ``<size>`` (``width``, ``height``) are required.  Object names are
-  stripped and lower-cased.  Corners are 1-based and shifted by -1 on read, +1 on write:
-  the box is ``(xmin - 1, ymin - 1)`` to ``(xmax - 1, ymax - 1)``.
-- ``<polygon><x1/><y1/><x2/>...`` elements (several allowed) make a ``polygon`` object that
-  keeps its ``<bndbox>``.  ``difficult``, ``truncated``, ``occluded`` (as ints), ``pose`` and
-  any other object child go to the object's ``extra``; ``<score>`` to ``score``.  Image-level
-  children (``folder``, ``source``, ``path``, ``segmented``, ``size/depth`` as ``depth``...)
-  go to the image's ``extra``; nested elements become dicts, repeated ones lists.
-- The exporter writes ``Annotations/<stem>.xml``, images go to ``JPEGImages/<file_name>``.
-  Masks are written as their box; classification objects are not written.
+- ``<filename>`` is required; ``<size>``, when missing or 0, is read from the image.  Object
+  names are stripped, their case kept.  Boxes follow the VOC devkit's convention: ``xmin``
+  and ``ymin`` are the 1-based first pixel, ``xmax`` and ``ymax`` the far edge, so the box
+  is ``(xmin - 1, ymin - 1)`` to ``(xmax, ymax)``, computed without float noise.
+- ``<polygon><x1/><y1/><x2/>...`` elements (several allowed, 1-based points) make a
+  ``polygon`` object that keeps its ``<bndbox>``.  ``difficult``, ``truncated``,
+  ``occluded`` (as ints), ``pose`` and any other object child go to the object's ``extra``;
+  ``<score>`` to ``score``.  Image-level children (``folder``, ``source``, ``path``,
+  ``size/depth`` as ``depth``...) go to the image's ``extra``; nested elements become dicts,
+  repeated ones lists.
+- The exporter writes ``Annotations/<stem>.xml``, ``ImageSets/Main/<split>.txt`` and
+  ``labelmap.txt``; images go to ``JPEGImages/<file_name>``.  Boxes are cut to the image and
+  widened to a pixel when narrower; masks are written as their box; classification objects
+  are not written; ``<segmented>`` is 0.
 
 YOLO (``read_yolo``, ``YoloExporter``)
 --------------------------------------
-- Input: a folder with ``labels/<stem>.txt``, ``images/`` (or ``images=...``) and class names
-  in ``data.yaml`` (``names`` as a list or an index mapping, read with PyYAML's safe
-  loader; ``nc`` is checked) or ``classes.txt``.
+- Input: a dataset folder in any layout Ultralytics, Datumaro, Roboflow or Darknet write
+  (``data.yaml`` with its split keys, ``obj.data``, or ``images/`` beside ``labels/`` with
+  ``classes.txt``; see ``pixlake.formats._yolo_layout``), or its ``data.yaml`` or
+  ``obj.data``.  ``names`` is a list or an index mapping (PyYAML's safe loader; ``nc`` is
+  checked).  Paths that lead out of the dataset's folder are refused.
 - Rows: ``class cx cy w h`` (box), ``class cx cy w h score``, or ``class x1 y1 x2 y2 x3 y3
   ...`` (polygon, >= 3 points).  Values are normalized to [0, 1]; image sizes come from
-  ``image_size`` or the image headers.  Every image of the folder is read, with no objects
-  when it has no label file; a label file without an image is an error.
-- The exporter writes ``labels/<stem>.txt``, ``classes.txt`` and ``data.yaml`` (``path``,
-  ``train: images``, ``val: images``, ``nc``, ``names``); class indices follow the label
-  order.  ``mode="detect"`` writes every object as its box; ``mode="segment"`` writes
-  polygons as polygon rows (the largest ring) and boxes and masks as 4-corner polygons.
-  Coordinates are clipped to the image; classification objects and scores are not written.
+  ``image_size`` or the image headers.  Every image the layout lists is read, with no
+  objects when it has no label file (a background image); a label file that matches no
+  image, and a split none of whose images has one, are errors.
+- The exporter writes ``labels/<stem>.txt`` (``labels/<split>/`` with splits),
+  ``classes.txt`` and ``data.yaml`` (``train``, ``val``, ``test``, ``nc``, ``names``; no
+  ``path`` unless given); class indices follow the label order.  Crowd regions are left
+  out.  ``mode="detect"`` writes every object as its box; ``mode="segment"`` writes polygons
+  as polygon rows (the rings of one object joined into one outline) and boxes and masks as
+  4-corner polygons.  Coordinates are clipped to the image; classification objects and
+  scores are not written.
 
 PICSELLIA (``read_picsellia``, ``PicselliaExporter``)
 -----------------------------------------------------
