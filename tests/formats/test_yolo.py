@@ -616,3 +616,33 @@ def test_data_yaml_gives_the_path_it_is_told(tmp_path: Path) -> None:
     with FolderSink(tmp_path / "out") as sink, YoloExporter(sink, labels, path="/data/ds"):
         pass
     assert yaml.safe_load((tmp_path / "out/data.yaml").read_text())["path"] == "/data/ds"
+
+
+def test_the_classification_layout(tmp_path: Path) -> None:
+    root = tmp_path / "cls"
+    for split, cls, name in (
+        ("train", "cat", "a.jpg"),
+        ("train", "Big Dog", "b.png"),
+        ("val", "cat", "c.jpg"),
+    ):
+        write_image(root / split / cls / name, (30, 20))
+    result = read_yolo(root)
+    assert result.labels == [
+        LabelSpec("Big Dog", "classification"),
+        LabelSpec("cat", "classification"),
+    ]
+    assert [
+        (i.file_name, i.split, i.path, [(o.label, o.kind) for o in i.objects])
+        for i in result.images
+    ] == [
+        ("b.png", "train", "train/Big Dog/b.png", [("Big Dog", "classification")]),
+        ("a.jpg", "train", "train/cat/a.jpg", [("cat", "classification")]),
+        ("c.jpg", "val", "val/cat/c.jpg", [("cat", "classification")]),
+    ]
+    flat = tmp_path / "flat"  # ImageNet's folders: a class a folder, no split
+    write_image(flat / "cat" / "a.jpg")
+    write_image(flat / "dog" / "b.jpg")
+    assert [(i.file_name, i.split, i.objects[0].label) for i in read_yolo(flat).images] == [
+        ("a.jpg", None, "cat"),
+        ("b.jpg", None, "dog"),
+    ]

@@ -9,7 +9,9 @@ from typing import Any
 from tests.interop.tools.common import View
 
 
-def _close(a: list[float], b: list[float], tolerance: float) -> bool:
+def _close(a: list[float] | None, b: list[float] | None, tolerance: float) -> bool:
+    if a is None or b is None:  # classifications: no box
+        return a is b
     return len(a) == len(b) and all(abs(x - y) <= tolerance for x, y in zip(a, b, strict=True))
 
 
@@ -62,8 +64,8 @@ def _same_objects(
         left.remove(match)
 
 
-def _short(objects: list[dict[str, Any]]) -> list[tuple[str, list[float]]]:
-    return [(o["class"], [round(v, 6) for v in o["box"]]) for o in objects]
+def _short(objects: list[dict[str, Any]]) -> list[tuple[str, list[float] | None]]:
+    return [(o["class"], o["box"] and [round(v, 6) for v in o["box"]]) for o in objects]
 
 
 def without_crowds(view: View) -> View:

@@ -151,7 +151,9 @@ def pixlake_view(ds: Dataset) -> View:
                 xs = [v for ring in rings for v in ring[0::2]]
                 ys = [v for ring in rings for v in ring[1::2]]
                 box = [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]
+            elif item["type"] == "classification":
+                box = None
             else:
-                continue  # a classification, or a mask without its box: no box to compare
+                continue  # a mask without its box: no box to compare
             objects.append(obj(item["label"], box, rings, bool(item.get("iscrowd"))))
     return view

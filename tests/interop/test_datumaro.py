@@ -51,3 +51,25 @@ def test_pixlake_imports_what_datumaro_writes(
         theirs = written[key]["view"]
         assert sum(len(i["objects"]) for i in theirs["images"].values()) == 9
         assert_same_view(mine, theirs, tolerance=1e-4, ignore_classes=["background"])
+
+
+def test_pixlake_imports_the_class_folders_datumaro_writes(
+    lake: Datalake, cases: Cases, datumaro: Tool, tmp_path: Path
+) -> None:
+    """Ultralytics' classification layout, ImageNet's folders: <split>/<class>/<image>."""
+    spec = expected_view(splits=True)
+    for image in spec["images"].values():
+        first = image["objects"][:1]
+        image["objects"] = [{**o, "box": None, "rings": None} for o in first]
+    spec["images"] = {k: v for k, v in spec["images"].items() if v["objects"]}
+    paths = {name: cases.image(name) for name in spec["images"]}
+    written = datumaro.run(
+        "dm", command="write_classes", spec=spec, paths=paths, out=tmp_path / "imagenet"
+    )
+    root = Path(written["path"])
+    lake.upload(name="classes", imgdir=root, ann_path=root, ann_format="YOLO")
+    ds = lake.dataset.fetch("classes")
+    assert {label["type"] for label in ds.fetched_dataset["labels"]} == {"classification"}
+    # Datumaro keeps every class; pixlake those the folders have
+    assert_same_view(pixlake_view(ds), written["view"], classes=False)
+    assert_same_view(pixlake_view(ds), spec, classes=False)

@@ -12,6 +12,9 @@
 - **Flat**: ``images/`` and ``labels/`` side by side, class names in ``data.yaml`` (``names``
   only), ``classes.txt`` or ``obj.names``; with ``images/<split>/`` and ``labels/<split>/``
   folders, each is a split.
+- **Classification** (Ultralytics' ``classify`` datasets, ImageNet's folders):
+  ``<split>/<class>/<image>`` (splits ``train``, ``val``, ``valid``, ``test``) or
+  ``<class>/<image>``; no label files, the folder is the class.
 
 ``discover`` finds the layout and lists every image with where its label file must be; it
 refuses paths that lead out of the dataset's folder.  Reading the label files is the
@@ -50,11 +53,13 @@ _LINE: Final = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
 
 @dataclass(frozen=True, slots=True)
 class YoloImage:
-    """One image of the dataset: its file, the label file it must have, its split."""
+    """One image of the dataset: its file, the label file it must have (none in the
+    classification layout, whose ``cls`` is the class its folder names), its split."""
 
     path: str
     label: str
     split: str | None
+    cls: str | None = None
 
 
 @dataclass(slots=True)
@@ -107,7 +112,48 @@ def discover(
             return _ultralytics(root, root / name, images, problems, limits)
     if (root / _DARKNET_DATA).is_file():
         return _darknet(root, root / _DARKNET_DATA, problems, limits)
+    classify = _classify(root, problems)
+    if classify is not None:
+        return classify
     return _flat(root, images, None, problems, limits)
+
+
+# --------------------------------------------------------------------------------------
+# Ultralytics' classification layout: <split>/<class>/<image>, or <class>/<image>
+
+
+#: The folders Ultralytics' classification datasets keep their splits in.
+_CLASSIFY_SPLITS: Final = ("train", "val", "valid", "test")
+
+
+def _classify(root: Path, problems: Problems) -> YoloLayout | None:
+    """The classification layout, when ``root`` holds nothing else: no ``images/`` or
+    ``labels/``, no class-name file, only folders (``train/``, ``val/``, ``test/``, each of
+    class folders; or class folders themselves) of images."""
+    if (root / "images").exists() or (root / "labels").exists():
+        return None
+    if any((root / name).exists() for name in CLASS_FILES):
+        return None
+    folders = sorted(e.name for e in os.scandir(root) if e.is_dir())
+    if not folders:
+        return None
+    splits = [name for name in folders if name in _CLASSIFY_SPLITS]
+    parts = [(split, root / split) for split in splits] if splits else [(None, root)]
+    found: list[tuple[str | None, str, list[str]]] = []
+    for split, folder in parts:
+        classes = sorted(e.name for e in os.scandir(folder) if e.is_dir())
+        for cls in classes:
+            images = _image_files(str(folder / cls))
+            if images:
+                found.append((split, cls, images))
+    if not found or (not splits and any(_image_files(str(root)))):
+        return None
+    names = sorted({cls for _split, cls, _images in found})
+    layout = YoloLayout(root=root, kind="classify", names=names)
+    for split, cls, images in found:
+        checked = None if split is None else _checked_split(split, layout, problems)
+        layout.images.extend(YoloImage(image, "", checked, cls) for image in images)
+    return layout
 
 
 # --------------------------------------------------------------------------------------

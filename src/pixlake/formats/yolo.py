@@ -65,7 +65,9 @@ def read_yolo(
 
     Every image the layout lists is in the result, with the split its layout gives it
     (Ultralytics' ``train``/``val``/``test`` keys, Darknet's lists, ``images/<split>/``
-    folders), and no objects when its label file is absent (a background image).  A label
+    folders), and no objects when its label file is absent (a background image); in the
+    classification layout (``<split>/<class>/<image>``), one classification object, the
+    class its folder names.  A label
     file that matches no image, and a split none of whose images has a label file, are
     errors that name them.  ``images`` is where the images are when they are not in the
     dataset's folder (labels kept apart); otherwise, when given, it must hold them, and each
@@ -110,7 +112,9 @@ def read_yolo(
         if size is None:
             continue
         objects: tuple[Obj, ...] = ()
-        if entry.label in found:
+        if entry.cls is not None:
+            objects = (Obj(label=entry.cls, kind="classification"),)
+        elif entry.label in found:
             objects = parser.parse(Path(entry.label), layout.display(entry.label), *size)
         result.append(
             AnnotatedImage(
@@ -126,8 +130,9 @@ def read_yolo(
         progress(total, total)
     problems.raise_if_any(what)
     every = [obj for image in result for obj in image.objects]
+    default = "classification" if layout.kind == "classify" else first_kind(every, "rectangle")
     return Annotations(
-        labels=label_specs(layout.names, every, default=first_kind(every, "rectangle")),
+        labels=label_specs(layout.names, every, default=default),
         images=result,
     )
 
@@ -161,7 +166,7 @@ def _checked_images(
             )
             continue
         names[file_name] = shown
-        first = stems.setdefault(entry.label, shown)
+        first = stems.setdefault(entry.label, shown) if entry.label else shown
         if first != shown:
             problems.add(
                 f"expected one image per label file, {shown} and {first} share "
@@ -203,6 +208,8 @@ def _label_files(layout: YoloLayout, problems: Problems) -> set[str]:
                     file=layout.display(file),
                 )
     counts: dict[str | None, list[int]] = {}
+    if layout.kind == "classify":
+        return found  # the folders are the labels
     for entry in layout.images:
         count = counts.setdefault(entry.split, [0, 0])
         count[0] += 1

@@ -8,7 +8,7 @@ A view is what one reader makes of a dataset, in plain JSON::
     {"classes": ["Traffic Light", ...],              # the class names, in the reader's order
      "images": {"a.jpg": {"width": 64, "height": 48, "split": "train" | None,
                           "objects": [{"class": "Traffic Light",
-                                       "box": [x, y, w, h],          # pixels, from top-left
+                                       "box": [x, y, w, h] | None,   # None: a class
                                        "rings": [[x1, y1, ...], ...] | None,
                                        "crowd": False}]}}}
 
@@ -50,9 +50,10 @@ def obj(
     rings: list[list[float]] | None = None,
     crowd: bool = False,
 ) -> dict[str, Any]:
+    """An object of a view; ``box`` is ``None`` for a classification."""
     return {
         "class": label,
-        "box": [float(v) for v in box],
+        "box": None if box is None else [float(v) for v in box],
         "rings": None if rings is None else [[float(v) for v in ring] for ring in rings],
         "crowd": bool(crowd),
     }

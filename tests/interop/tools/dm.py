@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import datumaro as dm
-from datumaro.components.annotation import AnnotationType, Bbox
+from datumaro.components.annotation import AnnotationType, Bbox, Label
 
 from tests.interop.tools.common import View, add_image, new_view, obj, serve
 
@@ -26,6 +26,8 @@ def view_of(dataset: Any) -> View:
             if isinstance(ann, Bbox):  # every object has one (COCO's polygons have both)
                 crowd = bool(ann.attributes.get("is_crowd", False))
                 objects.append(obj(labels[ann.label].name, ann.get_bbox(), None, crowd))
+            elif isinstance(ann, Label):
+                objects.append(obj(labels[ann.label].name, None))
     return view
 
 
@@ -80,5 +82,32 @@ def write(request: dict[str, Any]) -> dict[str, Any]:
     return written
 
 
+def write_classes(request: dict[str, Any]) -> dict[str, Any]:
+    """Write one class per image of the spec (a view whose objects have no box), as
+    ImageNet's folders with a folder per subset; then read it back, as Datumaro sees it."""
+    spec, paths, out = request["spec"], request["paths"], Path(request["out"])
+    classes = spec["classes"]
+    items = [
+        dm.DatasetItem(
+            id=os.path.splitext(name)[0],
+            subset=image["split"] or DEFAULT,
+            media=dm.Image.from_file(paths[name], size=(image["height"], image["width"])),
+            annotations=[Label(classes.index(o["class"])) for o in image["objects"]],
+        )
+        for name, image in spec["images"].items()
+    ]
+    dataset = dm.Dataset.from_iterable(items, categories=classes)
+    dataset.export(str(out), "imagenet_with_subset_dirs", save_media=True)
+    # Datumaro cannot read that back whole when the subsets' classes differ (it refuses to
+    # merge them): each subset's folder is read on its own, as ImageNet's folders
+    view = new_view([])
+    for folder in sorted(out.iterdir()):
+        part = read({"path": str(folder), "format": "imagenet"})
+        view["classes"] = sorted(set(view["classes"]) | set(part["classes"]))
+        for name, image in part["images"].items():
+            view["images"][name] = {**image, "split": folder.name}
+    return {"path": str(out), "view": view}
+
+
 if __name__ == "__main__":
-    serve({"read": read, "write": write})
+    serve({"read": read, "write": write, "write_classes": write_classes})
