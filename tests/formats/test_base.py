@@ -26,8 +26,9 @@ from pixlake.formats import (
     read_image_size,
     safe_file_name,
 )
+from pixlake.formats._compact import from_compact
 
-from .helpers import find_problem, stored_objects
+from .helpers import STORED, STORED_LABELS, find_problem, stored_objects
 
 
 def random_mask(seed: int, height: int = 23, width: int = 31) -> np.ndarray[Any, Any]:
@@ -401,4 +402,27 @@ def test_write_compact_writes_what_write_writes(
         for way in ("compact", "rebuilt")
     }
     assert len(written["compact"]) >= len(coco.images)  # an annotation file per image
+    assert written["compact"] == written["rebuilt"]
+
+
+@pytest.mark.parametrize("mode", ["detect", "segment", None], ids=["yolo", "yolo-segment", "voc"])
+@pytest.mark.parametrize("stored", STORED, ids=lambda o: f"{o[0]}-{'-'.join(o[2])}")
+def test_write_compact_of_every_kind_of_stored_object(
+    tmp_path: Path, stored: Any, mode: str | None
+) -> None:
+    """YOLO and PASCAL-VOC write stored objects as they stand; what they write is what
+    rebuilding them and writing those gives."""
+    image = AnnotatedImage(file_name="a.jpg", width=20, height=20, extra={"license": 3})
+    written = {}
+    for way in ("compact", "rebuilt"):
+        options: dict[str, Any] = {} if mode is None else {"mode": mode}
+        name = "PASCAL-VOC" if mode is None else "YOLO"
+        root = tmp_path / way
+        with FolderSink(root) as sink, get_exporter(name)(sink, STORED_LABELS, **options) as e:
+            if way == "compact":
+                e.write_compact(image, [stored, stored])
+            else:
+                objects = tuple(from_compact(*stored) for _ in range(2))
+                e.write(dataclasses.replace(image, objects=objects))
+        written[way] = {p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file()}
     assert written["compact"] == written["rebuilt"]

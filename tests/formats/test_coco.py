@@ -35,6 +35,8 @@ from pixlake.formats._spool import SpooledImages
 
 from .helpers import (
     FOREIGN_KEYS,
+    STORED,
+    STORED_LABELS,
     box_annotation,
     coco_doc,
     find_problem,
@@ -777,29 +779,6 @@ def test_write_compact_checks_labels_and_state(tmp_path: Path) -> None:
 
 
 ZEBRA = [("rectangle", "zebra", {"box": [1, 1, 2, 2]})]
-#: Stored objects of every shape COCO writes: those it takes as stored (a box with or without
-#: its area, rings with their box and area, crowds), and those it rebuilds (rings without a
-#: box or an area, masks, scores, Q&A, kept keys, classifications).
-STORED: list[tuple[str, str, dict[str, Any]]] = [
-    ("rectangle", "box", {"box": [1, 2, 10.5, 4]}),
-    ("rectangle", "box", {"box": [1.25, 2, 3, 4], "area": 11.5, "iscrowd": True}),
-    ("polygon", "zone", {"box": [1, 0, 9, 10], "rings": [[1, 2, 3.5, 4, 5, 0]], "area": 3}),
-    ("polygon", "zone", {"box": [0, 0, 9, 9], "rings": [[0, 0, 4, 0, 4, 4], [5, 5, 9, 5, 9, 9]]}),
-    ("polygon", "zone", {"rings": [[1, 2, 3.5, 4, 5, 0]], "area": 2.5}),
-    ("polygon", "zone", {"rings": [[1, 2, 3.5, 4, 5, 0]], "iscrowd": True}),
-    ("polygon", "zone", {"box": [1, 0, 9, 10], "rings": [[1, 2, 3.5, 4, 5, 0]], "score": 0.5}),
-    ("mask", "zone", {"mask": {"size": [2, 2], "counts": [1, 2, 1]}, "iscrowd": True}),
-    ("mask", "zone", {"mask": {"size": [2, 2], "counts": [1, 2, 1]}, "box": [0, 0, 2, 2]}),
-    ("rectangle", "box", {"box": [1, 2, 3, 4], "qa": [{"question": "q?", "answer": "a"}]}),
-    ("rectangle", "box", {"box": [1, 2, 3, 4], "extra": {"difficult": 1, "id": 99}}),
-    ("classification", "kind", {}),
-    ("classification", "kind", {"qa": [{"question": "q?", "answer": "a"}]}),
-]
-STORED_LABELS = [
-    LabelSpec("box", "rectangle"),
-    LabelSpec("zone", "polygon"),
-    LabelSpec("kind", "classification"),
-]
 
 
 def coco_text(root: Path, images: list[tuple[AnnotatedImage, list[Any]]], compact: bool) -> bytes:

@@ -619,3 +619,22 @@ def test_what_datumaro_writes_is_read_whole(tmp_path: Path) -> None:
         "JPEGImages/a b.jpg",
         "JPEGImages/empty.png",
     ]
+
+
+def test_the_fast_one_based_text_is_the_decimal_sum() -> None:
+    """The exporter's fast way to 1-based text, against its reference, the decimal sum."""
+    import random
+
+    from pixlake.formats.voc import _fmt, _plus_one, decimal_sum
+
+    rng = random.Random(5)
+    values = [0.0, 1.0, -0.5, -1.0, 0.1 + 0.2, 78.14, 1e-7, 2.5e-300, 1e16, 123456789.125]
+    for _ in range(20_000):
+        values += [
+            round(rng.uniform(-1, 5000), rng.randint(0, 6)),
+            rng.uniform(-1, 1e5),
+            rng.uniform(0, 1) * 10 ** rng.randint(-9, 4),
+            round(rng.uniform(0, 640), 2) + round(rng.uniform(0, 640), 2),  # sums with noise
+            rng.randint(0, 10_000) / rng.choice([3, 7, 10, 64, 100, 1000]),
+        ]
+    assert [v for v in values if _plus_one(v) != _fmt(decimal_sum(v, 1))] == []

@@ -646,3 +646,16 @@ def test_the_classification_layout(tmp_path: Path) -> None:
         ("a.jpg", None, "cat"),
         ("b.jpg", None, "dog"),
     ]
+
+
+def test_images_reached_through_a_link_are_under_the_images_folder(tmp_path: Path) -> None:
+    """The generator's (and many users') YOLO folder links its images/ to the images."""
+    pictures = tmp_path / "pictures"
+    write_image(pictures / "a.jpg")
+    root = tmp_path / "yolo"
+    write_label(root / "labels/a.txt")
+    (root / "classes.txt").write_text("a\n")
+    (root / "images").symlink_to(pictures, target_is_directory=True)
+    assert [(i.file_name, i.path) for i in read_yolo(root, images=pictures).images] == [
+        ("a.jpg", None)
+    ]

@@ -16,10 +16,10 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any, Final
+from typing import IO, Any, Final, NamedTuple
 from xml.etree import ElementTree as ET
 
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
@@ -30,6 +30,7 @@ from pixlake.errors import InvalidInputError
 from pixlake.imaging import IMAGE_SUFFIXES
 from pixlake.names import DEFAULT_SPLIT, split_of, split_problem
 
+from ._compact import from_compact
 from ._io import display_name, read_bounded
 from ._names import base_name_of, file_name_problem, folder_path_of
 from ._problems import Problems, describe
@@ -39,6 +40,7 @@ from .base import (
     AnnotatedImage,
     Annotations,
     Box,
+    CompactObject,
     Exporter,
     LabelSpec,
     Limits,
@@ -301,14 +303,6 @@ def _xml_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() == ".xml" and p.is_file())
 
 
-def _places(value: float) -> int | None:
-    """How many decimals the shortest text of ``value`` has (``None`` in exponent form)."""
-    text = repr(value)
-    if "e" in text or "n" in text:  # 1e-07, inf, nan
-        return None
-    return len(text) - text.index(".") - 1
-
-
 def decimal_sum(a: float, b: float) -> float:
     """``a + b`` as decimal arithmetic gives it: the sum of the two shortest decimal texts.
 
@@ -316,12 +310,11 @@ def decimal_sum(a: float, b: float) -> float:
     would carry from then on; rounding to the decimals the terms have removes it exactly.
     """
     total = a + b
-    if float(a).is_integer() and float(b).is_integer():
-        return total
-    places_a, places_b = _places(float(a)), _places(float(b))
-    if places_a is None or places_b is None:
-        return float(Decimal(repr(float(a))) + Decimal(repr(float(b))))
-    return round(total, max(places_a, places_b))
+    text_a, text_b = repr(float(a)), repr(float(b))
+    dot_a, dot_b = text_a.find("."), text_b.find(".")
+    if dot_a < 0 or dot_b < 0 or "e" in text_a or "e" in text_b:  # 1e-07, inf, nan
+        return float(Decimal(text_a) + Decimal(text_b))
+    return round(total, max(len(text_a) - dot_a, len(text_b) - dot_b) - 1)
 
 
 def _number(text: str | None) -> float | None:
@@ -577,6 +570,24 @@ def _fmt(value: float) -> str:
     return str(int(value)) if value.is_integer() else repr(value)
 
 
+def _plus_one(value: float) -> str:
+    """``_fmt(decimal_sum(value, 1))``: a 0-based coordinate as VOC's 1-based text.
+
+    A polygon has hundreds of points, and this is most of a VOC export's time, so the common
+    case costs what ``repr(value + 1)`` costs: when that text is short (at most 14 digits), it
+    is the decimal sum itself (two decimals of at most 15 digits are farther apart than the
+    float addition can err); a longer one, float noise or not, goes the general way.  A test
+    compares both ways on every kind of value.
+    """
+    total = float(value) + 1
+    if total.is_integer():
+        return str(int(total))
+    text = repr(total)
+    if len(text) <= 15:
+        return text
+    return _fmt(decimal_sum(value, 1))
+
+
 class VocExporter(Exporter):
     """Writes ``Annotations/<stem>.xml`` per image; images go to ``JPEGImages/<file_name>``.
 
@@ -638,6 +649,15 @@ class VocExporter(Exporter):
         return f"{ANNOTATIONS_DIR}/{os.path.splitext(file_name)[0]}.xml"
 
     def _write(self, image: AnnotatedImage) -> None:
+        self._write_xml(image, _shapes(image.objects))
+
+    def write_compact(self, image: AnnotatedImage, objects: Sequence[CompactObject]) -> None:
+        """See :meth:`Exporter.write_compact`: boxes and polygons are written from their
+        stored form; a mask without its box is rebuilt, for its extent."""
+        self._check_writable(image.file_name, [label for _kind, label, _data in objects])
+        self._write_xml(image, _stored_shapes(objects))
+
+    def _write_xml(self, image: AnnotatedImage, shapes: Iterable[_Shape]) -> None:
         name = image.file_name
         out = [_DECLARATION, "<annotation>"]
         extra = dict(image.extra)
@@ -653,10 +673,8 @@ class VocExporter(Exporter):
         _leaf(out, 2, "depth", depth, name)
         out.append("  </size>")
         _leaf(out, 1, "segmented", 0, name)
-        for obj in image.objects:
-            box = obj.extent()
-            if box is not None:
-                self.widened += _object(out, obj, box, name, image.width, image.height)
+        for shape in shapes:
+            self.widened += _object(out, shape, name, image.width, image.height)
         out.append("</annotation>\n")
         self.sink.write_bytes(self.annotation_path(name), "\n".join(out).encode())
         split = image.split or DEFAULT_SPLIT  # ImageSets lists every image
@@ -695,14 +713,17 @@ def _voc_color(index: int) -> tuple[int, int, int]:
     return red, green, blue
 
 
-def voc_corners(box: Box, width: int, height: int) -> tuple[tuple[float, ...], bool]:
-    """``(xmin, ymin, xmax, ymax)`` of ``box`` by the devkit's convention, cut to the
-    ``width`` x ``height`` image and at least one pixel wide and high; and whether it had to
-    be widened to be."""
-    x0 = min(max(box.x, 0.0), float(width))
-    y0 = min(max(box.y, 0.0), float(height))
-    x1 = min(max(decimal_sum(box.x, box.w), 0.0), float(width))
-    y1 = min(max(decimal_sum(box.y, box.h), 0.0), float(height))
+def voc_corners(
+    box: tuple[float, float, float, float], width: int, height: int
+) -> tuple[tuple[str, str, str, str], bool]:
+    """``<xmin>``, ``<ymin>``, ``<xmax>``, ``<ymax>`` of the box ``(x, y, w, h)`` by the
+    devkit's convention, as text: the box cut to the ``width`` x ``height`` image and at
+    least one pixel wide and high; and whether it had to be widened to be."""
+    x, y, w, h = box
+    x0 = x if 0.0 <= x <= width else min(max(x, 0.0), float(width))
+    y0 = y if 0.0 <= y <= height else min(max(y, 0.0), float(height))
+    x1 = min(max(decimal_sum(x, w), 0.0), float(width))
+    y1 = min(max(decimal_sum(y, h), 0.0), float(height))
     widened = False
     if x1 - x0 < 1:
         widened = True
@@ -712,7 +733,7 @@ def voc_corners(box: Box, width: int, height: int) -> tuple[tuple[float, ...], b
         widened = True
         y0 = min(y0, height - 1.0)
         y1 = decimal_sum(y0, 1)
-    return (decimal_sum(x0, 1), decimal_sum(y0, 1), x1, y1), widened
+    return (_plus_one(x0), _plus_one(y0), _fmt(x1), _fmt(y1)), widened
 
 
 # The XML is written as text, exactly as ``ElementTree`` writes it once indented by
@@ -726,31 +747,75 @@ def _pad(depth: int) -> str:
     return _PADS[depth] if depth < len(_PADS) else "  " * depth
 
 
-def _object(out: list[str], obj: Obj, box: Box, file_name: str, width: int, height: int) -> int:
+class _Shape(NamedTuple):
+    """What VOC writes of an object: its label, box ``(x, y, w, h)``, rings (each a
+    sequence of points, or a flat list ``[x1, y1, x2, ...]``), score and other fields."""
+
+    label: str
+    box: tuple[float, float, float, float]
+    rings: Sequence[Sequence[Any]]
+    flat: bool
+    score: float | None
+    extra: Mapping[str, Any]
+
+
+def _shapes(objects: Iterable[Obj]) -> Iterator[_Shape]:
+    """The objects with a geometry (classifications have none)."""
+    for obj in objects:
+        box = obj.extent()
+        if box is not None:
+            yield _Shape(
+                obj.label, (box.x, box.y, box.w, box.h), obj.polygons, False, obj.score, obj.extra
+            )
+
+
+def _stored_shapes(objects: Iterable[CompactObject]) -> Iterator[_Shape]:
+    """:func:`_shapes` of stored objects, from their stored form (``pixlake.formats._compact``:
+    a box ``[x, y, w, h]``, rings as flat lists): what rebuilding them would give."""
+    for kind, label, data in objects:
+        box = data.get("box")
+        rings = data.get("rings") or ()
+        if box is None and rings:
+            xs = [v for ring in rings for v in ring[0::2]]
+            ys = [v for ring in rings for v in ring[1::2]]
+            box = (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
+        if box is None:
+            if kind != "mask":
+                continue  # a classification
+            yield from _shapes([from_compact(kind, label, data)])  # its extent: the mask's
+            continue
+        extra = data.get("extra") or {}
+        yield _Shape(label, (box[0], box[1], box[2], box[3]), rings, True, data.get("score"), extra)
+
+
+def _object(out: list[str], shape: _Shape, file_name: str, width: int, height: int) -> int:
     """Write one object; 1 when its box had to be widened to a pixel, else 0."""
     out.append("  <object>")
-    _leaf(out, 2, "name", obj.label, file_name)
-    extra = dict(obj.extra)
+    _leaf(out, 2, "name", shape.label, file_name)
+    extra = dict(shape.extra)
     for key, default in (("pose", "Unspecified"), ("truncated", 0), ("difficult", 0)):
         _leaf(out, 2, key, extra.pop(key, default), file_name)
     for key, value in extra.items():
         _append(out, 2, key, value, file_name)
-    if obj.score is not None:
-        _leaf(out, 2, "score", _fmt(obj.score), file_name)
-    corners, widened = voc_corners(box, width, height)
-    out.append("    <bndbox>")
-    for tag, value in zip(_CORNERS, corners, strict=True):
-        out.append(f"      <{tag}>{_fmt(value)}</{tag}>")
-    out.append("    </bndbox>")
-    for ring in obj.polygons:
+    if shape.score is not None:
+        _leaf(out, 2, "score", _fmt(shape.score), file_name)
+    (xmin, ymin, xmax, ymax), widened = voc_corners(shape.box, width, height)
+    out.append(
+        f"    <bndbox>\n      <xmin>{xmin}</xmin>\n      <ymin>{ymin}</ymin>\n"
+        f"      <xmax>{xmax}</xmax>\n      <ymax>{ymax}</ymax>\n    </bndbox>"
+    )
+    for ring in shape.rings:
         if not ring:
             out.append("    <polygon />")
             continue
-        out.append("    <polygon>")
-        for index, (x, y) in enumerate(ring, start=1):
-            out.append(f"      <x{index}>{_fmt(decimal_sum(x, 1))}</x{index}>")
-            out.append(f"      <y{index}>{_fmt(decimal_sum(y, 1))}</y{index}>")
-        out.append("    </polygon>")
+        pairs = zip(ring[0::2], ring[1::2], strict=True) if shape.flat else ring
+        points = "\n".join(
+            [
+                f"      <x{i}>{_plus_one(x)}</x{i}>\n      <y{i}>{_plus_one(y)}</y{i}>"
+                for i, (x, y) in enumerate(pairs, start=1)
+            ]
+        )
+        out.append(f"    <polygon>\n{points}\n    </polygon>")
     out.append("  </object>")
     return int(widened)
 
@@ -767,7 +832,11 @@ def _escape(text: str) -> str:
 
 
 def _leaf(out: list[str], depth: int, tag: str, value: Any, file_name: str) -> None:
-    text = "" if value is None else str(value)
+    kind = type(value)
+    if kind is int:  # difficult, truncated, sizes: nothing to check or escape
+        out.append(f"{_pad(depth)}<{tag}>{value}</{tag}>")
+        return
+    text = value if kind is str else "" if value is None else str(value)
     if _XML_FORBIDDEN.search(text):
         raise InvalidInputError(
             f"cannot write {tag} of {file_name} as XML",

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, Literal
 
 from pixlake._text import counted
 from pixlake.errors import InvalidInputError
 
+from ._compact import from_compact
 from ._io import image_size_of
 from ._names import file_name_problem
 from ._problems import Problems, describe
@@ -30,6 +31,7 @@ from .base import (
     AnnotatedImage,
     Annotations,
     Box,
+    CompactObject,
     Exporter,
     LabelSpec,
     Limits,
@@ -174,16 +176,28 @@ def _checked_images(
                 file=shown,
             )
             continue
-        if not entry.path.startswith(top):
+        relative = _relative_path(entry.path, top)
+        if relative is None:
             problems.add(
                 f"expected the images under the images folder {os.path.basename(base)}/, "
                 "or give the dataset's folder as the images folder",
                 file=shown,
             )
             continue
-        relative = entry.path[len(top) :].replace(os.sep, "/")
         out.append((entry, file_name, relative if "/" in relative else None))
     return out
+
+
+def _relative_path(path: str, top: str) -> str | None:
+    """``path`` from the folder ``top`` (ending with a separator), with ``/``; as the links
+    on the way resolve when it is not under ``top`` as written (a dataset's ``images``
+    folder may be a link to the images folder given); ``None`` when it is under neither."""
+    if not path.startswith(top):
+        real, real_top = os.path.realpath(path), os.path.join(os.path.realpath(top), "")
+        if not real.startswith(real_top):
+            return None
+        path, top = real, real_top
+    return path[len(top) :].replace(os.sep, "/")
 
 
 def _label_files(layout: YoloLayout, problems: Problems) -> set[str]:
@@ -457,13 +471,27 @@ class YoloExporter(Exporter):
         self._counts[rule] = self._counts.get(rule, 0) + 1
 
     def _write(self, image: AnnotatedImage) -> None:
+        shapes = (
+            (obj.label, obj.extent(), obj.polygons, obj.iscrowd)
+            for obj in image.objects
+            if obj.kind != "classification"
+        )
+        self._write_rows(image, shapes)
+
+    def write_compact(self, image: AnnotatedImage, objects: Sequence[CompactObject]) -> None:
+        """See :meth:`Exporter.write_compact`: objects are written from their stored form
+        (a box ``[x, y, w, h]``, rings as flat lists); a mask without its box is rebuilt,
+        for its extent."""
+        self._check_writable(image.file_name, [label for _kind, label, _data in objects])
+        self._write_rows(image, _stored_shapes(objects))
+
+    def _write_rows(self, image: AnnotatedImage, shapes: Iterable[_Shape]) -> None:
         width, height = image.width, image.height
         rows: list[str] = []
-        for obj in image.objects:
-            box = obj.extent()
+        for label, box, polygons, iscrowd in shapes:
             if box is None:
                 continue
-            if obj.iscrowd:
+            if iscrowd:
                 self._count("crowd")
                 continue
             if width <= 0 or height <= 0:
@@ -478,11 +506,11 @@ class YoloExporter(Exporter):
                         }
                     ],
                 )
-            index = self._label_index[obj.label]
+            index = self._label_index[label]
             if self.mode == "segment":
-                if obj.polygons:
-                    ring = join_rings(obj.polygons)
-                    if len(obj.polygons) > 1:
+                if polygons:
+                    ring = join_rings(polygons)
+                    if len(polygons) > 1:
                         self._count("joined")
                 else:
                     ring = _corners(box.clip(width, height))
@@ -516,6 +544,31 @@ class YoloExporter(Exporter):
             )
         self.sink.write_bytes("classes.txt", "".join(name + "\n" for name in names).encode())
         self.sink.write_bytes("data.yaml", dump_data_yaml(names, folders, path=self.path))
+
+
+#: What YOLO writes of an object: its label, its box (``None``: nothing to write), its
+#: rings, and whether it is a crowd region.
+_Shape = tuple[str, Box | None, Sequence[Ring], bool]
+
+
+def _stored_shapes(objects: Iterable[CompactObject]) -> Iterator[_Shape]:
+    """The shapes of stored objects (``pixlake.formats._compact``), as rebuilding them
+    would give them."""
+    for kind, label, data in objects:
+        if kind == "classification":
+            continue
+        box = data.get("box")
+        flat = data.get("rings")
+        rings: tuple[Ring, ...] = ()
+        if flat:
+            rings = tuple([tuple(zip(ring[0::2], ring[1::2], strict=True)) for ring in flat])
+        if box is not None:
+            extent: Box | None = Box(box[0], box[1], box[2], box[3])
+        elif rings:
+            extent = Box.enclosing(rings)
+        else:  # a mask without its box: its extent
+            extent = from_compact(kind, label, data).extent()
+        yield label, extent, rings, bool(data.get("iscrowd", False))
 
 
 def join_rings(rings: Sequence[Ring]) -> Ring:
