@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,14 +69,19 @@ def set_aside(path: Path, trash: Path, keep_free: int) -> None:
     path.rename(trash / f"{path.name}-{uuid.uuid4().hex}")
 
 
-def pixlake_cli() -> list[str]:
-    script = Path(sys.executable).with_name("pixlake")
+def pixlake_cli(python: str | None = None) -> list[str]:
+    """The command that runs pixlake's CLI: the ``pixlake`` script beside ``python`` (by
+    default this Python; for this Python only, else the one on ``PATH``), else ``python``
+    running the CLI's entry point.  The script is looked for beside the path as given, not
+    as resolved: a virtual environment's ``python`` is a link to the system's."""
+    executable = python or sys.executable
+    script = Path(executable).with_name("pixlake")
     if script.exists():
         return [str(script)]
-    found = shutil.which("pixlake")
+    found = shutil.which("pixlake") if python is None else None
     if found:
         return [found]
-    return [sys.executable, "-c", "from pixlake.cli import main; main()"]
+    return [executable, "-c", "from pixlake.cli import main; main()"]
 
 
 def free_port() -> int:
@@ -95,11 +100,17 @@ class Server:
 
 
 @contextmanager
-def pixlake_server(home: Path) -> Iterator[Server]:
-    env = {**os.environ, "PIXLAKE_HOME": str(home)}
+def pixlake_server(
+    home: Path, cli: Sequence[str] | None = None, env: Mapping[str, str] | None = None
+) -> Iterator[Server]:
+    """``pixlake serve`` on a free port of the loopback, ``home`` as its ``PIXLAKE_HOME``,
+    with a token made by ``pixlake token create``.  ``cli`` is the command that runs the
+    CLI (default: ``pixlake_cli()``, this Python's pixlake), ``env`` the environment it
+    runs in (default: this process's), minus any database, store or token settings."""
+    env = {**(os.environ if env is None else env), "PIXLAKE_HOME": str(home)}
     for name in ("PIXLAKE_DATABASE_URL", "PIXLAKE_STORAGE_URL", "PIXLAKE_TOKEN"):
         env.pop(name, None)
-    cli = pixlake_cli()
+    cli = list(cli) if cli is not None else pixlake_cli()
     token = subprocess.run(
         [*cli, "token", "create", "bench", "--organization", "bench"],
         env=env,
