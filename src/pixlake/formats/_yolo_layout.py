@@ -535,9 +535,10 @@ def _add_flat(
 ) -> None:
     split = None if split is None else _checked_split(split, layout, problems)
     folder = str(labels_dir)
-    prefix = str(images_dir)
-    for image in paths:
-        inner = os.path.relpath(image, prefix)
+    prefix = os.path.join(str(images_dir), "")
+    start = len(prefix)
+    for image in paths:  # listed from images_dir: under it as written
+        inner = image[start:] if image.startswith(prefix) else os.path.relpath(image, prefix)
         label = os.path.join(folder, os.path.splitext(inner)[0] + ".txt")
         layout.images.append(YoloImage(image, label, split))
         layout.label_folders.add(os.path.dirname(label))

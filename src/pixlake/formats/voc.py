@@ -310,6 +310,8 @@ def decimal_sum(a: float, b: float) -> float:
     would carry from then on; rounding to the decimals the terms have removes it exactly.
     """
     total = a + b
+    if float(a).is_integer() and float(b).is_integer():  # whole pixels, as the devkit has them
+        return total
     text_a, text_b = repr(float(a)), repr(float(b))
     dot_a, dot_b = text_a.find("."), text_b.find(".")
     if dot_a < 0 or dot_b < 0 or "e" in text_a or "e" in text_b:  # 1e-07, inf, nan

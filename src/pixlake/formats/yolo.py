@@ -150,54 +150,66 @@ def _checked_images(
     """Each image with its picture name and its path from ``base`` (``None`` when it is
     directly in it), its name checked and unique."""
     out: list[tuple[YoloImage, str, str | None]] = []
-    names: dict[str, str] = {}
-    stems: dict[str, str] = {}
-    top = os.path.join(base, "")
+    names: dict[str, str] = {}  # picture name: the image's path
+    stems: dict[str, str] = {}  # label file: the image's path
+    folders = _Folders(base)
     for entry in layout.images:
         file_name = os.path.basename(entry.path)
-        shown = layout.display(entry.path)
         problem = file_name_problem(file_name)
         if problem is not None:
-            problems.add(problem, file=shown)
+            problems.add(problem, file=layout.display(entry.path))
             continue
         if file_name in names:
             problems.add(
-                f"expected one image per name, {shown} and {names[file_name]} are both "
-                f"{file_name!r} (pictures are named by their file's name)",
-                file=shown,
+                f"expected one image per name, {layout.display(entry.path)} and "
+                f"{layout.display(names[file_name])} are both {file_name!r} (pictures are "
+                "named by their file's name)",
+                file=layout.display(entry.path),
             )
             continue
-        names[file_name] = shown
-        first = stems.setdefault(entry.label, shown) if entry.label else shown
-        if first != shown:
+        names[file_name] = entry.path
+        first = stems.setdefault(entry.label, entry.path) if entry.label else entry.path
+        if first != entry.path:
             problems.add(
-                f"expected one image per label file, {shown} and {first} share "
-                f"{layout.display(entry.label)}",
-                file=shown,
+                f"expected one image per label file, {layout.display(entry.path)} and "
+                f"{layout.display(first)} share {layout.display(entry.label)}",
+                file=layout.display(entry.path),
             )
             continue
-        relative = _relative_path(entry.path, top)
+        relative = folders.relative(entry.path)
         if relative is None:
             problems.add(
                 f"expected the images under the images folder {os.path.basename(base)}/, "
                 "or give the dataset's folder as the images folder",
-                file=shown,
+                file=layout.display(entry.path),
             )
             continue
         out.append((entry, file_name, relative if "/" in relative else None))
     return out
 
 
-def _relative_path(path: str, top: str) -> str | None:
-    """``path`` from the folder ``top`` (ending with a separator), with ``/``; as the links
-    on the way resolve when it is not under ``top`` as written (a dataset's ``images``
-    folder may be a link to the images folder given); ``None`` when it is under neither."""
-    if not path.startswith(top):
-        real, real_top = os.path.realpath(path), os.path.join(os.path.realpath(top), "")
-        if not real.startswith(real_top):
-            return None
-        path, top = real, real_top
-    return path[len(top) :].replace(os.sep, "/")
+class _Folders:
+    """Paths from one folder, ``base``: as written, or, when a path is not under ``base``
+    as written, as the links on the way resolve (a dataset's ``images`` folder may be a
+    link to the images folder given), each folder resolved once."""
+
+    def __init__(self, base: str) -> None:
+        self._top = os.path.join(base, "")
+        self._real_top = os.path.join(os.path.realpath(base), "")
+        self._real: dict[str, str] = {}
+
+    def relative(self, path: str) -> str | None:
+        """``path`` from the folder, with ``/``; ``None`` when it is not under it."""
+        top = self._top
+        if not path.startswith(top):
+            folder, name = os.path.split(path)
+            real = self._real.get(folder)
+            if real is None:
+                real = self._real[folder] = os.path.join(os.path.realpath(folder), "")
+            path, top = real + name, self._real_top
+            if not path.startswith(top):
+                return None
+        return path[len(top) :].replace(os.sep, "/")
 
 
 def _label_files(layout: YoloLayout, problems: Problems) -> set[str]:
