@@ -622,10 +622,11 @@ def test_what_datumaro_writes_is_read_whole(tmp_path: Path) -> None:
 
 
 def test_the_fast_one_based_text_is_the_decimal_sum() -> None:
-    """The exporter's fast way to 1-based text, against its reference, the decimal sum."""
+    """The exporter's fast ways to a corner's text, against their reference, the decimal
+    sum."""
     import random
 
-    from pixlake.formats.voc import _fmt, _plus_one, decimal_sum
+    from pixlake.formats.voc import _fmt, _plus_one, _sum_text, decimal_sum
 
     rng = random.Random(5)
     values = [0.0, 1.0, -0.5, -1.0, 0.1 + 0.2, 78.14, 1e-7, 2.5e-300, 1e16, 123456789.125]
@@ -638,3 +639,5 @@ def test_the_fast_one_based_text_is_the_decimal_sum() -> None:
             rng.randint(0, 10_000) / rng.choice([3, 7, 10, 64, 100, 1000]),
         ]
     assert [v for v in values if _plus_one(v) != _fmt(decimal_sum(v, 1))] == []
+    pairs = list(zip(values, reversed(values), strict=True))
+    assert [(a, b) for a, b in pairs if _sum_text(a, b) != _fmt(decimal_sum(a, b))] == []

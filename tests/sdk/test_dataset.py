@@ -831,3 +831,16 @@ def test_export_notes_and_an_absolute_data_yaml(
     with pytest.raises(InvalidQueryError, match="export into a folder"):
         ds.export("YOLO", tmp_path / "y.zip", zip=True, yolo_absolute=True)
     assert ds.export("COCO", tmp_path / "coco").is_dir() and ds.export_notes == []
+
+
+def test_a_picture_is_put_in_a_split(lake: Datalake, coco: tuple[Path, dict[str, Any]]) -> None:
+    ds = imported(lake, coco)
+    name = coco[1]["images"][0]["file_name"]
+    ds.add_annotation(name, data=[], split="holdout")
+    assert ds.get_annotations(picture_name=name)["split"] == "holdout"
+    assert ds.fetch("cars").fetched_dataset["splits"] == {"holdout": 1}
+    with pytest.raises(InvalidInputError) as error:
+        ds.add_annotation(name, data=[], split="no/slash")
+    assert error.value.details[0]["field"] == "annotations[0].split"
+    ds.add_annotation(name, data=[], split="default")  # the tools' name for none
+    assert ds.get_annotations(picture_name=name)["split"] is None

@@ -590,6 +590,24 @@ def _plus_one(value: float) -> str:
     return _fmt(decimal_sum(value, 1))
 
 
+def _sum_text(a: float, b: float) -> str:
+    """``_fmt(decimal_sum(a, b))``, the short way :func:`_plus_one` takes: the text of the
+    float sum when it is short, which is then the decimal sum (a test compares both)."""
+    a, b = float(a), float(b)  # stored values may be ints
+    total = a + b
+    if total.is_integer() and a.is_integer():
+        return str(int(total))
+    text = repr(total)
+    if len(text) <= 15 and not total.is_integer() and _plain(a) and _plain(b):
+        return text
+    return _fmt(decimal_sum(a, b))
+
+
+def _plain(value: float) -> bool:
+    """Whether ``repr(value)`` is plain decimals (not ``1e-05``: from 1e-4 up, or 0)."""
+    return value == 0 or 1e-4 <= abs(value) < 1e16
+
+
 class VocExporter(Exporter):
     """Writes ``Annotations/<stem>.xml`` per image; images go to ``JPEGImages/<file_name>``.
 
@@ -722,6 +740,8 @@ def voc_corners(
     devkit's convention, as text: the box cut to the ``width`` x ``height`` image and at
     least one pixel wide and high; and whether it had to be widened to be."""
     x, y, w, h = box
+    if 0.0 <= x and 0.0 <= y and w >= 1 and h >= 1 and x + w <= width and y + h <= height:
+        return (_plus_one(x), _plus_one(y), _sum_text(x, w), _sum_text(y, h)), False
     x0 = x if 0.0 <= x <= width else min(max(x, 0.0), float(width))
     y0 = y if 0.0 <= y <= height else min(max(y, 0.0), float(height))
     x1 = min(max(decimal_sum(x, w), 0.0), float(width))

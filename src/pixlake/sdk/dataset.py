@@ -281,11 +281,13 @@ class Dataset(LakeResource):
         *,
         replace: bool = True,
         status: str | None = None,
+        split: str | None = None,
         **kwargs: Any,
     ) -> dict[str, Any]:
         """Annotate a picture of the version: ``data`` replaces its objects (or, with
-        ``replace=False``, extends them).  ``status`` sets the review status; ``nb_instances``
-        and ``duration`` are kept too."""
+        ``replace=False``, extends them).  ``status`` sets the review status, ``split`` the
+        part of the dataset the picture is in (``train``, ``val``...); ``nb_instances`` and
+        ``duration`` are kept too."""
         if not isinstance(picture_external_url, str):
             raise TypeError("picture_external_url must be the picture's file name")
         if data is None:
@@ -304,6 +306,7 @@ class Dataset(LakeResource):
             "status": status,
             "nb_instances": kwargs.get("nb_instances"),
             "duration": kwargs.get("duration"),
+            "split": split,
         }
         answer = self._api.request(
             "PUT",
