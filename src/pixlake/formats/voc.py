@@ -151,6 +151,7 @@ def read_voc(
     problems.raise_if_any(what)
     images_out: list[AnnotatedImage] = []
     seen: dict[str, str] = {}
+    from_root = given is not None and images_dir != given  # images in JPEGImages/ of it
     for done, file in enumerate(files):
         if progress is not None:
             progress(done, len(files))
@@ -168,7 +169,7 @@ def read_voc(
             )
             continue
         seen[image.file_name] = display
-        if given is not None and images_dir != given and image.path is None:
+        if from_root and image.path is None:
             # from a VOC root given as the images folder: its JPEGImages/ holds them
             image = dataclasses.replace(image, path=f"{IMAGES_DIR}/{image.file_name}")
         images_out.append(image)
@@ -491,6 +492,8 @@ class _VocParser:
                 field=here,
             )
             return None
+        if xmin.is_integer() and ymin.is_integer() and xmax.is_integer() and ymax.is_integer():
+            return Box(xmin - 1, ymin - 1, xmax - xmin + 1, ymax - ymin + 1)  # whole pixels
         x, y = decimal_sum(xmin, -1), decimal_sum(ymin, -1)
         return Box(x, y, decimal_sum(xmax, -x), decimal_sum(ymax, -y))
 
