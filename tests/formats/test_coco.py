@@ -550,7 +550,7 @@ def test_bad_images(tmp_path: Path, images: Any, field: str, message: str) -> No
         ([{"id": 1, "name": "a"}, {"id": 1, "name": "b"}], "categories[1].id", "unique id"),
         ([{"id": 1, "name": "a"}, {"id": 2, "name": "a"}], "categories[1].name", "unique name"),
         ([{"id": "1", "name": "a"}], "categories[0].id", "integer id"),
-        ([{"id": 1, "name": ""}], "categories[0].name", "non-empty name"),
+        ([{"id": 1, "name": ""}], "categories[0].name", "non-empty label name"),
     ],
 )
 def test_bad_categories(tmp_path: Path, categories: Any, field: str, message: str) -> None:

@@ -32,7 +32,7 @@ from pixlake.formats import QA, LabelSpec, Obj
 from pixlake.formats._compact import from_compact, parse_compact, to_compact
 from pixlake.formats._problems import Problems
 from pixlake.formats._shared import parse_qa, parse_wire_object
-from pixlake.names import split_of, split_problem
+from pixlake.names import label_problem, split_of, split_problem
 from pixlake.store.db.bulk import chunked, insert_ignore
 from pixlake.store.db.engine import Database
 from pixlake.store.db.models import (
@@ -665,8 +665,9 @@ def _ensure_labels(
     position = max((r.position for r in existing.values()), default=0)
     for i, spec in enumerate(labels):
         name, kind = (spec.name, spec.kind) if isinstance(spec, LabelSpec) else spec
-        if not isinstance(name, str) or not name or len(name) > 200:
-            problems.add("expected a label name of 1 to 200 characters", field=f"labels[{i}].name")
+        problem = label_problem(name)
+        if problem is not None:
+            problems.add(problem, field=f"labels[{i}].name")
             continue
         if kind not in LABEL_TYPES:
             problems.add(

@@ -1,9 +1,12 @@
-"""File-name checks: what a picture may be called, and what a format's path gives."""
+"""What a format's path gives as a picture's name; the rule of a file name itself is
+``pixlake.names.file_name_problem``, the one rule the datalake follows too."""
 
 from __future__ import annotations
 
 import re
 from typing import Final
+
+from pixlake.names import file_name_problem
 
 from ._problems import describe
 
@@ -11,35 +14,6 @@ __all__ = ["base_name_of", "file_name_problem", "folder_path_of"]
 
 _ABSOLUTE: Final = re.compile(r"^(?:[/\\]|[A-Za-z]:)")
 _SEPARATORS: Final = re.compile(r"[/\\]")
-
-
-def file_name_problem(name: object) -> str | None:
-    """What is wrong with a picture file name, as an expectation; ``None`` if it is safe.
-
-    Refused: non-strings, empty names, NUL bytes, absolute paths (``/x``, ``\\x``, ``C:x``),
-    ``.`` and ``..``, path separators, and names longer than 255 bytes in UTF-8.
-    """
-    if not isinstance(name, str):
-        return f"expected a file name (a string), got {describe(name)}"
-    if not name:
-        return "expected a non-empty file name"
-    if "\x00" in name:
-        return "expected a file name without NUL bytes"
-    if _ABSOLUTE.match(name):
-        return "expected a relative file name, got an absolute path"
-    if name in (".", ".."):
-        return f"expected a file name, got {name!r}"
-    if _SEPARATORS.search(name):
-        if ".." in _SEPARATORS.split(name):
-            return "expected a file name without '..'"
-        return "expected a base file name, without folders"
-    try:
-        size = len(name.encode("utf-8"))
-    except UnicodeEncodeError:  # JSON's "\ud800", or bytes of another encoding on disk
-        return "expected a file name in valid Unicode, got a lone surrogate; rename the file"
-    if size > 255:
-        return "expected a file name of at most 255 bytes"
-    return None
 
 
 def base_name_of(path: object) -> tuple[str | None, str | None]:

@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from pixlake.names import label_problem
+
 from ._problems import Problems, describe
 
 __all__ = [
@@ -116,6 +118,10 @@ def _names(document: dict[Any, Any], lines: dict[str, int], problems: Problems) 
     for value in values:
         if isinstance(value, bool) or not isinstance(value, str | int | float) or value == "":
             problems.add(f"expected a class name, got {describe(value)}", line=names_line)
+            return None
+        problem = label_problem(str(value))
+        if problem is not None:
+            problems.add(problem, line=names_line, field=f"names[{len(names)}]")
             return None
         names.append(str(value))
     seen: dict[str, int] = {}

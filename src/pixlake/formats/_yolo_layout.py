@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Final
 
 from pixlake.imaging import IMAGE_SUFFIXES
-from pixlake.names import split_of, split_problem
+from pixlake.names import label_problem, split_of, split_problem
 
 from ._io import read_bounded
 from ._problems import Problems, describe
@@ -583,6 +583,10 @@ def read_class_names(
     for number, line in enumerate(lines, start=1):
         if not line:
             problems.add("expected a class name on every line", file=display, line=number)
+            return None
+        problem = label_problem(line)
+        if problem is not None:
+            problems.add(problem, file=display, line=number)
             return None
     if not lines:
         problems.add("expected at least one class name", file=display)

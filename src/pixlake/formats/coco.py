@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, Any, Final, NamedTuple
 
 from pixlake.errors import InvalidInputError
-from pixlake.names import DEFAULT_SPLIT, split_of, split_problem
+from pixlake.names import DEFAULT_SPLIT, label_problem, split_of, split_problem
 
 from ._compact import PLAIN_KEYS, from_compact
 from ._io import NUMBER_TYPES as _NUMBERS
@@ -72,6 +72,8 @@ __all__ = [
 #: The folders of a COCO dataset: the annotation files, the images.
 ANNOTATIONS_DIR: Final = "annotations"
 IMAGES_DIR: Final = "images"
+#: The largest side of an image, in pixels (imaging's bound on pixels allows no more).
+MAX_SIDE: Final = 1_000_000
 #: What a COCO file of one split is called: ``instances_<split>.json``.
 _INSTANCES: Final = re.compile(r"instances_(.+)\.json")
 
@@ -509,6 +511,8 @@ class _CocoParser:
         self.limits = limits
         self.file = file
         self.split = split
+        #: The index of each annotation id seen, which must be unique.
+        self.annotation_ids: dict[Any, int] = {}
 
     def parse(self, data: Any) -> Annotations:
         problems = self.problems
@@ -586,10 +590,9 @@ class _CocoParser:
                 )
             else:
                 seen_ids[category_id] = index
-            if not isinstance(name, str) or not name:
-                problems.add(
-                    f"expected a non-empty name, got {describe(name)}", field=f"{here}.name"
-                )
+            problem = label_problem(name)
+            if problem is not None:
+                problems.add(problem, field=f"{here}.name")
             elif name in seen_names:
                 problems.add(
                     f"expected a unique name, {name!r} is also categories[{seen_names[name]}]",
@@ -653,10 +656,13 @@ class _CocoParser:
         return images
 
     def _size(self, value: Any, field: str) -> int:
-        if type(value) is float and value.is_integer():
+        if type(value) is float and value.is_integer() and value <= MAX_SIDE:
             value = int(value)
-        if type(value) is not int or value <= 0:
-            self.problems.add(f"expected a positive integer, got {describe(value)}", field=field)
+        if type(value) is not int or not 0 < value <= MAX_SIDE:
+            self.problems.add(
+                f"expected a positive integer of at most {MAX_SIDE}, got {describe(value)}",
+                field=field,
+            )
             return 0
         return value
 
@@ -677,6 +683,24 @@ class _CocoParser:
             self._bad(index, "", "expected an object {image_id, category_id, bbox, ...}")
             return None
         ok = True
+        annotation_id = annotation.get("id")
+        if annotation_id is not None:
+            seen = self.annotation_ids
+            if type(annotation_id) is not int and type(annotation_id) is not str:
+                self._bad(
+                    index, ".id", f"expected an integer or string id, got {describe(annotation_id)}"
+                )
+                ok = False
+            elif annotation_id in seen:
+                self._bad(
+                    index,
+                    ".id",
+                    f"expected a unique id, {annotation_id!r} is also "
+                    f"annotations[{seen[annotation_id]}]",
+                )
+                ok = False
+            else:
+                seen[annotation_id] = index
         image_id = annotation.get("image_id")
         image_index = by_id.get(image_id) if type(image_id) in (int, str) else None
         width = height = 0

@@ -28,7 +28,7 @@ from defusedxml import ElementTree as SafeET
 from pixlake._text import counted
 from pixlake.errors import InvalidInputError
 from pixlake.imaging import IMAGE_SUFFIXES
-from pixlake.names import DEFAULT_SPLIT, split_of, split_problem
+from pixlake.names import DEFAULT_SPLIT, label_problem, split_of, split_problem
 
 from ._compact import from_compact
 from ._io import display_name, read_bounded
@@ -433,6 +433,8 @@ class _VocParser:
         name = (_text(element, "name") or "").strip()
         if not name:
             problems.add("expected a non-empty <name>", field=f"{here}.name")
+        elif (problem := label_problem(name)) is not None:
+            problems.add(problem, field=f"{here}.name")
         box = None
         bndbox = element.find("bndbox")
         if bndbox is not None:

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from pixlake.schemas.common import WireModel
+from pixlake.schemas.common import MAX_DESCRIPTION, Name, WireModel, text_field
 from pixlake.schemas.pictures import PicturePublic
 
 #: The import document the SDK writes (``POST .../imports``; see ``pixlake.core.imports``).
@@ -90,18 +90,18 @@ class DatasetsPublic(BaseModel):
 
 
 class DatasetCreate(WireModel):
-    name: str
-    description: str = ""
+    name: Name
+    description: str = text_field(MAX_DESCRIPTION, "")
     private: bool = True
     pictures: list[uuid.UUID] = Field(min_length=1, description="the first version's pictures")
-    version: str = "first"
+    version: Name = "first"
 
 
 class VersionCreate(WireModel):
-    version: str
+    version: Name
     from_version: str = "latest"
     pictures: list[uuid.UUID] = Field(default_factory=list, description="added on top")
-    description: str | None = None
+    description: str | None = text_field(MAX_DESCRIPTION, None)
 
 
 class PictureIds(WireModel):
@@ -113,7 +113,7 @@ class Count(BaseModel):
 
 
 class LabelIn(WireModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     type: LabelType
 
 
@@ -196,10 +196,10 @@ class ItemsPublic(BaseModel):
 
 class ImportCreate(WireModel):
     document: str = Field(description="sha256 of an uploaded pixlake import document")
-    name: str | None = Field(None, description="the new dataset (when not annotating a version)")
-    version: str | None = None
+    name: Name | None = Field(None, description="the new dataset (when not annotating a version)")
+    version: Name | None = None
     version_id: uuid.UUID | None = Field(None, description="annotate this existing version")
-    description: str = ""
+    description: str = text_field(MAX_DESCRIPTION, "")
     private: bool = True
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from pixlake.errors import InvalidInputError
-from pixlake.schemas.common import WireModel
+from pixlake.schemas.common import FileName, Name, WireModel, text_field
 
 __all__ = [
     "DATA_TYPES",
@@ -201,8 +201,8 @@ def check_data(kind: str, data: Any, field: str = "data") -> Any:
 
 
 class ExperimentCreate(WireModel):
-    name: str
-    description: str = ""
+    name: Name
+    description: str = text_field(MAX_DESCRIPTION, "")
     previous: str | None = None
     dataset: str | None = None
     source: str | None = None
@@ -211,31 +211,31 @@ class ExperimentCreate(WireModel):
 
 
 class ExperimentUpdate(WireModel):
-    name: str | None = None
-    description: str | None = None
+    name: Name | None = None
+    description: str | None = text_field(MAX_DESCRIPTION, None)
     status: str | None = None
     exit_code: int | None = None
 
 
 class FileAssetCreate(WireModel):
-    name: str
+    name: FileName
     sha256: str
     large: bool = False
 
 
 class FileAssetUpdate(WireModel):
-    name: str
+    name: FileName
 
 
 class DataAssetCreate(WireModel):
-    name: str
+    name: Name
     type: str | None = None
     data: Any = None
     replace: bool = False
 
 
 class DataAssetUpdate(WireModel):
-    name: str | None = None
+    name: Name | None = None
     type: str | None = None
     data: Any = None
 
@@ -248,7 +248,7 @@ class PointsAppend(WireModel):
 
 
 class PublishRequest(WireModel):
-    name: str
+    name: Name
 
 
 class LogLinesCreate(WireModel):

@@ -18,7 +18,15 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from pixlake.errors import InvalidInputError
-from pixlake.schemas.common import WireModel
+from pixlake.schemas.common import (
+    MAX_DESCRIPTION,
+    MAX_README,
+    FileName,
+    Name,
+    Tag,
+    WireModel,
+    text_field,
+)
 
 __all__ = [
     "NETWORK_FIELDS",
@@ -40,8 +48,8 @@ __all__ = [
 class NetworkCreate(WireModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    name: str = Field(description="unique in the organization")
-    type: str = Field(description="the task: detection, segmentation, classification, ...")
+    name: Name = Field(description="unique in the organization")
+    type: Name = Field(description="the task: detection, segmentation, classification, ...")
 
 
 class NetworkUpdate(WireModel):
@@ -49,13 +57,13 @@ class NetworkUpdate(WireModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    network_name: str | None = None
-    type: str | None = None
-    framework: str | None = None
+    network_name: Name | None = None
+    type: Name | None = None
+    framework: Name | None = None
     private: bool | None = None
-    description: str | None = None
-    readme_text: str | None = Field(None, description="markdown, stored as text")
-    tag: list[str] | None = None
+    description: str | None = text_field(MAX_DESCRIPTION, None)
+    readme_text: str | None = text_field(MAX_README, None, description="markdown, stored as text")
+    tag: list[Tag] | None = None
     labels: dict[str, str] | None = Field(None, description='{"1": "car", "2": "bus", ...}')
     base_parameters: dict[str, Any] | None = None
 
@@ -63,7 +71,7 @@ class NetworkUpdate(WireModel):
 class NetworkFileCreate(WireModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    name: str = Field(description="the file's name in the network, e.g. 'model-latest'")
+    name: FileName = Field(description="the file's name in the network, e.g. 'model-latest'")
     sha256: str = Field(description="digest of bytes already sent to /blobs")
 
 

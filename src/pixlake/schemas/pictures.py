@@ -12,7 +12,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from pixlake.schemas.common import WireModel
+from pixlake.schemas.common import Name, Tag, WireModel
 
 __all__ = [
     "PictureCreate",
@@ -55,8 +55,8 @@ class PictureCreate(WireModel):
 
 class PicturesCreate(WireModel):
     pictures: list[PictureCreate]
-    tags: list[str] = Field(default_factory=list)
-    source: str = "sdk"
+    tags: list[Tag] = Field(default_factory=list)
+    source: Name = "sdk"
     report_missing: bool = Field(
         False,
         description="report the pictures whose bytes the organization has not sent (or that "
@@ -92,7 +92,7 @@ class PictureSelection(WireModel):
 
 class PicturesTag(WireModel):
     pictures: list[uuid.UUID]
-    tags: list[str]
+    tags: list[Tag]
 
 
 class SelectionResult(BaseModel):

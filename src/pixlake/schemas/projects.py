@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from pixlake.schemas.common import WireModel
+from pixlake.schemas.common import MAX_DESCRIPTION, MAX_NAME, Name, WireModel, text_field
 
 __all__ = [
     "DatasetAttach",
@@ -23,17 +23,17 @@ __all__ = [
 class ProjectCreate(WireModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    name: str
-    description: str = ""
-    type: str = ""
+    name: Name
+    description: str = text_field(MAX_DESCRIPTION, "")
+    type: str = text_field(MAX_NAME, "")
 
 
 class ProjectUpdate(WireModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    project_name: str | None = None
-    description: str | None = None
-    type: str | None = None
+    project_name: Name | None = None
+    description: str | None = text_field(MAX_DESCRIPTION, None)
+    type: str | None = text_field(MAX_NAME, None)
 
 
 class DatasetAttach(WireModel):

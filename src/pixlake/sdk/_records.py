@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final, TypedDict
 
+from pixlake._text import count_is
+from pixlake.errors import InvalidInputError
+from pixlake.names import tag_problem
+
 __all__ = ["SELECTION_BATCH", "DatasetRecord", "PictureRecord", "check_tags", "picture_ids"]
 
 #: Pictures per request when deleting or tagging a selection.
@@ -43,11 +47,20 @@ def picture_ids(pictures: Sequence[PictureRecord | dict[str, Any] | str]) -> lis
 
 
 def check_tags(tags: Any, name: str = "tags") -> list[str]:
+    """``tags`` as a list, once each is a valid tag (``pixlake.names.tag_problem``, the
+    server's own rule): checked before anything is sent."""
     if isinstance(tags, str) or not isinstance(tags, Sequence):
         raise TypeError(f"{name} must be a list of strings, not {type(tags).__name__}")
     for tag in tags:
         if not isinstance(tag, str):
             raise TypeError(f"{name} must be a list of strings; found {type(tag).__name__}")
+    problems = [
+        {"field": f"{name}[{i}]", "message": problem}
+        for i, tag in enumerate(tags)
+        if (problem := tag_problem(tag)) is not None
+    ]
+    if problems:
+        raise InvalidInputError(f"{count_is(len(problems), 'tag')} not valid", details=problems)
     return list(tags)
 
 

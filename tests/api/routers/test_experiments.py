@@ -57,7 +57,8 @@ def test_names_that_would_not_make_a_folder_are_refused(
         f"{org}/projects/{pid}/experiments", json={"name": name}, headers=auth(alice)
     )
     assert answer.status_code == 422, answer.text
-    assert answer.json()["errors"][0]["field"] == "name"
+    # a NUL is refused at the edge, with the body's field; the others by the service
+    assert answer.json()["errors"][0]["field"] == ("body.name" if "\x00" in name else "name")
 
 
 def test_bad_shapes_name_the_field(

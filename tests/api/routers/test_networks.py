@@ -95,7 +95,7 @@ def test_bad_creates_are_problems(http: httpx.Client, alice: str, unique: str) -
     body = problem(
         http.post(url, json={"name": "n", "type": ""}, headers=auth(alice)), 422, "invalid_input"
     )
-    assert body["errors"][0]["field"] == "type"
+    assert body["errors"][0]["field"] == "body.type"
     create(http, alice, f"dup-{unique}")
     body = problem(
         http.post(url, json={"name": f"dup-{unique}", "type": "x"}, headers=auth(alice)),
@@ -140,7 +140,7 @@ def test_store_and_delete(http: httpx.Client, alice: str, unique: str) -> None:
         422,
         "invalid_input",
     )
-    assert body["errors"][0]["field"] == "name"
+    assert body["errors"][0]["field"] == "body.name"  # refused at the edge: the file-name rule
     assert http.delete(base, headers=auth(alice)).status_code == 204
     problem(http.get(base, headers=auth(alice)), 404, "not_found")
     problem(
