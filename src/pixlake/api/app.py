@@ -25,6 +25,7 @@ from pixlake.api.routers import (
     pictures,
     projects,
 )
+from pixlake.api.text import UrlTextMiddleware
 from pixlake.core import imports as _imports  # noqa: F401  (registers the import job)
 from pixlake.core.config import Settings
 from pixlake.jobs import ThreadJobRunner
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.jobs = runner
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, settings=settings, prefix=API_PREFIX)
+    app.add_middleware(UrlTextMiddleware)
     for router in (
         accounts.router,
         blobs.router,

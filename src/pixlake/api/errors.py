@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from pixlake.errors import PicselliaError, error_class_for
 
@@ -73,7 +74,16 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         cls = error_class_for(None, exc.status_code)
         code = cls.code if cls is not PicselliaError else "http_error"
-        return problem_response(exc.status_code, code, str(exc.detail))
+        response = problem_response(exc.status_code, code, str(exc.detail))
+        response.headers.update(exc.headers or {})  # 405's Allow, 401's WWW-Authenticate
+        return response
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, _exc: ClientDisconnect) -> JSONResponse:
+        # The client hung up mid-body: nothing was stored (a blob becomes visible only once
+        # whole), and nobody reads this answer.
+        log.info("the client hung up during %s %s", request.method, request.url.path)
+        return problem_response(400, "invalid_query", "the client hung up before the body's end")
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:

@@ -37,6 +37,7 @@ from pixlake.core import datasets, exports
 from pixlake.core.datasets import AnnotationInput, AnnotationRecord, DatasetVersion
 from pixlake.core.pagination import decode_cursor, encode_cursor
 from pixlake.formats._problems import Problems
+from pixlake.schemas.common import MAX_INT
 from pixlake.schemas.datasets import (
     AnnotationPublic,
     AnnotationsPublic,
@@ -60,7 +61,7 @@ from pixlake.schemas.pictures import PicturesPublic
 
 router = APIRouter(prefix="/organizations/{org_id}", tags=["datasets"])
 
-Limit = Annotated[int, Query(ge=1)]
+Limit = Annotated[int, Query(ge=1, le=MAX_INT)]
 
 
 def dataset_public(v: DatasetVersion) -> DatasetPublic:
@@ -259,7 +260,7 @@ def list_annotations(
     settings: SettingsDep,
     limit: Limit = 200,
     cursor: str | None = None,
-    offset: Annotated[int, Query(ge=0, description="rows to skip (prefer cursor)")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT, description="rows to skip (prefer cursor)")] = 0,
     status: str | None = None,
     external_url: str | None = None,
 ) -> AnnotationsPublic:

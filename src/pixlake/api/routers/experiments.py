@@ -37,6 +37,7 @@ from pixlake.api.deps import CallerDep, DbDep, StoreDep, base_url
 from pixlake.api.responses import blob_response
 from pixlake.api.routers.networks import to_public as network_public
 from pixlake.core import experiments as ex
+from pixlake.schemas.common import MAX_INT
 from pixlake.schemas.experiments import (
     DataAssetCreate,
     DataAssetPublic,
@@ -58,7 +59,9 @@ router = APIRouter(tags=["experiments"])
 PROJECT = "/organizations/{org_id}/projects/{project_id}/experiments"
 ONE = "/organizations/{org_id}/experiments/{experiment_id}"
 RangeHeader = Annotated[str | None, Header(alias="Range")]
-MaxPoints = Annotated[int | None, Query(ge=1, description="downsample a line to N points")]
+MaxPoints = Annotated[
+    int | None, Query(ge=1, le=MAX_INT, description="downsample a line to N points")
+]
 
 
 def _file(
@@ -424,7 +427,7 @@ def read_logs(
     experiment_id: uuid.UUID,
     caller: CallerDep,
     db: DbDep,
-    after: int = -1,
+    after: Annotated[int, Query(ge=-1, le=MAX_INT)] = -1,
     limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000,
 ) -> dict[str, Any]:
     page = ex.read_logs(db, caller, org_id, experiment_id, after=after, limit=limit)

@@ -28,6 +28,7 @@ from pixlake.api.deps import CallerDep, DbDep, OrganizationDep, SettingsDep, Sto
 from pixlake.api.responses import blob_response
 from pixlake.core import networks
 from pixlake.schemas.accounts import OrganizationPublic
+from pixlake.schemas.common import MAX_INT
 from pixlake.schemas.networks import (
     NetworkCreate,
     NetworkFileCreate,
@@ -96,7 +97,7 @@ def list_networks(
     caller: CallerDep,
     db: DbDep,
     settings: SettingsDep,
-    limit: Annotated[int, Query(ge=1)] = 100,
+    limit: Annotated[int, Query(ge=1, le=MAX_INT)] = 100,
     cursor: str | None = None,
 ) -> NetworksPublic:
     limit = min(limit, settings.max_page_size)
@@ -231,7 +232,7 @@ def hub_networks(
     type_: Annotated[str | None, Query(alias="type", description="e.g. detection")] = None,
     framework: Annotated[str | None, Query(description="e.g. pytorch")] = None,
     tag: Annotated[str | None, Query(description="networks carrying this tag")] = None,
-    limit: Annotated[int, Query(ge=1)] = 100,
+    limit: Annotated[int, Query(ge=1, le=MAX_INT)] = 100,
     cursor: str | None = None,
 ) -> NetworksPublic:
     page = networks.hub_networks(

@@ -27,6 +27,7 @@ from pixlake.api.responses import blob_response
 from pixlake.core import blobs, datalake
 from pixlake.core.entities import Picture
 from pixlake.errors import ResourceNotFoundError
+from pixlake.schemas.common import MAX_INT
 from pixlake.schemas.pictures import (
     PicturePublic,
     PicturesCreate,
@@ -114,7 +115,7 @@ def list_pictures(
     caller: CallerDep,
     db: DbDep,
     settings: SettingsDep,
-    limit: Annotated[int, Query(ge=1)] = 100,
+    limit: Annotated[int, Query(ge=1, le=MAX_INT)] = 100,
     cursor: str | None = None,
     tag: Annotated[list[str] | None, Query(description="only pictures with any of these")] = None,
 ) -> PicturesPublic:
