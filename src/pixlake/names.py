@@ -13,6 +13,7 @@ from pixlake.errors import InvalidInputError
 
 __all__ = [
     "DEFAULT_SPLIT",
+    "DIGEST_RE",
     "MAX_FILE_NAME",
     "MAX_NAME",
     "MAX_SPLIT",
@@ -28,6 +29,9 @@ __all__ = [
 ]
 
 MAX_FILE_NAME = 255
+#: A blob's name: its SHA-256, 64 lower-case hex characters (``\Z``, since ``$`` would let a
+#: final newline in).
+DIGEST_RE: Final = re.compile(r"\A[0-9a-f]{64}\Z")
 #: The longest name of a thing (a dataset, version, project, experiment, network, label...)
 #: and of a tag, unless the thing's own rule says less.
 MAX_NAME = 200

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.world import World, auth, make_world
+from tests.api.world import World, auth, fingerprint, make_world
 from tests.conftest import LiveServer
 
 #: What no service may receive: what each string becomes, what each integer becomes.
@@ -239,24 +239,6 @@ def _send(http: httpx.Client, token: str, method: str, url: str, body: Any) -> h
     )
 
 
-def _fingerprint(server: LiveServer) -> dict[str, int]:
-    """How many rows every table holds."""
-    from sqlalchemy import inspect, text
-
-    from pixlake.store.db.engine import Database
-
-    db = Database(server.settings.database_url)
-    try:
-        with db.engine.connect() as connection:
-            tables = inspect(connection).get_table_names()
-            return {
-                t: connection.execute(text(f'SELECT count(*) FROM "{t}"')).scalar_one()
-                for t in tables
-            }
-    finally:
-        db.dispose()
-
-
 @pytest.fixture(scope="module")
 def world(server: LiveServer) -> World:
     token = server.token("hostile-values", organization="hostile-values")
@@ -281,7 +263,7 @@ def test_a_value_no_service_can_hold_is_a_422_naming_its_field(
 ) -> None:
     method, _template = route
     url, body = BODIES[route](world, 0)
-    before = _fingerprint(server)
+    before = fingerprint(server.settings)
     tried = 0
     for path, value in _leaves(body):
         bad_values: tuple[Any, ...] = BAD_TEXTS if isinstance(value, str) else (BAD_INT,)
@@ -294,6 +276,6 @@ def test_a_value_no_service_can_hold_is_a_422_naming_its_field(
             ), problem
             tried += 1
     assert tried > 0
-    assert _fingerprint(server) == before  # nothing written, nothing half-written
+    assert fingerprint(server.settings) == before  # nothing written, nothing half-written
     accepted = _send(http, world.token, method, url, body)  # the same body, valid
     assert accepted.status_code < 400, (route, accepted.text)

@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from sqlalchemy import inspect, text
 
+from pixlake.core.config import Settings
+from pixlake.store.db.engine import Database
 from tests.conftest import make_image
 
 
@@ -193,3 +196,34 @@ def make_world(http: httpx.Client, token: str, *, seed: int) -> World:
     )
     _ok(http.put(f"{npath}/thumbnail", json={"sha256": world.digests[0]}, headers=headers))
     return world
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What a server keeps: how many rows every table holds, and every file of its home but
+    the database's own (blobs, temporary files, anything else), with its size."""
+
+    rows: dict[str, int]
+    files: frozenset[tuple[str, int]]
+
+
+#: The SQLite database's files, which change with every read-only transaction too.
+_DATABASE_FILES = ("pixlake.sqlite", "pixlake.sqlite-wal", "pixlake.sqlite-shm")
+
+
+def fingerprint(settings: Settings) -> Fingerprint:
+    db = Database(settings.database_url)
+    try:
+        with db.engine.connect() as connection:
+            rows = {
+                table: connection.execute(text(f'SELECT count(*) FROM "{table}"')).scalar_one()
+                for table in inspect(connection).get_table_names()
+            }
+    finally:
+        db.dispose()
+    files = frozenset(
+        (str(path.relative_to(settings.home)), path.lstat().st_size)
+        for path in settings.home.rglob("*")
+        if not path.is_dir() and path.name not in _DATABASE_FILES
+    )
+    return Fingerprint(rows, files)

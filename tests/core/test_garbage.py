@@ -15,7 +15,8 @@ from sqlalchemy import select, update
 from pixlake.core import blobs, datalake, experiments, networks, projects
 from pixlake.core.entities import Caller, Picture
 from pixlake.core.garbage import GarbageReport, collect_garbage
-from pixlake.store.db.models import BlobRow, JobRow, OrganizationBlobRow
+from pixlake.errors import InvalidInputError
+from pixlake.store.db.models import BlobRow, DataAssetRow, JobRow, OrganizationBlobRow
 from pixlake.store.db.models.base import utcnow
 from tests.conftest import make_image
 from tests.core.conftest import World
@@ -142,6 +143,51 @@ def test_an_experiment_image_keeps_its_bytes(world: World) -> None:
     experiments.delete_data(world.db, world.alice, oid, run.id, "sample")
     assert collect_garbage(world.db, world.store, grace=NOW).blobs == 1
     assert not world.store.exists(image)
+
+
+def test_an_image_naming_bytes_its_organization_never_sent_keeps_nothing(world: World) -> None:
+    """Knowing a digest is not holding the bytes: a row naming another organization's digest
+    (the API refuses to write one; a row written before it did) does not keep them."""
+    alices = picture(world, world.alice, "secret.jpg", make_image(8))
+    bob = world.bob.default_organization.id
+    project = projects.create_project(world.db, world.bob, bob, name="pinning")
+    run = experiments.create_experiment(world.db, world.bob, bob, project.id, name="run")
+    own = world.put(world.bob, make_image(9))
+    logged = {"object_name": f"{run.id}/own.jpg", "sha256": own}
+    experiments.log_data(world.db, world.bob, bob, run.id, name="own", type="image", data=logged)
+    with pytest.raises(InvalidInputError, match="not uploaded first") as refused:
+        experiments.log_data(
+            world.db,
+            world.bob,
+            bob,
+            run.id,
+            name="pin",
+            type="image",
+            data={"object_name": f"{run.id}/pin.jpg", "sha256": alices.digest},
+        )
+    assert refused.value.details == [
+        {"field": "data.sha256", "message": refused.value.details[0]["message"]}
+    ]
+    with world.db.transaction() as session:  # as if written before the API refused it
+        session.execute(
+            update(DataAssetRow)
+            .where(DataAssetRow.name == "own")
+            .values(data={"object_name": "x", "sha256": alices.digest})
+        )
+        session.add(
+            JobRow(
+                organization_id=bob,
+                kind="dataset_import",
+                status="queued",
+                params={"document": alices.digest, "name": "pinned"},
+            )
+        )
+    forget(world, world.alice, alices)
+
+    collect_garbage(world.db, world.store, grace=NOW)
+
+    assert alices.digest not in recorded(world)
+    assert not world.store.exists(alices.digest)
 
 
 def compose(w: World, parts: list[str], pieces: list[bytes]) -> tuple[str, bytes]:

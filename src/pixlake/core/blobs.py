@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from pixlake._text import count_is
 from pixlake.core.accounts import require_organization
@@ -40,6 +41,7 @@ __all__ = [
     "open_blob",
     "receive_archive",
     "record",
+    "require_held",
 ]
 
 #: Blobs up to this size are sniffed for an image type and pixel size when they arrive.
@@ -325,6 +327,27 @@ def adopt_files(
         stored.append(describe(info.digest, info.size, data))
     record(db, organization_id, stored)
     return stored, rejected
+
+
+def require_held(
+    session: Session, organization_id: uuid.UUID, digest: object, field: str = "sha256"
+) -> str:
+    """``digest``, checked, when the organization holds those bytes; else the
+    ``InvalidInputError`` naming ``field``.  Every row, job or asset that names bytes by
+    their digest goes through here first: knowing a digest is not holding the bytes."""
+    try:
+        checked = check_digest(digest if isinstance(digest, str) else "")
+    except ValueError:
+        raise InvalidInputError(
+            f"{field}: expected a SHA-256 digest (64 lower-case hex characters)",
+            details=[{"field": field, "message": "expected a SHA-256 digest"}],
+        ) from None
+    if session.get(OrganizationBlobRow, (organization_id, checked)) is None:
+        message = f"the bytes {checked[:12]}… were not uploaded first: send them to /blobs"
+        raise InvalidInputError(
+            f"{field}: {message}", details=[{"field": field, "message": message}]
+        )
+    return checked
 
 
 def held(

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from pixlake.core import networks
 from pixlake.core.accounts import require_organization
+from pixlake.core.blobs import require_held
 from pixlake.core.entities import BlobEntity, Caller
 from pixlake.core.projects import project_row
 from pixlake.errors import (
@@ -666,8 +667,7 @@ def store_file(
     name = _check_asset_name(name)
     with db.transaction() as session:
         row = _row(session, caller, organization_id, experiment_id)
-        if session.get(OrganizationBlobRow, (organization_id, digest)) is None:
-            raise _bad("sha256", f"the bytes {digest[:12]}… were not uploaded first")
+        digest = require_held(session, organization_id, digest)
         now = utcnow()
         found = session.scalar(
             select(FileAssetRow).where(
@@ -823,6 +823,15 @@ def _write_points(
         session.execute(insert(LinePointRow.__table__), rows)  # type: ignore[arg-type]
 
 
+def _held_data(session: Session, organization_id: uuid.UUID, kind: str, data: Any) -> Any:
+    """``check_data``, and an image's bytes held by the organization: an image asset refers
+    to bytes (garbage collection keeps them), so naming a digest is not enough."""
+    checked = check_data(kind, data)
+    if kind == "image" and "sha256" in checked:
+        require_held(session, organization_id, checked["sha256"], "data.sha256")
+    return checked
+
+
 def log_data(
     db: Database,
     caller: Caller,
@@ -849,7 +858,7 @@ def log_data(
         if asset is None:
             if not type:
                 raise _bad("type", f"data {name!r} does not exist yet: its first log needs a type")
-            checked = check_data(type, data)
+            checked = _held_data(session, organization_id, type, data)
             asset = DataAssetRow(
                 id=uuid.uuid4(),
                 experiment_pk=row.pk,
@@ -867,7 +876,7 @@ def log_data(
                 _write_points(session, asset, xs, ys, replace=True)
         else:
             kind = type or asset.type
-            checked = check_data(kind, data)
+            checked = _held_data(session, organization_id, kind, data)
             if kind == "line":
                 xs, ys = check_line(data)
                 _write_points(session, asset, xs, ys, replace=replace or asset.type != "line")
@@ -1006,7 +1015,7 @@ def update_data(
         if data is not None or kind != asset.type:
             if data is None:
                 raise _bad("data", f"changing the type to {kind!r} needs data of that type")
-            checked = check_data(kind, data)
+            checked = _held_data(session, organization_id, kind, data)
             if kind == "line":
                 xs, ys = check_line(data)
                 _write_points(session, asset, xs, ys, replace=True)

@@ -13,7 +13,8 @@ finds what nothing needs and removes it, in three steps:
 A blob is needed while any row refers to it (every foreign key to ``blobs.digest`` counts,
 so a table added later is covered without change), while an experiment's image data names it
 (its JSON holds the digest: ``IMAGE_DATA``), while a queued or running job names it in its
-parameters (an import document), or while a composite blob that is needed, or younger than
+parameters (an import document), in both cases only when the naming organization holds the
+bytes, or while a composite blob that is needed, or younger than
 the grace period, lists it as a part.
 Nothing younger than the *grace period* is removed, whether a grant, a record or a file:
 bytes uploaded for a reference not yet made are left alone, and the store *freshens* a file
@@ -39,7 +40,14 @@ from pixlake.store.blobs import BlobStore, StoredBlob
 from pixlake.store.blobs.base import DIGEST_RE
 from pixlake.store.db.bulk import chunked
 from pixlake.store.db.engine import Database
-from pixlake.store.db.models import BlobRow, DataAssetRow, JobRow, OrganizationBlobRow
+from pixlake.store.db.models import (
+    BlobRow,
+    DataAssetRow,
+    ExperimentRow,
+    JobRow,
+    OrganizationBlobRow,
+    ProjectRow,
+)
 from pixlake.store.db.models.base import Base, utcnow
 
 __all__ = ["DEFAULT_GRACE", "IMAGE_DATA", "GarbageReport", "collect_garbage"]
@@ -100,11 +108,30 @@ def _protected(
     """What is needed without a row referring to it: digests named in JSON (experiments'
     image data, unfinished jobs' parameters) and the parts of composites that are needed or
     within the grace period (one made of parts sent long ago is not referred to yet)."""
-    named: set[str] = set()
-    for data in session.scalars(select(DataAssetRow.data).where(DataAssetRow.type == IMAGE_DATA)):
-        named.update(_digests_in(data))
-    for params in session.scalars(select(JobRow.params).where(JobRow.status.in_(UNFINISHED))):
-        named.update(_digests_in(params))
+    # JSON names bytes only for an organization that holds them: naming a digest one does not
+    # hold (the API refuses it; a row written before it did) must not keep another's bytes.
+    image_digest = DataAssetRow.data["sha256"].as_string()
+    named: set[str] = set(
+        session.scalars(
+            select(image_digest)
+            .join(ExperimentRow, ExperimentRow.pk == DataAssetRow.experiment_pk)
+            .join(ProjectRow, ProjectRow.pk == ExperimentRow.project_pk)
+            .join(
+                OrganizationBlobRow,
+                and_(
+                    OrganizationBlobRow.organization_id == ProjectRow.organization_id,
+                    OrganizationBlobRow.digest == image_digest,
+                ),
+            )
+            .where(DataAssetRow.type == IMAGE_DATA)
+        )
+    )
+    for organization_id, params in session.execute(
+        select(JobRow.organization_id, JobRow.params).where(JobRow.status.in_(UNFINISHED))
+    ):
+        for digest in _digests_in(params):
+            if session.get(OrganizationBlobRow, (organization_id, digest)) is not None:
+                named.add(digest)
     parts: set[str] = set()
     for blob in store.stored(composites_only=True):
         referred = session.scalar(select(~_unreferred(literal(blob.digest), columns)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from pixlake.core.accounts import require_organization
+from pixlake.core.blobs import require_held
 from pixlake.core.entities import Caller
 from pixlake.errors import ResourceNotFoundError
 from pixlake.store.db.engine import Database
@@ -60,9 +62,14 @@ def create_job(
     params: dict[str, Any],
     *,
     runner: str,
+    reads: Mapping[str, str] | None = None,
 ) -> Job:
+    """Queue a job.  ``reads`` names the blobs it will read, by parameter: the organization
+    must hold each (a queued job's parameters keep their bytes from garbage collection)."""
     require_organization(caller, organization_id, write=True)
     with db.transaction() as session:
+        for field, digest in (reads or {}).items():
+            require_held(session, organization_id, digest, field)
         row = JobRow(
             id=uuid.uuid4(),
             organization_id=organization_id,

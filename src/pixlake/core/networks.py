@@ -46,7 +46,6 @@ from pixlake.store.db.models import (
     NetworkFileRow,
     NetworkRow,
     NetworkTagRow,
-    OrganizationBlobRow,
     OrganizationRow,
     UserRow,
     utcnow,
@@ -569,14 +568,7 @@ def store_file(
     digest = _check_digest(digest)
     with db.transaction() as session:
         row = _write_row(session, caller, organization_id, network_id)
-        held = session.scalar(
-            select(OrganizationBlobRow.digest).where(
-                OrganizationBlobRow.organization_id == organization_id,
-                OrganizationBlobRow.digest == digest,
-            )
-        )
-        if held is None:
-            raise _invalid("sha256", f"the bytes {digest[:12]}… were not uploaded first")
+        blobs.require_held(session, organization_id, digest)
         existing = session.get(NetworkFileRow, (row.pk, name))
         if existing is None:
             session.add(NetworkFileRow(network_pk=row.pk, name=name, digest=digest))
@@ -623,16 +615,8 @@ def set_thumbnail(
     digest = _check_digest(digest)
     with db.read() as session:
         _write_row(session, caller, organization_id, network_id)
-        size = session.scalar(
-            select(BlobRow.size)
-            .join(OrganizationBlobRow, OrganizationBlobRow.digest == BlobRow.digest)
-            .where(
-                OrganizationBlobRow.organization_id == organization_id,
-                BlobRow.digest == digest,
-            )
-        )
-    if size is None:
-        raise _invalid("sha256", f"the bytes {digest[:12]}… were not uploaded first")
+        blobs.require_held(session, organization_id, digest)
+        size = session.get_one(BlobRow, digest).size
     if size >= MAX_THUMBNAIL_BYTES:
         raise _invalid(
             "thumbnail",

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from pixlake.errors import InvalidInputError
+from pixlake.names import DIGEST_RE
 from pixlake.schemas.common import FileName, Name, WireModel, text_field
 
 __all__ = [
@@ -164,8 +165,10 @@ def check_data(kind: str, data: Any, field: str = "data") -> Any:
         image: dict[str, str] = {"object_name": data["object_name"]}
         digest = data.get("sha256")
         if digest is not None:
-            if not isinstance(digest, str) or len(digest) != 64:
-                raise _bad(f"{field}.sha256", "expected the image's SHA-256 digest")
+            if not isinstance(digest, str) or not DIGEST_RE.match(digest):
+                raise _bad(
+                    f"{field}.sha256", "expected the image's SHA-256 digest (64 lower-case hex)"
+                )
             image["sha256"] = digest
         extra = set(data) - {"object_name", "sha256"}
         if extra:

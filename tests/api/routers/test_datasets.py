@@ -193,7 +193,7 @@ def test_import_job_succeeds_or_fails_whole(http: httpx.Client, alice: str, bob:
     assert both.status_code == 422
 
 
-def test_import_of_bytes_the_organization_never_sent_fails(
+def test_import_of_bytes_the_organization_never_sent_is_refused_before_it_is_queued(
     http: httpx.Client, alice: str, bob: str
 ) -> None:
     org, bob_org = org_of(http, alice), org_of(http, bob)
@@ -206,8 +206,9 @@ def test_import_of_bytes_the_organization_never_sent_fails(
         json={"document": sha(data), "name": "stolen"},
         headers=auth(bob),
     )
-    failed = wait(http, bob, bob_org, job.json())
-    assert failed["status"] == "failed" and failed["error"]["code"] == "not_found"
+    assert job.status_code == 422, job.text
+    (error,) = job.json()["errors"]
+    assert error["field"] == "document" and "not uploaded first" in error["message"]
 
 
 def test_other_organizations_get_404(http: httpx.Client, alice: str, bob: str) -> None:

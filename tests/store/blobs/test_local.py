@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pixlake.store.blobs import DigestMismatch, LocalBlobStore, local
+from pixlake.store.blobs import DigestMismatch, LocalBlobStore, check_digest, local
 
 
 @pytest.fixture
@@ -267,3 +267,13 @@ def test_every_way_of_storing_known_bytes_freshens_them(store: LocalBlobStore) -
 
     for how in ("put", "writer", "adopt"):
         assert stored_again(how) < 60, how
+
+
+@pytest.mark.parametrize(
+    "digest",
+    ["a" * 64 + "\n", "A" * 64, "a" * 63, "a" * 65, "../" + "a" * 61, "g" * 64, ""],
+)
+def test_only_64_lower_case_hex_characters_are_a_digest(digest: str) -> None:
+    with pytest.raises(ValueError, match="not a SHA-256"):
+        check_digest(digest)
+    assert check_digest("0f" * 32) == "0f" * 32

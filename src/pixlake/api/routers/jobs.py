@@ -56,7 +56,15 @@ def create_import(
         )
     runner: JobRunner = request.app.state.jobs
     params = body.model_dump(mode="json")
-    job = jobs.create_job(db, caller, org.id, imports.KIND, params, runner=runner.name)
+    job = jobs.create_job(
+        db,
+        caller,
+        org.id,
+        imports.KIND,
+        params,
+        runner=runner.name,
+        reads={"document": body.document},
+    )
     runner.submit(job.id, caller)
     return job_public(job)
 

@@ -7,10 +7,11 @@ upload therefore never becomes visible, and writing bytes that are already store
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol, runtime_checkable
+
+from pixlake.names import DIGEST_RE
 
 __all__ = [
     "DIGEST_RE",
@@ -21,8 +22,6 @@ __all__ = [
     "StoredBlob",
     "check_digest",
 ]
-
-DIGEST_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
 def check_digest(digest: str) -> str:
