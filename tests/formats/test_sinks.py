@@ -4,6 +4,7 @@ zips and tars also into a stream that cannot seek (a response being sent)."""
 from __future__ import annotations
 
 import io
+import os
 import tarfile
 import zipfile
 from pathlib import Path
@@ -106,8 +107,23 @@ def test_folder_sink_does_not_follow_links_out(tmp_path: Path) -> None:
     with pytest.raises(InvalidInputError):
         sink.write_bytes("images/sub/a.jpg", b"data")
     with pytest.raises(InvalidInputError):
-        sink.write_bytes("link.txt", b"data")
+        FolderSink(root).write_bytes("link.txt", b"data")
+    sink.write_bytes("link.txt", b"data")  # overwriting replaces the link, inside the folder
+    assert not (root / "link.txt").is_symlink() and (root / "link.txt").read_bytes() == b"data"
     assert list(outside.iterdir()) == []  # not even a folder was created there
+
+
+def test_overwriting_never_writes_into_a_second_name_of_the_file(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_bytes(b"keep me")
+    root = tmp_path / "out"
+    root.mkdir()
+    os.link(outside, root / "classes.txt")  # a hard link: one file, two names
+
+    FolderSink(root, overwrite=True).write_bytes("classes.txt", b"car\n")
+
+    assert outside.read_bytes() == b"keep me"
+    assert (root / "classes.txt").read_bytes() == b"car\n"
 
 
 def test_zip_sink_writes_a_valid_zip(tmp_path: Path) -> None:

@@ -844,3 +844,32 @@ def test_a_picture_is_put_in_a_split(lake: Datalake, coco: tuple[Path, dict[str,
     assert error.value.details[0]["field"] == "annotations[0].split"
     ds.add_annotation(name, data=[], split="default")  # the tools' name for none
     assert ds.get_annotations(picture_name=name)["split"] is None
+
+
+@pytest.mark.usefixtures("transfer")
+def test_links_planted_in_the_download_folder_are_never_written_through(
+    lake: Datalake, coco: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    ds = imported(lake, coco)
+    names = sorted(p["external_url"] for p in ds.list_pictures())
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "victim").write_bytes(b"keep me")
+    target = tmp_path / "dl"
+    target.mkdir()
+    for i, name in enumerate(names):
+        if i % 2:  # a link to a file that does not exist yet: writing through it makes one
+            (target / f"{name}.part").symlink_to(outside / f"made-{name}")
+        else:
+            (target / f"{name}.part").symlink_to(outside / "victim")
+    (target / names[0]).unlink(missing_ok=True)
+    (target / names[0]).symlink_to(outside / "victim")  # and the final name itself
+
+    report = ds.download("cars/first", target)
+
+    assert report.fetched == len(names)
+    assert sorted(p.name for p in outside.iterdir()) == ["victim"]
+    assert (outside / "victim").read_bytes() == b"keep me"
+    for name in names:
+        assert (target / name).is_file() and not (target / name).is_symlink()
+        assert not os.path.lexists(target / f"{name}.part")

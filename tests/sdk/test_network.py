@@ -647,3 +647,59 @@ def test_hub_and_list_iterate_every_page(
         expected
     )
     assert [r["network_name"] for r in net.list()] == expected
+
+
+@pytest.mark.parametrize("plant", ["a link", "a hard link"])
+@pytest.mark.usefixtures("transfer")
+def test_a_download_never_writes_through_a_planted_part_file(
+    made: Network, tmp_path: Path, plant: str
+) -> None:
+    data = os.urandom(2 * MiB + 7)
+    (tmp_path / "w.bin").write_bytes(data)
+    made.store("model-latest", tmp_path / "w.bin")
+    victim = tmp_path / "victim"
+    victim.write_bytes(data[:1000])  # a prefix: resuming from it would append to it
+    folder = tmp_path / "dl"
+    folder.mkdir()
+    if plant == "a link":
+        (folder / "dl.bin.part").symlink_to(victim)
+    else:
+        os.link(victim, folder / "dl.bin.part")
+
+    assert made.download("model-latest", folder / "dl.bin").read_bytes() == data
+
+    assert victim.read_bytes() == data[:1000]
+    assert not (folder / "dl.bin").is_symlink()
+    assert not os.path.lexists(folder / "dl.bin.part")
+
+
+def test_zipping_a_folder_never_follows_a_link_out_of_it(
+    server: LiveServer, alice: str, made: Network, tmp_path: Path
+) -> None:
+    outside = tmp_path / "secrets"
+    outside.mkdir()
+    (outside / "id_rsa").write_bytes(b"private key")
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "epoch10.pt").write_bytes(b"weights" * 100)
+    (folder / "latest.pt").symlink_to("epoch10.pt")  # inside: stored as the file's bytes
+    made.store("model-latest", folder, zip=True)
+    with zipfile.ZipFile(made.download("model-latest", tmp_path / "back.zip")) as archive:
+        assert archive.read("latest.pt") == archive.read("epoch10.pt") == b"weights" * 100
+
+    for name, target, words in [
+        ("key", outside / "id_rsa", "link to a file outside the folder"),
+        ("all", outside, "link to a folder"),
+    ]:
+        (folder / name).symlink_to(target)
+        recorder = Recorder()
+        net = fresh(server, alice, transport=recorder).get(made.network_name)
+        recorder.sent.clear()
+        with pytest.raises(InvalidInputError, match=words) as refused:
+            net.store("config", folder, zip=True)
+        assert refused.value.details == [
+            {"file": name, "message": refused.value.details[0]["message"]}
+        ]
+        assert recorder.sent == []  # refused before a byte was sent
+        (folder / name).unlink()
+    assert set(fresh(server, alice).get(made.network_name).files) == {"model-latest"}

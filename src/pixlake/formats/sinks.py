@@ -134,16 +134,19 @@ _NOFOLLOW: Final = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0) | o
 class FolderSink(Sink):
     """Writes files under the folder ``path`` (created if needed).
 
-    Existing files are never overwritten unless ``overwrite=True``.  A path through a
-    symbolic link inside the folder is refused, so that no write lands outside of it: each
-    folder is checked (and made) once, and files are opened without following a link.
+    Existing files are never overwritten unless ``overwrite=True``, and then a new file takes
+    the name (the old one, which may have another name outside the folder, is left as it
+    was).  A path through a symbolic link inside the folder is refused, so that no write
+    lands outside of it: each folder is checked (and made) once, and files are opened without
+    following a link.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> None:
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
         self._root = str(self.path)
-        self._flags = _NOFOLLOW | os.O_CREAT | (os.O_TRUNC if overwrite else os.O_EXCL)
+        self._overwrite = overwrite
+        self._flags = _NOFOLLOW | os.O_CREAT | os.O_EXCL
         #: Folders of the sink (relative paths) known to be real folders, not links.
         self._folders: set[str] = {""}
         self._folders_lock = threading.Lock()
@@ -171,12 +174,18 @@ class FolderSink(Sink):
         if folder not in self._folders:
             with self._folders_lock:  # files may be opened by many threads (``open_fd``)
                 self._folder(relpath, folder)
+        path = os.path.join(self._root, relpath)
+        if self._overwrite:
+            # a new file, never the old one truncated: it may have a second name (a hard
+            # link) outside the folder
+            with contextlib.suppress(FileNotFoundError, IsADirectoryError, PermissionError):
+                os.unlink(path)
         try:
-            return os.open(os.path.join(self._root, relpath), self._flags, 0o666)
+            return os.open(path, self._flags, 0o666)
         except FileExistsError:
             raise _already_written(relpath) from None
         except OSError as exc:
-            if os.path.islink(os.path.join(self._root, relpath)):
+            if os.path.islink(path):
                 raise _through_link(relpath) from None
             raise exc
 

@@ -35,6 +35,7 @@ from pixlake.errors import (
     StorageError,
     error_class_for,
 )
+from pixlake.files import open_partial, partial_of, publish
 from pixlake.formats.registry import format_name, get_exporter
 from pixlake.formats.sinks import FolderSink
 from pixlake.schemas.datasets import EXPORT_ERROR_MEMBER, EXPORT_FORMATS, EXPORT_NOTES_MEMBER
@@ -226,9 +227,10 @@ def _unpack(
 
 def _save_zip(chunks: Iterator[bytes], path: Path, bar: Bar) -> list[str]:
     """Save the zip as it arrives; the lines of its notes member."""
-    partial = path.with_name(path.name + ".part")
+    partial = partial_of(path)
     try:
-        with partial.open("wb") as out:
+        out, _ = open_partial(path)
+        with out:
             for chunk in chunks:
                 out.write(chunk)
                 bar.advance(len(chunk))
@@ -245,7 +247,7 @@ def _save_zip(chunks: Iterator[bytes], path: Path, bar: Bar) -> list[str]:
             )
         if problem is not None:
             _raise_problem(problem, "no zip was saved")
-        os.replace(partial, path)
+        publish(path)
         return notes
     except zipfile.BadZipFile as exc:
         raise StorageError(f"the export is not a valid zip ({exc}); run it again") from None

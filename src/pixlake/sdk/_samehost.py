@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from pixlake.errors import PicselliaError
+from pixlake.files import open_partial, partial_of, publish
 from pixlake.store.blobs.local import ADOPTED_PREFIX, IDENTITY_FILE, LAYOUT
 
 if TYPE_CHECKING:
@@ -212,10 +213,11 @@ class LocalStore:
         source = self.open(digest, size)
         if source is None:
             return False
-        partial = dest.with_name(dest.name + ".part")
+        partial = partial_of(dest)
         hasher = hashlib.sha256()
         try:
-            with partial.open("wb") as out:
+            out, _ = open_partial(dest)
+            with out:
                 offset = 0
                 while data := os.pread(source, CHUNK, offset):
                     hasher.update(data)
@@ -229,7 +231,7 @@ class LocalStore:
         if hasher.hexdigest() != digest:  # damaged on disk: let the server answer for it
             partial.unlink(missing_ok=True)
             return False
-        os.replace(partial, dest)
+        publish(dest)
         return True
 
 

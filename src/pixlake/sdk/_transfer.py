@@ -9,12 +9,12 @@ becomes visible (at once when the organization holds it already).  An interrupte
 therefore resumes by running it again: only the parts still missing travel.  A file no
 larger than one part is a single streamed ``PUT``, after a ``blobs/missing`` for it.
 
-Down (``download``): bytes are streamed into ``<dest>.part`` in 1 MiB chunks; when that file
-exists, the download resumes from its size with an HTTP ``Range`` request.  The SHA-256 is
-checked before ``<dest>.part`` is renamed to ``dest``; a destination that already holds the
-right bytes is not downloaded again.  On the server's machine, the blob is copied from the
-store's file instead, once the server has answered for its first byte
-(``pixlake.sdk._samehost``).
+Down (``download``): bytes are streamed into ``<dest>.part`` in 1 MiB chunks, opened as
+``pixlake.files`` says (never through a link); when that file exists, the download resumes
+from its size with an HTTP ``Range`` request.  The SHA-256 is checked before
+``<dest>.part`` is renamed to ``dest``; a destination that already holds the right bytes is
+not downloaded again.  On the server's machine, the blob is copied from the store's file
+instead, once the server has answered for its first byte (``pixlake.sdk._samehost``).
 
 ``zipped`` zips a file or a folder to a temporary file (never next to the input), members
 stored uncompressed.
@@ -41,6 +41,7 @@ from typing import Any, BinaryIO
 import httpx
 
 from pixlake.errors import InvalidInputError, NetworkError, StorageError
+from pixlake.files import is_plain_file, open_partial, partial_of, publish
 from pixlake.sdk._http import Connection
 from pixlake.sdk._progress import Bar
 
@@ -277,6 +278,16 @@ def _copied_locally(conn: Connection, url_path: str, dest: Path, digest: str, si
     return local.copy_verified(digest, size, dest)
 
 
+def _hashed_prefix(out: BinaryIO, size: int) -> Any:
+    """The SHA-256 state of the first ``size`` bytes of the open file ``out``."""
+    hasher = hashlib.sha256()
+    offset = 0
+    while offset < size and (chunk := os.pread(out.fileno(), min(CHUNK, size - offset), offset)):
+        hasher.update(chunk)
+        offset += len(chunk)
+    return hasher
+
+
 def download(
     conn: Connection,
     url_path: str,
@@ -291,7 +302,7 @@ def download(
     A dropped connection is retried, resuming from the bytes already received; bytes that do
     not hash to ``expected_digest`` are discarded and raise ``StorageError``.
     """
-    if expected_digest and dest.is_file() and file_digest(dest) == expected_digest:
+    if expected_digest and is_plain_file(dest) and file_digest(dest) == expected_digest:
         return dest
     if (
         expected_digest
@@ -299,53 +310,48 @@ def download(
         and _copied_locally(conn, url_path, dest, expected_digest, expected_size)
     ):
         return dest
-    partial = dest.with_name(dest.name + ".part")
+    partial = partial_of(dest)
     restarted = False
     for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
-        offset = partial.stat().st_size if partial.is_file() else 0
-        if expected_size is not None and offset > expected_size:
-            partial.unlink()
-            offset = 0
-        hasher = hashlib.sha256()
-        if offset:
-            with partial.open("rb") as f:
-                while chunk := f.read(CHUNK):
-                    hasher.update(chunk)
-        try:
-            with conn.stream(
-                "GET",
-                url_path,
-                headers={"Range": f"bytes={offset}-"} if offset else {},
-                accept=frozenset({416}),  # the .part is not a prefix of these bytes
-            ) as r:
-                if r.status_code == 416:  # the .part is not a prefix of these bytes
-                    partial.unlink(missing_ok=True)
-                    continue
-                if r.status_code != 206 and offset:  # the server sent everything
-                    offset, hasher = 0, hashlib.sha256()
-                length = int(r.headers.get("content-length", 0)) or None
-                total = offset + length if length is not None else expected_size
-                with (
-                    Bar(
+        out, offset = open_partial(dest, resume=True)
+        with out:
+            if expected_size is not None and offset > expected_size:
+                out.truncate(0)
+                offset = 0
+            hasher = _hashed_prefix(out, offset)
+            try:
+                with conn.stream(
+                    "GET",
+                    url_path,
+                    headers={"Range": f"bytes={offset}-"} if offset else {},
+                    accept=frozenset({416}),  # the .part is not a prefix of these bytes
+                ) as r:
+                    if r.status_code == 416:  # the .part is not a prefix of these bytes
+                        out.truncate(0)
+                        continue
+                    if r.status_code != 206 and offset:  # the server sent everything
+                        out.truncate(0)
+                        offset, hasher = 0, hashlib.sha256()
+                    length = int(r.headers.get("content-length", 0)) or None
+                    total = offset + length if length is not None else expected_size
+                    with Bar(
                         f"Downloading {dest.name}", total=total, enabled=progress, unit="bytes"
-                    ) as bar,
-                    partial.open("ab" if offset else "wb") as out,
-                ):
-                    bar.advance(offset)
-                    sink = _Sink(out, hasher, bar)
-                    try:
-                        for chunk in r.iter_bytes(CHUNK):
-                            sink.put(chunk)
-                    finally:
-                        sink.close()
-        except httpx.TransportError as exc:
-            if attempt < DOWNLOAD_ATTEMPTS:
-                time.sleep(0.2 * attempt)
-                continue
-            raise NetworkError(
-                f"download of {dest.name} from {conn.host} failed ({type(exc).__name__}: {exc}); "
-                f"run it again to resume from {partial}"
-            ) from exc
+                    ) as bar:
+                        bar.advance(offset)
+                        sink = _Sink(out, hasher, bar)
+                        try:
+                            for chunk in r.iter_bytes(CHUNK):
+                                sink.put(chunk)
+                        finally:
+                            sink.close()
+            except httpx.TransportError as exc:
+                if attempt < DOWNLOAD_ATTEMPTS:
+                    time.sleep(0.2 * attempt)
+                    continue
+                raise NetworkError(
+                    f"download of {dest.name} from {conn.host} failed "
+                    f"({type(exc).__name__}: {exc}); run it again to resume from {partial}"
+                ) from exc
         digest = hasher.hexdigest()
         if expected_digest and digest != expected_digest:
             partial.unlink(missing_ok=True)
@@ -357,8 +363,7 @@ def download(
                 f"{expected_digest}; nothing was saved",
                 details=[{"file": str(dest), "message": "SHA-256 mismatch"}],
             )
-        os.replace(partial, dest)
-        return dest
+        return publish(dest)
     raise NetworkError(f"download of {dest.name} did not complete; run it again to resume")
 
 
@@ -384,16 +389,53 @@ def read_blobs(conn: Connection, org_path: str, digests: Sequence[str]) -> list[
 # --------------------------------------------------------------------------- zip
 
 
+#: Files zipped are opened without following a link (``_members`` resolved those it keeps).
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _link_refused(link: Path, root: Path, message: str) -> InvalidInputError:
+    name = link.relative_to(root).as_posix()
+    return InvalidInputError(
+        f"{link}: {message}; nothing was stored",
+        details=[{"file": name, "message": message}],
+    )
+
+
 def _members(path: Path) -> Iterator[tuple[Path, str]]:
+    """The files to zip (the file to open, its name in the archive), in a stable order.
+
+    A folder's links are followed only to files inside the folder (stored as those files'
+    bytes); a link out of the folder, or to a folder, is refused by name, so that zipping
+    a folder never sends what lies outside it."""
     if path.is_file():
-        yield path, path.name
+        yield path.resolve(), path.name  # a link named by the caller is the caller's choice
         return
-    for root, dirs, files in os.walk(path):
+    root = path.resolve()
+    for top, dirs, files in os.walk(path):
         dirs.sort()
+        here = Path(top)
+        for name in dirs:
+            if (here / name).is_symlink():
+                raise _link_refused(
+                    here / name,
+                    path,
+                    "a link to a folder: replace it with the folder, or remove it",
+                )
         for name in sorted(files):
-            full = Path(root) / name
-            if full.is_file():
-                yield full, full.relative_to(path).as_posix()
+            full = here / name
+            arcname = full.relative_to(path).as_posix()
+            if full.is_symlink():
+                target = full.resolve()
+                if not target.is_relative_to(root):
+                    raise _link_refused(
+                        full,
+                        path,
+                        "a link to a file outside the folder: copy the file in, or remove the link",
+                    )
+                if target.is_file():
+                    yield target, arcname
+            elif full.is_file():
+                yield full, arcname
 
 
 @contextmanager
@@ -411,7 +453,8 @@ def zipped(path: Path) -> Iterator[Path]:
             for member, arcname in _members(path):
                 info = zipfile.ZipInfo.from_file(member, arcname)
                 info.compress_type = zipfile.ZIP_STORED
-                with member.open("rb") as src, zf.open(info, "w") as dst:
+                src_fd = os.open(member, os.O_RDONLY | _NOFOLLOW)  # checked above: no link
+                with os.fdopen(src_fd, "rb") as src, zf.open(info, "w") as dst:
                     while chunk := src.read(CHUNK):
                         dst.write(chunk)
         yield archive

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from pixlake.errors import InvalidQueryError, ResourceNotFoundError, TyperError
+from pixlake.files import is_plain_file, write_new
 from pixlake.formats import safe_file_name
 from pixlake.sdk import _transfer
 from pixlake.sdk._base import LakeResource
@@ -433,15 +434,13 @@ class Dataset(LakeResource):
         threads = max(1, min(nb_threads, 8))
 
         def target(picture: dict[str, Any]) -> Path:
-            file_name = safe_file_name(picture["external_url"], where="external_url")
-            dest = (root / file_name).resolve()
-            if dest.parent != root:  # a link inside the folder must not lead elsewhere
-                raise InvalidQueryError(f"refusing to write {file_name!r} outside {root}")
-            return dest
+            # written through <name>.part and renamed: a link in the folder is replaced,
+            # never written through (``pixlake.files``)
+            return root / safe_file_name(picture["external_url"], where="external_url")
 
         def present(picture: dict[str, Any], dest: Path) -> bool:
             return (
-                dest.is_file()
+                is_plain_file(dest)
                 and dest.stat().st_size == picture["size"]
                 and _transfer.file_digest(dest) == picture["sha256"]
             )
@@ -472,9 +471,7 @@ class Dataset(LakeResource):
             if small:
                 datas = _transfer.read_blobs(conn, org_path, [p["sha256"] for p, _ in small])
                 for (_p, dest), data in zip(small, datas, strict=True):
-                    partial = dest.with_name(dest.name + ".part")
-                    partial.write_bytes(data)
-                    os.replace(partial, dest)
+                    write_new(dest, data)
             return kept
 
         with (

@@ -40,6 +40,7 @@ from pixlake.errors import (
     UnsupportedFeatureError,
 )
 from pixlake.imaging import NotAnImageError, probe
+from pixlake.names import check_file_name
 from pixlake.schemas.experiments import (
     DATA_TYPES,
     MAX_DESCRIPTION,
@@ -583,7 +584,7 @@ class Experiment(Resource):
             download(
                 self._ctx.connection,
                 path,
-                self.png_dir / image["external_picture_url"],
+                self.png_dir / check_file_name(str(image["external_picture_url"])),
                 expected_digest=None,
                 progress=False,
             )
@@ -710,7 +711,10 @@ class Experiment(Resource):
             return None
         folder = Path(path) if str(path) else Path.cwd()
         folder.mkdir(parents=True, exist_ok=True)
-        dest = folder / str(found["object_name"]).rsplit("/", 1)[-1]
+        # the server's name for the file, checked all the same: it never leads out of the folder
+        dest = folder / check_file_name(
+            str(found["object_name"]).rsplit("/", 1)[-1], field="object_name"
+        )
         download(
             self._ctx.connection,
             f"{self._path}/files/{quote(name, safe='')}/content",

@@ -29,7 +29,7 @@ from pixlake.errors import (
     UnsupportedFeatureError,
 )
 from pixlake.imaging import NotAnImageError, probe
-from pixlake.names import file_name_problem
+from pixlake.names import check_file_name, file_name_problem
 from pixlake.schemas.networks import (
     NETWORK_READ_ONLY_FIELDS,
     NETWORK_UPDATABLE_FIELDS,
@@ -470,7 +470,9 @@ class Network(Resource):
             raise ResourceNotFoundError(
                 f"network {self.network_name!r} has no file named {name!r}; stored: {stored}"
             )
-        base_name = str(details["object_name"]).rsplit("/", 1)[-1]
+        base_name = check_file_name(
+            str(details["object_name"]).rsplit("/", 1)[-1], field="object_name"
+        )
         dest = Path(path) if path is not None else Path.cwd() / base_name
         if dest.is_dir():
             dest = dest / base_name
