@@ -87,6 +87,28 @@ def test_tokens_work_then_revoked_tokens_do_not(tmp_path: Path) -> None:
     assert "revoked" in run(tmp_path, "token", "list", "dave").stdout
 
 
+def test_tokens_can_be_read_only_and_expire(tmp_path: Path) -> None:
+    run(tmp_path, "token", "create", "olga", "--organization", "lab")
+    made = run(
+        tmp_path,
+        "token", "create", "ci-bot", "--organization", "lab", "--role", "viewer",
+        "--expires-in", "7d",
+    )  # fmt: skip
+    assert "expires 20" in made.stderr
+    assert "until 20" in run(tmp_path, "token", "list", "ci-bot").stdout
+    with EmbeddedServer(Settings(home=tmp_path)) as server:
+        viewer = Picture(api_token=made.stdout.strip(), host=server.url)
+        assert viewer.organization_name == "lab"
+    for flags, words in [
+        (["--expires-in", "soon"], "--expires-in"),
+        (["--expires-in", "0d"], "--expires-in"),
+        (["--organization", "lab", "--role", "god"], "--role"),
+        (["--role", "viewer"], "--organization"),
+    ]:
+        bad = run(tmp_path, "token", "create", "x", *flags, check=False)
+        assert bad.returncode == 2 and words in bad.stderr, bad.stderr
+
+
 def test_errors_are_one_line_with_an_exit_code(tmp_path: Path) -> None:
     result = run(tmp_path, "token", "revoke", "pxl_nothing", check=False)
     assert result.returncode == 1

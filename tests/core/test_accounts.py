@@ -93,6 +93,44 @@ def test_viewers_cannot_write(db: Database) -> None:
         accounts.require_organization(viewer, org, write=True)
 
 
+def test_a_role_is_given_on_joining_and_can_be_changed(db: Database) -> None:
+    owner, _ = accounts.create_token(db, "olga", organization="lab")
+    viewer, _ = accounts.create_token(db, "vera", organization="lab", role="viewer")
+    lab = accounts.authenticate(db, owner).default_organization.id
+    assert accounts.authenticate(db, owner).role_in(lab) == "owner"  # she made it
+    assert accounts.authenticate(db, viewer).role_in(lab) == "viewer"
+    with pytest.raises(ForbiddenError, match="viewer"):
+        accounts.require_organization(accounts.authenticate(db, viewer), lab, write=True)
+    accounts.create_token(db, "vera", organization="lab", role="member")
+    assert accounts.authenticate(db, viewer).role_in(lab) == "member"  # at once, every token
+    with pytest.raises(InvalidInputError, match="not one of") as bad:
+        accounts.create_token(db, "vera", organization="lab", role="god")  # type: ignore[arg-type]
+    assert bad.value.details[0]["field"] == "role"
+    with pytest.raises(InvalidInputError, match="name the organization"):
+        accounts.create_token(db, "vera", role="viewer")
+
+
+def test_a_token_stops_working_when_it_expires(db: Database) -> None:
+    token, info = accounts.create_token(db, "ezra", expires_in=timedelta(hours=1))
+    assert info.expires_at is not None
+    assert accounts.authenticate(db, token).username == "ezra"
+    with db.transaction() as session:  # an hour later
+        session.execute(
+            update(ApiTokenRow).values(expires_at=info.expires_at - timedelta(hours=1, seconds=1))
+        )
+    with pytest.raises(UnauthorizedError, match="expired at .* create a new one"):
+        accounts.authenticate(db, token)
+    with pytest.raises(InvalidInputError, match="positive"):
+        accounts.create_token(db, "ezra", expires_in=timedelta(0))
+
+
+def test_names_with_a_final_newline_are_refused(db: Database) -> None:
+    with pytest.raises(InvalidInputError):
+        accounts.create_token(db, "alice\n")
+    with pytest.raises(InvalidInputError):
+        accounts.create_token(db, "kim", organization="acme\n")
+
+
 def test_names_are_validated(db: Database) -> None:
     with pytest.raises(InvalidInputError) as info:
         accounts.create_token(db, "bad name")

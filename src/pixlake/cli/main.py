@@ -6,7 +6,7 @@ Errors print as one ``Error: …`` line with a stable exit code, never a traceba
 from __future__ import annotations
 
 import sys
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -206,23 +206,76 @@ def token_create(
         ),
     ] = None,
     name: Annotated[str, typer.Option(metavar="NOTE", help="A note to tell tokens apart.")] = "",
+    role: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ROLE",
+            help="The user's role in --organization: owner, admin, member (the default when "
+            "joining) or viewer (reads only); changes the role of a user already in it.",
+        ),
+    ] = None,
+    expires_in: Annotated[
+        str | None,
+        typer.Option(
+            "--expires-in",
+            metavar="DURATION",
+            help="The token stops working after this long: 90m, 12h, 30d or 2w "
+            "(default: never, until revoked).",
+        ),
+    ] = None,
 ) -> None:
     """Create an API token and print it alone on stdout (it is shown only once).
 
     Example: `export PIXLAKE_TOKEN=$(pixlake token create alice --organization acme)`
+
+    A read-only token for a CI job, valid for a week:
+    `pixlake token create ci-bot --organization acme --role viewer --expires-in 7d`
     """
     from pixlake.core import accounts
+    from pixlake.core.entities import ROLES
 
+    lifetime = _duration(expires_in, "--expires-in") if expires_in is not None else None
+    if role is not None and role not in ROLES:
+        raise typer.BadParameter(
+            f"{role!r}: expected one of {', '.join(ROLES)}", param_hint="--role"
+        )
+    if role is not None and organization is None:
+        raise typer.BadParameter(
+            "a role is a role in an organization: give --organization too", param_hint="--role"
+        )
     db = _database()
     try:
-        token, info = accounts.create_token(db, username, organization=organization, name=name)
+        token, info = accounts.create_token(
+            db,
+            username,
+            organization=organization,
+            name=name,
+            role=role,  # checked against ROLES above
+            expires_in=lifetime,
+        )
     finally:
         db.dispose()
+    until = f", expires {info.expires_at:%Y-%m-%d %H:%M} UTC" if info.expires_at else ""
     err.print(
-        f"token {info.prefix}… for {info.username} (organization {info.organization.name}); "
-        "store it now, it will not be shown again"
+        f"token {info.prefix}… for {info.username} (organization {info.organization.name}"
+        f"{until}); store it now, it will not be shown again"
     )
     typer.echo(token)
+
+
+_DURATION_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def _duration(text: str, flag: str) -> timedelta:
+    """``90m``, ``12h``, ``30d``, ``2w`` as a duration; a usage error naming ``flag`` else."""
+    number, unit = text[:-1], text[-1:].lower()
+    if unit not in _DURATION_UNITS or not number.isdigit() or int(number) == 0:
+        raise typer.BadParameter(
+            f"{text!r} is not a duration: expected a positive number and a unit, m (minutes), "
+            "h (hours), d (days) or w (weeks), such as 30d",
+            param_hint=flag,
+        )
+    return timedelta(seconds=int(number) * _DURATION_UNITS[unit])
 
 
 @token_app.command("list")
@@ -235,7 +288,14 @@ def token_list(
     db = _database()
     try:
         for t in accounts.list_tokens(db, username):
-            state = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "active"
+            if t.revoked_at:
+                state = f"revoked {t.revoked_at:%Y-%m-%d}"
+            elif t.expires_at and t.expires_at <= datetime.now(UTC):
+                state = f"expired {t.expires_at:%Y-%m-%d}"
+            elif t.expires_at:
+                state = f"until {t.expires_at:%Y-%m-%d %H:%M}"
+            else:
+                state = "active"
             used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never"
             typer.echo(f"{t.prefix}  {state:<18} last used {used:<16} {t.name}")
     finally:

@@ -17,7 +17,7 @@ from typing import cast
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from pixlake.core.entities import WRITE_ROLES, Caller, Organization, Role, TokenInfo
+from pixlake.core.entities import ROLES, WRITE_ROLES, Caller, Organization, Role, TokenInfo
 from pixlake.errors import (
     ForbiddenError,
     InvalidInputError,
@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 TOKEN_PREFIX = "pxl_"
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
@@ -53,7 +53,7 @@ def hash_token(token: str) -> str:
 
 
 def _check_name(value: str, field: str) -> str:
-    if not _NAME_RE.match(value):
+    if not _NAME_RE.fullmatch(value):
         raise InvalidInputError(
             f"{field} {value!r} is not valid",
             details=[
@@ -83,16 +83,37 @@ def create_token(
     *,
     organization: str | None = None,
     name: str = "",
+    role: Role | None = None,
+    expires_in: timedelta | None = None,
 ) -> tuple[str, TokenInfo]:
     """A new token for ``username``, creating the user and organization when missing.
 
     A new user's default organization is ``organization`` when given, else a personal one
-    named after the user.  The user joins ``organization`` (as its owner when this call
-    creates it).  Returns the token, which is not kept anywhere, and its description.
+    named after the user.  The user joins ``organization``: as its owner when this call
+    creates it, else as ``role`` (a ``member`` by default); ``role`` also changes the role of
+    a user who is in it already.  The token stops working after ``expires_in`` (never, by
+    default, until revoked).  Returns the token, which is not kept anywhere, and its
+    description.
     """
     _check_name(username, "username")
     if organization is not None:
         _check_name(organization, "organization")
+    if role is not None and role not in ROLES:
+        raise InvalidInputError(
+            f"role {role!r} is not one of {', '.join(ROLES)}",
+            details=[{"field": "role", "message": f"expected one of {', '.join(ROLES)}"}],
+        )
+    if role is not None and organization is None:
+        raise InvalidInputError(
+            "a role is a role in an organization: name the organization too",
+            details=[{"field": "role", "message": "given without an organization"}],
+        )
+    if expires_in is not None and expires_in <= timedelta(0):
+        raise InvalidInputError(
+            "a token's lifetime must be positive",
+            details=[{"field": "expires_in", "message": "expected a positive duration"}],
+        )
+    joined: Role = role or "member"
     with db.transaction() as session:
         user = session.scalar(select(UserRow).where(UserRow.username == username))
         if user is None:
@@ -103,7 +124,7 @@ def create_token(
             session.flush()
             session.add(
                 MembershipRow(
-                    user_id=user.id, organization_id=org.id, role="owner" if created else "member"
+                    user_id=user.id, organization_id=org.id, role="owner" if created else joined
                 )
             )
             session.flush()
@@ -115,9 +136,11 @@ def create_token(
                     MembershipRow(
                         user_id=user.id,
                         organization_id=org.id,
-                        role="owner" if created else "member",
+                        role="owner" if created else joined,
                     )
                 )
+            elif role is not None:
+                member.role = role
         else:
             org = session.get_one(OrganizationRow, user.default_organization_id)
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -127,6 +150,7 @@ def create_token(
             prefix=token[: len(TOKEN_PREFIX) + 6],
             token_hash=hash_token(token),
             name=name,
+            expires_at=None if expires_in is None else utcnow() + expires_in,
         )
         session.add(row)
         session.flush()
@@ -144,6 +168,7 @@ def _token_info(row: ApiTokenRow, username: str, org: Organization) -> TokenInfo
         created_at=row.created_at,
         last_used_at=row.last_used_at,
         revoked_at=row.revoked_at,
+        expires_at=row.expires_at,
     )
 
 
@@ -199,6 +224,7 @@ def authenticate(db: Database, token: str) -> Caller:
                 tokens.id,
                 tokens.revoked_at,
                 tokens.last_used_at,
+                tokens.expires_at,
                 users.id,
                 users.username,
                 users.default_organization_id,
@@ -217,11 +243,16 @@ def authenticate(db: Database, token: str) -> Caller:
         raise UnauthorizedError(
             "this API token is unknown or revoked; create one with `pixlake token create USERNAME`"
         )
-    token_id, _revoked, last_used, user_id, username, default_id = rows[0][:6]
-    memberships: dict[uuid.UUID, tuple[Organization, Role]] = {
-        row[6]: (Organization(row[6], row[7]), cast(Role, row[8])) for row in rows
-    }
+    token_id, _revoked, last_used, expires_at, user_id, username, default_id = rows[0][:7]
     now = utcnow()
+    if expires_at is not None and _aware(expires_at) <= now:
+        raise UnauthorizedError(
+            f"this API token expired at {_aware(expires_at):%Y-%m-%d %H:%M} UTC; create a new "
+            "one with `pixlake token create USERNAME`"
+        )
+    memberships: dict[uuid.UUID, tuple[Organization, Role]] = {
+        row[7]: (Organization(row[7], row[8]), cast(Role, row[9])) for row in rows
+    }
     if last_used is None or now - _aware(last_used) > _LAST_USED_RESOLUTION:
         with db.transaction() as session:
             session.execute(

@@ -62,3 +62,5 @@ class ApiTokenRow(Base):
     created_at: Mapped[datetime] = timestamp()
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    #: When the token stops working (``None``: until revoked).
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
