@@ -20,6 +20,7 @@ from PIL import Image
 from pixlake.api.app import create_app
 from pixlake.core import accounts
 from pixlake.core.config import Settings
+from pixlake.core.entities import Role
 from pixlake.store.db.engine import Database
 
 
@@ -36,8 +37,10 @@ class LiveServer:
     settings: Settings
     db: Database
 
-    def token(self, username: str, organization: str | None = None) -> str:
-        token, _ = accounts.create_token(self.db, username, organization=organization)
+    def token(
+        self, username: str, organization: str | None = None, role: Role | None = None
+    ) -> str:
+        token, _ = accounts.create_token(self.db, username, organization=organization, role=role)
         return token
 
 

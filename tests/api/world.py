@@ -10,6 +10,7 @@ import hashlib
 import json
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -227,3 +228,188 @@ def fingerprint(settings: Settings) -> Fingerprint:
         if not path.is_dir() and path.name not in _DATABASE_FILES
     )
     return Fingerprint(rows, files)
+
+
+# --------------------------------------------------------------------------- bodies
+
+Body = Callable[[World, int], tuple[str, dict[str, Any]]]
+
+
+def _v(w: World) -> str:
+    return f"{w.base}/dataset-versions/{w.version_id}"
+
+
+def _e(w: World) -> str:
+    return f"{w.base}/experiments/{w.experiment_id}"
+
+
+def _n(w: World) -> str:
+    return f"{w.base}/networks/{w.network_id}"
+
+
+#: (method, path in the OpenAPI document): a valid body for it, and the path to send it to
+#: (``n`` numbers the calls, for names that must be new).  Every route with a JSON body is
+#: here (``tests/api/test_hostile_values.py`` checks it against the OpenAPI document).
+BODIES: dict[tuple[str, str], Body] = {
+    ("POST", "/organizations/{org_id}/blobs/missing"): lambda w, n: (
+        f"{w.base}/blobs/missing",
+        {"digests": [w.digests[0]]},
+    ),
+    ("POST", "/organizations/{org_id}/blobs/adopt"): lambda w, n: (
+        f"{w.base}/blobs/adopt",
+        {"files": [{"name": "abc", "sha256": w.digests[0]}]},
+    ),
+    ("POST", "/organizations/{org_id}/blobs/compose"): lambda w, n: (
+        f"{w.base}/blobs/compose",
+        {"parts": [w.text_digest], "sha256": w.text_digest, "size": len(f"weights {w.tag}")},
+    ),
+    ("POST", "/organizations/{org_id}/blobs/read"): lambda w, n: (
+        f"{w.base}/blobs/read",
+        {"digests": [w.digests[0]]},
+    ),
+    ("POST", "/organizations/{org_id}/datasets"): lambda w, n: (
+        f"{w.base}/datasets",
+        {"name": f"d{n}-{w.tag}", "description": "d", "pictures": w.picture_ids, "version": "v"},
+    ),
+    ("POST", "/organizations/{org_id}/datasets/{name}/versions"): lambda w, n: (
+        f"{w.base}/datasets/{w.dataset}/versions",
+        {"version": f"v{n}", "from_version": "latest", "pictures": [], "description": "d"},
+    ),
+    ("POST", "/organizations/{org_id}/dataset-versions/{version_id}/pictures"): lambda w, n: (
+        f"{_v(w)}/pictures",
+        {"pictures": w.picture_ids[:1]},
+    ),
+    ("POST", "/organizations/{org_id}/dataset-versions/{version_id}/labels"): lambda w, n: (
+        f"{_v(w)}/labels",
+        {"labels": [{"name": f"label {n}", "type": "polygon"}]},
+    ),
+    ("PUT", "/organizations/{org_id}/dataset-versions/{version_id}/annotations"): lambda w, n: (
+        f"{_v(w)}/annotations",
+        {
+            "annotations": [
+                {
+                    "external_url": w.pictures[1]["external_url"],
+                    "data": [
+                        {
+                            "type": "rectangle",
+                            "label": "car",
+                            "rectangle": {"top": 1, "left": 2, "width": 3, "height": 4},
+                            "qa": [{"question": "q?", "answer": "a"}],
+                            "extra": {"note": "n"},
+                        }
+                    ],
+                    "image_qa": [{"question": "q?", "answer": "a"}],
+                    "status": "review",
+                    "nb_instances": 1,
+                    "duration": 1.5,
+                    "split": "train",
+                }
+            ],
+            "replace": True,
+        },
+    ),
+    ("POST", "/organizations/{org_id}/dataset-versions/{version_id}/annotations/status"): (
+        lambda w, n: (
+            f"{_v(w)}/annotations/status",
+            {"pictures": [w.pictures[0]["external_url"]], "status": "accepted"},
+        )
+    ),
+    ("POST", "/organizations/{org_id}/imports"): lambda w, n: (
+        f"{w.base}/imports",
+        {"document": w.document, "name": f"i{n}-{w.tag}", "description": "d"},
+    ),
+    ("POST", "/organizations/{org_id}/networks"): lambda w, n: (
+        f"{w.base}/networks",
+        {"name": f"n{n}-{w.tag}", "type": "detection"},
+    ),
+    ("PATCH", "/organizations/{org_id}/networks/{network_id}"): lambda w, n: (
+        _n(w),
+        {
+            "description": "d",
+            "framework": "torch",
+            "readme_text": "# r",
+            "tag": ["t"],
+            "labels": {"1": "car"},
+            "base_parameters": {"lr": 0.1, "steps": 3, "names": ["a"]},
+        },
+    ),
+    ("POST", "/organizations/{org_id}/networks/{network_id}/files"): lambda w, n: (
+        f"{_n(w)}/files",
+        {"name": f"f{n}.bin", "sha256": w.text_digest},
+    ),
+    ("PUT", "/organizations/{org_id}/networks/{network_id}/thumbnail"): lambda w, n: (
+        f"{_n(w)}/thumbnail",
+        {"sha256": w.digests[1]},
+    ),
+    ("POST", "/organizations/{org_id}/pictures"): lambda w, n: (
+        f"{w.base}/pictures",
+        {
+            "pictures": [{"external_url": f"{w.tag}-{n}.jpg", "sha256": w.digests[0]}],
+            "tags": ["t"],
+            "source": "camera",
+        },
+    ),
+    ("POST", "/organizations/{org_id}/pictures/search"): lambda w, n: (
+        f"{w.base}/pictures/search",
+        {"tags": ["world"], "quantity": 1.0, "seed": 3},
+    ),
+    ("POST", "/organizations/{org_id}/pictures/delete"): lambda w, n: (
+        f"{w.base}/pictures/delete",
+        {"pictures": [w.spare_picture]},
+    ),
+    ("POST", "/organizations/{org_id}/pictures/tag"): lambda w, n: (
+        f"{w.base}/pictures/tag",
+        {"pictures": w.picture_ids, "tags": ["t"]},
+    ),
+    ("POST", "/organizations/{org_id}/pictures/untag"): lambda w, n: (
+        f"{w.base}/pictures/untag",
+        {"pictures": w.picture_ids, "tags": ["t"]},
+    ),
+    ("POST", "/organizations/{org_id}/projects"): lambda w, n: (
+        f"{w.base}/projects",
+        {"name": f"p{n}-{w.tag}", "description": "d", "type": "detection"},
+    ),
+    ("PATCH", "/organizations/{org_id}/projects/{project_id}"): lambda w, n: (
+        f"{w.base}/projects/{w.project_id}",
+        {"description": "d", "type": "detection"},
+    ),
+    ("POST", "/organizations/{org_id}/projects/{project_id}/datasets"): lambda w, n: (
+        f"{w.base}/projects/{w.project_id}/datasets",
+        {"dataset": f"{w.dataset}/first"},
+    ),
+    ("POST", "/organizations/{org_id}/projects/{project_id}/experiments"): lambda w, n: (
+        f"{w.base}/projects/{w.project_id}/experiments",
+        {"name": f"e{n}", "description": "d"},
+    ),
+    ("PATCH", "/organizations/{org_id}/experiments/{experiment_id}"): lambda w, n: (
+        _e(w),
+        {"description": "d", "status": "running", "exit_code": 0},
+    ),
+    ("POST", "/organizations/{org_id}/experiments/{experiment_id}/publish"): lambda w, n: (
+        f"{_e(w)}/publish",
+        {"name": f"pub{n}-{w.tag}"},
+    ),
+    ("POST", "/organizations/{org_id}/experiments/{experiment_id}/files"): lambda w, n: (
+        f"{_e(w)}/files",
+        {"name": f"f{n}.bin", "sha256": w.text_digest},
+    ),
+    ("PATCH", "/organizations/{org_id}/experiments/{experiment_id}/files/{name}"): lambda w, n: (
+        f"{_e(w)}/files/weights.bin",
+        {"name": "weights.bin"},
+    ),
+    ("POST", "/organizations/{org_id}/experiments/{experiment_id}/data"): lambda w, n: (
+        f"{_e(w)}/data",
+        {"name": f"table {n}", "type": "table", "data": {"lr": 0.01, "optimizer": "adam"}},
+    ),
+    ("PATCH", "/organizations/{org_id}/experiments/{experiment_id}/data/{name}"): lambda w, n: (
+        f"{_e(w)}/data/loss",
+        {"data": [1.0, 0.25], "type": "line"},
+    ),
+    ("POST", "/organizations/{org_id}/experiments/{experiment_id}/data/{name}/points"): (
+        lambda w, n: (f"{_e(w)}/data/loss/points", {"y": [0.5, 0.125]})
+    ),
+    ("POST", "/organizations/{org_id}/experiments/{experiment_id}/logs"): lambda w, n: (
+        f"{_e(w)}/logs",
+        {"lines": ["epoch 2"], "part": "train", "exit_code": 0},
+    ),
+}
