@@ -125,7 +125,7 @@ def test_a_store_that_does_not_hold_the_servers_token_is_not_used(
             assert discover(conn) is None
     finally:
         identity.write_bytes(saved)
-        identity.chmod(0o444)
+        identity.chmod(0o400)
     with Connection(alice, server.url) as conn:
         assert discover(conn) is not None
 
@@ -191,7 +191,7 @@ def test_an_image_whose_file_cannot_be_used_comes_over_http(
     finally:
         blob.unlink()
         shutil.copyfile(elsewhere, blob)
-        blob.chmod(0o444)
+        blob.chmod(0o400)
 
 
 # --------------------------------------------------------------------------- downloads
@@ -271,7 +271,7 @@ def test_an_upload_writes_the_new_bytes_into_the_store_once(
     store = store_of(server)
     for path, digest in zip(paths, digests, strict=True):
         assert store.path(digest).read_bytes() == path.read_bytes()
-        assert store.path(digest).stat().st_mode & 0o777 == 0o444
+        assert store.path(digest).stat().st_mode & 0o777 == 0o400
     assert sorted(r["sha256"] for r in records) == sorted(digests)
     assert leftovers(server) == []
 

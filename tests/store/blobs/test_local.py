@@ -31,7 +31,7 @@ def test_put_and_read_back(store: LocalBlobStore) -> None:
         assert f.read() == b"hello"
     assert store.size(info.digest) == 5
     assert not os.access(path, os.W_OK) or os.geteuid() == 0
-    assert path.stat().st_mode & 0o777 == 0o444
+    assert path.stat().st_mode & 0o777 == 0o400  # read-only, and the owner's alone
 
 
 def test_wrong_digest_leaves_nothing(store: LocalBlobStore) -> None:
@@ -68,7 +68,7 @@ def test_put_leaves_only_the_blob(
     files = sorted(p for p in store.root.rglob("*") if p.is_file())
     assert files == sorted([store.root / "identity", *(store.path(d) for d in digests)])
     for digest in digests:
-        assert store.path(digest).stat().st_mode & 0o777 == 0o444
+        assert store.path(digest).stat().st_mode & 0o777 == 0o400
         with store.open(digest) as f:
             assert sha(f.read()) == digest
 
@@ -139,7 +139,7 @@ def test_adopt_names_a_verified_file_in_its_folder(store: LocalBlobStore) -> Non
     assert (info.digest, info.size, read) == (digest, len(data), data)
     assert not offered.exists()
     assert store.path(digest).read_bytes() == data
-    assert store.path(digest).stat().st_mode & 0o777 == 0o444
+    assert store.path(digest).stat().st_mode & 0o777 == 0o400
     again = offer(store, digest, "bb22", data)  # the same bytes again: dropped
     assert store.adopt("bb22", digest, 1000)[0] == info
     assert not again.exists()

@@ -47,7 +47,9 @@ LAYOUT = "sha256/<first 2 hex digits>/<other 62>"
 #: A file a client wrote for ``adopt`` is ``<blob's shard folder>/<ADOPTED_PREFIX><name>``.
 ADOPTED_PREFIX = ".in-"
 
-READ_ONLY = 0o444
+#: A stored file: read-only, and the store user's alone (as every folder of the store).
+READ_ONLY = 0o400
+PRIVATE_DIR = 0o700
 _ADOPT_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 _ADOPTED_NAME = frozenset("0123456789abcdef")
 
@@ -218,12 +220,13 @@ class LocalBlobStore:
         self.root = root
         self.url = root.as_uri()
         self.tmp_dir = root / "tmp"
-        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        root.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+        self.tmp_dir.mkdir(exist_ok=True, mode=PRIVATE_DIR)
         shards = root / "sha256"
-        shards.mkdir(exist_ok=True)
+        shards.mkdir(exist_ok=True, mode=PRIVATE_DIR)
         # The 256 shard folders exist from the start: publishing a blob is one rename.
         for i in range(256):
-            (shards / f"{i:02x}").mkdir(exist_ok=True)
+            (shards / f"{i:02x}").mkdir(exist_ok=True, mode=PRIVATE_DIR)
         self.composite_dir = root / "composite"
         self.identity = self._identity()
 
@@ -434,7 +437,7 @@ class LocalBlobStore:
             _freshen(held[0])
         else:
             manifest = self._manifest(digest)
-            manifest.parent.mkdir(parents=True, exist_ok=True)
+            manifest.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
             tmp = self.tmp_dir / f"compose-{os.getpid()}-{next(_sequence)}"
             tmp.write_text(json.dumps({"parts": list(parts), "sizes": sizes}))
             os.chmod(tmp, READ_ONLY)

@@ -6,6 +6,8 @@ back on any exception, and turns integrity violations into ``AlreadyExistsError`
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,7 +33,7 @@ def make_engine(url: str, *, writer: bool = True) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _private_file(Path(path))
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -97,3 +99,11 @@ class Database:
 def _integrity_message(exc: IntegrityError) -> str:
     text = str(exc.orig)
     return f"this would duplicate an existing record ({text.splitlines()[0]})"
+
+
+def _private_file(path: Path) -> None:
+    """Create the SQLite file (and its folder) for its owner alone, before SQLite does with
+    the process's umask; its ``-wal`` and ``-shm`` files take the database's permissions."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
