@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,10 +50,9 @@ class _Server(uvicorn.Server):
         pass
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    home = tmp_path_factory.mktemp("pixlake-home")
-    settings = Settings(home=home, max_blob_bytes=64 * 1024 * 1024)
+@contextmanager
+def serve(settings: Settings) -> Iterator[LiveServer]:
+    """A pixlake server over ``settings``, on a free port, for the block's duration."""
     app = create_app(settings)
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
@@ -71,6 +71,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         srv.should_exit = True
         thread.join(timeout=10)
         db.dispose()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    home = tmp_path_factory.mktemp("pixlake-home")
+    with serve(Settings(home=home, max_blob_bytes=64 * 1024 * 1024)) as live:
+        yield live
 
 
 @pytest.fixture

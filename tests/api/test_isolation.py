@@ -227,7 +227,7 @@ def test_every_path_parameter_can_be_filled(document: dict[str, Any], alice: Wor
 #: is a 404 there or absent from a list.
 PUBLIC_READS = {
     "/organizations/{org_id}/networks",
-    "/organizations/{org_id}/networks/{ref}",
+    "/organizations/{org_id}/networks/{network_id}",
     "/networks/{network_id}/files/{name}",
     "/networks/{network_id}/thumbnail",
 }

@@ -1,9 +1,8 @@
 """Fixtures of the interoperability tests: the tools, each in its own virtual environment,
 pixlake on a live server, and the hard cases.
 
-The tools' environments are built by ``scripts/tool-envs`` (``.ci/run`` runs it); without
-one, its tests are skipped, unless ``PIXLAKE_REQUIRE_TOOLS=1`` (set by ``.ci/run``), which
-makes a missing tool a failure.
+The tools' environments are built by ``scripts/tool-envs`` (``tests/tool_envs.py`` says
+when a missing one skips a test and when it fails it).
 """
 
 from __future__ import annotations
@@ -23,10 +22,9 @@ from pixlake import Datalake, Dataset
 from tests.conftest import LiveServer
 from tests.interop.cases import Cases, write_cases
 from tests.interop.tools.common import View, add_image, new_view, obj
+from tests.tool_envs import REPO, TOOLS_DIR, tool_program
 
-REPO = Path(__file__).resolve().parents[2]
 SCRIPTS = Path(__file__).resolve().parent / "tools"
-TOOLS_DIR = Path(os.environ.get("PIXLAKE_TOOLS_DIR") or REPO / ".tools")
 #: A tool script answers within this many seconds (Ultralytics' first import is the slowest).
 TIMEOUT = 240
 
@@ -58,12 +56,7 @@ class Tool:
 
 
 def _tool(name: str, tmp_path: Path) -> Tool:
-    python = TOOLS_DIR / name / "bin" / "python"
-    if not python.is_file():
-        message = f"no {name} environment at {TOOLS_DIR / name}: run scripts/tool-envs {name}"
-        if os.environ.get("PIXLAKE_REQUIRE_TOOLS") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+    python = tool_program(name)
     workdir = tmp_path / f"{name}-cwd"  # a folder of its own: paths must not rely on the cwd
     workdir.mkdir()
     env = {

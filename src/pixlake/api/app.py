@@ -15,6 +15,7 @@ from PIL import Image
 from pixlake._version import __version__
 from pixlake.api.errors import install_error_handlers
 from pixlake.api.limits import BodyLimitMiddleware
+from pixlake.api.openapi import install_openapi
 from pixlake.api.routers import (
     accounts,
     blobs,
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         experiments.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
+    install_openapi(app)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Request, Security
+from fastapi.security import APIKeyHeader
 from starlette.concurrency import run_in_threadpool
 
 from pixlake.core import accounts
@@ -42,9 +43,19 @@ DbDep = Annotated[Database, Depends(_db)]
 StoreDep = Annotated[BlobStore, Depends(_store)]
 
 
-def _token(request: Request) -> str:
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
+#: The API token, as the OpenAPI document describes it (``auto_error`` off: the message below
+#: says what to send, and a missing token is a problem document like every other error).
+_API_TOKEN = APIKeyHeader(
+    name="Authorization",
+    scheme_name="Token",
+    description="`Token <your API token>` (`pixlake token create` makes one); "
+    "`Bearer <your API token>` is accepted too.",
+    auto_error=False,
+)
+
+
+def _token(header: str | None) -> str:
+    scheme, _, value = (header or "").partition(" ")
     if scheme.lower() not in ("token", "bearer") or not value.strip():
         raise UnauthorizedError(
             "missing API token: send the header 'Authorization: Token <your token>'"
@@ -52,8 +63,10 @@ def _token(request: Request) -> str:
     return value.strip()
 
 
-async def _caller(request: Request, db: DbDep) -> Caller:
-    token = _token(request)
+async def _caller(
+    request: Request, db: DbDep, header: Annotated[str | None, Security(_API_TOKEN)]
+) -> Caller:
+    token = _token(header)
     caller: Caller = await run_in_threadpool(accounts.authenticate, db, token)
     request.state.caller = caller
     return caller

@@ -8,14 +8,17 @@ traceback and answered without internals.
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
+from starlette.routing import compile_path
 
 from pixlake.errors import PicselliaError, error_class_for
 
@@ -53,6 +56,32 @@ def _location(loc: tuple[Any, ...]) -> str:
     return "".join(parts)
 
 
+def _routes(app: Any) -> list[tuple[re.Pattern[str], frozenset[str]]]:
+    """Each route's path, as Starlette matches it, and its methods (computed once)."""
+    routes: list[tuple[re.Pattern[str], frozenset[str]]] | None = getattr(
+        app.state, "allowed_methods", None
+    )
+    if routes is None:
+        routes = [
+            (compile_path(route.path)[0], frozenset(route.methods))
+            for route in iter_route_contexts(app.routes)
+            if route.path and route.methods
+        ]
+        app.state.allowed_methods = routes
+    return routes
+
+
+def _allowed(request: Request) -> list[str]:
+    """Every method some route takes at this URL (Starlette's 405 names the first route's)."""
+    path, root = request.scope["path"], request.scope.get("root_path", "")
+    path = path.removeprefix(root) if root and path.startswith(root + "/") else path
+    methods: set[str] = set()
+    for pattern, route_methods in _routes(request.app):
+        if pattern.match(path):
+            methods |= route_methods
+    return sorted(methods)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PicselliaError)
     async def _domain(_request: Request, exc: PicselliaError) -> JSONResponse:
@@ -71,11 +100,20 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         cls = error_class_for(None, exc.status_code)
         code = cls.code if cls is not PicselliaError else "http_error"
-        response = problem_response(exc.status_code, code, str(exc.detail))
-        response.headers.update(exc.headers or {})  # 405's Allow, 401's WWW-Authenticate
+        detail = str(exc.detail)
+        errors: list[dict[str, Any]] = []
+        if exc.status_code == 404 and detail == "Not Found":  # no route matched
+            detail = f"no route {request.method} {request.url.path}; /docs lists them"
+        elif exc.status_code == 400 and detail == "There was an error parsing the body":
+            detail = "the request body is not JSON that can be read (UTF-8, nested reasonably)"
+            errors = [{"field": "body", "message": "expected a JSON document"}]
+        response = problem_response(exc.status_code, code, detail, errors)
+        response.headers.update(exc.headers or {})  # 401's WWW-Authenticate
+        if exc.status_code == 405:
+            response.headers["Allow"] = ", ".join(_allowed(request))
         return response
 
     @app.exception_handler(ClientDisconnect)

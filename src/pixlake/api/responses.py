@@ -16,9 +16,29 @@ from pixlake.core.entities import BlobEntity
 from pixlake.core.exports import ExportStream
 from pixlake.store.blobs import BlobStore
 
-__all__ = ["blob_response", "byte_range", "export_response", "tar_response"]
+__all__ = ["BLOB_RESPONSES", "blob_response", "byte_range", "export_response", "tar_response"]
 
 CHUNK = 1024 * 1024
+
+_BYTES = {"schema": {"type": "string", "format": "binary"}}
+#: What a route answering :func:`blob_response` documents: the bytes, under the media type
+#: they were stored with (an image's, or ``application/octet-stream``), whole or a range.
+BLOB_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The bytes, under the media type they were stored with.",
+        "content": {"application/octet-stream": _BYTES, "image/*": _BYTES},
+    },
+    206: {
+        "description": "The bytes the `Range` header asked for, with `Content-Range`.",
+        "content": {"application/octet-stream": _BYTES, "image/*": _BYTES},
+    },
+    416: {
+        "description": "The `Range` header selects no byte of the file.",
+        "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        },
+    },
+}
 
 
 class _Unsatisfiable:

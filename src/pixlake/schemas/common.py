@@ -10,10 +10,19 @@ or write.  Fields that become names, tags or file names take the stricter rules 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Annotated, Any, Final
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationInfo,
+    field_validator,
+)
 
 from pixlake.names import MAX_NAME, file_name_problem, name_problem, tag_problem, text_problem
 
@@ -29,6 +38,7 @@ __all__ = [
     "ProblemDetail",
     "Tag",
     "WireModel",
+    "kind_problem",
     "text_field",
     "value_problem",
 ]
@@ -73,16 +83,65 @@ def value_problem(value: Any, depth: int = 0) -> str | None:
     return None  # a model already checked, a UUID, a datetime...
 
 
+_JSON_KIND: Final = {
+    str: "string",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    type(None): "null",
+    list: "array",
+    dict: "object",
+}
+
+
+def _json_kinds(schema: dict[str, Any]) -> frozenset[str] | None:
+    """The JSON types a schema allows at its top, or None when it does not say simply."""
+    if "type" in schema:
+        kind = schema["type"]
+        return frozenset(kind if isinstance(kind, list) else [kind])
+    if "anyOf" in schema:
+        parts = [_json_kinds(part) for part in schema["anyOf"]]
+        if any(part is None for part in parts):
+            return None
+        return frozenset().union(*(part for part in parts if part is not None))
+    return None
+
+
+@functools.cache
+def _kinds_of(model: type[BaseModel], name: str) -> frozenset[str] | None:
+    field = model.model_fields.get(name)
+    if field is None or field.annotation is None:
+        return None
+    try:
+        schema = TypeAdapter(field.annotation).json_schema()
+    except Exception:  # a type without a JSON schema: Pydantic's own check stands
+        return None
+    return _json_kinds(schema)
+
+
+def kind_problem(value: Any, kinds: frozenset[str] | None) -> str | None:
+    """Whether a JSON value is of a type its schema allows: Pydantic would turn ``"1"`` or
+    ``true`` into an integer and ``0`` into ``false``, which the OpenAPI document forbids."""
+    if kinds is None:
+        return None
+    kind = _JSON_KIND.get(type(value))
+    if kind is None or kind in kinds or (kind == "integer" and "number" in kinds):
+        return None
+    return f"expected {' or '.join(sorted(kinds))}, not {kind}"
+
+
 class WireModel(BaseModel):
     """Base of request bodies: unknown fields are refused, by name, and every value is
-    checked (see the module's text)."""
+    checked (see the module's text), its JSON type included."""
 
     model_config = ConfigDict(extra="forbid")
 
     @field_validator("*", mode="before")
     @classmethod
-    def _well_formed(cls, value: Any) -> Any:
+    def _well_formed(cls, value: Any, info: ValidationInfo) -> Any:
         problem = value_problem(value)
+        if problem is None and info.field_name is not None:
+            problem = kind_problem(value, _kinds_of(cls, info.field_name))
         if problem is not None:
             raise ValueError(problem)
         return value

@@ -20,9 +20,10 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Request, status
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from pixlake.api.deps import CallerDep, DbDep, OrganizationDep, SettingsDep, StoreDep
-from pixlake.api.responses import blob_response, tar_response
+from pixlake.api.responses import BLOB_RESPONSES, blob_response, tar_response
 from pixlake.core import blobs
 from pixlake.core.config import Settings
 from pixlake.core.entities import BlobEntity
@@ -40,6 +41,15 @@ from pixlake.schemas.blobs import (
 )
 from pixlake.store.blobs import BlobStore, BlobWriter, LocalBlobStore
 from pixlake.store.blobs.local import LAYOUT
+
+
+class _Sha256(StringConvertor):
+    """A digest in a path: 64 lowercase hex digits, so that ``/blobs/read`` is not one."""
+
+    regex = "[0-9a-f]{64}"
+
+
+register_url_convertor("sha256", _Sha256())
 
 router = APIRouter(prefix="/organizations/{org_id}/blobs", tags=["blobs"])
 local_router = APIRouter(tags=["blobs"])
@@ -97,7 +107,7 @@ def blobs_missing(
 
 
 @router.put(
-    "/{digest}",
+    "/{digest:sha256}",
     status_code=status.HTTP_201_CREATED,
     summary="Upload one blob (streamed); refused unless the bytes hash to the digest",
 )
@@ -262,7 +272,12 @@ def read_blobs(
     return tar_response(blobs.held(db, caller, org.id, body.digests), store)
 
 
-@router.get("/{digest}", summary="Download a blob the organization holds")
+@router.get(
+    "/{digest:sha256}",
+    summary="Download a blob the organization holds",
+    response_class=StreamingResponse,
+    responses=BLOB_RESPONSES,
+)
 def get_blob(
     digest: Digest,
     org: OrganizationDep,

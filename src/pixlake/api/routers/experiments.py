@@ -34,7 +34,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
 from pixlake.api.deps import CallerDep, DbDep, StoreDep, base_url
-from pixlake.api.responses import blob_response
+from pixlake.api.responses import BLOB_RESPONSES, blob_response
 from pixlake.api.routers.networks import to_public as network_public
 from pixlake.core import experiments as ex
 from pixlake.schemas.common import MAX_INT
@@ -282,7 +282,12 @@ def delete_all_files(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get(ONE + "/files/{name}/content", summary="A file asset's bytes")
+@router.get(
+    ONE + "/files/{name}/content",
+    summary="A file asset's bytes",
+    response_class=StreamingResponse,
+    responses=BLOB_RESPONSES,
+)
 def file_content(
     org_id: uuid.UUID,
     experiment_id: uuid.UUID,

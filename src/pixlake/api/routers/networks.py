@@ -21,11 +21,11 @@ import uuid
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
 from pixlake.api.deps import CallerDep, DbDep, OrganizationDep, SettingsDep, StoreDep, base_url
-from pixlake.api.responses import blob_response
+from pixlake.api.responses import BLOB_RESPONSES, blob_response
 from pixlake.core import networks
 from pixlake.schemas.accounts import OrganizationPublic
 from pixlake.schemas.common import MAX_INT
@@ -112,9 +112,13 @@ def create_network(
     return to_public(network, base_url(request))
 
 
-@router.get(ORG + "/{ref}", summary="One network, by id or name")
+@router.get(ORG + "/{network_id}", summary="One network, by id or name")
 def get_network(
-    org_id: uuid.UUID, ref: str, request: Request, caller: CallerDep, db: DbDep
+    org_id: uuid.UUID,
+    ref: Annotated[str, Path(alias="network_id", description="the network's id or its name")],
+    request: Request,
+    caller: CallerDep,
+    db: DbDep,
 ) -> NetworkPublic:
     return to_public(networks.get_network(db, caller, org_id, ref), base_url(request))
 
@@ -193,7 +197,12 @@ def set_thumbnail(
 # --------------------------------------------------------------------------- bytes
 
 
-@router.get("/networks/{network_id}/files/{name}", summary="A stored file's bytes")
+@router.get(
+    "/networks/{network_id}/files/{name}",
+    summary="A stored file's bytes",
+    response_class=StreamingResponse,
+    responses=BLOB_RESPONSES,
+)
 def get_file(
     network_id: uuid.UUID,
     name: str,
@@ -206,7 +215,12 @@ def get_file(
     return blob_response(entity, stream, filename=name, range_header=range_header)
 
 
-@router.get("/networks/{network_id}/thumbnail", summary="A network's thumbnail")
+@router.get(
+    "/networks/{network_id}/thumbnail",
+    summary="A network's thumbnail",
+    response_class=StreamingResponse,
+    responses=BLOB_RESPONSES,
+)
 def get_thumbnail(
     network_id: uuid.UUID,
     caller: CallerDep,

@@ -23,7 +23,7 @@ from pydantic import TypeAdapter
 from pydantic_core import to_json
 
 from pixlake.api.deps import CallerDep, DbDep, OrganizationDep, SettingsDep, StoreDep, base_url
-from pixlake.api.responses import blob_response
+from pixlake.api.responses import BLOB_RESPONSES, blob_response
 from pixlake.core import blobs, datalake
 from pixlake.core.entities import Picture
 from pixlake.errors import ResourceNotFoundError
@@ -185,7 +185,7 @@ def _one(db: DbDep, caller: CallerDep, org_id: uuid.UUID, picture_id: uuid.UUID)
     return found[0]
 
 
-@router.get("/{picture_id}", summary="One picture")
+@router.get("/{picture_id:uuid}", summary="One picture")
 def get_picture(
     picture_id: uuid.UUID, request: Request, org: OrganizationDep, caller: CallerDep, db: DbDep
 ) -> PicturePublic:
@@ -193,9 +193,11 @@ def get_picture(
 
 
 @router.get(
-    "/{picture_id}/file",
+    "/{picture_id:uuid}/file",
     summary="A picture's bytes (single-range `Range` requests: 206)",
     status_code=status.HTTP_200_OK,
+    response_class=StreamingResponse,
+    responses=BLOB_RESPONSES,
 )
 def get_picture_file(
     picture_id: uuid.UUID,

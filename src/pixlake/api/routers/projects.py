@@ -12,8 +12,9 @@ GET    /organizations/{org}/projects/{id}/workers        {workers: [...]}
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Path, Response, status
 
 from pixlake.api.deps import CallerDep, DbDep
 from pixlake.core import projects
@@ -71,8 +72,13 @@ def create_project(
     )
 
 
-@router.get(ORG + "/{ref}", summary="One project, by id or name")
-def get_project(org_id: uuid.UUID, ref: str, caller: CallerDep, db: DbDep) -> ProjectPublic:
+@router.get(ORG + "/{project_id}", summary="One project, by id or name")
+def get_project(
+    org_id: uuid.UUID,
+    ref: Annotated[str, Path(alias="project_id", description="the project's id or its name")],
+    caller: CallerDep,
+    db: DbDep,
+) -> ProjectPublic:
     return to_public(projects.get_project(db, caller, org_id, ref))
 
 
