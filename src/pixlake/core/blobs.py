@@ -262,9 +262,9 @@ def receive_archive(
     rejected: list[BlobRejection] = []
     plain = _plain_tar(body)
     if plain is not None:
-        for count, (name, start, end) in enumerate(plain, start=1):
-            if count > max_items:
-                raise _too_many(max_items)
+        if len(plain) > max_items:  # before any byte is stored
+            raise _too_many(max_items)
+        for name, start, end in plain:
             try:
                 check_digest(name)
             except ValueError:
@@ -281,9 +281,18 @@ def receive_archive(
             details=[{"field": "body", "message": "expected application/x-tar"}],
         ) from None
     with archive:
-        for count, member in enumerate(archive, start=1):
-            if count > max_items:
-                raise _too_many(max_items)
+        members = []
+        try:
+            for member in archive:  # all counted before any byte is stored
+                members.append(member)
+                if len(members) > max_items:
+                    raise _too_many(max_items)
+        except tarfile.TarError as exc:
+            raise InvalidInputError(
+                f"the request body is not a whole tar archive ({exc})",
+                details=[{"field": "body", "message": "expected application/x-tar"}],
+            ) from None
+        for member in members:
             name = member.name
             try:
                 check_digest(name)
@@ -295,7 +304,12 @@ def receive_archive(
                 continue
             extracted = archive.extractfile(member)
             assert extracted is not None  # regular files always extract
-            _store_member(store, name, extracted.read(), stored, rejected)
+            try:
+                data = extracted.read()
+            except tarfile.TarError:
+                rejected.append(BlobRejection(name, "member is truncated"))
+                continue
+            _store_member(store, name, data, stored, rejected)
     record(db, organization_id, stored)
     return stored, rejected
 
