@@ -14,6 +14,7 @@ from PIL import Image
 
 from pixlake._version import __version__
 from pixlake.api.errors import install_error_handlers
+from pixlake.api.hygiene import SecurityHeadersMiddleware, redact_access_log
 from pixlake.api.limits import BodyLimitMiddleware
 from pixlake.api.openapi import install_openapi
 from pixlake.api.routers import (
@@ -93,6 +94,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, settings=settings, prefix=API_PREFIX)
     app.add_middleware(UrlTextMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, prefix=API_PREFIX)
+    redact_access_log()
     for router in (
         accounts.router,
         blobs.router,
