@@ -34,7 +34,7 @@ def run(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
 
 def test_help_teaches() -> None:
     out = subprocess.run([PIXLAKE, "--help"], capture_output=True, text=True, check=True).stdout
-    commands = ("serve", "demo", "token", "migrate", "gc", "import", "datasets", "export")
+    commands = ("serve", "demo", "token", "migrate", "gc", "fsck", "import", "datasets", "export")
     for command in (*commands, "download"):
         assert command in out
     token_help = subprocess.run(
@@ -396,3 +396,27 @@ def test_a_yolo_dataset_with_splits_from_the_shell(
         assert exported.stdout.splitlines() == [f"roads/first exported as YOLO to {out}"]
         assert f"path: {out.resolve()}" in (out / "data.yaml").read_text()
         assert sorted(p.name for p in (out / "labels").iterdir()) == ["train", "val"]
+
+
+def test_fsck_says_what_is_wrong_and_repair_fixes_what_is_safe(tmp_path: Path) -> None:
+    from tests.conftest import write_images
+
+    home = tmp_path / "home"
+    token = run(home, "token", "create", "fay").stdout.strip()
+    (image,) = write_images(tmp_path / "images", 1)
+    with EmbeddedServer(Settings(home=home)) as server:
+        Picture(api_token=token, host=server.url, interactive=False).upload([str(image)])
+    clean = run(home, "fsck", "--all")
+    assert clean.stdout.strip() == (
+        "checked 1 blob records and 1 stored files (1 hashed): 0 findings, 0 repaired"
+    )
+    unfinished = home / "blobs" / "tmp" / "upload-7-7"
+    unfinished.write_bytes(b"a write a crash stopped")
+    found = run(home, "fsck", "--grace-hours", "0", check=False)
+    assert found.returncode == 1
+    assert "temporary-file" in found.stdout and "tmp/upload-7-7" in found.stdout
+    assert "run pixlake fsck --repair to fix what is safe" in found.stderr
+    assert unfinished.exists()  # only --repair removes
+    fixed = run(home, "fsck", "--grace-hours", "0", "--repair")
+    assert "1 findings, 1 repaired" in fixed.stdout and not unfinished.exists()
+    assert run(home, "fsck").returncode == 0

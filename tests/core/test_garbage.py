@@ -267,12 +267,13 @@ def test_stored_files_without_a_record_go_once_old(world: World) -> None:
     offered = world.store.path(orphan).parent / ".in-0123abcd"
     offered.write_bytes(b"a client's file, waiting for adoption")
 
-    assert collect_garbage(world.db, world.store).files == 0  # a day's grace
+    young = collect_garbage(world.db, world.store)  # a day's grace
+    assert (young.files, young.temporary) == (0, 0) and offered.exists()
     report = collect_garbage(world.db, world.store, grace=NOW)
 
-    assert (report.blobs, report.files) == (0, 1)
+    assert (report.blobs, report.files, report.temporary) == (0, 1, 1)
     assert not world.store.exists(orphan)
-    assert offered.exists()  # not a blob: the start-up sweep of offered files handles it
+    assert not offered.exists()  # a write never finished, as old as the grace
 
 
 def test_bytes_stored_again_are_fresh_again(world: World) -> None:

@@ -43,12 +43,12 @@ log = logging.getLogger("pixlake.api")
 
 def _sweep(store: LocalBlobStore) -> None:
     try:
-        removed = store.sweep_offered()
+        removed = store.sweep_temporary()
     except OSError as exc:
-        log.warning("could not sweep the blob store's unadopted files: %s", exc)
+        log.warning("could not sweep the blob store's unfinished files: %s", exc)
         return
     if removed:
-        log.info("removed %d unadopted files from the blob store", removed)
+        log.info("removed %d unfinished files from the blob store", removed)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

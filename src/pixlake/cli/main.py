@@ -188,8 +188,85 @@ def gc(
     verb = "would remove" if dry_run else "removed"
     typer.echo(
         f"{verb} {report.grants} grants, {report.blobs} blob records and {report.files} files "
-        f"({report.bytes_freed / 2**20:.1f} MiB)"
+        f"({report.bytes_freed / 2**20:.1f} MiB), and {report.temporary} unfinished temporary "
+        "files"
     )
+
+
+@app.command()
+def fsck(
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="Fix what is safe: remove unfinished and unrecorded files past the grace, "
+            "quarantine corrupt bytes, drop grants to nobody.",
+        ),
+    ] = False,
+    all_blobs: Annotated[
+        bool, typer.Option("--all", help="Hash every blob (default: a sample, see --sample).")
+    ] = False,
+    sample: Annotated[
+        float,
+        typer.Option(
+            "--sample",
+            min=0,
+            max=1,
+            metavar="FRACTION",
+            help="The fraction of the blobs to hash (at least 100 are).",
+        ),
+    ] = 0.01,
+    grace_hours: Annotated[
+        float,
+        typer.Option(
+            "--grace-hours",
+            min=0,
+            metavar="HOURS",
+            help="Leave alone whatever was written this recently (writes in flight).",
+        ),
+    ] = 24.0,
+) -> None:
+    """Check that the database and the stored bytes agree, and say what to do where not.
+
+    Finds records whose bytes are missing, bytes that do not hash to their name, bytes and
+    temporary files nothing records, and grants to nobody. Exits 1 while a finding is left.
+
+    Example: `pixlake fsck`, then `pixlake fsck --repair`
+    """
+    from datetime import timedelta
+
+    from rich.table import Table
+
+    from pixlake.core.config import Settings
+    from pixlake.core.fsck import check_store
+    from pixlake.store.blobs import open_blob_store
+
+    db = _database()
+    try:
+        report = check_store(
+            db,
+            open_blob_store(Settings().storage_url),
+            repair=repair,
+            sample=1.0 if all_blobs else sample,
+            grace=timedelta(hours=grace_hours),
+        )
+    finally:
+        db.dispose()
+    if report.findings:
+        table = Table("finding", "subject", "detail", "repaired", title="pixlake fsck")
+        for f in report.findings:
+            table.add_row(f.kind, escape(f.subject), escape(f.detail), "yes" if f.repaired else "")
+        Console().print(table)
+    left = len(report.unrepaired)
+    typer.echo(
+        f"checked {report.blobs} blob records and {report.files} stored files "
+        f"({report.hashed} hashed): {len(report.findings)} findings, "
+        f"{len(report.findings) - left} repaired"
+    )
+    if left:
+        hint = "" if repair else "; run pixlake fsck --repair to fix what is safe"
+        err.print(f"{left} findings left{hint}")
+        raise typer.Exit(1)
 
 
 @token_app.command("create")

@@ -8,7 +8,8 @@ finds what nothing needs and removes it, in three steps:
    needs.  Needed bytes keep every grant of them.
 2. *Blob records* of bytes nothing needs and no organization holds any more.
 3. *Files*: what the store holds without a blob record (those of step 2, and files left by
-   an upload stopped between storing its bytes and recording them).
+   an upload stopped between storing its bytes and recording them), and the temporary files
+   of writes that never finished (a server killed mid-upload).
 
 A blob is needed while any row refers to it (every foreign key to ``blobs.digest`` counts,
 so a table added later is covered without change), while an experiment's image data names it
@@ -36,7 +37,7 @@ from sqlalchemy import Column, ColumnElement, and_, delete, literal, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from pixlake.core.jobs import UNFINISHED
-from pixlake.store.blobs import BlobStore, StoredBlob
+from pixlake.store.blobs import BlobStore, LocalBlobStore, StoredBlob
 from pixlake.store.blobs.base import DIGEST_RE
 from pixlake.store.db.bulk import chunked
 from pixlake.store.db.engine import Database
@@ -67,6 +68,8 @@ class GarbageReport:
     files: int
     bytes_freed: int
     dry_run: bool
+    #: Files no writer finished (uploads stopped by a crash), as old as the grace period.
+    temporary: int = 0
 
 
 def _referring_columns() -> list[Column[Any]]:
@@ -223,4 +226,14 @@ def collect_garbage(
             if len(batch) >= _SWEEP_BATCH:
                 sweep()
     sweep()
-    return GarbageReport(len(unneeded_grants), len(unneeded_blobs), files, freed, dry_run)
+    temporary = 0
+    if isinstance(store, LocalBlobStore):
+        seconds = grace.total_seconds()
+        temporary = (
+            sum(1 for _ in store.temporary_files(seconds))
+            if dry_run
+            else store.sweep_temporary(seconds)
+        )
+    return GarbageReport(
+        len(unneeded_grants), len(unneeded_blobs), files, freed, dry_run, temporary
+    )

@@ -198,15 +198,22 @@ def test_a_store_others_may_write_to_takes_no_adoptions(tmp_path: Path) -> None:
     assert not store.accepts_adoptions()
 
 
-def test_sweep_removes_old_unadopted_files_only(store: LocalBlobStore) -> None:
+def test_sweep_removes_old_unfinished_files_only(store: LocalBlobStore) -> None:
     kept = store.put_bytes(b"a blob").digest
     old = offer(store, sha(b"old"), "0a", b"old")
     fresh = offer(store, sha(b"fresh"), "0b", b"fresh")
+    upload = store.tmp_dir / "upload-1-1"  # a PUT whose server was killed
+    upload.write_bytes(b"half")
+    named = store.root / "sha256" / "0c" / ".tmp-1-2"  # a write without O_TMPFILE
+    named.write_bytes(b"half")
     long_ago = time.time() - 7200
-    os.utime(old, (long_ago, long_ago))
-    assert store.sweep_offered(older_than=3600) == 1
-    assert not old.exists() and fresh.exists()
+    for path in (old, upload, named):
+        os.utime(path, (long_ago, long_ago))
+    assert sorted(store.temporary_files(older_than=3600)) == sorted([old, upload, named])
+    assert store.sweep_temporary(older_than=3600) == 3
+    assert not old.exists() and not upload.exists() and not named.exists() and fresh.exists()
     assert store.path(kept).read_bytes() == b"a blob"
+    assert list(store.temporary_files(older_than=0)) != []  # the fresh offer, once old
 
 
 # --------------------------------------------------------------------------- collection

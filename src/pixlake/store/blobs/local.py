@@ -46,6 +46,8 @@ LAYOUT = "sha256/<first 2 hex digits>/<other 62>"
 
 #: A file a client wrote for ``adopt`` is ``<blob's shard folder>/<ADOPTED_PREFIX><name>``.
 ADOPTED_PREFIX = ".in-"
+#: How long a file no writer finished is left alone (seconds without a write).
+TEMPORARY_GRACE = 3600.0
 
 #: A stored file: read-only, and the store user's alone (as every folder of the store).
 READ_ONLY = 0o400
@@ -401,22 +403,37 @@ class LocalBlobStore:
             os.replace(offered, final)  # within one folder
         return BlobInfo(digest, len(data)), data
 
-    def sweep_offered(self, older_than: float = 3600.0) -> int:
-        """Remove files written for ``adopt`` and never adopted (their writer stopped before
-        asking) that are more than ``older_than`` seconds old; returns how many.  A writer
-        asks within seconds, so an hour leaves every live upload alone."""
+    def temporary_files(self, older_than: float = TEMPORARY_GRACE) -> Iterator[Path]:
+        """Files no writer finished, untouched for ``older_than`` seconds: uploads and
+        compositions stopped half-way (``tmp/``), files written under a temporary name in a
+        shard, and files written for ``adopt`` that were never adopted.  A live writer
+        touches its file as it writes, and an SDK asks for adoption within seconds, so an
+        hour leaves every live one alone."""
         deadline = time.time() - older_than
+        folders = [self.tmp_dir]
+        for top in (self.root / "sha256", self.composite_dir):
+            if top.is_dir():
+                folders += [
+                    Path(e.path) for e in os.scandir(top) if e.is_dir(follow_symlinks=False)
+                ]
+        for folder in folders:
+            in_tmp = folder == self.tmp_dir
+            with contextlib.suppress(FileNotFoundError):
+                for entry in os.scandir(folder):
+                    if not in_tmp and not entry.name.startswith((ADOPTED_PREFIX, ".tmp-")):
+                        continue
+                    with contextlib.suppress(OSError):
+                        info = entry.stat(follow_symlinks=False)
+                        if not stat.S_ISDIR(info.st_mode) and info.st_mtime < deadline:
+                            yield Path(entry.path)
+
+    def sweep_temporary(self, older_than: float = TEMPORARY_GRACE) -> int:
+        """Remove :meth:`temporary_files`; returns how many went."""
         removed = 0
-        for shard in os.scandir(self.root / "sha256"):
-            if not shard.is_dir(follow_symlinks=False):
-                continue
-            for entry in os.scandir(shard.path):
-                if not entry.name.startswith(ADOPTED_PREFIX):
-                    continue
-                with contextlib.suppress(OSError):
-                    if entry.stat(follow_symlinks=False).st_mtime < deadline:
-                        os.unlink(entry.path)
-                        removed += 1
+        for path in list(self.temporary_files(older_than)):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed += 1
         return removed
 
     def compose(self, parts: Sequence[str], expected_digest: str) -> BlobInfo:
