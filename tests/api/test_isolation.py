@@ -300,6 +300,8 @@ def test_another_organization_reaches_nothing_of_alices(
             if answer.status_code not in (200, 404) or _leaks(answer, _sent(answer), markers):
                 failures.append((str(op), "public", answer.status_code, answer.text[:300]))
     assert failures == [], "\n".join(map(str, failures))
+    operations = len(_operations(document))
+    print(f"isolation: {operations} operations, {tried} calls, {refused} refused")  # pytest -s
     assert tried >= 2 * len(_operations(document)) - 20 and refused > 0
     with httpx.Client(base_url=server.url + PREFIX) as alices:
         assert _snapshot(alices, document, alice) == before
