@@ -38,7 +38,6 @@ __all__ = [
     "ProblemDetail",
     "Tag",
     "WireModel",
-    "kind_problem",
     "text_field",
     "value_problem",
 ]
@@ -119,7 +118,7 @@ def _kinds_of(model: type[BaseModel], name: str) -> frozenset[str] | None:
     return _json_kinds(schema)
 
 
-def kind_problem(value: Any, kinds: frozenset[str] | None) -> str | None:
+def _kind_problem(value: Any, kinds: frozenset[str] | None) -> str | None:
     """Whether a JSON value is of a type its schema allows: Pydantic would turn ``"1"`` or
     ``true`` into an integer and ``0`` into ``false``, which the OpenAPI document forbids."""
     if kinds is None:
@@ -141,7 +140,7 @@ class WireModel(BaseModel):
     def _well_formed(cls, value: Any, info: ValidationInfo) -> Any:
         problem = value_problem(value)
         if problem is None and info.field_name is not None:
-            problem = kind_problem(value, _kinds_of(cls, info.field_name))
+            problem = _kind_problem(value, _kinds_of(cls, info.field_name))
         if problem is not None:
             raise ValueError(problem)
         return value
