@@ -27,7 +27,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -45,17 +44,10 @@ from pixlake.core.config import Settings
 from pixlake.core.fsck import FsckReport, check_store
 from pixlake.store.blobs import open_blob_store
 from pixlake.store.db.engine import Database
-from tests.conftest import make_image
+from tests.conftest import free_port, make_image
 
 PIXLAKE = str(Path(sys.executable).with_name("pixlake"))
 VOLATILE_TABLES = {"jobs", "api_tokens", "alembic_version"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -63,7 +55,7 @@ class Site:
     """A home, its server process, and the token of its one user."""
 
     home: Path
-    port: int = field(default_factory=_free_port)
+    port: int = field(default_factory=free_port)
     token: str = ""
     process: subprocess.Popen[bytes] | None = None
 
@@ -255,7 +247,8 @@ def workloads(pictures: int) -> dict[str, Workload]:
         return _pixlake(site, "import", "cars", "--images", str(images), "--annotations", str(ann))
 
     def datasets_state(site: Site, _folder: Path) -> Any:
-        return site.cli("datasets").stdout
+        """Each version with its counts (``pixlake datasets``, without the time it was made)."""
+        return [line.split("  created ")[0] for line in site.cli("datasets").stdout.splitlines()]
 
     def prepare_export(site: Site, folder: Path) -> None:
         images, ann = _pictures(folder, pictures), _coco(folder, pictures)

@@ -495,3 +495,28 @@ def test_checkout_variants_and_aliases(
         "street", organization=proj.organization_name
     )
     assert again.project_token == proj.project_token
+
+
+def test_a_fork_of_a_public_network_outlives_its_going_private(
+    server: LiveServer, alice: str, bob: str, tmp_path: Path
+) -> None:
+    """The rule (docs/networks.md): private again hides the network at once, from the hub and
+    from every other organization; an experiment another organization started from it while
+    it was public keeps what it received, as the fork of a public repository does."""
+    weights = tmp_path / "weights.bin"
+    weights.write_bytes(b"alice's public weights")
+    net = Network(api_token=alice, host=server.url, interactive=False).create("shared", "det")
+    net.store("model-latest", weights)
+    net.update(private=False)
+    owner = net.infos["organization"]["name"]
+    bob_proj = Project(api_token=bob, host=server.url, interactive=False).create("fork")
+    fork = new_exp(server, bob, bob_proj).create(name="fork", source=f"{owner}/shared")
+
+    net.update(private=True)
+
+    bobs = Network(api_token=bob, host=server.url, interactive=False)
+    assert bobs.hub(search="shared") == []
+    with pytest.raises(ResourceNotFoundError, match="source"):  # no new fork
+        new_exp(server, bob, bob_proj).create(name="late", source=f"{owner}/shared")
+    got = fork.download("model-latest", tmp_path / "bob")  # the fork keeps its copy
+    assert got is not None and got.read_bytes() == b"alice's public weights"
