@@ -361,10 +361,10 @@ def trial(
         time.sleep(killed_at)
         site.kill()
         try:  # the client notices, retries for a while, and gives up (or is given up on)
-            process.wait(timeout=5)
+            process.communicate(timeout=5)
         except subprocess.TimeoutExpired:
             process.kill()
-            process.wait()
+            process.communicate()
         site.start()
         _finish(site, workload, root)
         state, rows = workload.state(site, root), _rows(site.home)
