@@ -1,4 +1,5 @@
-"""Bound request bodies before they are read: 413 past the limit, whatever the route.
+"""Bound request bodies before they are read: 413 past the limit, whatever the route; and
+the nesting of their values (``max_json_depth``, checked by the wire models: 422).
 
 Blob uploads may be as large as ``max_blob_bytes`` (batches ``max_batch_bytes``); every other
 body is JSON and bounded by ``max_json_bytes``.  Both a declared ``Content-Length`` and the
@@ -14,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pixlake.api.errors import problem_response
 from pixlake.core.config import Settings
+from pixlake.schemas.common import MAX_JSON_DEPTH
 
 __all__ = ["BodyLimitMiddleware"]
 
@@ -39,6 +41,7 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        MAX_JSON_DEPTH.set(self.settings.max_json_depth)  # this request's context only
         limit = self.limit_for(scope["method"], scope["path"])
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")

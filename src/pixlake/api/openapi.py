@@ -3,8 +3,8 @@
 FastAPI documents the success of each route and a 422 in its own shape; pixlake answers every
 error as a problem document (``pixlake.api.errors``), so the document is completed here, once,
 from what each operation takes (a token, path parameters, a body, a write): an operation
-lists each error status that the machinery in front of it or the services behind it can give.  Schema fuzzing
-(``tests/api/test_schema_fuzzing.py``) holds every answer to this document.
+lists each error status that the machinery in front of it or the services behind it can
+give.  Schema fuzzing (``tests/api/test_schema_fuzzing.py``) holds every answer to it.
 """
 
 from __future__ import annotations

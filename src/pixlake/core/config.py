@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     max_batch_items: int = 5000
     #: Largest JSON request body (annotations, picture batches).
     max_json_bytes: int = 256 * MiB
+    #: Deepest nesting of the values of a JSON request (422 past it, naming the field).
+    max_json_depth: int = Field(default=64, ge=2, le=512)
     #: Largest page a list endpoint returns.
     max_page_size: int = 1000
     #: Tell SDKs on this machine where the local blob store is (``GET /local-store``), so

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Annotated, Any, Final
 
 from pydantic import (
@@ -29,6 +30,7 @@ from pixlake.names import MAX_NAME, file_name_problem, name_problem, tag_problem
 __all__ = [
     "MAX_DESCRIPTION",
     "MAX_INT",
+    "MAX_JSON_DEPTH",
     "MAX_NAME",
     "MAX_README",
     "MIN_INT",
@@ -48,8 +50,9 @@ MAX_README: Final = 1_000_000
 #: The integers a database column holds (SQLite's and PostgreSQL's BIGINT).
 MIN_INT: Final = -(2**63)
 MAX_INT: Final = 2**63 - 1
-#: The deepest nesting of values looked into (bodies are bounded far below it elsewhere).
-_MAX_DEPTH: Final = 64
+#: The deepest nesting of a request's values; the server sets it per request from
+#: ``PIXLAKE_MAX_JSON_DEPTH`` (``pixlake.api.limits``).
+MAX_JSON_DEPTH: ContextVar[int] = ContextVar("pixlake_max_json_depth", default=64)
 
 
 def value_problem(value: Any, depth: int = 0) -> str | None:
@@ -63,8 +66,8 @@ def value_problem(value: Any, depth: int = 0) -> str | None:
         return None if MIN_INT <= value <= MAX_INT else "expected an integer of at most 64 bits"
     if kind is float or kind is bool or value is None:
         return None
-    if depth > _MAX_DEPTH:
-        return f"expected values nested at most {_MAX_DEPTH} levels deep"
+    if depth >= MAX_JSON_DEPTH.get():
+        return f"expected values nested at most {MAX_JSON_DEPTH.get()} levels deep"
     if kind is list or kind is tuple:
         if all(type(item) is float for item in value):  # a line's points: nothing to check
             return None
