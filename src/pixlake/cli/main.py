@@ -18,7 +18,7 @@ from pixlake._version import __version__
 from pixlake.errors import PicselliaError
 
 if TYPE_CHECKING:
-    from pixlake.sdk._base import Context
+    from pixlake.sdk import Context
     from pixlake.store.db.engine import Database
 
 app = typer.Typer(
@@ -82,7 +82,7 @@ def _root(
 def _sdk(token: str | None, organization: str | None, host: str | None) -> Context:
     """The SDK's connection for a command: progress bars on a terminal, and none of the
     SDK's own messages, since each command says what it did (``--verbose`` shows them)."""
-    from pixlake.sdk._base import Context
+    from pixlake.sdk import Context
 
     return Context.open(token, organization, host, chatty=False)
 

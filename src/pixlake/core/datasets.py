@@ -28,9 +28,7 @@ from pixlake.core.accounts import require_organization
 from pixlake.core.datalake import _pks_for_ids, _records
 from pixlake.core.entities import Caller, Picture
 from pixlake.errors import AlreadyExistsError, InvalidInputError, ResourceNotFoundError
-from pixlake.formats import QA, LabelSpec, Obj
-from pixlake.formats._compact import from_compact, parse_compact, to_compact
-from pixlake.formats._problems import Problems
+from pixlake.formats import QA, LabelSpec, Obj, Problems, from_compact, parse_compact, to_compact
 from pixlake.formats._shared import parse_qa, parse_wire_object
 from pixlake.names import label_problem, split_of, split_problem
 from pixlake.store.db.bulk import chunked, insert_ignore

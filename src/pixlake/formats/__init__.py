@@ -189,6 +189,8 @@ images where ``image_path`` says::
 
 from __future__ import annotations
 
+from ._compact import from_compact, parse_compact, to_compact
+from ._problems import Problems
 from .base import (
     DEFAULT_LIMITS,
     QA,
@@ -219,6 +221,10 @@ from .voc import VocExporter, read_voc
 from .yolo import YoloExporter, YoloMode, read_yolo
 
 __all__ = [
+    "Problems",
+    "from_compact",
+    "parse_compact",
+    "to_compact",
     "DEFAULT_LIMITS",
     "FORMATS",
     "QA",

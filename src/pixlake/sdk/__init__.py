@@ -1,5 +1,6 @@
 """The pixlake SDK: the Picsellia v4 SDK's classes over pixlake's HTTP API."""
 
+from pixlake.sdk._base import Context
 from pixlake.sdk._http import DEFAULT_HOST, Connection
 from pixlake.sdk._records import DatasetRecord, PictureRecord
 from pixlake.sdk.client import Client
@@ -13,6 +14,7 @@ __all__ = [
     "DEFAULT_HOST",
     "Client",
     "Connection",
+    "Context",
     "Datalake",
     "Dataset",
     "DatasetRecord",

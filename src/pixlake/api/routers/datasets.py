@@ -36,7 +36,7 @@ from pixlake.api.routers.pictures import to_public as picture_public
 from pixlake.core import datasets, exports
 from pixlake.core.datasets import AnnotationInput, AnnotationRecord, DatasetVersion
 from pixlake.core.pagination import decode_cursor, encode_cursor
-from pixlake.formats._problems import Problems
+from pixlake.formats import Problems
 from pixlake.schemas.common import MAX_INT
 from pixlake.schemas.datasets import (
     AnnotationPublic,
