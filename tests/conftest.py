@@ -21,7 +21,7 @@ from PIL import Image
 from pixlake.api.app import create_app
 from pixlake.core import accounts
 from pixlake.core.config import Settings
-from pixlake.core.entities import Role
+from pixlake.entities.accounts import Role
 from pixlake.store.db.engine import Database
 
 

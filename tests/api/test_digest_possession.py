@@ -208,7 +208,8 @@ def _granted(server: LiveServer, world: World, digests: set[str]) -> set[str]:
 
     from pixlake.store.db.models import OrganizationBlobRow
 
-    with server.db.read() as session:
+    with server.db.read() as tx:
+        session = tx.session
         return set(
             session.scalars(
                 select(OrganizationBlobRow.digest).where(

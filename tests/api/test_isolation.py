@@ -346,7 +346,8 @@ def test_nothing_crosses_organizations_in_the_database(
 ) -> None:
     """After everything above: Mallory's organization holds none of Alice's bytes, and no
     version of any organization lists a picture of another (nor annotates one)."""
-    with server.db.read() as session:
+    with server.db.read() as tx:
+        session = tx.session
         held = set(
             session.scalars(
                 select(OrganizationBlobRow.digest).where(

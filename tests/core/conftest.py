@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pixlake.core import accounts, blobs
-from pixlake.core.entities import Caller
+from pixlake.entities.accounts import Caller
 from pixlake.store.blobs import LocalBlobStore
 from pixlake.store.db.engine import Database
 from pixlake.store.db.schema import ensure_schema

@@ -57,22 +57,27 @@ def test_named_organization_is_the_default_and_shared(db: Database) -> None:
 
 def test_tokens_are_hashed_revocable_and_track_last_use(db: Database) -> None:
     token, info = accounts.create_token(db, "ivy")
-    with db.read() as session:
+    with db.read() as tx:
+        session = tx.session
         row = session.scalars(select(ApiTokenRow).where(ApiTokenRow.id == info.id)).one()
         assert row.token_hash != token and token not in (row.prefix, row.name)
         assert row.last_used_at is None
     accounts.authenticate(db, token)
-    with db.read() as session:
+    with db.read() as tx:
+        session = tx.session
         first_use = session.scalars(select(ApiTokenRow.last_used_at)).one()
     assert first_use is not None
     earlier = first_use - timedelta(hours=1)
     accounts.authenticate(db, token)  # within a minute: not written again
-    with db.read() as session:
+    with db.read() as tx:
+        session = tx.session
         assert session.scalars(select(ApiTokenRow.last_used_at)).one() == first_use
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         session.execute(update(ApiTokenRow).values(last_used_at=earlier))
     accounts.authenticate(db, token)
-    with db.read() as session:
+    with db.read() as tx:
+        session = tx.session
         latest = session.scalars(select(ApiTokenRow.last_used_at)).one()
     assert latest is not None and latest > earlier
     accounts.revoke_token(db, token)
@@ -85,7 +90,8 @@ def test_viewers_cannot_write(db: Database) -> None:
     caller = accounts.authenticate(db, token)
     org = caller.default_organization.id
     accounts.require_organization(caller, org, write=True)
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         session.execute(update(MembershipRow).values(role="viewer"))
     viewer = accounts.authenticate(db, token)
     accounts.require_organization(viewer, org, write=False)
@@ -114,7 +120,8 @@ def test_a_token_stops_working_when_it_expires(db: Database) -> None:
     token, info = accounts.create_token(db, "ezra", expires_in=timedelta(hours=1))
     assert info.expires_at is not None
     assert accounts.authenticate(db, token).username == "ezra"
-    with db.transaction() as session:  # an hour later
+    with db.transaction() as tx:  # an hour later
+        session = tx.session
         session.execute(
             update(ApiTokenRow).values(expires_at=info.expires_at - timedelta(hours=1, seconds=1))
         )

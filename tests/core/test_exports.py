@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import Engine, event
 
 from pixlake.core import accounts, exports
-from pixlake.core.entities import Caller
+from pixlake.entities.accounts import Caller
 from pixlake.errors import InvalidInputError, InvalidQueryError, ResourceNotFoundError
 from pixlake.store.blobs.registry import open_blob_store
 from tests.api.routers.test_accounts import auth

@@ -56,7 +56,8 @@ def test_each_kind_of_damage_is_found_and_the_safe_ones_repaired(world: World) -
     unfinished = world.store.tmp_dir / "upload-99-1"
     unfinished.write_bytes(b"half an upload")
     _age(unfinished)
-    with world.db.transaction() as session:
+    with world.db.transaction() as tx:
+        session = tx.session
         session.execute(
             delete(OrganizationBlobRow).where(OrganizationBlobRow.digest == ungranted.digest)
         )

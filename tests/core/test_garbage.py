@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import select, update
 
 from pixlake.core import blobs, datalake, experiments, networks, projects
-from pixlake.core.entities import Caller, Picture
 from pixlake.core.garbage import GarbageReport, collect_garbage
+from pixlake.entities.accounts import Caller
+from pixlake.entities.datalake import Picture
 from pixlake.errors import InvalidInputError
 from pixlake.store.db.models import BlobRow, DataAssetRow, JobRow, OrganizationBlobRow
 from pixlake.store.db.models.base import utcnow
@@ -38,12 +39,14 @@ def forget(w: World, caller: Caller, *pictures: Picture) -> None:
 
 
 def recorded(w: World) -> set[str]:
-    with w.db.read() as session:
+    with w.db.read() as tx:
+        session = tx.session
         return set(session.scalars(select(BlobRow.digest)))
 
 
 def granted(w: World) -> set[tuple[str, str]]:
-    with w.db.read() as session:
+    with w.db.read() as tx:
+        session = tx.session
         return {
             (str(org), digest)
             for org, digest in session.execute(
@@ -168,7 +171,8 @@ def test_an_image_naming_bytes_its_organization_never_sent_keeps_nothing(world: 
     assert refused.value.details == [
         {"field": "data.sha256", "message": refused.value.details[0]["message"]}
     ]
-    with world.db.transaction() as session:  # as if written before the API refused it
+    with world.db.transaction() as tx:  # as if written before the API refused it
+        session = tx.session
         session.execute(
             update(DataAssetRow)
             .where(DataAssetRow.name == "own")
@@ -223,7 +227,8 @@ def test_a_young_composite_keeps_old_parts(world: World) -> None:
     pieces = [b"sent two days ago, " * 20, b"composed just now" * 20]
     parts = [world.put(world.alice, piece) for piece in pieces]
     two_days_ago = time.time() - 2 * 86400
-    with world.db.transaction() as session:
+    with world.db.transaction() as tx:
+        session = tx.session
         for table in (BlobRow, OrganizationBlobRow):
             session.execute(
                 update(table)
@@ -246,7 +251,8 @@ def test_a_young_composite_keeps_old_parts(world: World) -> None:
 )
 def test_an_unfinished_job_keeps_the_blobs_it_names(world: World, status: str, stays: bool) -> None:
     document = world.put(world.alice, b'{"format": "pixlake-import/2"}')
-    with world.db.transaction() as session:
+    with world.db.transaction() as tx:
+        session = tx.session
         session.add(
             JobRow(
                 organization_id=world.alice.default_organization.id,

@@ -196,7 +196,8 @@ def test_viewers_read_but_do_not_write(world: World) -> None:
     made = create(world)
     token, _ = accounts.create_token(world.db, "vera", organization="acme")
     vera = accounts.authenticate(world.db, token)
-    with world.db.transaction() as session:
+    with world.db.transaction() as tx:
+        session = tx.session
         session.get_one(MembershipRow, (vera.user_id, made.organization.id)).role = "viewer"
     vera = accounts.authenticate(world.db, token)
     assert networks.get_network(world.db, vera, made.organization.id, made.id).id == made.id
@@ -223,7 +224,8 @@ def test_a_file_stored_under_two_names_is_one_blob(world: World) -> None:
         "backup": f"{made.id}/backup",
         "model-latest": f"{made.id}/0/model-latest",
     }
-    with world.db.read() as session:
+    with world.db.read() as tx:
+        session = tx.session
         assert session.scalar(select(func.count()).select_from(BlobRow)) == 1
         assert session.scalar(select(func.count()).select_from(NetworkFileRow)) == 2
 

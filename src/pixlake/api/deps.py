@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from pixlake.core import accounts
 from pixlake.core.config import Settings
-from pixlake.core.entities import Caller, Organization
+from pixlake.entities.accounts import Caller, Organization
 from pixlake.errors import ResourceNotFoundError, UnauthorizedError
 from pixlake.store.blobs import BlobStore
 from pixlake.store.db.engine import Database

@@ -12,8 +12,8 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
-from pixlake.core.entities import BlobEntity
 from pixlake.core.exports import ExportStream
+from pixlake.entities.datalake import BlobEntity
 from pixlake.store.blobs import BlobStore
 
 __all__ = ["BLOB_RESPONSES", "blob_response", "byte_range", "export_response", "tar_response"]

@@ -309,7 +309,7 @@ def token_create(
     `pixlake token create ci-bot --organization acme --role viewer --expires-in 7d`
     """
     from pixlake.core import accounts
-    from pixlake.core.entities import ROLES
+    from pixlake.entities.accounts import ROLES
 
     lifetime = _duration(expires_in, "--expires-in") if expires_in is not None else None
     if role is not None and role not in ROLES:

@@ -12,12 +12,9 @@ import re
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import cast
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
-
-from pixlake.core.entities import ROLES, WRITE_ROLES, Caller, Organization, Role, TokenInfo
+from pixlake.clock import utcnow
+from pixlake.entities.accounts import ROLES, WRITE_ROLES, Caller, Organization, Role, TokenInfo
 from pixlake.errors import (
     ForbiddenError,
     InvalidInputError,
@@ -25,13 +22,7 @@ from pixlake.errors import (
     UnauthorizedError,
 )
 from pixlake.store.db.engine import Database
-from pixlake.store.db.models import (
-    ApiTokenRow,
-    MembershipRow,
-    OrganizationRow,
-    UserRow,
-    utcnow,
-)
+from pixlake.store.db.unit_of_work import UnitOfWork
 
 __all__ = [
     "authenticate",
@@ -67,14 +58,11 @@ def _check_name(value: str, field: str) -> str:
     return value
 
 
-def _get_or_create_org(session: Session, name: str) -> tuple[OrganizationRow, bool]:
-    row = session.scalar(select(OrganizationRow).where(OrganizationRow.name == name))
-    if row is not None:
-        return row, False
-    row = OrganizationRow(id=uuid.uuid4(), name=name)
-    session.add(row)
-    session.flush()
-    return row, True
+def _get_or_create_org(tx: UnitOfWork, name: str) -> tuple[Organization, bool]:
+    org = tx.accounts.organization_named(name)
+    if org is not None:
+        return org, False
+    return tx.accounts.add_organization(name), True
 
 
 def create_token(
@@ -114,99 +102,54 @@ def create_token(
             details=[{"field": "expires_in", "message": "expected a positive duration"}],
         )
     joined: Role = role or "member"
-    with db.transaction() as session:
-        user = session.scalar(select(UserRow).where(UserRow.username == username))
+    with db.transaction() as tx:
+        user = tx.accounts.user_named(username)
         if user is None:
-            org_name = organization or username
-            org, created = _get_or_create_org(session, org_name)
-            user = UserRow(id=uuid.uuid4(), username=username, default_organization_id=org.id)
-            session.add(user)
-            session.flush()
-            session.add(
-                MembershipRow(
-                    user_id=user.id, organization_id=org.id, role="owner" if created else joined
-                )
-            )
-            session.flush()
+            org, created = _get_or_create_org(tx, organization or username)
+            user = tx.accounts.add_user(username, default_organization_id=org.id)
+            tx.accounts.set_role(user.id, org.id, "owner" if created else joined)
         if organization is not None:
-            org, created = _get_or_create_org(session, organization)
-            member = session.get(MembershipRow, (user.id, org.id))
-            if member is None:
-                session.add(
-                    MembershipRow(
-                        user_id=user.id,
-                        organization_id=org.id,
-                        role="owner" if created else joined,
-                    )
-                )
+            org, created = _get_or_create_org(tx, organization)
+            if tx.accounts.role(user.id, org.id) is None:
+                tx.accounts.set_role(user.id, org.id, "owner" if created else joined)
             elif role is not None:
-                member.role = role
+                tx.accounts.set_role(user.id, org.id, role)
         else:
-            org = session.get_one(OrganizationRow, user.default_organization_id)
+            org = tx.accounts.organization(user.default_organization_id)
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        row = ApiTokenRow(
-            id=uuid.uuid4(),
-            user_id=user.id,
+        info = tx.accounts.add_token(
+            user,
+            org,
             prefix=token[: len(TOKEN_PREFIX) + 6],
             token_hash=hash_token(token),
             name=name,
             expires_at=None if expires_in is None else utcnow() + expires_in,
         )
-        session.add(row)
-        session.flush()
-        info = _token_info(row, user.username, Organization(org.id, org.name))
     return token, info
 
 
-def _token_info(row: ApiTokenRow, username: str, org: Organization) -> TokenInfo:
-    return TokenInfo(
-        id=row.id,
-        username=username,
-        organization=org,
-        prefix=row.prefix,
-        name=row.name,
-        created_at=row.created_at,
-        last_used_at=row.last_used_at,
-        revoked_at=row.revoked_at,
-        expires_at=row.expires_at,
-    )
-
-
 def list_tokens(db: Database, username: str) -> list[TokenInfo]:
-    with db.read() as session:
-        user = session.scalar(select(UserRow).where(UserRow.username == username))
+    with db.read() as tx:
+        user = tx.accounts.user_named(username)
         if user is None:
             raise ResourceNotFoundError(f"no user named {username!r}")
-        org = session.get_one(OrganizationRow, user.default_organization_id)
-        rows = session.scalars(
-            select(ApiTokenRow)
-            .where(ApiTokenRow.user_id == user.id)
-            .order_by(ApiTokenRow.created_at)
-        )
-        return [_token_info(r, username, Organization(org.id, org.name)) for r in rows]
+        return tx.accounts.tokens_of(user)
 
 
 def revoke_token(db: Database, token_or_prefix: str) -> TokenInfo:
     """Revoke a token, given whole or by the prefix that listings show."""
-    with db.transaction() as session:
-        query = select(ApiTokenRow)
+    with db.transaction() as tx:
         if token_or_prefix.startswith(TOKEN_PREFIX) and len(token_or_prefix) > 20:
-            query = query.where(ApiTokenRow.token_hash == hash_token(token_or_prefix))
+            found = tx.accounts.tokens_matching(token_hash=hash_token(token_or_prefix))
         else:
-            query = query.where(ApiTokenRow.prefix == token_or_prefix)
-        rows = list(session.scalars(query))
-        if not rows:
+            found = tx.accounts.tokens_matching(prefix=token_or_prefix)
+        if not found:
             raise ResourceNotFoundError("no token matches; give the whole token or its prefix")
-        if len(rows) > 1:
+        if len(found) > 1:
             raise InvalidInputError(
-                f"{len(rows)} tokens share the prefix {token_or_prefix!r}; give the whole token"
+                f"{len(found)} tokens share the prefix {token_or_prefix!r}; give the whole token"
             )
-        row = rows[0]
-        if row.revoked_at is None:
-            row.revoked_at = utcnow()
-        user = session.get_one(UserRow, row.user_id)
-        org = session.get_one(OrganizationRow, user.default_organization_id)
-        return _token_info(row, user.username, Organization(org.id, org.name))
+        return tx.accounts.revoke(found[0].id, at=utcnow())
 
 
 def authenticate(db: Database, token: str) -> Caller:
@@ -215,55 +158,27 @@ def authenticate(db: Database, token: str) -> Caller:
     Every request pays for this, so it is one indexed query: the token, its user and each of
     the user's memberships, one row per organization.
     """
-    digest = hash_token(token)
-    tokens, users = ApiTokenRow.__table__.c, UserRow.__table__.c
-    members, orgs = MembershipRow.__table__.c, OrganizationRow.__table__.c
-    with db.read() as session:
-        rows = session.execute(
-            select(
-                tokens.id,
-                tokens.revoked_at,
-                tokens.last_used_at,
-                tokens.expires_at,
-                users.id,
-                users.username,
-                users.default_organization_id,
-                orgs.id,
-                orgs.name,
-                members.role,
-            )
-            .select_from(
-                ApiTokenRow.__table__.join(UserRow.__table__, users.id == tokens.user_id)
-                .join(MembershipRow.__table__, members.user_id == users.id)
-                .join(OrganizationRow.__table__, orgs.id == members.organization_id)
-            )
-            .where(tokens.token_hash == digest)
-        ).all()
-    if not rows or rows[0][1] is not None:
+    with db.read() as tx:
+        found = tx.accounts.credential(hash_token(token))
+    if found is None or found.revoked_at is not None:
         raise UnauthorizedError(
             "this API token is unknown or revoked; create one with `pixlake token create USERNAME`"
         )
-    token_id, _revoked, last_used, expires_at, user_id, username, default_id = rows[0][:7]
     now = utcnow()
-    if expires_at is not None and _aware(expires_at) <= now:
+    if found.expires_at is not None and _aware(found.expires_at) <= now:
         raise UnauthorizedError(
-            f"this API token expired at {_aware(expires_at):%Y-%m-%d %H:%M} UTC; create a new "
-            "one with `pixlake token create USERNAME`"
+            f"this API token expired at {_aware(found.expires_at):%Y-%m-%d %H:%M} UTC; create a "
+            "new one with `pixlake token create USERNAME`"
         )
-    memberships: dict[uuid.UUID, tuple[Organization, Role]] = {
-        row[7]: (Organization(row[7], row[8]), cast(Role, row[9])) for row in rows
-    }
-    if last_used is None or now - _aware(last_used) > _LAST_USED_RESOLUTION:
-        with db.transaction() as session:
-            session.execute(
-                update(ApiTokenRow).where(ApiTokenRow.id == token_id).values(last_used_at=now)
-            )
+    if found.last_used_at is None or now - _aware(found.last_used_at) > _LAST_USED_RESOLUTION:
+        with db.transaction() as tx:
+            tx.accounts.touch(found.token_id, at=now)
     return Caller(
-        user_id=user_id,
-        username=username,
-        default_organization=memberships[default_id][0],
-        memberships=memberships,
-        token_id=token_id,
+        user_id=found.user_id,
+        username=found.username,
+        default_organization=found.memberships[found.default_organization_id][0],
+        memberships=found.memberships,
+        token_id=found.token_id,
     )
 
 

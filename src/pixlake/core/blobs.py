@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from pixlake._text import count_is
 from pixlake.core.accounts import require_organization
-from pixlake.core.entities import BlobEntity, Caller
+from pixlake.entities.accounts import Caller
+from pixlake.entities.datalake import BlobEntity
 from pixlake.errors import InvalidInputError, PayloadTooLargeError, ResourceNotFoundError
 from pixlake.imaging import NotAnImageError, probe
 from pixlake.store.blobs import BlobStore, BlobWriter, DigestMismatch, check_digest
@@ -84,7 +85,8 @@ def missing(
     require_organization(caller, organization_id, write=False)
     wanted = _checked_digests(digests)
     held: set[str] = set()
-    with db.read() as session:
+    with db.read() as tx:
+        session = tx.session
         for part in chunked(sorted(set(wanted))):
             held.update(
                 session.scalars(
@@ -119,7 +121,8 @@ def describe(digest: str, size: int, head: bytes | None) -> BlobEntity:
 
 def record(db: Database, organization_id: uuid.UUID, blobs: Sequence[BlobEntity]) -> None:
     """Register stored bytes and grant them to the organization (idempotent)."""
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         insert_ignore(
             session,
             BlobRow.__table__,  # type: ignore[arg-type]
@@ -372,7 +375,8 @@ def held(
     require_organization(caller, organization_id, write=False)
     wanted = _checked_digests(digests)
     found: dict[str, BlobEntity] = {}
-    with db.read() as session:
+    with db.read() as tx:
+        session = tx.session
         for part in chunked(sorted(set(wanted))):
             for row in session.execute(
                 select(
@@ -400,7 +404,8 @@ def open_blob(
     """The description and bytes of a blob the organization holds."""
     require_organization(caller, organization_id, write=False)
     check_digest(digest)
-    with db.read() as session:
+    with db.read() as tx:
+        session = tx.session
         row = session.execute(
             select(BlobRow)
             .join(OrganizationBlobRow, OrganizationBlobRow.digest == BlobRow.digest)
@@ -500,7 +505,8 @@ def compose(
             f"the blob would be {expected_size} bytes, over the limit of {max_size} bytes"
         )
     held: dict[str, int] = {}
-    with db.read() as session:
+    with db.read() as tx:
+        session = tx.session
         for batch in chunked(sorted({*parts, expected_digest})):
             for digest, size in session.execute(
                 select(BlobRow.digest, BlobRow.size)
@@ -518,7 +524,8 @@ def compose(
                 f"blob {expected_digest} is {final} bytes, not the announced {expected_size}",
                 details=[{"field": "size", "message": f"expected {final}"}],
             )
-        with db.read() as session:
+        with db.read() as tx:
+            session = tx.session
             row = session.get_one(BlobRow, expected_digest)
             return BlobEntity(row.digest, row.size, row.media_type, row.width, row.height)
     absent = [

@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session, aliased
 from pixlake import _json as fast_json
 from pixlake._text import count_is, counted
 from pixlake.core.accounts import require_organization
-from pixlake.core.datalake import _pks_for_ids, _records
-from pixlake.core.entities import Caller, Picture
+from pixlake.entities.accounts import Caller
+from pixlake.entities.datalake import Picture
 from pixlake.errors import AlreadyExistsError, InvalidInputError, ResourceNotFoundError
 from pixlake.formats import QA, LabelSpec, Obj, Problems, from_compact, parse_compact, to_compact
 from pixlake.formats._shared import parse_qa, parse_wire_object
@@ -44,6 +44,7 @@ from pixlake.store.db.models import (
     VersionPictureRow,
     utcnow,
 )
+from pixlake.store.db.repositories import PictureRepository
 
 __all__ = [
     "ANNOTATION_STATUSES",
@@ -272,7 +273,7 @@ def _link_pictures(
     session: Session, organization_id: uuid.UUID, version_pk: int, picture_ids: Sequence[uuid.UUID]
 ) -> int:
     """Add datalake pictures to a version; every id must be a picture of the organization."""
-    pks = _pks_for_ids(session, organization_id, picture_ids)
+    pks = PictureRepository(session).keys(organization_id, picture_ids)
     if len(set(pks)) != len(set(picture_ids)):
         found = {
             r
@@ -310,7 +311,8 @@ def _link_pictures(
 def list_versions(db: Database, caller: Caller, organization_id: uuid.UUID) -> list[DatasetVersion]:
     """Every version of every dataset of the organization, by dataset name then creation."""
     require_organization(caller, organization_id, write=False)
-    with db.read() as session:
+    with db.read() as tx:
+        session = tx.session
         rows = session.execute(
             select(DatasetRow, DatasetVersionRow)
             .join(DatasetVersionRow, DatasetVersionRow.dataset_id == DatasetRow.id)
@@ -324,7 +326,8 @@ def get_version(
     db: Database, caller: Caller, organization_id: uuid.UUID, name: str, version: str | None = None
 ) -> DatasetVersion:
     require_organization(caller, organization_id, write=False)
-    with db.read() as session:
+    with db.read() as tx:
+        session = tx.session
         return _entity(session, *_version_row(session, organization_id, name, version))
 
 
@@ -332,7 +335,8 @@ def get_version_by_id(
     db: Database, caller: Caller, organization_id: uuid.UUID, version_id: uuid.UUID
 ) -> DatasetVersion:
     require_organization(caller, organization_id, write=False)
-    with db.read() as session:
+    with db.read() as tx:
+        session = tx.session
         return _entity(session, *_version_by_id(session, organization_id, version_id))
 
 
@@ -349,7 +353,8 @@ def create_dataset(
 ) -> DatasetVersion:
     """A new dataset whose first version holds ``picture_ids``."""
     require_organization(caller, organization_id, write=True)
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         dataset, row = _new_dataset(
             session,
             caller,
@@ -471,7 +476,8 @@ def new_version(
     plus ``picture_ids``."""
     require_organization(caller, organization_id, write=True)
     _check_name(version, "version")
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         dataset, base = _version_row(session, organization_id, name, from_version)
         taken = session.scalar(
             select(DatasetVersionRow.pk).where(
@@ -579,7 +585,8 @@ def add_pictures(
 ) -> int:
     """Add datalake pictures to a version (idempotent); returns how many were new to it."""
     require_organization(caller, organization_id, write=True)
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         _dataset, row = _version_by_id(session, organization_id, version_id)
         return _link_pictures(session, organization_id, row.pk, picture_ids)
 
@@ -590,7 +597,8 @@ def delete_version(
     """Delete a version (its membership, labels and annotations, not the pictures).  The
     dataset goes with its last version."""
     require_organization(caller, organization_id, write=True)
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         dataset, row = _version_row(session, organization_id, name, version)
         entity = _entity(session, dataset, row)
         session.execute(delete(DatasetVersionRow).where(DatasetVersionRow.pk == row.pk))
@@ -615,11 +623,12 @@ def list_version_pictures(
 ) -> tuple[list[Picture], int, int | None]:
     """A page of the version's pictures in datalake order: (pictures, total, next key)."""
     require_organization(caller, organization_id, write=False)
-    with db.read() as session:
+    with db.read() as tx:
+        session = tx.session
         _version_pk, pks, total, next_key = _version_page(
             session, organization_id, version_id, limit, after
         )
-        return _records(session, organization_id, pks), total, next_key
+        return PictureRepository(session).records(organization_id, pks), total, next_key
 
 
 def _version_page(
@@ -708,7 +717,8 @@ def create_labels(
 ) -> list[Label]:
     """Add labels to a version; an existing label of the same type is not an error."""
     require_organization(caller, organization_id, write=True)
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         _dataset, row = _version_by_id(session, organization_id, version_id)
         _ensure_labels(session, row.pk, labels)
         return _labels(session, row.pk)
@@ -1106,7 +1116,8 @@ def set_annotations(
 ) -> int:
     """Set (``replace``) or extend the annotations of pictures of a version, all or nothing."""
     require_organization(caller, organization_id, write=True)
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         _dataset, row = _version_by_id(session, organization_id, version_id)
         return write_annotations(session, caller, organization_id, row.pk, items, replace=replace)
 
@@ -1122,7 +1133,8 @@ def set_status(
     """Set the review status of pictures' annotations; returns how many changed."""
     require_organization(caller, organization_id, write=True)
     _require_status(status)
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         _dataset, row = _version_by_id(session, organization_id, version_id)
         changed = 0
         for part in chunked(list(external_urls)):
@@ -1236,7 +1248,8 @@ def list_annotations(
     """A page of annotations (optionally one picture's, or of one status), in picture order."""
     require_organization(caller, organization_id, write=False)
     _require_status(status)
-    with db.read() as session:
+    with db.read() as tx:
+        session = tx.session
         _dataset, row = _version_by_id(session, organization_id, version_id)
         query = select(AnnotationRow).where(AnnotationRow.version_pk == row.pk)
         count = (
@@ -1280,11 +1293,12 @@ def list_items(
 ) -> tuple[list[tuple[Picture, AnnotationRecord | None]], int, int | None]:
     """A page of the version's pictures, each with its annotation or ``None``."""
     require_organization(caller, organization_id, write=False)
-    with db.read() as session:
+    with db.read() as tx:
+        session = tx.session
         version_pk, pks, total, next_key = _version_page(
             session, organization_id, version_id, limit, after
         )
-        pictures = _records(session, organization_id, pks)
+        pictures = PictureRepository(session).records(organization_id, pks)
         known = None
         if len(pictures) == len(pks):  # _records keeps the order of pks
             known = {
@@ -1313,11 +1327,12 @@ def delete_annotations(
 ) -> int:
     """Delete one picture's annotation, or (``picture_id=None``) all of the version's."""
     require_organization(caller, organization_id, write=True)
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         _dataset, row = _version_by_id(session, organization_id, version_id)
         query = delete(AnnotationRow).where(AnnotationRow.version_pk == row.pk)
         if picture_id is not None:
-            pks = _pks_for_ids(session, organization_id, [picture_id])
+            pks = PictureRepository(session).keys(organization_id, [picture_id])
             query = query.where(AnnotationRow.picture_pk.in_(pks))
         result = session.execute(query)
         return int(result.rowcount)  # type: ignore[attr-defined]
@@ -1328,7 +1343,8 @@ def get_metadata(
 ) -> tuple[list[Label], dict[str, Any]]:
     """A version's labels with their format-level extras, and its format-level ``info``."""
     require_organization(caller, organization_id, write=False)
-    with db.read() as session:
+    with db.read() as tx:
+        session = tx.session
         _dataset, row = _version_by_id(session, organization_id, version_id)
         return _labels(session, row.pk), dict(row.info or {})
 
@@ -1371,7 +1387,8 @@ def iter_export(
     after = 0
     size = first_page or page
     while True:
-        with db.read() as session:
+        with db.read() as tx:
+            session = tx.session
             # Each page finds the version again: one deleted meanwhile is an error, not an end.
             version_pk = _version_by_id(session, organization_id, version_id)[1].pk
             # Plain rows from the connection: the ORM's result machinery has nothing to add to
@@ -1491,7 +1508,8 @@ def version_files(
     those whose annotation has that review status), in picture order."""
     require_organization(caller, organization_id, write=False)
     _require_status(status)
-    with db.read() as session:
+    with db.read() as tx:
+        session = tx.session
         _dataset, row = _version_by_id(session, organization_id, version_id)
         annotation = aliased(AnnotationRow)
         query = (
@@ -1510,5 +1528,6 @@ def version_files(
 
 def get_version_pk(db: Database, organization_id: uuid.UUID, version_id: uuid.UUID) -> int:
     """The internal key of a version of the organization (for jobs that stream a version)."""
-    with db.read() as session:
+    with db.read() as tx:
+        session = tx.session
         return _version_by_id(session, organization_id, version_id)[1].pk

@@ -23,8 +23,9 @@ from sqlalchemy.orm import Session
 from pixlake.core import networks
 from pixlake.core.accounts import require_organization
 from pixlake.core.blobs import require_held
-from pixlake.core.entities import BlobEntity, Caller
 from pixlake.core.projects import project_row
+from pixlake.entities.accounts import Caller
+from pixlake.entities.datalake import BlobEntity
 from pixlake.errors import (
     AlreadyExistsError,
     InvalidInputError,
@@ -427,7 +428,8 @@ def create_experiment(
     require_organization(caller, organization_id, write=True)
     name = _check_name(name)
     description = _check_description(description)
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         project = project_row(session, caller, organization_id, project_id)
         if session.scalar(
             select(ExperimentRow.pk).where(
@@ -535,7 +537,8 @@ def list_experiments(
     db: Database, caller: Caller, organization_id: uuid.UUID, project_id: uuid.UUID
 ) -> list[Experiment]:
     require_organization(caller, organization_id, write=False)
-    with db.read() as session:
+    with db.read() as tx:
+        session = tx.session
         project = project_row(session, caller, organization_id, project_id)
         rows = session.scalars(
             select(ExperimentRow)
@@ -557,7 +560,8 @@ def get_experiment(
 ) -> Experiment:
     """An experiment by id, or by name within a project."""
     require_organization(caller, organization_id, write=False)
-    with db.read() as session:
+    with db.read() as tx:
+        session = tx.session
         if experiment_id is not None:
             row = _row(session, caller, organization_id, experiment_id)
         else:
@@ -595,7 +599,8 @@ def update_experiment(
         description = _check_description(description)
     if status is not None and (not status.strip() or len(status) > MAX_STATUS):
         raise _bad("status", f"expected a non-empty status of {MAX_STATUS} characters at most")
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         row = _row(session, caller, organization_id, experiment_id)
         if name is not None and name != row.name:
             if session.scalar(
@@ -623,7 +628,8 @@ def delete_experiment(
     db: Database, caller: Caller, organization_id: uuid.UUID, experiment_id: uuid.UUID
 ) -> None:
     require_organization(caller, organization_id, write=True)
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         row = _row(session, caller, organization_id, experiment_id)
         session.execute(delete(ExperimentRow).where(ExperimentRow.pk == row.pk))
 
@@ -632,7 +638,8 @@ def delete_all_experiments(
     db: Database, caller: Caller, organization_id: uuid.UUID, project_id: uuid.UUID
 ) -> int:
     require_organization(caller, organization_id, write=True)
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         project = project_row(session, caller, organization_id, project_id)
         result = session.execute(
             delete(ExperimentRow).where(ExperimentRow.project_pk == project.pk)
@@ -665,7 +672,8 @@ def store_file(
     """Record ``name`` for bytes the organization holds (a second store replaces them)."""
     require_organization(caller, organization_id, write=True)
     name = _check_asset_name(name)
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         row = _row(session, caller, organization_id, experiment_id)
         digest = require_held(session, organization_id, digest)
         now = utcnow()
@@ -704,7 +712,8 @@ def update_file(
 ) -> FileAsset:
     require_organization(caller, organization_id, write=True)
     new_name = _check_asset_name(new_name)
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         row = _row(session, caller, organization_id, experiment_id)
         found = _file_row(session, row, name)
         if new_name != name:
@@ -728,7 +737,8 @@ def delete_file(
     db: Database, caller: Caller, organization_id: uuid.UUID, experiment_id: uuid.UUID, name: str
 ) -> None:
     require_organization(caller, organization_id, write=True)
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         row = _row(session, caller, organization_id, experiment_id)
         found = _file_row(session, row, name)
         session.execute(delete(FileAssetRow).where(FileAssetRow.pk == found.pk))
@@ -738,7 +748,8 @@ def delete_all_files(
     db: Database, caller: Caller, organization_id: uuid.UUID, experiment_id: uuid.UUID
 ) -> None:
     require_organization(caller, organization_id, write=True)
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         row = _row(session, caller, organization_id, experiment_id)
         session.execute(delete(FileAssetRow).where(FileAssetRow.experiment_pk == row.pk))
 
@@ -752,7 +763,8 @@ def open_file(
     name: str,
 ) -> tuple[BlobEntity, BinaryIO]:
     require_organization(caller, organization_id, write=False)
-    with db.read() as session:
+    with db.read() as tx:
+        session = tx.session
         row = _row(session, caller, organization_id, experiment_id)
         found = _file_row(session, row, name)
         blob = session.get_one(BlobRow, found.digest)
@@ -847,7 +859,8 @@ def log_data(
     without ``replace`` gets ``data`` appended."""
     require_organization(caller, organization_id, write=True)
     name = _check_asset_name(name)
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         row = _row(session, caller, organization_id, experiment_id)
         asset = session.scalar(
             select(DataAssetRow)
@@ -906,7 +919,8 @@ def append_points(
     require_organization(caller, organization_id, write=True)
     name = _check_asset_name(name)
     xs, ys = check_line({"x": x, "y": y} if x is not None else y, "y" if x is None else "data")
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         row = _row(session, caller, organization_id, experiment_id)
         asset = session.scalar(
             select(DataAssetRow)
@@ -958,7 +972,8 @@ def get_data(
     max_points: int | None = None,
 ) -> DataAsset:
     require_organization(caller, organization_id, write=False)
-    with db.read() as session:
+    with db.read() as tx:
+        session = tx.session
         row = _row(session, caller, organization_id, experiment_id)
         return _data_entity(
             session, _asset(session, row, name), with_data=True, max_points=max_points
@@ -975,7 +990,8 @@ def read_points(
     max_points: int | None = None,
 ) -> Series:
     require_organization(caller, organization_id, write=False)
-    with db.read() as session:
+    with db.read() as tx:
+        session = tx.session
         row = _row(session, caller, organization_id, experiment_id)
         asset = _asset(session, row, name)
         if asset.type != "line":
@@ -997,7 +1013,8 @@ def update_data(
     require_organization(caller, organization_id, write=True)
     if new_name is not None:
         new_name = _check_asset_name(new_name)
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         row = _row(session, caller, organization_id, experiment_id)
         asset = _asset(session, row, name)
         if new_name is not None and new_name != name:
@@ -1033,7 +1050,8 @@ def delete_data(
     db: Database, caller: Caller, organization_id: uuid.UUID, experiment_id: uuid.UUID, name: str
 ) -> None:
     require_organization(caller, organization_id, write=True)
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         row = _row(session, caller, organization_id, experiment_id)
         asset = _asset(session, row, name)
         session.execute(delete(DataAssetRow).where(DataAssetRow.pk == asset.pk))
@@ -1043,7 +1061,8 @@ def delete_all_data(
     db: Database, caller: Caller, organization_id: uuid.UUID, experiment_id: uuid.UUID
 ) -> None:
     require_organization(caller, organization_id, write=True)
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         row = _row(session, caller, organization_id, experiment_id)
         session.execute(delete(DataAssetRow).where(DataAssetRow.experiment_pk == row.pk))
 
@@ -1068,7 +1087,8 @@ def append_logs(
     for i, line in enumerate(lines):
         if len(line) > MAX_LINE:
             raise _bad(f"lines[{i}]", f"longer than {MAX_LINE} characters")
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         row = session.scalar(
             select(ExperimentRow)
             .join(ProjectRow, ProjectRow.pk == ExperimentRow.project_pk)
@@ -1113,7 +1133,8 @@ def read_logs(
 ) -> LogPage:
     """Lines numbered above ``after`` (readable while the run goes on)."""
     require_organization(caller, organization_id, write=False)
-    with db.read() as session:
+    with db.read() as tx:
+        session = tx.session
         row = _row(session, caller, organization_id, experiment_id)
         rows = session.execute(
             select(LogLineRow.line_nb, LogLineRow.part, LogLineRow.text, LogLineRow.at)
@@ -1147,7 +1168,8 @@ def publish(
     and its label map data asset if any, in one transaction."""
     require_organization(caller, organization_id, write=True)
     name = networks.check_name(name)
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         row = _row(session, caller, organization_id, experiment_id)
         if session.scalar(
             select(NetworkRow.pk).where(

@@ -30,7 +30,7 @@ from typing import Any, BinaryIO, Final, cast
 from pixlake._text import counted
 from pixlake.core import datasets
 from pixlake.core.accounts import require_organization
-from pixlake.core.entities import Caller
+from pixlake.entities.accounts import Caller
 from pixlake.errors import (
     InvalidInputError,
     InvalidQueryError,

@@ -107,7 +107,8 @@ def _quarantine(store: LocalBlobStore, digest: str) -> None:
 def _records(db: Database) -> Iterator[list[tuple[str, int]]]:
     after = ""
     while True:
-        with db.read() as session:
+        with db.read() as tx:
+            session = tx.session
             rows = session.execute(
                 select(BlobRow.digest, BlobRow.size)
                 .where(BlobRow.digest > after)
@@ -168,7 +169,8 @@ def check_store(
     batch_files: list[str] = []
 
     def unrecorded() -> None:
-        with db.read() as session:
+        with db.read() as tx:
+            session = tx.session
             known = set(
                 session.scalars(select(BlobRow.digest).where(BlobRow.digest.in_(batch_files)))
             )
@@ -196,7 +198,8 @@ def check_store(
 
     # 4. grants and pictures: the possession rule holds
     grants = OrganizationBlobRow
-    with db.transaction() if repair else db.read() as session:
+    with db.transaction() if repair else db.read() as tx:
+        session = tx.session
         orphans = session.execute(
             select(grants.organization_id, grants.digest)
             .outerjoin(OrganizationRow, OrganizationRow.id == grants.organization_id)

@@ -166,7 +166,8 @@ def collect_garbage(
     columns = _referring_columns()
     grants = OrganizationBlobRow
     # A dry run only reads: it takes no write lock (SQLite's writers wait for a transaction).
-    with db.read() if dry_run else db.transaction() as session:
+    with db.read() if dry_run else db.transaction() as tx:
+        session = tx.session
         protected = _protected(session, store, columns, written_before)
         unneeded_grants = [
             digest
@@ -206,7 +207,8 @@ def collect_garbage(
         nonlocal files, freed
         if not batch:
             return
-        with db.read() as session:
+        with db.read() as tx:
+            session = tx.session
             recorded = set(
                 session.scalars(
                     select(BlobRow.digest).where(BlobRow.digest.in_([b.digest for b in batch]))

@@ -218,7 +218,8 @@ def _run_whole(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     labels, extras, pictures, items = _parse(ctx, document)
     ctx.progress(len(items), len(items), "writing", force=True)
     info = document.get("info")
-    with ctx.db.transaction() as session:
+    with ctx.db.transaction() as tx:
+        session = tx.session
         target = _start(session, ctx, params, pictures, labels, extras, info)
         nb_objects = datasets.write_annotations(
             session, ctx.caller, ctx.organization_id, target.row.pk, items, field_prefix="images"
@@ -380,7 +381,8 @@ def _run_streamed(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
             raise NotStreamable  # no images (the whole way is as quick), or more after the end
         info = head.get("info")
         ctx.progress(nb_items, nb_items, "writing", force=True)
-        with ctx.db.transaction() as session:
+        with ctx.db.transaction() as tx:
+            session = tx.session
             target = _start(session, ctx, params, pictures, labels, extras, info)
             writer = AnnotationWriter(
                 session, ctx.caller, ctx.organization_id, target.row.pk, field_prefix="images"

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from pixlake.core.accounts import require_organization
 from pixlake.core.blobs import require_held
-from pixlake.core.entities import Caller
+from pixlake.entities.accounts import Caller
 from pixlake.errors import ResourceNotFoundError
 from pixlake.store.db.engine import Database
 from pixlake.store.db.models import JobRow
@@ -67,7 +67,8 @@ def create_job(
     """Queue a job.  ``reads`` names the blobs it will read, by parameter: the organization
     must hold each (a queued job's parameters keep their bytes from garbage collection)."""
     require_organization(caller, organization_id, write=True)
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         for field, digest in (reads or {}).items():
             require_held(session, organization_id, digest, field)
         row = JobRow(
@@ -85,7 +86,8 @@ def create_job(
 
 def get_job(db: Database, caller: Caller, organization_id: uuid.UUID, job_id: uuid.UUID) -> Job:
     require_organization(caller, organization_id, write=False)
-    with db.read() as session:
+    with db.read() as tx:
+        session = tx.session
         row = session.scalars(
             select(JobRow).where(JobRow.id == job_id, JobRow.organization_id == organization_id)
         ).one_or_none()

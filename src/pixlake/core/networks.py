@@ -27,8 +27,9 @@ from sqlalchemy.orm import Session
 from pixlake._text import count_is
 from pixlake.core import blobs
 from pixlake.core.accounts import require_organization
-from pixlake.core.entities import BlobEntity, Caller, Organization
 from pixlake.core.pagination import decode_cursor, encode_cursor
+from pixlake.entities.accounts import Caller, Organization
+from pixlake.entities.datalake import BlobEntity
 from pixlake.errors import (
     AlreadyExistsError,
     ForbiddenError,
@@ -431,7 +432,8 @@ def create_network(
     require_organization(caller, organization_id, write=True)
     name = check_name(name)
     kind = _check_type(type)
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         if _find(session, organization_id, name) is not None:
             raise AlreadyExistsError(
                 f"a network named {name!r} already exists in this organization",
@@ -471,7 +473,8 @@ def list_networks(
     where = [NetworkRow.organization_id == organization_id]
     if caller.role_in(organization_id) is None:
         where.append(NetworkRow.private.is_(False))
-    with db.read() as session:
+    with db.read() as tx:
+        session = tx.session
         return _page(
             session,
             select(NetworkRow).where(*where),
@@ -485,7 +488,8 @@ def get_network(
     db: Database, caller: Caller, organization_id: uuid.UUID, ref: str | uuid.UUID
 ) -> Network:
     """A network of the organization by id or name (a public one for non-members)."""
-    with db.read() as session:
+    with db.read() as tx:
+        session = tx.session
         return _entity(session, _read_row(session, caller, organization_id, ref))
 
 
@@ -517,7 +521,8 @@ def update_network(
     if changes.base_parameters is not None:
         values["base_parameters"] = _check_parameters(changes.base_parameters)
     tags = _check_tags(changes.tag) if changes.tag is not None else None
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         row = _write_row(session, caller, organization_id, network_id)
         new_name = values.get("name")
         if new_name is not None and new_name != row.name:
@@ -543,7 +548,8 @@ def delete_network(
     db: Database, caller: Caller, organization_id: uuid.UUID, network_id: uuid.UUID
 ) -> Network:
     """Delete a network and its file list (the bytes stay until ``pixlake gc``)."""
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         row = _write_row(session, caller, organization_id, network_id)
         entity = _entity(session, row)
         session.execute(delete(NetworkRow).where(NetworkRow.pk == row.pk))
@@ -566,7 +572,8 @@ def store_file(
     """
     name = _check_file_name(name)
     digest = _check_digest(digest)
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         row = _write_row(session, caller, organization_id, network_id)
         blobs.require_held(session, organization_id, digest)
         existing = session.get(NetworkFileRow, (row.pk, name))
@@ -613,7 +620,8 @@ def set_thumbnail(
     The server keeps the image and a thumbnail of at most 256x256 pixels made from it.
     """
     digest = _check_digest(digest)
-    with db.read() as session:
+    with db.read() as tx:
+        session = tx.session
         _write_row(session, caller, organization_id, network_id)
         blobs.require_held(session, organization_id, digest)
         size = session.get_one(BlobRow, digest).size
@@ -652,7 +660,8 @@ def set_thumbnail(
         writer.abort()
         raise
     blobs.record(db, organization_id, [blobs.describe(stored.digest, stored.size, thumb)])
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         row = _write_row(session, caller, organization_id, network_id)
         row.thumbnail_digest = stored.digest
         row.thumbnail_original_digest = digest
@@ -692,7 +701,8 @@ def hub_networks(
     """A page of the public networks of every organization: ``search`` in the name (any
     case), ``type`` and ``framework`` (any case), ``tag`` (exact)."""
     where = _hub_query(search, type, framework, tag)
-    with db.read() as session:
+    with db.read() as tx:
+        session = tx.session
         return _page(
             session,
             select(NetworkRow).where(*where),
@@ -710,7 +720,8 @@ def hub_organization(db: Database, caller: Caller, ref: str) -> Organization:
     for org, _role in caller.memberships.values():
         if org.name == ref or str(org.id) == ref:
             return org
-    with db.read() as session:
+    with db.read() as tx:
+        session = tx.session
         query = select(OrganizationRow.id, OrganizationRow.name).where(
             OrganizationRow.id.in_(
                 select(NetworkRow.organization_id).where(NetworkRow.private.is_(False))
@@ -750,7 +761,8 @@ def open_file(
     db: Database, store: BlobStore, caller: Caller, network_id: uuid.UUID, name: str
 ) -> tuple[BlobEntity, BinaryIO]:
     """The bytes of a stored file of a network the caller can read (its own or public)."""
-    with db.read() as session:
+    with db.read() as tx:
+        session = tx.session
         row = _visible_by_id(session, caller, network_id)
         file = session.get(NetworkFileRow, (row.pk, name))
         if file is None:
@@ -767,7 +779,8 @@ def open_thumbnail(
     original: bool = False,
 ) -> tuple[BlobEntity, BinaryIO]:
     """A readable network's thumbnail (or the image it was made from)."""
-    with db.read() as session:
+    with db.read() as tx:
+        session = tx.session
         row = _visible_by_id(session, caller, network_id)
         digest = row.thumbnail_original_digest if original else row.thumbnail_digest
         if digest is None:

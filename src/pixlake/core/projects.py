@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from pixlake.core.accounts import require_organization
-from pixlake.core.entities import Caller, Organization
+from pixlake.entities.accounts import Caller, Organization
 from pixlake.errors import AlreadyExistsError, InvalidInputError, ResourceNotFoundError
 from pixlake.store.db.engine import Database
 from pixlake.store.db.models import (
@@ -172,7 +172,8 @@ def create_project(
     name = _check_name(name)
     description = _check_text(description, "description", MAX_DESCRIPTION)
     kind = _check_text(type, "type", MAX_TYPE)
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         _unique(session, organization_id, name, "name")
         now = utcnow()
         row = ProjectRow(
@@ -192,7 +193,8 @@ def create_project(
 
 def list_projects(db: Database, caller: Caller, organization_id: uuid.UUID) -> list[Project]:
     require_organization(caller, organization_id, write=False)
-    with db.read() as session:
+    with db.read() as tx:
+        session = tx.session
         rows = session.scalars(
             select(ProjectRow)
             .where(ProjectRow.organization_id == organization_id)
@@ -205,7 +207,8 @@ def get_project(
     db: Database, caller: Caller, organization_id: uuid.UUID, ref: str | uuid.UUID
 ) -> Project:
     require_organization(caller, organization_id, write=False)
-    with db.read() as session:
+    with db.read() as tx:
+        session = tx.session
         return _entity(session, project_row(session, caller, organization_id, ref))
 
 
@@ -227,7 +230,8 @@ def update_project(
         values["description"] = _check_text(description, "description", MAX_DESCRIPTION)
     if type is not None:
         values["type"] = _check_text(type, "type", MAX_TYPE)
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         row = project_row(session, caller, organization_id, project_id)
         if "name" in values and values["name"] != row.name:
             _unique(session, organization_id, values["name"], "project_name")
@@ -243,7 +247,8 @@ def delete_project(
 ) -> None:
     """Delete the project and its experiments (not its datasets)."""
     require_organization(caller, organization_id, write=True)
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         row = project_row(session, caller, organization_id, project_id)
         session.execute(delete(ProjectRow).where(ProjectRow.pk == row.pk))
 
@@ -259,7 +264,8 @@ def attach_dataset(
 ) -> Project:
     """Link dataset version ``name/version`` of the organization (twice: no-op)."""
     require_organization(caller, organization_id, write=True)
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         row = project_row(session, caller, organization_id, project_id)
         found = session.scalar(
             select(DatasetVersionRow.pk)
@@ -286,6 +292,7 @@ def list_workers(
     db: Database, caller: Caller, organization_id: uuid.UUID, project_id: uuid.UUID
 ) -> list[Worker]:
     require_organization(caller, organization_id, write=False)
-    with db.read() as session:
+    with db.read() as tx:
+        session = tx.session
         project_row(session, caller, organization_id, project_id)
         return _workers(session, organization_id)

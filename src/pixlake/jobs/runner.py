@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import select, update
 
-from pixlake.core.entities import Caller
+from pixlake.entities.accounts import Caller
 from pixlake.errors import PicselliaError
 from pixlake.store.blobs import BlobStore
 from pixlake.store.db.engine import Database
@@ -50,7 +50,8 @@ class JobContext:
         if not force and now - self._last_report < 0.25:
             return
         self._last_report = now
-        with self.db.transaction() as session:
+        with self.db.transaction() as tx:
+            session = tx.session
             session.execute(
                 update(JobRow)
                 .where(JobRow.id == self.job_id)
@@ -74,7 +75,8 @@ def job_handler(kind: str) -> Callable[[JobHandler], JobHandler]:
 
 def run_job(db: Database, store: BlobStore, job_id: uuid.UUID, caller: Caller) -> None:
     """Run one job to completion, recording its outcome.  Never raises."""
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         row = session.scalars(select(JobRow).where(JobRow.id == job_id)).one()
         row.status = "running"
         row.started_at = utcnow()
@@ -96,7 +98,8 @@ def run_job(db: Database, store: BlobStore, job_id: uuid.UUID, caller: Caller) -
             "status": "failed",
             "error": {"code": "error", "detail": "the job failed; the server log has details"},
         }
-    with db.transaction() as session:
+    with db.transaction() as tx:
+        session = tx.session
         session.execute(
             update(JobRow).where(JobRow.id == job_id).values(finished_at=utcnow(), **values)
         )
@@ -138,7 +141,8 @@ class ThreadJobRunner:
     def _fail_interrupted(self) -> None:
         """Fail the unfinished jobs of processes of this host that no longer exist."""
         host = self.name.rsplit(":", 1)[0]
-        with self.db.transaction() as session:
+        with self.db.transaction() as tx:
+            session = tx.session
             rows = session.execute(
                 select(JobRow.id, JobRow.runner).where(
                     JobRow.status.in_(("queued", "running")), JobRow.runner.startswith(host + ":")

@@ -16,7 +16,8 @@ from tests.conftest import LiveServer
 
 def _queued_job(server: LiveServer, org: str) -> uuid.UUID:
     """A job no runner will take: it stays queued until the test ends it."""
-    with server.db.transaction() as session:
+    with server.db.transaction() as tx:
+        session = tx.session
         row = JobRow(organization_id=uuid.UUID(org), kind="test", params={}, status="queued")
         session.add(row)
         session.flush()
@@ -24,7 +25,8 @@ def _queued_job(server: LiveServer, org: str) -> uuid.UUID:
 
 
 def _end(server: LiveServer, job_id: uuid.UUID) -> None:
-    with server.db.transaction() as session:
+    with server.db.transaction() as tx:
+        session = tx.session
         session.execute(
             update(JobRow)
             .where(JobRow.id == job_id)

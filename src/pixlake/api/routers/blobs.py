@@ -26,7 +26,7 @@ from pixlake.api.deps import CallerDep, DbDep, OrganizationDep, SettingsDep, Sto
 from pixlake.api.responses import BLOB_RESPONSES, blob_response, tar_response
 from pixlake.core import blobs
 from pixlake.core.config import Settings
-from pixlake.core.entities import BlobEntity
+from pixlake.entities.datalake import BlobEntity
 from pixlake.errors import InvalidInputError, PayloadTooLargeError, ResourceNotFoundError
 from pixlake.schemas.blobs import (
     BlobPublic,

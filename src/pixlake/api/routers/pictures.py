@@ -25,7 +25,7 @@ from pydantic_core import to_json
 from pixlake.api.deps import CallerDep, DbDep, OrganizationDep, SettingsDep, StoreDep, base_url
 from pixlake.api.responses import BLOB_RESPONSES, blob_response
 from pixlake.core import blobs, datalake
-from pixlake.core.entities import Picture
+from pixlake.entities.datalake import Picture
 from pixlake.errors import ResourceNotFoundError
 from pixlake.schemas.common import MAX_INT
 from pixlake.schemas.pictures import (

@@ -1,7 +1,10 @@
-"""Engine creation and managed transactions.
+"""Engines and managed transactions.
 
-``UnitOfWork`` is the only way services touch the database: it commits on success, rolls
-back on any exception, and turns integrity violations into ``AlreadyExistsError``.
+``Database.transaction()`` and ``Database.read()`` are the only ways services reach the
+database: each yields a ``UnitOfWork`` (the transaction's repositories), commits on success
+and rolls back on any exception.  A repository maps the integrity violations of its own calls
+to errors naming the resource; one that no call mapped becomes the domain error of its kind
+here (``integrity_error``), never a raw database exception.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from pixlake.errors import AlreadyExistsError
+from pixlake.store.db.repositories import integrity_error
+from pixlake.store.db.unit_of_work import UnitOfWork
 
 __all__ = ["Database", "make_engine"]
 
@@ -66,16 +70,16 @@ class Database:
         self._read_sessions = sessionmaker(self._reader, expire_on_commit=False, autoflush=False)
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def transaction(self) -> Iterator[UnitOfWork]:
         """One read-write transaction: commit on success, roll back on any exception."""
         with self._run(self._sessions()) as session:
-            yield session
+            yield UnitOfWork(session)
 
     @contextmanager
-    def read(self) -> Iterator[Session]:
+    def read(self) -> Iterator[UnitOfWork]:
         """One read-only transaction (a consistent snapshot; never blocks a writer)."""
         with self._run(self._read_sessions()) as session:
-            yield session
+            yield UnitOfWork(session)
 
     @contextmanager
     def _run(self, session: Session) -> Iterator[Session]:
@@ -84,7 +88,7 @@ class Database:
             session.commit()
         except IntegrityError as exc:
             session.rollback()
-            raise AlreadyExistsError(_integrity_message(exc)) from exc
+            raise integrity_error(exc) from exc
         except BaseException:
             session.rollback()
             raise
@@ -94,11 +98,6 @@ class Database:
     def dispose(self) -> None:
         self.engine.dispose()
         self._reader.dispose()
-
-
-def _integrity_message(exc: IntegrityError) -> str:
-    text = str(exc.orig)
-    return f"this would duplicate an existing record ({text.splitlines()[0]})"
 
 
 def _private_file(path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Domain entities: what services return.  Plain frozen dataclasses, no database rows."""
+"""Organizations, callers and API tokens."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from typing import Literal
 __all__ = [
     "ROLES",
     "WRITE_ROLES",
-    "BlobEntity",
     "Caller",
+    "Credential",
     "Organization",
-    "Picture",
     "Role",
     "TokenInfo",
+    "User",
 ]
 
 Role = Literal["owner", "admin", "member", "viewer"]
@@ -59,23 +59,22 @@ class TokenInfo:
 
 
 @dataclass(frozen=True, slots=True)
-class BlobEntity:
-    digest: str
-    size: int
-    media_type: str
-    width: int | None
-    height: int | None
+class User:
+    id: uuid.UUID
+    username: str
+    default_organization_id: uuid.UUID
 
 
 @dataclass(frozen=True, slots=True)
-class Picture:
-    id: uuid.UUID
-    organization_id: uuid.UUID
-    external_url: str
-    digest: str
-    size: int
-    width: int
-    height: int
-    source: str
-    created_at: datetime
-    tags: tuple[str, ...]
+class Credential:
+    """What a token hash opens: the token's state, its user and each of the user's
+    memberships (organization and role)."""
+
+    token_id: uuid.UUID
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+    expires_at: datetime | None
+    user_id: uuid.UUID
+    username: str
+    default_organization_id: uuid.UUID
+    memberships: dict[uuid.UUID, tuple[Organization, Role]]

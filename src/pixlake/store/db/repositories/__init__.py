@@ -1,0 +1,22 @@
+"""Repositories: one per aggregate, over one transaction's session, returning entities.
+
+Services reach them through the ``UnitOfWork`` that ``Database.transaction()`` and
+``Database.read()`` yield.  Each repository keeps its own queries, its dialect-specific fast
+paths (chosen here, never in a service) and the mapping of integrity violations to the
+errors that name its resource.
+"""
+
+from pixlake.store.db.repositories._base import Repository, integrity_error, integrity_kind
+from pixlake.store.db.repositories.accounts import AccountRepository
+from pixlake.store.db.repositories.blobs import BlobRepository
+from pixlake.store.db.repositories.pictures import PictureRepository, StoredPicture
+
+__all__ = [
+    "AccountRepository",
+    "BlobRepository",
+    "PictureRepository",
+    "Repository",
+    "StoredPicture",
+    "integrity_error",
+    "integrity_kind",
+]
