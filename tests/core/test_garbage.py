@@ -35,7 +35,9 @@ def picture(w: World, caller: Caller, name: str, data: bytes) -> Picture:
 
 
 def forget(w: World, caller: Caller, *pictures: Picture) -> None:
-    datalake.delete_pictures(w.db, caller, caller.default_organization.id, [p.id for p in pictures])
+    datalake.delete_pictures(
+        w.db, caller, caller.default_organization.id, ids=[p.id for p in pictures]
+    )
 
 
 def recorded(w: World) -> set[str]:

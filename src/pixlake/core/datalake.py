@@ -321,7 +321,7 @@ def count_pictures(db: Database, caller: Caller, organization_id: uuid.UUID) -> 
 
 
 def get_pictures(
-    db: Database, caller: Caller, organization_id: uuid.UUID, ids: Sequence[uuid.UUID]
+    db: Database, caller: Caller, organization_id: uuid.UUID, *, ids: Sequence[uuid.UUID]
 ) -> list[Picture]:
     """The pictures with these ids that the organization holds, in the order given."""
     require_organization(caller, organization_id, write=False)
@@ -373,7 +373,7 @@ def sample_pictures(
 
 
 def iter_sample(
-    db: Database, organization_id: uuid.UUID, pks: Sequence[int], *, chunk: int = 1000
+    db: Database, organization_id: uuid.UUID, *, pks: Sequence[int], chunk: int = 1000
 ) -> Iterator[Picture]:
     """The records of sampled pictures, read a chunk at a time (memory bounded by ``chunk``)."""
     for start in range(0, len(pks), chunk):
@@ -382,7 +382,7 @@ def iter_sample(
 
 
 def delete_pictures(
-    db: Database, caller: Caller, organization_id: uuid.UUID, ids: Sequence[uuid.UUID]
+    db: Database, caller: Caller, organization_id: uuid.UUID, *, ids: Sequence[uuid.UUID]
 ) -> int:
     """Delete pictures (from every dataset too); unknown ids are ignored.  Returns the count."""
     require_organization(caller, organization_id, write=True)
@@ -397,6 +397,7 @@ def add_tags(
     db: Database,
     caller: Caller,
     organization_id: uuid.UUID,
+    *,
     ids: Sequence[uuid.UUID],
     tags: Sequence[str],
 ) -> int:
@@ -415,6 +416,7 @@ def remove_tags(
     db: Database,
     caller: Caller,
     organization_id: uuid.UUID,
+    *,
     ids: Sequence[uuid.UUID],
     tags: Sequence[str],
 ) -> int:

@@ -146,7 +146,7 @@ def search_pictures(
         yield b'{"data":['
         batch: list[PicturePublic] = []
         sep = b""
-        for picture in datalake.iter_sample(db, org.id, pks):
+        for picture in datalake.iter_sample(db, org.id, pks=pks):
             batch.append(to_public(picture, base))
             if len(batch) == STREAM_BATCH:
                 yield sep + _batch_adapter.dump_json(batch)[1:-1]
@@ -161,25 +161,29 @@ def search_pictures(
 def delete_pictures(
     body: PictureSelection, org: OrganizationDep, caller: CallerDep, db: DbDep
 ) -> SelectionResult:
-    return SelectionResult(count=datalake.delete_pictures(db, caller, org.id, body.pictures))
+    return SelectionResult(count=datalake.delete_pictures(db, caller, org.id, ids=body.pictures))
 
 
 @router.post("/tag", summary="Add tags to pictures (idempotent)")
 def tag_pictures(
     body: PicturesTag, org: OrganizationDep, caller: CallerDep, db: DbDep
 ) -> SelectionResult:
-    return SelectionResult(count=datalake.add_tags(db, caller, org.id, body.pictures, body.tags))
+    return SelectionResult(
+        count=datalake.add_tags(db, caller, org.id, ids=body.pictures, tags=body.tags)
+    )
 
 
 @router.post("/untag", summary="Remove tags from pictures")
 def untag_pictures(
     body: PicturesTag, org: OrganizationDep, caller: CallerDep, db: DbDep
 ) -> SelectionResult:
-    return SelectionResult(count=datalake.remove_tags(db, caller, org.id, body.pictures, body.tags))
+    return SelectionResult(
+        count=datalake.remove_tags(db, caller, org.id, ids=body.pictures, tags=body.tags)
+    )
 
 
 def _one(db: DbDep, caller: CallerDep, org_id: uuid.UUID, picture_id: uuid.UUID) -> Picture:
-    found = datalake.get_pictures(db, caller, org_id, [picture_id])
+    found = datalake.get_pictures(db, caller, org_id, ids=[picture_id])
     if not found:
         raise ResourceNotFoundError(f"no picture {picture_id} in this organization")
     return found[0]
