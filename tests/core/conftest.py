@@ -29,7 +29,12 @@ class World:
         writer.write(data)
         digest = hashlib.sha256(data).hexdigest()
         blobs.finish_upload(
-            self.db, self.store, caller, caller.default_organization.id, writer, digest
+            self.db,
+            self.store,
+            caller,
+            caller.default_organization.id,
+            writer=writer,
+            expected_digest=digest,
         )
         return digest
 

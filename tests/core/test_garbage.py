@@ -202,7 +202,15 @@ def compose(w: World, parts: list[str], pieces: list[bytes]) -> tuple[str, bytes
     digest = hashlib.sha256(whole).hexdigest()
     oid = w.alice.default_organization.id
     blobs.compose(
-        w.db, w.store, w.alice, oid, parts, digest, len(whole), max_parts=10, max_size=10**6
+        w.db,
+        w.store,
+        w.alice,
+        oid,
+        parts=parts,
+        expected_digest=digest,
+        expected_size=len(whole),
+        max_parts=10,
+        max_size=10**6,
     )
     return digest, whole
 

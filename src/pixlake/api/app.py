@@ -28,7 +28,7 @@ from pixlake.api.routers import (
     projects,
 )
 from pixlake.api.text import UrlTextMiddleware
-from pixlake.core import imports as _imports  # noqa: F401  (registers the import job)
+from pixlake.core import imports
 from pixlake.core.config import Settings
 from pixlake.jobs import ThreadJobRunner
 from pixlake.store.blobs import LocalBlobStore, open_blob_store
@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     db = Database(settings.database_url)
     ensure_schema(db)
     store = open_blob_store(settings.storage_url)
-    runner = ThreadJobRunner(db, store)
+    runner = ThreadJobRunner(db, store, handlers={imports.KIND: imports.run_import})
     if isinstance(store, LocalBlobStore):  # files an SDK wrote and never had adopted
         threading.Thread(target=_sweep, args=(store,), name="pixlake-sweep", daemon=True).start()
 

@@ -15,9 +15,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from pixlake._text import count_is
 from pixlake.core.accounts import require_organization
 from pixlake.entities.accounts import Caller
@@ -26,9 +23,8 @@ from pixlake.errors import InvalidInputError, PayloadTooLargeError, ResourceNotF
 from pixlake.imaging import NotAnImageError, probe
 from pixlake.store.blobs import BlobStore, BlobWriter, DigestMismatch, check_digest
 from pixlake.store.blobs.local import AdoptionRefused, LocalBlobStore
-from pixlake.store.db.bulk import chunked, insert_ignore
 from pixlake.store.db.engine import Database
-from pixlake.store.db.models import BlobRow, OrganizationBlobRow
+from pixlake.store.db.unit_of_work import UnitOfWork
 
 __all__ = [
     "BlobRejection",
@@ -79,23 +75,14 @@ def missing(
     store: BlobStore,
     caller: Caller,
     organization_id: uuid.UUID,
+    *,
     digests: Sequence[str],
 ) -> list[str]:
     """The digests, in the given order, whose bytes this organization has not sent yet."""
     require_organization(caller, organization_id, write=False)
     wanted = _checked_digests(digests)
-    held: set[str] = set()
     with db.read() as tx:
-        session = tx.session
-        for part in chunked(sorted(set(wanted))):
-            held.update(
-                session.scalars(
-                    select(OrganizationBlobRow.digest).where(
-                        OrganizationBlobRow.organization_id == organization_id,
-                        OrganizationBlobRow.digest.in_(part),
-                    )
-                )
-            )
+        held = tx.blobs.granted(organization_id, sorted(set(wanted)))
     # A grant whose bytes vanished from the store (lost disk, manual deletion) is re-requested.
     held -= store.missing(held)
     seen: set[str] = set()
@@ -119,29 +106,10 @@ def describe(digest: str, size: int, head: bytes | None) -> BlobEntity:
     return BlobEntity(digest, size, OCTET_STREAM, None, None)
 
 
-def record(db: Database, organization_id: uuid.UUID, blobs: Sequence[BlobEntity]) -> None:
+def record(db: Database, organization_id: uuid.UUID, *, blobs: Sequence[BlobEntity]) -> None:
     """Register stored bytes and grant them to the organization (idempotent)."""
     with db.transaction() as tx:
-        session = tx.session
-        insert_ignore(
-            session,
-            BlobRow.__table__,  # type: ignore[arg-type]
-            [
-                {
-                    "digest": b.digest,
-                    "size": b.size,
-                    "media_type": b.media_type,
-                    "width": b.width,
-                    "height": b.height,
-                }
-                for b in blobs
-            ],
-        )
-        insert_ignore(
-            session,
-            OrganizationBlobRow.__table__,  # type: ignore[arg-type]
-            [{"organization_id": organization_id, "digest": b.digest} for b in blobs],
-        )
+        tx.blobs.add(organization_id, blobs)
 
 
 def finish_upload(
@@ -149,6 +117,7 @@ def finish_upload(
     store: BlobStore,
     caller: Caller,
     organization_id: uuid.UUID,
+    *,
     writer: BlobWriter,
     expected_digest: str,
 ) -> BlobEntity:
@@ -166,7 +135,7 @@ def finish_upload(
         with store.open(info.digest) as f:
             head = f.read()
     entity = describe(info.digest, info.size, head)
-    record(db, organization_id, [entity])
+    record(db, organization_id, blobs=[entity])
     return entity
 
 
@@ -251,8 +220,8 @@ def receive_archive(
     store: BlobStore,
     caller: Caller,
     organization_id: uuid.UUID,
-    body: bytes,
     *,
+    body: bytes,
     max_items: int,
 ) -> tuple[list[BlobEntity], list[BlobRejection]]:
     """Store many small blobs sent as one uncompressed tar, each member named by its digest.
@@ -274,7 +243,7 @@ def receive_archive(
                 rejected.append(BlobRejection(name[:80], "member name is not a SHA-256 digest"))
                 continue
             _store_member(store, name, body[start:end], stored, rejected)
-        record(db, organization_id, stored)
+        record(db, organization_id, blobs=stored)
         return stored, rejected
     try:
         archive = tarfile.open(fileobj=io.BytesIO(body), mode="r:")
@@ -313,7 +282,7 @@ def receive_archive(
                 rejected.append(BlobRejection(name, "member is truncated"))
                 continue
             _store_member(store, name, data, stored, rejected)
-    record(db, organization_id, stored)
+    record(db, organization_id, blobs=stored)
     return stored, rejected
 
 
@@ -322,8 +291,8 @@ def adopt_files(
     store: LocalBlobStore,
     caller: Caller,
     organization_id: uuid.UUID,
-    files: Sequence[tuple[str, str]],
     *,
+    files: Sequence[tuple[str, str]],
     max_items: int,
     max_size: int,
 ) -> tuple[list[BlobEntity], list[BlobRejection]]:
@@ -342,12 +311,12 @@ def adopt_files(
             rejected.append(BlobRejection(digest, str(exc)))
             continue
         stored.append(describe(info.digest, info.size, data))
-    record(db, organization_id, stored)
+    record(db, organization_id, blobs=stored)
     return stored, rejected
 
 
 def require_held(
-    session: Session, organization_id: uuid.UUID, digest: object, field: str = "sha256"
+    tx: UnitOfWork, organization_id: uuid.UUID, digest: object, *, field: str = "sha256"
 ) -> str:
     """``digest``, checked, when the organization holds those bytes; else the
     ``InvalidInputError`` naming ``field``.  Every row, job or asset that names bytes by
@@ -359,7 +328,7 @@ def require_held(
             f"{field}: expected a SHA-256 digest (64 lower-case hex characters)",
             details=[{"field": field, "message": "expected a SHA-256 digest"}],
         ) from None
-    if session.get(OrganizationBlobRow, (organization_id, checked)) is None:
+    if not tx.blobs.holds(organization_id, checked):
         message = f"the bytes {checked[:12]}… were not uploaded first: send them to /blobs"
         raise InvalidInputError(
             f"{field}: {message}", details=[{"field": field, "message": message}]
@@ -368,27 +337,14 @@ def require_held(
 
 
 def held(
-    db: Database, caller: Caller, organization_id: uuid.UUID, digests: Sequence[str]
+    db: Database, caller: Caller, organization_id: uuid.UUID, *, digests: Sequence[str]
 ) -> list[BlobEntity]:
     """The descriptions of blobs the organization holds, in the order asked; one
     ``ResourceNotFoundError`` lists every digest it does not hold."""
     require_organization(caller, organization_id, write=False)
     wanted = _checked_digests(digests)
-    found: dict[str, BlobEntity] = {}
     with db.read() as tx:
-        session = tx.session
-        for part in chunked(sorted(set(wanted))):
-            for row in session.execute(
-                select(
-                    BlobRow.digest, BlobRow.size, BlobRow.media_type, BlobRow.width, BlobRow.height
-                )
-                .join(OrganizationBlobRow, OrganizationBlobRow.digest == BlobRow.digest)
-                .where(
-                    OrganizationBlobRow.organization_id == organization_id,
-                    BlobRow.digest.in_(part),
-                )
-            ):
-                found[row[0]] = BlobEntity(*row)
+        found = tx.blobs.described(organization_id, sorted(set(wanted)))
     unknown = [d for d in wanted if d not in found]
     if unknown:
         raise ResourceNotFoundError(
@@ -399,24 +355,15 @@ def held(
 
 
 def open_blob(
-    db: Database, store: BlobStore, caller: Caller, organization_id: uuid.UUID, digest: str
+    db: Database, store: BlobStore, caller: Caller, organization_id: uuid.UUID, *, digest: str
 ) -> tuple[BlobEntity, BinaryIO]:
     """The description and bytes of a blob the organization holds."""
     require_organization(caller, organization_id, write=False)
     check_digest(digest)
     with db.read() as tx:
-        session = tx.session
-        row = session.execute(
-            select(BlobRow)
-            .join(OrganizationBlobRow, OrganizationBlobRow.digest == BlobRow.digest)
-            .where(
-                OrganizationBlobRow.organization_id == organization_id,
-                BlobRow.digest == digest,
-            )
-        ).scalar_one_or_none()
-        if row is None:
-            raise ResourceNotFoundError(f"no blob {digest} in this organization")
-        entity = BlobEntity(row.digest, row.size, row.media_type, row.width, row.height)
+        entity = tx.blobs.description(organization_id, digest)
+    if entity is None:
+        raise ResourceNotFoundError(f"no blob {digest} in this organization")
     try:
         return entity, store.open(digest)
     except FileNotFoundError:
@@ -465,10 +412,10 @@ def compose(
     store: BlobStore,
     caller: Caller,
     organization_id: uuid.UUID,
+    *,
     parts: Sequence[str],
     expected_digest: str,
     expected_size: int,
-    *,
     max_parts: int,
     max_size: int,
 ) -> BlobEntity:
@@ -504,19 +451,9 @@ def compose(
         raise PayloadTooLargeError(
             f"the blob would be {expected_size} bytes, over the limit of {max_size} bytes"
         )
-    held: dict[str, int] = {}
     with db.read() as tx:
-        session = tx.session
-        for batch in chunked(sorted({*parts, expected_digest})):
-            for digest, size in session.execute(
-                select(BlobRow.digest, BlobRow.size)
-                .join(OrganizationBlobRow, OrganizationBlobRow.digest == BlobRow.digest)
-                .where(
-                    OrganizationBlobRow.organization_id == organization_id,
-                    BlobRow.digest.in_(batch),
-                )
-            ):
-                held[digest] = size
+        described = tx.blobs.described(organization_id, sorted({*parts, expected_digest}))
+    held = {digest: blob.size for digest, blob in described.items()}
     if expected_digest in held and store.exists(expected_digest):
         final = held[expected_digest]
         if final != expected_size:
@@ -524,10 +461,7 @@ def compose(
                 f"blob {expected_digest} is {final} bytes, not the announced {expected_size}",
                 details=[{"field": "size", "message": f"expected {final}"}],
             )
-        with db.read() as tx:
-            session = tx.session
-            row = session.get_one(BlobRow, expected_digest)
-            return BlobEntity(row.digest, row.size, row.media_type, row.width, row.height)
+        return described[expected_digest]
     absent = [
         {"field": f"parts[{i}]", "message": f"no blob {d} in this organization: PUT it first"}
         for i, d in enumerate(parts)
@@ -571,5 +505,5 @@ def compose(
                 f.seek(0)
                 head = f.read()
     entity = describe(info.digest, info.size, head)
-    record(db, organization_id, [entity])
+    record(db, organization_id, blobs=[entity])
     return entity

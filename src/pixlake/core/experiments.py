@@ -58,6 +58,7 @@ from pixlake.store.db.models import (
     UserRow,
     utcnow,
 )
+from pixlake.store.db.unit_of_work import UnitOfWork
 
 __all__ = [
     "DataAsset",
@@ -675,7 +676,7 @@ def store_file(
     with db.transaction() as tx:
         session = tx.session
         row = _row(session, caller, organization_id, experiment_id)
-        digest = require_held(session, organization_id, digest)
+        digest = require_held(tx, organization_id, digest)
         now = utcnow()
         found = session.scalar(
             select(FileAssetRow).where(
@@ -835,12 +836,12 @@ def _write_points(
         session.execute(insert(LinePointRow.__table__), rows)  # type: ignore[arg-type]
 
 
-def _held_data(session: Session, organization_id: uuid.UUID, kind: str, data: Any) -> Any:
+def _held_data(tx: UnitOfWork, organization_id: uuid.UUID, kind: str, data: Any) -> Any:
     """``check_data``, and an image's bytes held by the organization: an image asset refers
     to bytes (garbage collection keeps them), so naming a digest is not enough."""
     checked = check_data(kind, data)
     if kind == "image" and "sha256" in checked:
-        require_held(session, organization_id, checked["sha256"], "data.sha256")
+        require_held(tx, organization_id, checked["sha256"], field="data.sha256")
     return checked
 
 
@@ -871,7 +872,7 @@ def log_data(
         if asset is None:
             if not type:
                 raise _bad("type", f"data {name!r} does not exist yet: its first log needs a type")
-            checked = _held_data(session, organization_id, type, data)
+            checked = _held_data(tx, organization_id, type, data)
             asset = DataAssetRow(
                 id=uuid.uuid4(),
                 experiment_pk=row.pk,
@@ -889,7 +890,7 @@ def log_data(
                 _write_points(session, asset, xs, ys, replace=True)
         else:
             kind = type or asset.type
-            checked = _held_data(session, organization_id, kind, data)
+            checked = _held_data(tx, organization_id, kind, data)
             if kind == "line":
                 xs, ys = check_line(data)
                 _write_points(session, asset, xs, ys, replace=replace or asset.type != "line")
@@ -1032,7 +1033,7 @@ def update_data(
         if data is not None or kind != asset.type:
             if data is None:
                 raise _bad("data", f"changing the type to {kind!r} needs data of that type")
-            checked = _held_data(session, organization_id, kind, data)
+            checked = _held_data(tx, organization_id, kind, data)
             if kind == "line":
                 xs, ys = check_line(data)
                 _write_points(session, asset, xs, ys, replace=True)

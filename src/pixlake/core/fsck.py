@@ -39,13 +39,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Final
 
-from sqlalchemy import and_, delete, select
-
 from pixlake.core.garbage import DEFAULT_GRACE
 from pixlake.store.blobs import BlobStore, LocalBlobStore
-from pixlake.store.db.bulk import chunked
 from pixlake.store.db.engine import Database
-from pixlake.store.db.models import BlobRow, OrganizationBlobRow, OrganizationRow, PictureRow
 
 __all__ = ["FINDINGS", "Finding", "FsckReport", "check_store"]
 
@@ -108,16 +104,10 @@ def _records(db: Database) -> Iterator[list[tuple[str, int]]]:
     after = ""
     while True:
         with db.read() as tx:
-            session = tx.session
-            rows = session.execute(
-                select(BlobRow.digest, BlobRow.size)
-                .where(BlobRow.digest > after)
-                .order_by(BlobRow.digest)
-                .limit(_BATCH)
-            ).all()
+            rows = tx.blobs.records_after(after, limit=_BATCH)
         if not rows:
             return
-        yield [(r[0], r[1]) for r in rows]
+        yield rows
         after = rows[-1][0]
 
 
@@ -170,10 +160,7 @@ def check_store(
 
     def unrecorded() -> None:
         with db.read() as tx:
-            session = tx.session
-            known = set(
-                session.scalars(select(BlobRow.digest).where(BlobRow.digest.in_(batch_files)))
-            )
+            known = tx.blobs.recorded(batch_files)
         for digest in batch_files:
             if digest not in known:
                 removed = repair and store.remove_stale(digest, written_before) is not None
@@ -196,16 +183,9 @@ def check_store(
                 path.unlink(missing_ok=True)
             add(Finding("temporary-file", str(_relative(path, local.root)), "unfinished", repair))
 
-    # 4. grants and pictures: the possession rule holds
-    grants = OrganizationBlobRow
+    # 4. grants and pictures: an organization holds the bytes of each of its pictures
     with db.transaction() if repair else db.read() as tx:
-        session = tx.session
-        orphans = session.execute(
-            select(grants.organization_id, grants.digest)
-            .outerjoin(OrganizationRow, OrganizationRow.id == grants.organization_id)
-            .outerjoin(BlobRow, BlobRow.digest == grants.digest)
-            .where((OrganizationRow.id.is_(None)) | (BlobRow.digest.is_(None)))
-        ).all()
+        orphans = tx.blobs.ownerless_grants()
         for org, digest in orphans:
             add(
                 Finding(
@@ -213,23 +193,8 @@ def check_store(
                 )
             )
         if repair:
-            for part in chunked(orphans):
-                for org, digest in part:
-                    session.execute(
-                        delete(grants).where(grants.organization_id == org, grants.digest == digest)
-                    )
-        ungranted = session.execute(
-            select(PictureRow.id, PictureRow.digest)
-            .outerjoin(
-                grants,
-                and_(
-                    grants.organization_id == PictureRow.organization_id,
-                    grants.digest == PictureRow.digest,
-                ),
-            )
-            .where(grants.digest.is_(None))
-        ).all()
-        for picture, digest in ungranted:
+            tx.blobs.revoke(orphans)
+        for picture, digest in tx.blobs.ungranted_pictures():
             add(Finding("ungranted-picture", str(picture), f"its organization holds no {digest}"))
     report.findings.sort(key=lambda f: (FINDINGS.index(f.kind), f.subject))
     return report

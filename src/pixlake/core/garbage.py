@@ -33,23 +33,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Final
 
-from sqlalchemy import Column, ColumnElement, and_, delete, literal, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
-
-from pixlake.core.jobs import UNFINISHED
+from pixlake.clock import utcnow
 from pixlake.store.blobs import BlobStore, LocalBlobStore, StoredBlob
 from pixlake.store.blobs.base import DIGEST_RE
-from pixlake.store.db.bulk import chunked
 from pixlake.store.db.engine import Database
-from pixlake.store.db.models import (
-    BlobRow,
-    DataAssetRow,
-    ExperimentRow,
-    JobRow,
-    OrganizationBlobRow,
-    ProjectRow,
-)
-from pixlake.store.db.models.base import Base, utcnow
+from pixlake.store.db.unit_of_work import UnitOfWork
 
 __all__ = ["DEFAULT_GRACE", "IMAGE_DATA", "GarbageReport", "collect_garbage"]
 
@@ -72,19 +60,6 @@ class GarbageReport:
     temporary: int = 0
 
 
-def _referring_columns() -> list[Column[Any]]:
-    """Every column with a foreign key to ``blobs.digest``, but the grants'."""
-    target = BlobRow.__table__.c.digest
-    grants = OrganizationBlobRow.__table__
-    return [
-        fk.parent
-        for table in Base.metadata.sorted_tables
-        if table is not grants
-        for fk in table.foreign_keys
-        if fk.column is target
-    ]
-
-
 def _digests_in(value: Any) -> Iterator[str]:
     """The digests a JSON value names, at any depth."""
     if isinstance(value, str):
@@ -98,47 +73,20 @@ def _digests_in(value: Any) -> Iterator[str]:
             yield from _digests_in(item)
 
 
-def _unreferred(
-    digest: ColumnElement[str] | InstrumentedAttribute[str], columns: list[Column[Any]]
-) -> ColumnElement[bool]:
-    """A condition: no row refers to ``digest`` through any of ``columns``."""
-    return and_(*[~select(column).where(column == digest).exists() for column in columns])
-
-
-def _protected(
-    session: Session, store: BlobStore, columns: list[Column[Any]], written_before: float
-) -> set[str]:
+def _protected(tx: UnitOfWork, store: BlobStore, written_before: float) -> set[str]:
     """What is needed without a row referring to it: digests named in JSON (experiments'
     image data, unfinished jobs' parameters) and the parts of composites that are needed or
     within the grace period (one made of parts sent long ago is not referred to yet)."""
     # JSON names bytes only for an organization that holds them: naming a digest one does not
     # hold (the API refuses it; a row written before it did) must not keep another's bytes.
-    image_digest = DataAssetRow.data["sha256"].as_string()
-    named: set[str] = set(
-        session.scalars(
-            select(image_digest)
-            .join(ExperimentRow, ExperimentRow.pk == DataAssetRow.experiment_pk)
-            .join(ProjectRow, ProjectRow.pk == ExperimentRow.project_pk)
-            .join(
-                OrganizationBlobRow,
-                and_(
-                    OrganizationBlobRow.organization_id == ProjectRow.organization_id,
-                    OrganizationBlobRow.digest == image_digest,
-                ),
-            )
-            .where(DataAssetRow.type == IMAGE_DATA)
-        )
-    )
-    for organization_id, params in session.execute(
-        select(JobRow.organization_id, JobRow.params).where(JobRow.status.in_(UNFINISHED))
-    ):
+    named = tx.blobs.named_by_data(IMAGE_DATA)
+    for organization_id, params in tx.jobs.unfinished_params():
         for digest in _digests_in(params):
-            if session.get(OrganizationBlobRow, (organization_id, digest)) is not None:
+            if tx.blobs.holds(organization_id, digest):
                 named.add(digest)
     parts: set[str] = set()
     for blob in store.stored(composites_only=True):
-        referred = session.scalar(select(~_unreferred(literal(blob.digest), columns)))
-        if referred or blob.digest in named or blob.mtime >= written_before:
+        if tx.blobs.referred(blob.digest) or blob.digest in named or blob.mtime >= written_before:
             parts.update(store.parts_of(blob.digest))  # parts are plain blobs
     return named | parts
 
@@ -163,42 +111,18 @@ def collect_garbage(
         raise ValueError("the grace period cannot be negative")
     cutoff = utcnow() - grace
     written_before = time.time() - grace.total_seconds()
-    columns = _referring_columns()
-    grants = OrganizationBlobRow
     # A dry run only reads: it takes no write lock (SQLite's writers wait for a transaction).
     with db.read() if dry_run else db.transaction() as tx:
-        session = tx.session
-        protected = _protected(session, store, columns, written_before)
+        protected = _protected(tx, store, written_before)
         unneeded_grants = [
-            digest
-            for digest in session.scalars(
-                select(grants.digest).where(
-                    grants.created_at < cutoff, _unreferred(grants.digest, columns)
-                )
-            )
-            if digest not in protected
+            d for d in tx.blobs.unreferred_grants(before=cutoff) if d not in protected
         ]
-        young_grant = select(grants.digest).where(
-            grants.digest == BlobRow.digest, grants.created_at >= cutoff
-        )
         unneeded_blobs = [
-            digest
-            for digest in session.scalars(
-                select(BlobRow.digest).where(
-                    BlobRow.created_at < cutoff,
-                    _unreferred(BlobRow.digest, columns),
-                    ~young_grant.exists(),
-                )
-            )
-            if digest not in protected
+            d for d in tx.blobs.unreferred_records(before=cutoff) if d not in protected
         ]
         if not dry_run:
-            for part in chunked(sorted(set(unneeded_grants))):
-                session.execute(
-                    delete(grants).where(grants.digest.in_(part), grants.created_at < cutoff)
-                )
-            for part in chunked(unneeded_blobs):
-                session.execute(delete(BlobRow).where(BlobRow.digest.in_(part)))
+            tx.blobs.delete_grants(sorted(set(unneeded_grants)), before=cutoff)
+            tx.blobs.delete_records(unneeded_blobs)
     doomed = set(unneeded_blobs) if dry_run else set()  # recorded still, in a dry run
     files = freed = 0
     batch: list[StoredBlob] = []
@@ -208,12 +132,7 @@ def collect_garbage(
         if not batch:
             return
         with db.read() as tx:
-            session = tx.session
-            recorded = set(
-                session.scalars(
-                    select(BlobRow.digest).where(BlobRow.digest.in_([b.digest for b in batch]))
-                )
-            )
+            recorded = tx.blobs.recorded([b.digest for b in batch])
         for blob in batch:
             if blob.digest in recorded and blob.digest not in doomed:
                 continue

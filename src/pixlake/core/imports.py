@@ -68,7 +68,7 @@ from pixlake.errors import InvalidInputError
 from pixlake.formats._compact import plain_object
 from pixlake.formats._jsonstream import JsonStream, NotStreamable
 from pixlake.formats._problems import Problems
-from pixlake.jobs import JobContext, job_handler
+from pixlake.jobs import JobContext
 from pixlake.schemas.datasets import IMPORT_DOCUMENT_FORMAT
 
 __all__ = ["DOCUMENT_FORMAT", "KIND", "run_import"]
@@ -88,7 +88,9 @@ MEMORY_OBJECTS = 100_000
 
 
 def _load(ctx: JobContext, digest: str) -> dict[str, Any]:
-    entity, stream = blobs.open_blob(ctx.db, ctx.store, ctx.caller, ctx.organization_id, digest)
+    entity, stream = blobs.open_blob(
+        ctx.db, ctx.store, ctx.caller, ctx.organization_id, digest=digest
+    )
     if entity.size > MAX_DOCUMENT_BYTES:
         stream.close()
         raise InvalidInputError(f"the import document is over {MAX_DOCUMENT_BYTES} bytes")
@@ -355,7 +357,7 @@ def _run_streamed(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """The streamed way (see the module documentation); ``NotStreamable`` before any write when
     the document needs the whole way."""
     entity, stream = blobs.open_blob(
-        ctx.db, ctx.store, ctx.caller, ctx.organization_id, params["document"]
+        ctx.db, ctx.store, ctx.caller, ctx.organization_id, digest=params["document"]
     )
     prepared = _Prepared()
     with stream, contextlib.closing(prepared):
@@ -395,7 +397,6 @@ def _run_streamed(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
             return _result(target.entity(), nb_items, writer.nb_objects)
 
 
-@job_handler(KIND)
 def run_import(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Create (or, with ``version_id``, annotate) a dataset version from an import document."""
     try:

@@ -575,7 +575,7 @@ def store_file(
     with db.transaction() as tx:
         session = tx.session
         row = _write_row(session, caller, organization_id, network_id)
-        blobs.require_held(session, organization_id, digest)
+        blobs.require_held(tx, organization_id, digest)
         existing = session.get(NetworkFileRow, (row.pk, name))
         if existing is None:
             session.add(NetworkFileRow(network_pk=row.pk, name=name, digest=digest))
@@ -623,7 +623,7 @@ def set_thumbnail(
     with db.read() as tx:
         session = tx.session
         _write_row(session, caller, organization_id, network_id)
-        blobs.require_held(session, organization_id, digest)
+        blobs.require_held(tx, organization_id, digest)
         size = session.get_one(BlobRow, digest).size
     if size >= MAX_THUMBNAIL_BYTES:
         raise _invalid(
@@ -659,7 +659,7 @@ def set_thumbnail(
     except BaseException:
         writer.abort()
         raise
-    blobs.record(db, organization_id, [blobs.describe(stored.digest, stored.size, thumb)])
+    blobs.record(db, organization_id, blobs=[blobs.describe(stored.digest, stored.size, thumb)])
     with db.transaction() as tx:
         session = tx.session
         row = _write_row(session, caller, organization_id, network_id)

@@ -1,4 +1,8 @@
-"""Job runners and the registry of job kinds."""
+"""Job runners, and the handlers they run each kind of job with.
+
+A runner is given its handlers (``kind -> function``) where it is built (``create_app``):
+nothing registers itself on import, and this package imports nothing of the services.
+"""
 
 from __future__ import annotations
 
@@ -7,25 +11,22 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import select, update
-
+from pixlake.clock import utcnow
 from pixlake.entities.accounts import Caller
 from pixlake.errors import PicselliaError
 from pixlake.store.blobs import BlobStore
 from pixlake.store.db.engine import Database
-from pixlake.store.db.models import JobRow, utcnow
 
 __all__ = [
     "JobContext",
     "JobHandler",
     "JobRunner",
     "ThreadJobRunner",
-    "job_handler",
     "run_job",
     "runner_name",
 ]
@@ -51,58 +52,43 @@ class JobContext:
             return
         self._last_report = now
         with self.db.transaction() as tx:
-            session = tx.session
-            session.execute(
-                update(JobRow)
-                .where(JobRow.id == self.job_id)
-                .values(done=done, total=total, message=message)
-            )
+            tx.jobs.progress(self.job_id, done=done, total=total, message=message)
 
 
+#: A job's function: it gets the context and the job's parameters, and returns its result.
 JobHandler = Callable[[JobContext, dict[str, Any]], dict[str, Any]]
-_HANDLERS: dict[str, JobHandler] = {}
 
 
-def job_handler(kind: str) -> Callable[[JobHandler], JobHandler]:
-    """Register the function that runs jobs of ``kind``."""
-
-    def register(fn: JobHandler) -> JobHandler:
-        _HANDLERS[kind] = fn
-        return fn
-
-    return register
-
-
-def run_job(db: Database, store: BlobStore, job_id: uuid.UUID, caller: Caller) -> None:
-    """Run one job to completion, recording its outcome.  Never raises."""
+def run_job(
+    db: Database,
+    store: BlobStore,
+    *,
+    handlers: Mapping[str, JobHandler],
+    job_id: uuid.UUID,
+    caller: Caller,
+) -> None:
+    """Run one job to completion with the handler of its kind, recording its outcome.
+    Never raises."""
     with db.transaction() as tx:
-        session = tx.session
-        row = session.scalars(select(JobRow).where(JobRow.id == job_id)).one()
-        row.status = "running"
-        row.started_at = utcnow()
-        kind, params, org = row.kind, dict(row.params), row.organization_id
-    ctx = JobContext(job_id=job_id, db=db, store=store, caller=caller, organization_id=org)
-    values: dict[str, Any]
+        job = tx.jobs.start(job_id, at=utcnow())
+    ctx = JobContext(
+        job_id=job_id, db=db, store=store, caller=caller, organization_id=job.organization_id
+    )
+    status = "succeeded"
+    result: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None
     try:
-        handler = _HANDLERS[kind]
-        result = handler(ctx, params)
-        values = {"status": "succeeded", "result": result}
+        handler = handlers[job.kind]
+        result = handler(ctx, job.params)
     except PicselliaError as exc:
-        values = {
-            "status": "failed",
-            "error": {"code": exc.code, "detail": exc.message, "errors": exc.details},
-        }
+        status = "failed"
+        error = {"code": exc.code, "detail": exc.message, "errors": exc.details}
     except Exception:
-        log.exception("job %s (%s) failed", job_id, kind)
-        values = {
-            "status": "failed",
-            "error": {"code": "error", "detail": "the job failed; the server log has details"},
-        }
+        log.exception("job %s (%s) failed", job_id, job.kind)
+        status = "failed"
+        error = {"code": "error", "detail": "the job failed; the server log has details"}
     with db.transaction() as tx:
-        session = tx.session
-        session.execute(
-            update(JobRow).where(JobRow.id == job_id).values(finished_at=utcnow(), **values)
-        )
+        tx.jobs.finish([job_id], status=status, at=utcnow(), result=result, error=error)
 
 
 def runner_name() -> str:
@@ -131,9 +117,17 @@ class JobRunner(Protocol):
 class ThreadJobRunner:
     """Runs jobs in a few threads of the API process (the embedded default)."""
 
-    def __init__(self, db: Database, store: BlobStore, *, workers: int = 2) -> None:
+    def __init__(
+        self,
+        db: Database,
+        store: BlobStore,
+        *,
+        handlers: Mapping[str, JobHandler],
+        workers: int = 2,
+    ) -> None:
         self.db = db
         self.store = store
+        self.handlers = dict(handlers)
         self.name = runner_name()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pixlake-job")
         self._fail_interrupted()
@@ -142,29 +136,22 @@ class ThreadJobRunner:
         """Fail the unfinished jobs of processes of this host that no longer exist."""
         host = self.name.rsplit(":", 1)[0]
         with self.db.transaction() as tx:
-            session = tx.session
-            rows = session.execute(
-                select(JobRow.id, JobRow.runner).where(
-                    JobRow.status.in_(("queued", "running")), JobRow.runner.startswith(host + ":")
-                )
-            ).all()
-            dead = [job_id for job_id, runner in rows if not _alive(runner)]
+            dead = [job_id for job_id, runner in tx.jobs.unfinished_on(host) if not _alive(runner)]
             if dead:
-                session.execute(
-                    update(JobRow)
-                    .where(JobRow.id.in_(dead))
-                    .values(
-                        status="failed",
-                        finished_at=utcnow(),
-                        error={
-                            "code": "processing",
-                            "detail": "the server stopped while this job ran; start it again",
-                        },
-                    )
+                tx.jobs.finish(
+                    dead,
+                    status="failed",
+                    at=utcnow(),
+                    error={
+                        "code": "processing",
+                        "detail": "the server stopped while this job ran; start it again",
+                    },
                 )
 
     def submit(self, job_id: uuid.UUID, caller: Caller) -> None:
-        self._pool.submit(run_job, self.db, self.store, job_id, caller)
+        self._pool.submit(
+            run_job, self.db, self.store, handlers=self.handlers, job_id=job_id, caller=caller
+        )
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=False)

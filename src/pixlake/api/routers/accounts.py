@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from pixlake._version import __version__
 from pixlake.api.deps import CallerDep, DbDep, SettingsDep
 from pixlake.core import accounts
+from pixlake.core.health import check_health
 from pixlake.entities.accounts import Caller
 from pixlake.schemas.accounts import Health, Me, OrganizationPublic, OrganizationsPublic
 
@@ -15,11 +16,10 @@ router = APIRouter(tags=["accounts"])
 
 @router.get("/health", summary="Liveness and configuration (no token needed)")
 def health(db: DbDep, settings: SettingsDep) -> Health:
-    with db.read() as tx:
-        session = tx.session
-        session.connection().exec_driver_sql("SELECT 1")
-    scheme = settings.storage_url.split(":", 1)[0]
-    return Health(status="ok", version=__version__, database=db.engine.dialect.name, storage=scheme)
+    report = check_health(db, settings)
+    return Health(
+        status="ok", version=__version__, database=report.database, storage=report.storage
+    )
 
 
 def _orgs(caller: Caller) -> list[OrganizationPublic]:

@@ -103,7 +103,7 @@ def blobs_missing(
         raise PayloadTooLargeError(
             f"{len(body.digests)} digests in one query; ask for at most {settings.max_batch_items}"
         )
-    return BlobsMissing(missing=blobs.missing(db, store, caller, org.id, body.digests))
+    return BlobsMissing(missing=blobs.missing(db, store, caller, org.id, digests=body.digests))
 
 
 @router.put(
@@ -150,7 +150,9 @@ async def put_blob(
             await asyncio.wait([writing])  # never abort under a write still running
         writer.abort()
         raise
-    entity = await run_in_threadpool(blobs.finish_upload, db, store, caller, org.id, writer, digest)
+    entity = await run_in_threadpool(
+        blobs.finish_upload, db, store, caller, org.id, writer=writer, expected_digest=digest
+    )
     return _public(entity)
 
 
@@ -185,7 +187,7 @@ async def post_blobs(
         store,
         caller,
         org.id,
-        b"".join(chunks),
+        body=b"".join(chunks),
         max_items=settings.max_batch_items,
     )
     return _stored(stored, rejected)
@@ -217,7 +219,7 @@ def adopt_blobs(
         local,
         caller,
         org.id,
-        [(f.name, f.sha256) for f in body.files],
+        files=[(f.name, f.sha256) for f in body.files],
         max_items=settings.max_batch_items,
         max_size=settings.max_blob_bytes,
     )
@@ -242,9 +244,9 @@ def compose_blob(
         store,
         caller,
         org.id,
-        body.parts,
-        body.sha256,
-        body.size,
+        parts=body.parts,
+        expected_digest=body.sha256,
+        expected_size=body.size,
         max_parts=settings.max_batch_items,
         max_size=settings.max_blob_bytes,
     )
@@ -269,7 +271,7 @@ def read_blobs(
         raise PayloadTooLargeError(
             f"{len(body.digests)} digests in one read; ask for at most {settings.max_batch_items}"
         )
-    return tar_response(blobs.held(db, caller, org.id, body.digests), store)
+    return tar_response(blobs.held(db, caller, org.id, digests=body.digests), store)
 
 
 @router.get(
@@ -286,7 +288,7 @@ def get_blob(
     store: StoreDep,
     range_header: Annotated[str | None, Header(alias="Range")] = None,
 ) -> StreamingResponse:
-    entity, stream = blobs.open_blob(db, store, caller, org.id, digest)
+    entity, stream = blobs.open_blob(db, store, caller, org.id, digest=digest)
     return blob_response(entity, stream, range_header=range_header)
 
 

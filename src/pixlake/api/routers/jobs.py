@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from pixlake.api.deps import CallerDep, DbDep, OrganizationDep
 from pixlake.core import imports, jobs
-from pixlake.core.jobs import Job
+from pixlake.entities.jobs import UNFINISHED, Job
 from pixlake.errors import InvalidInputError
 from pixlake.jobs import JobRunner
 from pixlake.schemas.datasets import ImportCreate, JobPublic
@@ -60,8 +60,8 @@ def create_import(
         db,
         caller,
         org.id,
-        imports.KIND,
-        params,
+        kind=imports.KIND,
+        params=params,
         runner=runner.name,
         reads={"document": body.document},
     )
@@ -91,8 +91,8 @@ async def get_job(
     ] = 0.0,
 ) -> JobPublic:
     deadline = time.monotonic() + wait
-    job = await run_in_threadpool(jobs.get_job, db, caller, org.id, job_id)
-    while job.status in jobs.UNFINISHED and time.monotonic() < deadline:
+    job = await run_in_threadpool(jobs.get_job, db, caller, org.id, job_id=job_id)
+    while job.status in UNFINISHED and time.monotonic() < deadline:
         await asyncio.sleep(WAIT_STEP_SECONDS)
-        job = await run_in_threadpool(jobs.get_job, db, caller, org.id, job_id)
+        job = await run_in_threadpool(jobs.get_job, db, caller, org.id, job_id=job_id)
     return job_public(job)

@@ -212,5 +212,5 @@ def get_picture_file(
     range_header: Annotated[str | None, Header(alias="Range")] = None,
 ) -> StreamingResponse:
     picture = _one(db, caller, org.id, picture_id)
-    entity, stream = blobs.open_blob(db, store, caller, org.id, picture.digest)
+    entity, stream = blobs.open_blob(db, store, caller, org.id, digest=picture.digest)
     return blob_response(entity, stream, filename=picture.external_url, range_header=range_header)

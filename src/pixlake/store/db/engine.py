@@ -81,6 +81,13 @@ class Database:
         with self._run(self._read_sessions()) as session:
             yield UnitOfWork(session)
 
+    def ping(self) -> str:
+        """One round trip to the database in a read-only transaction (raising when it does not
+        answer); the name of its dialect ("sqlite", "postgresql")."""
+        with self._run(self._read_sessions()) as session:
+            session.connection().exec_driver_sql("SELECT 1")
+        return self.engine.dialect.name
+
     @contextmanager
     def _run(self, session: Session) -> Iterator[Session]:
         try:

@@ -13,7 +13,12 @@ from functools import cached_property
 
 from sqlalchemy.orm import Session
 
-from pixlake.store.db.repositories import AccountRepository, BlobRepository, PictureRepository
+from pixlake.store.db.repositories import (
+    AccountRepository,
+    BlobRepository,
+    JobRepository,
+    PictureRepository,
+)
 
 __all__ = ["UnitOfWork"]
 
@@ -29,6 +34,10 @@ class UnitOfWork:
     @cached_property
     def blobs(self) -> BlobRepository:
         return BlobRepository(self.session)
+
+    @cached_property
+    def jobs(self) -> JobRepository:
+        return JobRepository(self.session)
 
     @cached_property
     def pictures(self) -> PictureRepository:
