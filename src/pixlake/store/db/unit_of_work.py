@@ -13,7 +13,13 @@ from functools import cached_property
 
 from sqlalchemy.orm import Session
 
-from pixlake.store.db.repositories import AccountRepository, BlobRepository, PictureRepository
+from pixlake.store.db.repositories import (
+    AccountRepository,
+    AnnotationRepository,
+    BlobRepository,
+    DatasetRepository,
+    PictureRepository,
+)
 
 __all__ = ["UnitOfWork"]
 
@@ -27,8 +33,16 @@ class UnitOfWork:
         return AccountRepository(self.session)
 
     @cached_property
+    def annotations(self) -> AnnotationRepository:
+        return AnnotationRepository(self.session)
+
+    @cached_property
     def blobs(self) -> BlobRepository:
         return BlobRepository(self.session)
+
+    @cached_property
+    def datasets(self) -> DatasetRepository:
+        return DatasetRepository(self.session)
 
     @cached_property
     def pictures(self) -> PictureRepository:
