@@ -48,8 +48,10 @@ _VERSION_COLUMNS = (
     DatasetVersionRow.created_from_pk,
     DatasetVersionRow.info,
 )
-_VERSIONS = select(*_VERSION_COLUMNS).join(
-    DatasetVersionRow, DatasetVersionRow.dataset_id == DatasetRow.id
+_VERSIONS = (
+    select(*_VERSION_COLUMNS)
+    .select_from(DatasetRow)
+    .join(DatasetVersionRow, DatasetVersionRow.dataset_id == DatasetRow.id)
 )
 
 
