@@ -31,6 +31,7 @@ from pixlake._text import counted
 from pixlake.core import datasets
 from pixlake.core.accounts import require_organization
 from pixlake.entities.accounts import Caller
+from pixlake.entities.datasets import ExportItem
 from pixlake.errors import (
     InvalidInputError,
     InvalidQueryError,
@@ -218,7 +219,7 @@ def _check_bytes(
         raise _bytes_missing(names, f"{counted(len(names), 'picture')} of {where}")
 
 
-def _image(item: datasets.ExportItem) -> AnnotatedImage:
+def _image(item: ExportItem) -> AnnotatedImage:
     """A picture of the version and its annotation, as the formats' neutral image, less its
     objects: they go to ``Exporter.write_compact`` as stored."""
     extra = item.extra
@@ -239,7 +240,7 @@ def _image(item: datasets.ExportItem) -> AnnotatedImage:
     )
 
 
-def _open(store: BlobStore, item: datasets.ExportItem) -> BinaryIO:
+def _open(store: BlobStore, item: ExportItem) -> BinaryIO:
     try:
         return store.open(item.digest)
     except FileNotFoundError:  # gone since the check before the first byte
@@ -311,12 +312,14 @@ def export_version(
         options["mode"] = yolo_mode
     if yolo_path is not None:
         options["path"] = _checked_yolo_path(yolo_path, name)
-    version = datasets.get_version_by_id(db, caller, organization_id, version_id)
+    version = datasets.get_version_by_id(db, caller, organization_id, version_id=version_id)
     where = f"{version.name}/{version.version}"
-    labels, info = datasets.get_metadata(db, caller, organization_id, version_id)
+    labels, info = datasets.get_metadata(db, caller, organization_id, version_id=version_id)
     specs = [LabelSpec(label.name, cast(LabelKind, label.type)) for label in labels]
     exporter_cls = get_exporter(name)
-    files = datasets.version_files(db, caller, organization_id, version_id, status=status)
+    files = datasets.version_files(
+        db, caller, organization_id, version_id=version_id, status=status
+    )
     options["splits"] = {split for _name, _digest, split in files}
     with TarSink(io.BytesIO()) as scratch:  # the exporter's own checks, before any byte
         _collisions(exporter_cls(scratch, specs, info=info, **options), files, where)
@@ -330,7 +333,7 @@ def export_version(
                     db,
                     caller,
                     organization_id,
-                    version_id,
+                    version_id=version_id,
                     page=PAGE,
                     first_page=FIRST_PAGE,
                     status=status,

@@ -50,8 +50,6 @@ import uuid
 from collections.abc import Iterator
 from typing import IO, Any
 
-from sqlalchemy.orm import Session
-
 from pixlake import _json as fast_json
 from pixlake.core import blobs, datasets
 from pixlake.core.datasets import (
@@ -64,12 +62,14 @@ from pixlake.core.datasets import (
     parse_objects,
     prepare_annotation,
 )
+from pixlake.entities.datasets import DatasetVersion
 from pixlake.errors import InvalidInputError
 from pixlake.formats._compact import plain_object
 from pixlake.formats._jsonstream import JsonStream, NotStreamable
 from pixlake.formats._problems import Problems
 from pixlake.jobs import JobContext
 from pixlake.schemas.datasets import IMPORT_DOCUMENT_FORMAT
+from pixlake.store.db.unit_of_work import UnitOfWork
 
 __all__ = ["DOCUMENT_FORMAT", "KIND", "run_import"]
 
@@ -221,17 +221,21 @@ def _run_whole(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     ctx.progress(len(items), len(items), "writing", force=True)
     info = document.get("info")
     with ctx.db.transaction() as tx:
-        session = tx.session
-        target = _start(session, ctx, params, pictures, labels, extras, info)
+        target = _start(tx, ctx, params, pictures, labels, extras, info)
         nb_objects = datasets.write_annotations(
-            session, ctx.caller, ctx.organization_id, target.row.pk, items, field_prefix="images"
+            tx,
+            ctx.caller,
+            ctx.organization_id,
+            version_pk=target.version_pk,
+            items=items,
+            field_prefix="images",
         )
         entity = target.entity()
     return _result(entity, len(items), nb_objects)
 
 
 def _start(
-    session: Session,
+    tx: UnitOfWork,
     ctx: JobContext,
     params: dict[str, Any],
     pictures: list[uuid.UUID],
@@ -241,7 +245,7 @@ def _start(
 ) -> datasets.ImportTarget:
     """The version the job writes to, from the job's parameters (see ``start_import``)."""
     return datasets.start_import(
-        session,
+        tx,
         ctx.caller,
         ctx.organization_id,
         version_id=uuid.UUID(params["version_id"]) if params.get("version_id") else None,
@@ -256,7 +260,7 @@ def _start(
     )
 
 
-def _result(entity: datasets.DatasetVersion, nb_items: int, nb_objects: int) -> dict[str, Any]:
+def _result(entity: DatasetVersion, nb_items: int, nb_objects: int) -> dict[str, Any]:
     return {
         "dataset_id": str(entity.id),
         "dataset_name": entity.name,
@@ -384,10 +388,13 @@ def _run_streamed(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         info = head.get("info")
         ctx.progress(nb_items, nb_items, "writing", force=True)
         with ctx.db.transaction() as tx:
-            session = tx.session
-            target = _start(session, ctx, params, pictures, labels, extras, info)
+            target = _start(tx, ctx, params, pictures, labels, extras, info)
             writer = AnnotationWriter(
-                session, ctx.caller, ctx.organization_id, target.row.pk, field_prefix="images"
+                tx,
+                ctx.caller,
+                ctx.organization_id,
+                version_pk=target.version_pk,
+                field_prefix="images",
             )
             for batch in prepared:
                 found = writer.check(batch)

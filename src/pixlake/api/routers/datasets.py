@@ -34,8 +34,9 @@ from pixlake.api.deps import CallerDep, DbDep, OrganizationDep, SettingsDep, Sto
 from pixlake.api.responses import export_response
 from pixlake.api.routers.pictures import to_public as picture_public
 from pixlake.core import datasets, exports
-from pixlake.core.datasets import AnnotationInput, AnnotationRecord, DatasetVersion
+from pixlake.core.datasets import AnnotationInput
 from pixlake.core.pagination import decode_cursor, encode_cursor
+from pixlake.entities.datasets import AnnotationRecord, DatasetVersion
 from pixlake.formats import Problems
 from pixlake.schemas.common import MAX_INT
 from pixlake.schemas.datasets import (
@@ -118,7 +119,7 @@ def create_dataset(
         db,
         caller,
         org.id,
-        body.name,
+        name=body.name,
         picture_ids=body.pictures,
         description=body.description,
         private=body.private,
@@ -131,7 +132,7 @@ def create_dataset(
 def get_dataset(
     name: str, version: str, org: OrganizationDep, caller: CallerDep, db: DbDep
 ) -> DatasetPublic:
-    return dataset_public(datasets.get_version(db, caller, org.id, name, version))
+    return dataset_public(datasets.get_version(db, caller, org.id, name=name, version=version))
 
 
 @router.post(
@@ -146,8 +147,8 @@ def new_version(
         db,
         caller,
         org.id,
-        name,
-        body.version,
+        name=name,
+        version=body.version,
         picture_ids=body.pictures,
         from_version=body.from_version,
         description=body.description,
@@ -162,7 +163,7 @@ def new_version(
 def delete_dataset(
     name: str, version: str, org: OrganizationDep, caller: CallerDep, db: DbDep
 ) -> DatasetPublic:
-    return dataset_public(datasets.delete_version(db, caller, org.id, name, version))
+    return dataset_public(datasets.delete_version(db, caller, org.id, name=name, version=version))
 
 
 # --------------------------------------------------------------------------- by version id
@@ -172,7 +173,7 @@ def delete_dataset(
 def get_dataset_by_id(
     version_id: uuid.UUID, org: OrganizationDep, caller: CallerDep, db: DbDep
 ) -> DatasetPublic:
-    return dataset_public(datasets.get_version_by_id(db, caller, org.id, version_id))
+    return dataset_public(datasets.get_version_by_id(db, caller, org.id, version_id=version_id))
 
 
 @router.get(
@@ -182,7 +183,7 @@ def get_dataset_by_id(
 def get_metadata(
     version_id: uuid.UUID, org: OrganizationDep, caller: CallerDep, db: DbDep
 ) -> VersionMetadata:
-    labels, info = datasets.get_metadata(db, caller, org.id, version_id)
+    labels, info = datasets.get_metadata(db, caller, org.id, version_id=version_id)
     return VersionMetadata(
         labels=[
             LabelMetadata(name=label.name, type=label.type, extra=dict(label.extra or {}) or None)
@@ -207,7 +208,7 @@ def list_version_pictures(
         db,
         caller,
         org.id,
-        version_id,
+        version_id=version_id,
         limit=min(limit, settings.max_page_size),
         after=decode_cursor(cursor),
     )
@@ -223,14 +224,18 @@ def list_version_pictures(
 def add_version_pictures(
     version_id: uuid.UUID, body: PictureIds, org: OrganizationDep, caller: CallerDep, db: DbDep
 ) -> Count:
-    return Count(count=datasets.add_pictures(db, caller, org.id, version_id, body.pictures))
+    return Count(
+        count=datasets.add_pictures(
+            db, caller, org.id, version_id=version_id, picture_ids=body.pictures
+        )
+    )
 
 
 @router.get("/dataset-versions/{version_id}/labels", summary="The version's labels, in order")
 def list_labels(
     version_id: uuid.UUID, org: OrganizationDep, caller: CallerDep, db: DbDep
 ) -> LabelsPublic:
-    labels = datasets.get_version_by_id(db, caller, org.id, version_id).labels
+    labels = datasets.get_version_by_id(db, caller, org.id, version_id=version_id).labels
     return LabelsPublic(
         data=[LabelPublic(name=label.name, type=label.type) for label in labels], count=len(labels)
     )
@@ -244,7 +249,11 @@ def create_labels(
     version_id: uuid.UUID, body: LabelsCreate, org: OrganizationDep, caller: CallerDep, db: DbDep
 ) -> LabelsPublic:
     labels = datasets.create_labels(
-        db, caller, org.id, version_id, [(label.name, label.type) for label in body.labels]
+        db,
+        caller,
+        org.id,
+        version_id=version_id,
+        labels=[(label.name, label.type) for label in body.labels],
     )
     return LabelsPublic(
         data=[LabelPublic(name=label.name, type=label.type) for label in labels], count=len(labels)
@@ -268,7 +277,7 @@ def list_annotations(
         db,
         caller,
         org.id,
-        version_id,
+        version_id=version_id,
         limit=min(limit, settings.max_page_size),
         after=decode_cursor(cursor),
         offset=offset,
@@ -307,7 +316,9 @@ def set_annotations(
             )
         )
     problems.raise_if_any("annotations")
-    count = datasets.set_annotations(db, caller, org.id, version_id, items, replace=body.replace)
+    count = datasets.set_annotations(
+        db, caller, org.id, version_id=version_id, items=items, replace=body.replace
+    )
     return Count(count=count)
 
 
@@ -320,7 +331,14 @@ def set_status(
     db: DbDep,
 ) -> Count:
     return Count(
-        count=datasets.set_status(db, caller, org.id, version_id, body.pictures, body.status)
+        count=datasets.set_status(
+            db,
+            caller,
+            org.id,
+            version_id=version_id,
+            external_urls=body.pictures,
+            status=body.status,
+        )
     )
 
 
@@ -335,7 +353,9 @@ def delete_annotations(
     db: DbDep,
     picture_id: uuid.UUID | None = None,
 ) -> Count:
-    count = datasets.delete_annotations(db, caller, org.id, version_id, picture_id=picture_id)
+    count = datasets.delete_annotations(
+        db, caller, org.id, version_id=version_id, picture_id=picture_id
+    )
     return Count(count=count)
 
 
@@ -357,7 +377,7 @@ def list_items(
         db,
         caller,
         org.id,
-        version_id,
+        version_id=version_id,
         limit=min(limit, settings.max_page_size),
         after=decode_cursor(cursor),
     )

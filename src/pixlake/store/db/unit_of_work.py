@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 
 from pixlake.store.db.repositories import (
     AccountRepository,
+    AnnotationRepository,
     BlobRepository,
+    DatasetRepository,
     JobRepository,
     PictureRepository,
 )
@@ -32,8 +34,16 @@ class UnitOfWork:
         return AccountRepository(self.session)
 
     @cached_property
+    def annotations(self) -> AnnotationRepository:
+        return AnnotationRepository(self.session)
+
+    @cached_property
     def blobs(self) -> BlobRepository:
         return BlobRepository(self.session)
+
+    @cached_property
+    def datasets(self) -> DatasetRepository:
+        return DatasetRepository(self.session)
 
     @cached_property
     def jobs(self) -> JobRepository:

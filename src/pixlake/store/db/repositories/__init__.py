@@ -8,14 +8,18 @@ errors that name its resource.
 
 from pixlake.store.db.repositories._base import Repository, integrity_error, integrity_kind
 from pixlake.store.db.repositories.accounts import AccountRepository
+from pixlake.store.db.repositories.annotations import AnnotationRepository
 from pixlake.store.db.repositories.blobs import BlobRepository
+from pixlake.store.db.repositories.datasets import DatasetRepository
 from pixlake.store.db.repositories.jobs import JobRepository, StartedJob
 from pixlake.store.db.repositories.pictures import PictureRepository, StoredPicture
 
 __all__ = [
     "AccountRepository",
+    "AnnotationRepository",
     "BlobRepository",
     "JobRepository",
+    "DatasetRepository",
     "PictureRepository",
     "Repository",
     "StartedJob",

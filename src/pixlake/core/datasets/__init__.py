@@ -1,0 +1,83 @@
+"""Datasets: named versions of pictures, with typed labels and annotations.
+
+A dataset is a name in an organization; it holds versions (``first`` is created with the
+dataset, ``latest`` always means the newest).  A version is a set of datalake pictures plus its
+labels and annotations; ``new_version`` copies rows from another version, never bytes.
+
+One module per sub-domain: ``_rules`` (names, label types, statuses, splits, the parsing of
+objects), ``_versions`` (datasets and versions, the pictures in each), ``_labels``,
+``_writer`` (the bulk annotation writer, the imports' first writes, setting, reviewing and
+deleting annotations), ``_listings`` (pages of pictures and annotations) and ``_export``
+(reading a version for an export).  The queries are the repositories'
+(``tx.datasets``, ``tx.annotations``).
+"""
+
+from pixlake.core.datasets._export import iter_export, version_files
+from pixlake.core.datasets._labels import create_labels, get_metadata
+from pixlake.core.datasets._listings import list_annotations, list_items, list_version_pictures
+from pixlake.core.datasets._rules import (
+    ANNOTATION_STATUSES,
+    LABEL_TYPES,
+    LATEST,
+    AnnotationInput,
+    parse_image_qa,
+    parse_objects,
+)
+from pixlake.core.datasets._versions import (
+    add_pictures,
+    create_dataset,
+    delete_version,
+    get_version,
+    get_version_by_id,
+    get_version_pk,
+    list_versions,
+    new_version,
+)
+from pixlake.core.datasets._writer import (
+    AnnotationWriter,
+    ImportTarget,
+    PreparedAnnotation,
+    PreparedObject,
+    delete_annotations,
+    dump_shape,
+    prepare_annotation,
+    set_annotations,
+    set_status,
+    start_import,
+    write_annotations,
+)
+
+__all__ = [
+    "ANNOTATION_STATUSES",
+    "LABEL_TYPES",
+    "LATEST",
+    "AnnotationInput",
+    "AnnotationWriter",
+    "ImportTarget",
+    "PreparedAnnotation",
+    "PreparedObject",
+    "add_pictures",
+    "create_dataset",
+    "create_labels",
+    "delete_annotations",
+    "delete_version",
+    "dump_shape",
+    "get_metadata",
+    "get_version",
+    "get_version_by_id",
+    "get_version_pk",
+    "iter_export",
+    "list_annotations",
+    "list_items",
+    "list_version_pictures",
+    "list_versions",
+    "new_version",
+    "parse_image_qa",
+    "parse_objects",
+    "prepare_annotation",
+    "set_annotations",
+    "set_status",
+    "start_import",
+    "version_files",
+    "write_annotations",
+]
