@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from pixlake._text import count_is
 from pixlake.core.accounts import require_organization
@@ -29,6 +28,7 @@ from pixlake.store.blobs.local import AdoptionRefused, LocalBlobStore
 from pixlake.store.db.bulk import chunked, insert_ignore
 from pixlake.store.db.engine import Database
 from pixlake.store.db.models import BlobRow, OrganizationBlobRow
+from pixlake.store.db.unit_of_work import UnitOfWork
 
 __all__ = [
     "BlobRejection",
@@ -347,7 +347,7 @@ def adopt_files(
 
 
 def require_held(
-    session: Session, organization_id: uuid.UUID, digest: object, field: str = "sha256"
+    tx: UnitOfWork, organization_id: uuid.UUID, digest: object, field: str = "sha256"
 ) -> str:
     """``digest``, checked, when the organization holds those bytes; else the
     ``InvalidInputError`` naming ``field``.  Every row, job or asset that names bytes by
@@ -359,7 +359,7 @@ def require_held(
             f"{field}: expected a SHA-256 digest (64 lower-case hex characters)",
             details=[{"field": field, "message": "expected a SHA-256 digest"}],
         ) from None
-    if session.get(OrganizationBlobRow, (organization_id, checked)) is None:
+    if not tx.blobs.holds(organization_id, checked):
         message = f"the bytes {checked[:12]}… were not uploaded first: send them to /blobs"
         raise InvalidInputError(
             f"{field}: {message}", details=[{"field": field, "message": message}]

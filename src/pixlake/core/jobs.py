@@ -70,7 +70,7 @@ def create_job(
     with db.transaction() as tx:
         session = tx.session
         for field, digest in (reads or {}).items():
-            require_held(session, organization_id, digest, field)
+            require_held(tx, organization_id, digest, field)
         row = JobRow(
             id=uuid.uuid4(),
             organization_id=organization_id,

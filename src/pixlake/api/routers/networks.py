@@ -120,7 +120,7 @@ def get_network(
     caller: CallerDep,
     db: DbDep,
 ) -> NetworkPublic:
-    return to_public(networks.get_network(db, caller, org_id, ref), base_url(request))
+    return to_public(networks.get_network(db, caller, org_id, ref=ref), base_url(request))
 
 
 @router.patch(ORG + "/{network_id}", summary="Change some fields of a network")
@@ -143,7 +143,7 @@ def update_network(
         labels=body.labels,
         base_parameters=body.base_parameters,
     )
-    network = networks.update_network(db, caller, org_id, network_id, changes)
+    network = networks.update_network(db, caller, org_id, network_id=network_id, changes=changes)
     return to_public(network, base_url(request))
 
 
@@ -155,7 +155,7 @@ def update_network(
 def delete_network(
     org_id: uuid.UUID, network_id: uuid.UUID, caller: CallerDep, db: DbDep
 ) -> Response:
-    networks.delete_network(db, caller, org_id, network_id)
+    networks.delete_network(db, caller, org_id, network_id=network_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -172,7 +172,7 @@ def store_file(
     db: DbDep,
 ) -> NetworkPublic:
     network = networks.store_file(
-        db, caller, org_id, network_id, name=body.name, digest=body.sha256
+        db, caller, org_id, network_id=network_id, name=body.name, digest=body.sha256
     )
     return to_public(network, base_url(request))
 
@@ -190,7 +190,9 @@ def set_thumbnail(
     db: DbDep,
     store: StoreDep,
 ) -> NetworkPublic:
-    network = networks.set_thumbnail(db, store, caller, org_id, network_id, digest=body.sha256)
+    network = networks.set_thumbnail(
+        db, store, caller, org_id, network_id=network_id, digest=body.sha256
+    )
     return to_public(network, base_url(request))
 
 
@@ -211,7 +213,7 @@ def get_file(
     store: StoreDep,
     range_header: RangeHeader = None,
 ) -> StreamingResponse:
-    entity, stream = networks.open_file(db, store, caller, network_id, name)
+    entity, stream = networks.open_file(db, store, caller, network_id=network_id, name=name)
     return blob_response(entity, stream, filename=name, range_header=range_header)
 
 
@@ -229,7 +231,9 @@ def get_thumbnail(
     original: Annotated[bool, Query(description="the image it was made from")] = False,
     range_header: RangeHeader = None,
 ) -> StreamingResponse:
-    entity, stream = networks.open_thumbnail(db, store, caller, network_id, original=original)
+    entity, stream = networks.open_thumbnail(
+        db, store, caller, network_id=network_id, original=original
+    )
     return blob_response(entity, stream, range_header=range_header)
 
 

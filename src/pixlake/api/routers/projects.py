@@ -79,7 +79,7 @@ def get_project(
     caller: CallerDep,
     db: DbDep,
 ) -> ProjectPublic:
-    return to_public(projects.get_project(db, caller, org_id, ref))
+    return to_public(projects.get_project(db, caller, org_id, ref=ref))
 
 
 @router.patch(ORG + "/{project_id}", summary="Change some fields of a project")
@@ -91,7 +91,7 @@ def update_project(
             db,
             caller,
             org_id,
-            project_id,
+            project_id=project_id,
             name=body.project_name,
             description=body.description,
             type=body.type,
@@ -105,7 +105,7 @@ def update_project(
 def delete_project(
     org_id: uuid.UUID, project_id: uuid.UUID, caller: CallerDep, db: DbDep
 ) -> Response:
-    projects.delete_project(db, caller, org_id, project_id)
+    projects.delete_project(db, caller, org_id, project_id=project_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -120,7 +120,9 @@ def attach_dataset(
             details=[{"field": "dataset", "message": "expected 'name/version'"}],
         )
     return to_public(
-        projects.attach_dataset(db, caller, org_id, project_id, name=parts[0], version=parts[1])
+        projects.attach_dataset(
+            db, caller, org_id, project_id=project_id, name=parts[0], version=parts[1]
+        )
     )
 
 
@@ -129,5 +131,7 @@ def list_workers(
     org_id: uuid.UUID, project_id: uuid.UUID, caller: CallerDep, db: DbDep
 ) -> WorkersPublic:
     return WorkersPublic(
-        workers=[_worker(w) for w in projects.list_workers(db, caller, org_id, project_id)]
+        workers=[
+            _worker(w) for w in projects.list_workers(db, caller, org_id, project_id=project_id)
+        ]
     )

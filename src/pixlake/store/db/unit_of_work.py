@@ -13,7 +13,14 @@ from functools import cached_property
 
 from sqlalchemy.orm import Session
 
-from pixlake.store.db.repositories import AccountRepository, BlobRepository, PictureRepository
+from pixlake.store.db.repositories import (
+    AccountRepository,
+    BlobRepository,
+    ExperimentRepository,
+    NetworkRepository,
+    PictureRepository,
+    ProjectRepository,
+)
 
 __all__ = ["UnitOfWork"]
 
@@ -31,5 +38,17 @@ class UnitOfWork:
         return BlobRepository(self.session)
 
     @cached_property
+    def experiments(self) -> ExperimentRepository:
+        return ExperimentRepository(self.session)
+
+    @cached_property
+    def networks(self) -> NetworkRepository:
+        return NetworkRepository(self.session)
+
+    @cached_property
     def pictures(self) -> PictureRepository:
         return PictureRepository(self.session)
+
+    @cached_property
+    def projects(self) -> ProjectRepository:
+        return ProjectRepository(self.session)

@@ -9,14 +9,37 @@ errors that name its resource.
 from pixlake.store.db.repositories._base import Repository, integrity_error, integrity_kind
 from pixlake.store.db.repositories.accounts import AccountRepository
 from pixlake.store.db.repositories.blobs import BlobRepository
+from pixlake.store.db.repositories.experiments import (
+    DataAssetRepository,
+    ExperimentRepository,
+    FileAssetRepository,
+    NamedAssetRepository,
+    NewFile,
+    StoredData,
+    StoredExperiment,
+)
+from pixlake.store.db.repositories.networks import HubFilter, NetworkRepository, StoredNetwork
 from pixlake.store.db.repositories.pictures import PictureRepository, StoredPicture
+from pixlake.store.db.repositories.projects import ProjectRepository, StoredProject
 
 __all__ = [
     "AccountRepository",
     "BlobRepository",
+    "DataAssetRepository",
+    "ExperimentRepository",
+    "FileAssetRepository",
+    "HubFilter",
+    "NamedAssetRepository",
+    "NetworkRepository",
+    "NewFile",
     "PictureRepository",
+    "ProjectRepository",
     "Repository",
+    "StoredData",
+    "StoredExperiment",
+    "StoredNetwork",
     "StoredPicture",
+    "StoredProject",
     "integrity_error",
     "integrity_kind",
 ]

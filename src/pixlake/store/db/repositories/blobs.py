@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
+from pixlake.entities.datalake import BlobEntity
 from pixlake.store.db.bulk import chunked
 from pixlake.store.db.models import BlobRow, OrganizationBlobRow
 from pixlake.store.db.repositories._base import Repository
@@ -33,3 +34,20 @@ class BlobRepository(Repository):
             ):
                 blobs[digest] = (size, width, height)
         return blobs
+
+    def get(self, digest: str) -> BlobEntity:
+        """The blob of this digest (known to exist: a row names it)."""
+        row = self.session.get_one(BlobRow, digest)
+        return BlobEntity(row.digest, row.size, row.media_type, row.width, row.height)
+
+    def holds(self, organization_id: uuid.UUID, digest: str) -> bool:
+        """Whether the organization holds these bytes (it sent them, or received them)."""
+        return self.session.get(OrganizationBlobRow, (organization_id, digest)) is not None
+
+    def grant(self, organization_id: uuid.UUID, digest: str) -> None:
+        """Let the organization hold these bytes (already held: nothing changes)."""
+        if not self.holds(organization_id, digest):
+            with self._guard(missing=f"no blob {digest[:12]}… in the store"):
+                self.session.add(
+                    OrganizationBlobRow(organization_id=organization_id, digest=digest)
+                )
