@@ -13,6 +13,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from pixlake.core import accounts, blobs, networks
+from pixlake.entities.networks import Network
 from pixlake.errors import (
     AlreadyExistsError,
     ForbiddenError,
@@ -26,7 +27,7 @@ from tests.conftest import make_image
 from tests.core.conftest import World
 
 
-def create(w: World, name: str = "yolo-cars") -> networks.Network:
+def create(w: World, name: str = "yolo-cars") -> Network:
     return networks.create_network(
         w.db, w.alice, w.alice.default_organization.id, name=name, type="detection"
     )

@@ -28,7 +28,7 @@ from pixlake.core.accounts import require_organization
 from pixlake.core.pagination import decode_cursor, encode_cursor
 from pixlake.entities.accounts import Caller, Organization
 from pixlake.entities.datalake import BlobEntity
-from pixlake.entities.networks import Network, NetworkFile, Owner
+from pixlake.entities.networks import Network
 from pixlake.errors import (
     AlreadyExistsError,
     ForbiddenError,
@@ -47,11 +47,8 @@ __all__ = [
     "MAX_THUMBNAIL_BYTES",
     "RESERVED_FILES",
     "THUMBNAIL_SIZE",
-    "Network",
     "NetworkChanges",
-    "NetworkFile",
     "NetworkPage",
-    "Owner",
     "check_labels",
     "check_name",
     "create_network",

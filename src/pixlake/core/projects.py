@@ -8,16 +8,13 @@ import uuid
 from pixlake.clock import utcnow
 from pixlake.core.accounts import require_organization
 from pixlake.entities.accounts import Caller
-from pixlake.entities.projects import AttachedDataset, Project, Worker
+from pixlake.entities.projects import Project, Worker
 from pixlake.errors import AlreadyExistsError, InvalidInputError, ResourceNotFoundError
 from pixlake.store.db.engine import Database
 from pixlake.store.db.repositories import StoredProject
 from pixlake.store.db.unit_of_work import UnitOfWork
 
 __all__ = [
-    "AttachedDataset",
-    "Project",
-    "Worker",
     "attach_dataset",
     "create_project",
     "delete_project",

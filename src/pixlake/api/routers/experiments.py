@@ -37,6 +37,7 @@ from pixlake.api.deps import CallerDep, DbDep, StoreDep, base_url
 from pixlake.api.responses import BLOB_RESPONSES, blob_response
 from pixlake.api.routers.networks import to_public as network_public
 from pixlake.core import experiments as ex
+from pixlake.entities.experiments import DataAsset, Experiment, FileAsset
 from pixlake.schemas.common import MAX_INT
 from pixlake.schemas.experiments import (
     DataAssetCreate,
@@ -64,9 +65,7 @@ MaxPoints = Annotated[
 ]
 
 
-def _file(
-    f: ex.FileAsset, base: str, org_id: uuid.UUID, experiment_id: uuid.UUID
-) -> FileAssetPublic:
+def _file(f: FileAsset, base: str, org_id: uuid.UUID, experiment_id: uuid.UUID) -> FileAssetPublic:
     return FileAssetPublic(
         id=f.id,
         name=f.name,
@@ -81,7 +80,7 @@ def _file(
     )
 
 
-def _data(d: ex.DataAsset) -> DataAssetPublic:
+def _data(d: DataAsset) -> DataAssetPublic:
     return DataAssetPublic(
         id=d.id,
         name=d.name,
@@ -93,7 +92,7 @@ def _data(d: ex.DataAsset) -> DataAssetPublic:
     )
 
 
-def to_public(e: ex.Experiment, base: str) -> ExperimentPublic:
+def to_public(e: Experiment, base: str) -> ExperimentPublic:
     return ExperimentPublic(
         id=e.id,
         name=e.name,

@@ -27,6 +27,7 @@ from fastapi.responses import StreamingResponse
 from pixlake.api.deps import CallerDep, DbDep, OrganizationDep, SettingsDep, StoreDep, base_url
 from pixlake.api.responses import BLOB_RESPONSES, blob_response
 from pixlake.core import networks
+from pixlake.entities.networks import Network
 from pixlake.schemas.accounts import OrganizationPublic
 from pixlake.schemas.common import MAX_INT
 from pixlake.schemas.networks import (
@@ -47,7 +48,7 @@ ORG = "/organizations/{org_id}/networks"
 RangeHeader = Annotated[str | None, Header(alias="Range")]
 
 
-def to_public(n: networks.Network, base: str) -> NetworkPublic:
+def to_public(n: Network, base: str) -> NetworkPublic:
     root = f"{base}/api/v1/networks/{n.id}"
     return NetworkPublic(
         model_id=n.id,

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Path, Response, status
 
 from pixlake.api.deps import CallerDep, DbDep
 from pixlake.core import projects
+from pixlake.entities.projects import Project, Worker
 from pixlake.errors import InvalidInputError
 from pixlake.schemas.projects import (
     DatasetAttach,
@@ -34,11 +35,11 @@ router = APIRouter(tags=["projects"])
 ORG = "/organizations/{org_id}/projects"
 
 
-def _worker(w: projects.Worker) -> WorkerPublic:
+def _worker(w: Worker) -> WorkerPublic:
     return WorkerPublic(id=w.id, username=w.username, role=w.role)
 
 
-def to_public(p: projects.Project) -> ProjectPublic:
+def to_public(p: Project) -> ProjectPublic:
     return ProjectPublic(
         project_id=p.id,
         project_name=p.name,

@@ -38,14 +38,8 @@ from pixlake.core.experiments._runs import (
     list_experiments,
     update_experiment,
 )
-from pixlake.entities.experiments import DataAsset, Experiment, FileAsset, LogPage, Series
 
 __all__ = [
-    "DataAsset",
-    "Experiment",
-    "FileAsset",
-    "LogPage",
-    "Series",
     "append_logs",
     "append_points",
     "create_experiment",
