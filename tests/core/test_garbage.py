@@ -117,16 +117,20 @@ def test_network_files_and_thumbnails_are_references(world: World) -> None:
     oid = world.alice.default_organization.id
     made = networks.create_network(world.db, world.alice, oid, name="net", type="detection")
     weights = world.put(world.alice, b"weights" * 100)
-    networks.store_file(world.db, world.alice, oid, made.id, name="model-latest", digest=weights)
+    networks.store_file(
+        world.db, world.alice, oid, network_id=made.id, name="model-latest", digest=weights
+    )
     thumbnail = world.put(world.alice, make_image(6, (400, 300), "PNG"))
-    networks.set_thumbnail(world.db, world.store, world.alice, oid, made.id, digest=thumbnail)
+    networks.set_thumbnail(
+        world.db, world.store, world.alice, oid, network_id=made.id, digest=thumbnail
+    )
     needed = recorded(world)
     assert len(needed) == 3 and {weights, thumbnail} < needed  # and the small thumbnail
 
     assert collect_garbage(world.db, world.store, grace=NOW).blobs == 0
     assert recorded(world) == needed
 
-    networks.delete_network(world.db, world.alice, oid, made.id)
+    networks.delete_network(world.db, world.alice, oid, network_id=made.id)
     report = collect_garbage(world.db, world.store, grace=NOW)
     assert report.blobs == len(needed) and recorded(world) == set()
     assert world.store.missing(needed) == needed
@@ -135,17 +139,19 @@ def test_network_files_and_thumbnails_are_references(world: World) -> None:
 def test_an_experiment_image_keeps_its_bytes(world: World) -> None:
     oid = world.alice.default_organization.id
     project = projects.create_project(world.db, world.alice, oid, name="street")
-    run = experiments.create_experiment(world.db, world.alice, oid, project.id, name="run-1")
+    run = experiments.create_experiment(
+        world.db, world.alice, oid, project_id=project.id, name="run-1"
+    )
     image = world.put(world.alice, make_image(7))
     logged = {"object_name": f"{run.id}/sample.jpg", "sha256": image}
     experiments.log_data(
-        world.db, world.alice, oid, run.id, name="sample", type="image", data=logged
+        world.db, world.alice, oid, experiment_id=run.id, name="sample", type="image", data=logged
     )
 
     assert collect_garbage(world.db, world.store, grace=NOW).blobs == 0
     assert world.store.exists(image)
 
-    experiments.delete_data(world.db, world.alice, oid, run.id, "sample")
+    experiments.delete_data(world.db, world.alice, oid, experiment_id=run.id, name="sample")
     assert collect_garbage(world.db, world.store, grace=NOW).blobs == 1
     assert not world.store.exists(image)
 
@@ -156,16 +162,18 @@ def test_an_image_naming_bytes_its_organization_never_sent_keeps_nothing(world: 
     alices = picture(world, world.alice, "secret.jpg", make_image(8))
     bob = world.bob.default_organization.id
     project = projects.create_project(world.db, world.bob, bob, name="pinning")
-    run = experiments.create_experiment(world.db, world.bob, bob, project.id, name="run")
+    run = experiments.create_experiment(world.db, world.bob, bob, project_id=project.id, name="run")
     own = world.put(world.bob, make_image(9))
     logged = {"object_name": f"{run.id}/own.jpg", "sha256": own}
-    experiments.log_data(world.db, world.bob, bob, run.id, name="own", type="image", data=logged)
+    experiments.log_data(
+        world.db, world.bob, bob, experiment_id=run.id, name="own", type="image", data=logged
+    )
     with pytest.raises(InvalidInputError, match="not uploaded first") as refused:
         experiments.log_data(
             world.db,
             world.bob,
             bob,
-            run.id,
+            experiment_id=run.id,
             name="pin",
             type="image",
             data={"object_name": f"{run.id}/pin.jpg", "sha256": alices.digest},
@@ -221,13 +229,13 @@ def test_the_parts_of_a_needed_composite_stay(world: World) -> None:
     parts = [world.put(world.alice, piece) for piece in pieces]
     digest, whole = compose(world, parts, pieces)
     made = networks.create_network(world.db, world.alice, oid, name="big", type="detection")
-    networks.store_file(world.db, world.alice, oid, made.id, name="model", digest=digest)
+    networks.store_file(world.db, world.alice, oid, network_id=made.id, name="model", digest=digest)
 
     assert collect_garbage(world.db, world.store, grace=NOW).blobs == 0
     with world.store.open(digest) as f:
         assert f.read() == whole
 
-    networks.delete_network(world.db, world.alice, oid, made.id)
+    networks.delete_network(world.db, world.alice, oid, network_id=made.id)
     report = collect_garbage(world.db, world.store, grace=NOW)
     assert (report.blobs, report.files) == (3, 3)  # the manifest and both parts
     assert world.store.missing([digest, *parts]) == {digest, *parts}

@@ -13,6 +13,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from pixlake.core import accounts, blobs, networks
+from pixlake.entities.networks import Network
 from pixlake.errors import (
     AlreadyExistsError,
     ForbiddenError,
@@ -26,7 +27,7 @@ from tests.conftest import make_image
 from tests.core.conftest import World
 
 
-def create(w: World, name: str = "yolo-cars") -> networks.Network:
+def create(w: World, name: str = "yolo-cars") -> Network:
     return networks.create_network(
         w.db, w.alice, w.alice.default_organization.id, name=name, type="detection"
     )
@@ -73,8 +74,8 @@ def test_create_then_get_by_name_or_id(world: World) -> None:
     made = create(world)
     assert made.private and made.type == "detection" and made.owner is not None
     assert made.owner.username == "alice" and made.organization.name == "acme"
-    by_name = networks.get_network(world.db, world.alice, made.organization.id, "yolo-cars")
-    by_id = networks.get_network(world.db, world.alice, made.organization.id, str(made.id))
+    by_name = networks.get_network(world.db, world.alice, made.organization.id, ref="yolo-cars")
+    by_id = networks.get_network(world.db, world.alice, made.organization.id, ref=str(made.id))
     assert by_name.id == by_id.id == made.id
 
 
@@ -116,14 +117,14 @@ def test_update_checks_everything_before_writing(world: World) -> None:
     oid = made.organization.id
     changes = networks.NetworkChanges(description="new", labels={"1": "car", "3": "bus"})
     with pytest.raises(InvalidInputError):
-        networks.update_network(world.db, world.alice, oid, made.id, changes)
-    assert networks.get_network(world.db, world.alice, oid, made.id).description == ""
+        networks.update_network(world.db, world.alice, oid, network_id=made.id, changes=changes)
+    assert networks.get_network(world.db, world.alice, oid, ref=made.id).description == ""
     done = networks.update_network(
         world.db,
         world.alice,
         oid,
-        made.id,
-        networks.NetworkChanges(
+        network_id=made.id,
+        changes=networks.NetworkChanges(
             description="new",
             tag=["cars", "yolo", "cars"],
             labels={"1": "car"},
@@ -145,8 +146,8 @@ def test_rename_to_an_existing_name_is_refused(world: World) -> None:
             world.db,
             world.alice,
             two.organization.id,
-            two.id,
-            networks.NetworkChanges(network_name="one"),
+            network_id=two.id,
+            changes=networks.NetworkChanges(network_name="one"),
         )
 
 
@@ -157,10 +158,14 @@ def test_private_networks_are_invisible_to_other_organizations(world: World) -> 
     made = create(world)
     oid = made.organization.id
     with pytest.raises(ResourceNotFoundError):
-        networks.get_network(world.db, world.bob, oid, "yolo-cars")
+        networks.get_network(world.db, world.bob, oid, ref="yolo-cars")
     with pytest.raises(ResourceNotFoundError):
         networks.update_network(
-            world.db, world.bob, oid, made.id, networks.NetworkChanges(description="x")
+            world.db,
+            world.bob,
+            oid,
+            network_id=made.id,
+            changes=networks.NetworkChanges(description="x"),
         )
     with pytest.raises(ResourceNotFoundError):
         networks.hub_organization(world.db, world.bob, "acme")
@@ -171,24 +176,32 @@ def test_public_networks_are_read_only_to_other_organizations(world: World) -> N
     made = create(world)
     oid = made.organization.id
     networks.update_network(
-        world.db, world.alice, oid, made.id, networks.NetworkChanges(private=False)
+        world.db,
+        world.alice,
+        oid,
+        network_id=made.id,
+        changes=networks.NetworkChanges(private=False),
     )
-    assert networks.get_network(world.db, world.bob, oid, "yolo-cars").id == made.id
+    assert networks.get_network(world.db, world.bob, oid, ref="yolo-cars").id == made.id
     assert networks.hub_organization(world.db, world.bob, "acme").id == oid
     digest = world.put(world.bob, b"bob's weights")
     attempts: list[Callable[[], object]] = [
         lambda: networks.update_network(
-            world.db, world.bob, oid, made.id, networks.NetworkChanges(description="x")
+            world.db,
+            world.bob,
+            oid,
+            network_id=made.id,
+            changes=networks.NetworkChanges(description="x"),
         ),
-        lambda: networks.delete_network(world.db, world.bob, oid, made.id),
+        lambda: networks.delete_network(world.db, world.bob, oid, network_id=made.id),
         lambda: networks.store_file(
-            world.db, world.bob, oid, made.id, name="config", digest=digest
+            world.db, world.bob, oid, network_id=made.id, name="config", digest=digest
         ),
     ]
     for attempt in attempts:
         with pytest.raises(ForbiddenError, match="read-only"):
             attempt()
-    after = networks.get_network(world.db, world.alice, oid, made.id)
+    after = networks.get_network(world.db, world.alice, oid, ref=made.id)
     assert after.description == "" and after.files == ()
 
 
@@ -200,14 +213,14 @@ def test_viewers_read_but_do_not_write(world: World) -> None:
         session = tx.session
         session.get_one(MembershipRow, (vera.user_id, made.organization.id)).role = "viewer"
     vera = accounts.authenticate(world.db, token)
-    assert networks.get_network(world.db, vera, made.organization.id, made.id).id == made.id
+    assert networks.get_network(world.db, vera, made.organization.id, ref=made.id).id == made.id
     with pytest.raises(ForbiddenError, match="viewer"):
         networks.update_network(
             world.db,
             vera,
             made.organization.id,
-            made.id,
-            networks.NetworkChanges(description="x"),
+            network_id=made.id,
+            changes=networks.NetworkChanges(description="x"),
         )
 
 
@@ -218,8 +231,12 @@ def test_a_file_stored_under_two_names_is_one_blob(world: World) -> None:
     made = create(world)
     oid = made.organization.id
     digest = world.put(world.alice, b"weights" * 1000)
-    networks.store_file(world.db, world.alice, oid, made.id, name="model-latest", digest=digest)
-    done = networks.store_file(world.db, world.alice, oid, made.id, name="backup", digest=digest)
+    networks.store_file(
+        world.db, world.alice, oid, network_id=made.id, name="model-latest", digest=digest
+    )
+    done = networks.store_file(
+        world.db, world.alice, oid, network_id=made.id, name="backup", digest=digest
+    )
     assert {f.name: f.object_name for f in done.files} == {
         "backup": f"{made.id}/backup",
         "model-latest": f"{made.id}/0/model-latest",
@@ -236,7 +253,12 @@ def test_file_names_must_be_base_names(world: World, name: str) -> None:
     digest = world.put(world.alice, b"x")
     with pytest.raises(InvalidInputError) as caught:
         networks.store_file(
-            world.db, world.alice, made.organization.id, made.id, name=name, digest=digest
+            world.db,
+            world.alice,
+            made.organization.id,
+            network_id=made.id,
+            name=name,
+            digest=digest,
         )
     assert caught.value.details[0]["field"] == "name"
 
@@ -246,7 +268,12 @@ def test_bytes_must_be_sent_by_the_organization_first(world: World) -> None:
     bobs = world.put(world.bob, b"bob's bytes")  # stored, but not granted to acme
     with pytest.raises(InvalidInputError, match="not uploaded first"):
         networks.store_file(
-            world.db, world.alice, made.organization.id, made.id, name="config", digest=bobs
+            world.db,
+            world.alice,
+            made.organization.id,
+            network_id=made.id,
+            name="config",
+            digest=bobs,
         )
 
 
@@ -258,11 +285,11 @@ def test_thumbnail_is_made_small_and_the_original_kept(world: World) -> None:
     source = png((1024, 512), "RGBA")
     digest = world.put(world.alice, source)
     done = networks.set_thumbnail(
-        world.db, world.store, world.alice, made.organization.id, made.id, digest=digest
+        world.db, world.store, world.alice, made.organization.id, network_id=made.id, digest=digest
     )
     assert done.thumbnail_original_digest == digest
     assert done.thumb_object_name == f"{made.id}/thumb.png"
-    entity, stream = networks.open_thumbnail(world.db, world.store, world.alice, made.id)
+    entity, stream = networks.open_thumbnail(world.db, world.store, world.alice, network_id=made.id)
     with stream, Image.open(stream) as image:
         assert image.size == (256, 128) and image.mode == "RGBA"
     assert entity.media_type == "image/png"
@@ -280,10 +307,15 @@ def test_thumbnail_must_be_a_complete_image(world: World, data: bytes, words: st
     digest = world.put(world.alice, data)
     with pytest.raises(InvalidInputError, match=words) as caught:
         networks.set_thumbnail(
-            world.db, world.store, world.alice, made.organization.id, made.id, digest=digest
+            world.db,
+            world.store,
+            world.alice,
+            made.organization.id,
+            network_id=made.id,
+            digest=digest,
         )
     assert caught.value.details[0]["field"] == "thumbnail"
-    after = networks.get_network(world.db, world.alice, made.organization.id, made.id)
+    after = networks.get_network(world.db, world.alice, made.organization.id, ref=made.id)
     assert after.thumbnail_digest is None
 
 
@@ -292,7 +324,12 @@ def test_thumbnail_must_be_under_5_mib(world: World) -> None:
     digest = world.put(world.alice, make_image(1) + os.urandom(networks.MAX_THUMBNAIL_BYTES))
     with pytest.raises(InvalidInputError, match="5 MiB"):
         networks.set_thumbnail(
-            world.db, world.store, world.alice, made.organization.id, made.id, digest=digest
+            world.db,
+            world.store,
+            world.alice,
+            made.organization.id,
+            network_id=made.id,
+            digest=digest,
         )
 
 
@@ -309,8 +346,8 @@ def test_hub_filters_and_pages(world: World) -> None:
             world.db,
             world.alice,
             oid,
-            made.id,
-            networks.NetworkChanges(private=i == 5, framework=framework, tag=[tag]),
+            network_id=made.id,
+            changes=networks.NetworkChanges(private=i == 5, framework=framework, tag=[tag]),
         )
     hub = networks.hub_networks(world.db, world.bob, limit=2)
     assert hub.count == 5 and len(hub.data) == 2 and hub.next_cursor

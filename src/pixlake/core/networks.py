@@ -17,19 +17,18 @@ import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, BinaryIO
 
 from PIL import Image, ImageOps
-from sqlalchemy import Select, delete, func, select
-from sqlalchemy.orm import Session
 
 from pixlake._text import count_is
+from pixlake.clock import utcnow
 from pixlake.core import blobs
 from pixlake.core.accounts import require_organization
 from pixlake.core.pagination import decode_cursor, encode_cursor
 from pixlake.entities.accounts import Caller, Organization
 from pixlake.entities.datalake import BlobEntity
+from pixlake.entities.networks import Network
 from pixlake.errors import (
     AlreadyExistsError,
     ForbiddenError,
@@ -40,36 +39,24 @@ from pixlake.imaging import NotAnImageError, probe
 from pixlake.names import file_name_problem
 from pixlake.schemas.networks import check_labels
 from pixlake.store.blobs import BlobStore, check_digest
-from pixlake.store.db.bulk import chunked
 from pixlake.store.db.engine import Database
-from pixlake.store.db.models import (
-    BlobRow,
-    NetworkFileRow,
-    NetworkRow,
-    NetworkTagRow,
-    OrganizationRow,
-    UserRow,
-    utcnow,
-)
+from pixlake.store.db.repositories import HubFilter, StoredNetwork
+from pixlake.store.db.unit_of_work import UnitOfWork
 
 __all__ = [
     "MAX_THUMBNAIL_BYTES",
     "RESERVED_FILES",
     "THUMBNAIL_SIZE",
-    "Network",
-    "check_name",
     "NetworkChanges",
-    "NetworkFile",
     "NetworkPage",
-    "Owner",
     "check_labels",
+    "check_name",
     "create_network",
     "delete_network",
     "get_network",
     "hub_networks",
     "hub_organization",
     "list_networks",
-    "object_name",
     "open_file",
     "open_thumbnail",
     "set_thumbnail",
@@ -100,43 +87,6 @@ MAX_PARAMETERS_JSON = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
-class Owner:
-    id: uuid.UUID
-    username: str
-
-
-@dataclass(frozen=True, slots=True)
-class NetworkFile:
-    name: str
-    object_name: str
-    digest: str
-    size: int
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Network:
-    id: uuid.UUID
-    organization: Organization
-    owner: Owner | None
-    name: str
-    type: str
-    framework: str
-    private: bool
-    description: str
-    readme_text: str
-    tags: tuple[str, ...]
-    labels: dict[str, str]
-    base_parameters: dict[str, Any]
-    files: tuple[NetworkFile, ...]
-    thumbnail_digest: str | None
-    thumbnail_original_digest: str | None
-    thumb_object_name: str | None
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
 class NetworkPage:
     data: list[Network]
     count: int
@@ -156,12 +106,6 @@ class NetworkChanges:
     tag: Sequence[str] | None = None
     labels: Mapping[str, Any] | None = None
     base_parameters: Mapping[str, Any] | None = None
-
-
-def object_name(network_id: uuid.UUID, name: str) -> str:
-    """The contract's object key of a stored file: ``<network_id>/<name>``, and
-    ``<network_id>/0/<name>`` for ``model-latest``."""
-    return f"{network_id}/0/{name}" if name == "model-latest" else f"{network_id}/{name}"
 
 
 # --------------------------------------------------------------------------- validation
@@ -272,154 +216,43 @@ def _check_digest(digest: str, field: str = "sha256") -> str:
         raise _invalid(field, "expected a SHA-256 digest (64 lower-case hex characters)") from None
 
 
-# --------------------------------------------------------------------------- reading rows
+# --------------------------------------------------------------------------- finding
 
 
-def _entities(session: Session, rows: Sequence[NetworkRow]) -> list[Network]:
-    """Entities for rows, with their tags, files, organization, owner (a few queries)."""
-    if not rows:
-        return []
-    pks = [r.pk for r in rows]
-    tags: dict[int, list[str]] = {}
-    files: dict[int, list[tuple[str, str, int, datetime]]] = {}
-    for part in chunked(pks):
-        for network_pk, tag in session.execute(
-            select(NetworkTagRow.network_pk, NetworkTagRow.tag)
-            .where(NetworkTagRow.network_pk.in_(part))
-            .order_by(NetworkTagRow.network_pk, NetworkTagRow.position)
-        ):
-            tags.setdefault(network_pk, []).append(tag)
-        for network_pk, name, digest, size, created_at in session.execute(
-            select(
-                NetworkFileRow.network_pk,
-                NetworkFileRow.name,
-                NetworkFileRow.digest,
-                BlobRow.size,
-                NetworkFileRow.created_at,
-            )
-            .join(BlobRow, BlobRow.digest == NetworkFileRow.digest)
-            .where(NetworkFileRow.network_pk.in_(part))
-            .order_by(NetworkFileRow.network_pk, NetworkFileRow.name)
-        ):
-            files.setdefault(network_pk, []).append((name, digest, size, created_at))
-    org_ids = sorted({r.organization_id for r in rows})
-    orgs = dict(
-        session.execute(
-            select(OrganizationRow.id, OrganizationRow.name).where(OrganizationRow.id.in_(org_ids))
-        ).all()
-    )
-    owner_ids = sorted({r.owner_id for r in rows if r.owner_id is not None})
-    owners = dict(
-        session.execute(select(UserRow.id, UserRow.username).where(UserRow.id.in_(owner_ids))).all()
-    )
-    thumbs = sorted({r.thumbnail_digest for r in rows if r.thumbnail_digest})
-    thumb_types = dict(
-        session.execute(
-            select(BlobRow.digest, BlobRow.media_type).where(BlobRow.digest.in_(thumbs))
-        ).all()
-    )
-    out = []
-    for r in rows:
-        thumb_name = None
-        if r.thumbnail_digest:
-            ext = "png" if thumb_types.get(r.thumbnail_digest) == "image/png" else "jpg"
-            thumb_name = f"{r.id}/thumb.{ext}"
-        out.append(
-            Network(
-                id=r.id,
-                organization=Organization(r.organization_id, orgs.get(r.organization_id, "")),
-                owner=Owner(r.owner_id, owners[r.owner_id]) if r.owner_id in owners else None,
-                name=r.name,
-                type=r.type,
-                framework=r.framework,
-                private=r.private,
-                description=r.description,
-                readme_text=r.readme_text,
-                tags=tuple(tags.get(r.pk, ())),
-                labels=dict(r.labels or {}),
-                base_parameters=dict(r.base_parameters or {}),
-                files=tuple(
-                    NetworkFile(name, object_name(r.id, name), digest, size, created_at)
-                    for name, digest, size, created_at in files.get(r.pk, ())
-                ),
-                thumbnail_digest=r.thumbnail_digest,
-                thumbnail_original_digest=r.thumbnail_original_digest,
-                thumb_object_name=thumb_name,
-                created_at=r.created_at,
-                updated_at=r.updated_at,
-            )
-        )
-    return out
-
-
-def _entity(session: Session, row: NetworkRow) -> Network:
-    return _entities(session, [row])[0]
-
-
-def _find(session: Session, organization_id: uuid.UUID, ref: str | uuid.UUID) -> NetworkRow | None:
-    """A network of the organization by id, else by name."""
-    base = select(NetworkRow).where(NetworkRow.organization_id == organization_id)
-    as_id: uuid.UUID | None = ref if isinstance(ref, uuid.UUID) else None
-    if as_id is None and isinstance(ref, str) and _is_uuid(ref):
-        as_id = uuid.UUID(ref)
-    if as_id is not None:
-        row = session.scalar(base.where(NetworkRow.id == as_id))
-        if row is not None or isinstance(ref, uuid.UUID):
-            return row
-    return session.scalar(base.where(NetworkRow.name == str(ref)))
-
-
-def _readable(caller: Caller, row: NetworkRow) -> bool:
-    return caller.role_in(row.organization_id) is not None or not row.private
+def _readable(caller: Caller, network: StoredNetwork) -> bool:
+    return caller.role_in(network.organization_id) is not None or not network.private
 
 
 def _not_found(ref: str | uuid.UUID) -> ResourceNotFoundError:
     return ResourceNotFoundError(f"no network {str(ref)!r} in this organization")
 
 
-def _read_row(
-    session: Session, caller: Caller, organization_id: uuid.UUID, ref: str | uuid.UUID
-) -> NetworkRow:
-    row = _find(session, organization_id, ref)
-    if row is None or not _readable(caller, row):
+def _readable_network(
+    tx: UnitOfWork, caller: Caller, organization_id: uuid.UUID, ref: str | uuid.UUID
+) -> StoredNetwork:
+    found = tx.networks.find(organization_id, ref)
+    if found is None or not _readable(caller, found):
         raise _not_found(ref)
-    return row
+    return found
 
 
-def _write_row(
-    session: Session, caller: Caller, organization_id: uuid.UUID, network_id: uuid.UUID
-) -> NetworkRow:
+def _writable_network(
+    tx: UnitOfWork, caller: Caller, organization_id: uuid.UUID, network_id: uuid.UUID
+) -> StoredNetwork:
     """The network, if the caller may change it; else 404 (private or absent) or 403."""
-    row = _find(session, organization_id, network_id)
-    if row is None or not _readable(caller, row):
-        raise _not_found(network_id)
+    found = _readable_network(tx, caller, organization_id, network_id)
     if caller.role_in(organization_id) is None:
-        org = session.get(OrganizationRow, organization_id)
+        org = tx.accounts.organization(organization_id)
         raise ForbiddenError(
-            f"network {row.name!r} belongs to organization {org.name if org else organization_id}"
+            f"network {found.name!r} belongs to organization {org.name}"
             ": a public network is read-only to other organizations"
         )
     require_organization(caller, organization_id, write=True)
-    return row
+    return found
 
 
-def _page(
-    session: Session,
-    query: Select[NetworkRow],
-    count_query: Select[int],
-    *,
-    limit: int,
-    cursor: str | None,
-) -> NetworkPage:
-    after = decode_cursor(cursor)
-    rows = list(
-        session.scalars(query.where(NetworkRow.pk > after).order_by(NetworkRow.pk).limit(limit + 1))
-    )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    count = session.scalar(count_query) or 0
-    next_cursor = encode_cursor(rows[-1].pk) if more and rows else None
-    return NetworkPage(_entities(session, rows), count, next_cursor)
+def _page(networks: list[Network], count: int, last: int | None) -> NetworkPage:
+    return NetworkPage(networks, count, None if last is None else encode_cursor(last))
 
 
 # --------------------------------------------------------------------------- use cases
@@ -433,31 +266,15 @@ def create_network(
     name = check_name(name)
     kind = _check_type(type)
     with db.transaction() as tx:
-        session = tx.session
-        if _find(session, organization_id, name) is not None:
+        if tx.networks.find(organization_id, name) is not None:
             raise AlreadyExistsError(
                 f"a network named {name!r} already exists in this organization",
                 details=[{"field": "name", "message": "network names are unique per organization"}],
             )
-        now = utcnow()
-        row = NetworkRow(
-            id=uuid.uuid4(),
-            organization_id=organization_id,
-            owner_id=caller.user_id,
-            name=name,
-            type=kind,
-            framework="",
-            private=True,
-            description="",
-            readme_text="",
-            labels={},
-            base_parameters={},
-            created_at=now,
-            updated_at=now,
+        made = tx.networks.add(
+            organization_id, owner_id=caller.user_id, name=name, type=kind, at=utcnow()
         )
-        session.add(row)
-        session.flush()
-        return _entity(session, row)
+        return tx.networks.record(made.pk)
 
 
 def list_networks(
@@ -470,37 +287,28 @@ def list_networks(
 ) -> NetworkPage:
     """A page of the organization's networks in creation order: all of them for its members,
     its public ones for everybody else."""
-    where = [NetworkRow.organization_id == organization_id]
-    if caller.role_in(organization_id) is None:
-        where.append(NetworkRow.private.is_(False))
+    after = decode_cursor(cursor)
     with db.read() as tx:
-        session = tx.session
         return _page(
-            session,
-            select(NetworkRow).where(*where),
-            select(func.count()).select_from(NetworkRow).where(*where),
-            limit=limit,
-            cursor=cursor,
+            *tx.networks.page(
+                organization_id=organization_id,
+                public_only=caller.role_in(organization_id) is None,
+                after=after,
+                limit=limit,
+            )
         )
 
 
 def get_network(
-    db: Database, caller: Caller, organization_id: uuid.UUID, ref: str | uuid.UUID
+    db: Database, caller: Caller, organization_id: uuid.UUID, *, ref: str | uuid.UUID
 ) -> Network:
     """A network of the organization by id or name (a public one for non-members)."""
     with db.read() as tx:
-        session = tx.session
-        return _entity(session, _read_row(session, caller, organization_id, ref))
+        return tx.networks.record(_readable_network(tx, caller, organization_id, ref).pk)
 
 
-def update_network(
-    db: Database,
-    caller: Caller,
-    organization_id: uuid.UUID,
-    network_id: uuid.UUID,
-    changes: NetworkChanges,
-) -> Network:
-    """Change some fields; every value is checked before anything is written."""
+def _changed_values(changes: NetworkChanges) -> dict[str, Any]:
+    """The checked values of an update's fields, by column (tags aside)."""
     values: dict[str, Any] = {}
     if changes.network_name is not None:
         values["name"] = check_name(changes.network_name, "network_name")
@@ -520,39 +328,44 @@ def update_network(
         values["labels"] = check_labels(changes.labels)
     if changes.base_parameters is not None:
         values["base_parameters"] = _check_parameters(changes.base_parameters)
+    return values
+
+
+def update_network(
+    db: Database,
+    caller: Caller,
+    organization_id: uuid.UUID,
+    *,
+    network_id: uuid.UUID,
+    changes: NetworkChanges,
+) -> Network:
+    """Change some fields; every value is checked before anything is written."""
+    values = _changed_values(changes)
     tags = _check_tags(changes.tag) if changes.tag is not None else None
     with db.transaction() as tx:
-        session = tx.session
-        row = _write_row(session, caller, organization_id, network_id)
+        network = _writable_network(tx, caller, organization_id, network_id)
         new_name = values.get("name")
-        if new_name is not None and new_name != row.name:
-            other = _find(session, organization_id, new_name)
-            if other is not None and other.pk != row.pk:
+        if new_name is not None and new_name != network.name:
+            other = tx.networks.find(organization_id, new_name)
+            if other is not None and other.pk != network.pk:
                 raise AlreadyExistsError(
                     f"a network named {new_name!r} already exists in this organization",
                     details=[{"field": "network_name", "message": "names are unique"}],
                 )
-        for key, value in values.items():
-            setattr(row, key, value)
         if tags is not None:
-            session.execute(delete(NetworkTagRow).where(NetworkTagRow.network_pk == row.pk))
-            session.add_all(
-                NetworkTagRow(network_pk=row.pk, tag=t, position=i) for i, t in enumerate(tags)
-            )
-        row.updated_at = utcnow()
-        session.flush()
-        return _entity(session, row)
+            tx.networks.set_tags(network.pk, tags)
+        tx.networks.update(network.pk, values, at=utcnow())
+        return tx.networks.record(network.pk)
 
 
 def delete_network(
-    db: Database, caller: Caller, organization_id: uuid.UUID, network_id: uuid.UUID
+    db: Database, caller: Caller, organization_id: uuid.UUID, *, network_id: uuid.UUID
 ) -> Network:
     """Delete a network and its file list (the bytes stay until ``pixlake gc``)."""
     with db.transaction() as tx:
-        session = tx.session
-        row = _write_row(session, caller, organization_id, network_id)
-        entity = _entity(session, row)
-        session.execute(delete(NetworkRow).where(NetworkRow.pk == row.pk))
+        network = _writable_network(tx, caller, organization_id, network_id)
+        entity = tx.networks.record(network.pk)
+        tx.networks.delete(network.pk)
     return entity
 
 
@@ -560,8 +373,8 @@ def store_file(
     db: Database,
     caller: Caller,
     organization_id: uuid.UUID,
-    network_id: uuid.UUID,
     *,
+    network_id: uuid.UUID,
     name: str,
     digest: str,
 ) -> Network:
@@ -573,18 +386,11 @@ def store_file(
     name = _check_file_name(name)
     digest = _check_digest(digest)
     with db.transaction() as tx:
-        session = tx.session
-        row = _write_row(session, caller, organization_id, network_id)
+        network = _writable_network(tx, caller, organization_id, network_id)
         blobs.require_held(tx, organization_id, digest)
-        existing = session.get(NetworkFileRow, (row.pk, name))
-        if existing is None:
-            session.add(NetworkFileRow(network_pk=row.pk, name=name, digest=digest))
-            row.updated_at = utcnow()
-        elif existing.digest != digest:  # the same bytes again change nothing
-            existing.digest = digest
-            existing.created_at = row.updated_at = utcnow()
-        session.flush()
-        return _entity(session, row)
+        if tx.networks.file_digest(network.pk, name) != digest:
+            tx.networks.put_file(network.pk, name, digest, at=utcnow())
+        return tx.networks.record(network.pk)
 
 
 def _make_thumbnail(data: bytes) -> tuple[bytes, str]:
@@ -611,8 +417,8 @@ def set_thumbnail(
     store: BlobStore,
     caller: Caller,
     organization_id: uuid.UUID,
-    network_id: uuid.UUID,
     *,
+    network_id: uuid.UUID,
     digest: str,
 ) -> Network:
     """Make the network's thumbnail from an image the organization sent (under 5 MiB).
@@ -621,16 +427,32 @@ def set_thumbnail(
     """
     digest = _check_digest(digest)
     with db.read() as tx:
-        session = tx.session
-        _write_row(session, caller, organization_id, network_id)
+        _writable_network(tx, caller, organization_id, network_id)
         blobs.require_held(tx, organization_id, digest)
-        size = session.get_one(BlobRow, digest).size
+        size = tx.blobs.get(digest).size
     if size >= MAX_THUMBNAIL_BYTES:
         raise _invalid(
             "thumbnail",
             f"the image is {size} bytes; a thumbnail must be under {MAX_THUMBNAIL_BYTES} bytes "
             "(5 MiB)",
         )
+    thumb = _thumbnail_of(store, digest)
+    writer = store.writer()
+    try:
+        writer.write(thumb)
+        stored = writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+    blobs.record(db, organization_id, blobs=[blobs.describe(stored.digest, stored.size, thumb)])
+    with db.transaction() as tx:
+        network = _writable_network(tx, caller, organization_id, network_id)
+        tx.networks.set_thumbnail(network.pk, digest=stored.digest, original=digest, at=utcnow())
+        return tx.networks.record(network.pk)
+
+
+def _thumbnail_of(store: BlobStore, digest: str) -> bytes:
+    """The thumbnail's bytes, made from the stored image (its size checked already)."""
     try:
         with store.open(digest) as f:
             data = f.read(MAX_THUMBNAIL_BYTES)
@@ -652,39 +474,7 @@ def set_thumbnail(
         thumb, _media_type = _make_thumbnail(data)
     except (OSError, ValueError, SyntaxError) as exc:
         raise _invalid("thumbnail", f"the image cannot be decoded ({exc})") from None
-    writer = store.writer()
-    try:
-        writer.write(thumb)
-        stored = writer.commit()
-    except BaseException:
-        writer.abort()
-        raise
-    blobs.record(db, organization_id, blobs=[blobs.describe(stored.digest, stored.size, thumb)])
-    with db.transaction() as tx:
-        session = tx.session
-        row = _write_row(session, caller, organization_id, network_id)
-        row.thumbnail_digest = stored.digest
-        row.thumbnail_original_digest = digest
-        row.updated_at = utcnow()
-        session.flush()
-        return _entity(session, row)
-
-
-def _hub_query(
-    search: str | None, type: str | None, framework: str | None, tag: str | None
-) -> list[Any]:
-    where: list[Any] = [NetworkRow.private.is_(False)]
-    if search:
-        where.append(func.lower(NetworkRow.name).contains(search.lower(), autoescape=True))
-    if type:
-        where.append(func.lower(NetworkRow.type) == type.lower())
-    if framework:
-        where.append(func.lower(NetworkRow.framework) == framework.lower())
-    if tag:
-        where.append(
-            NetworkRow.pk.in_(select(NetworkTagRow.network_pk).where(NetworkTagRow.tag == tag))
-        )
-    return where
+    return thumb
 
 
 def hub_networks(
@@ -700,16 +490,10 @@ def hub_networks(
 ) -> NetworkPage:
     """A page of the public networks of every organization: ``search`` in the name (any
     case), ``type`` and ``framework`` (any case), ``tag`` (exact)."""
-    where = _hub_query(search, type, framework, tag)
+    hub = HubFilter(search=search, type=type, framework=framework, tag=tag)
+    after = decode_cursor(cursor)
     with db.read() as tx:
-        session = tx.session
-        return _page(
-            session,
-            select(NetworkRow).where(*where),
-            select(func.count()).select_from(NetworkRow).where(*where),
-            limit=limit,
-            cursor=cursor,
-        )
+        return _page(*tx.networks.page(hub=hub, after=after, limit=limit))
 
 
 def hub_organization(db: Database, caller: Caller, ref: str) -> Organization:
@@ -721,34 +505,23 @@ def hub_organization(db: Database, caller: Caller, ref: str) -> Organization:
         if org.name == ref or str(org.id) == ref:
             return org
     with db.read() as tx:
-        session = tx.session
-        query = select(OrganizationRow.id, OrganizationRow.name).where(
-            OrganizationRow.id.in_(
-                select(NetworkRow.organization_id).where(NetworkRow.private.is_(False))
-            )
-        )
-        if _is_uuid(ref):
-            query = query.where(OrganizationRow.id == uuid.UUID(ref))
-        else:
-            query = query.where(OrganizationRow.name == ref)
-        found = session.execute(query).first()
+        found = tx.networks.publishing_organization(ref)
     if found is None:
         raise ResourceNotFoundError(
             f"no organization {ref!r} among yours or among those publishing networks"
         )
-    return Organization(found[0], found[1])
+    return found
 
 
-def _visible_by_id(session: Session, caller: Caller, network_id: uuid.UUID) -> NetworkRow:
-    row = session.scalar(select(NetworkRow).where(NetworkRow.id == network_id))
-    if row is None or not _readable(caller, row):
+def _visible_by_id(tx: UnitOfWork, caller: Caller, network_id: uuid.UUID) -> StoredNetwork:
+    found = tx.networks.by_id(network_id)
+    if found is None or not _readable(caller, found):
         raise ResourceNotFoundError(f"no network {network_id} among those you can read")
-    return row
+    return found
 
 
-def _open(store: BlobStore, session: Session, digest: str) -> tuple[BlobEntity, BinaryIO]:
-    blob = session.get_one(BlobRow, digest)
-    entity = BlobEntity(blob.digest, blob.size, blob.media_type, blob.width, blob.height)
+def _open(store: BlobStore, tx: UnitOfWork, digest: str) -> tuple[BlobEntity, BinaryIO]:
+    entity = tx.blobs.get(digest)
     try:
         return entity, store.open(digest)
     except FileNotFoundError:
@@ -758,31 +531,29 @@ def _open(store: BlobStore, session: Session, digest: str) -> tuple[BlobEntity, 
 
 
 def open_file(
-    db: Database, store: BlobStore, caller: Caller, network_id: uuid.UUID, name: str
+    db: Database, store: BlobStore, caller: Caller, *, network_id: uuid.UUID, name: str
 ) -> tuple[BlobEntity, BinaryIO]:
     """The bytes of a stored file of a network the caller can read (its own or public)."""
     with db.read() as tx:
-        session = tx.session
-        row = _visible_by_id(session, caller, network_id)
-        file = session.get(NetworkFileRow, (row.pk, name))
-        if file is None:
-            raise ResourceNotFoundError(f"network {row.name!r} has no file named {name!r}")
-        return _open(store, session, file.digest)
+        network = _visible_by_id(tx, caller, network_id)
+        digest = tx.networks.file_digest(network.pk, name)
+        if digest is None:
+            raise ResourceNotFoundError(f"network {network.name!r} has no file named {name!r}")
+        return _open(store, tx, digest)
 
 
 def open_thumbnail(
     db: Database,
     store: BlobStore,
     caller: Caller,
-    network_id: uuid.UUID,
     *,
+    network_id: uuid.UUID,
     original: bool = False,
 ) -> tuple[BlobEntity, BinaryIO]:
     """A readable network's thumbnail (or the image it was made from)."""
     with db.read() as tx:
-        session = tx.session
-        row = _visible_by_id(session, caller, network_id)
-        digest = row.thumbnail_original_digest if original else row.thumbnail_digest
+        network = _visible_by_id(tx, caller, network_id)
+        digest = network.thumbnail_original_digest if original else network.thumbnail_digest
         if digest is None:
-            raise ResourceNotFoundError(f"network {row.name!r} has no thumbnail")
-        return _open(store, session, digest)
+            raise ResourceNotFoundError(f"network {network.name!r} has no thumbnail")
+        return _open(store, tx, digest)

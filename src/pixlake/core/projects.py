@@ -4,72 +4,30 @@ versions attached to them.  Contributors are the organization's members (``Worke
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
-
+from pixlake.clock import utcnow
 from pixlake.core.accounts import require_organization
-from pixlake.entities.accounts import Caller, Organization
+from pixlake.entities.accounts import Caller
+from pixlake.entities.projects import Project, Worker
 from pixlake.errors import AlreadyExistsError, InvalidInputError, ResourceNotFoundError
 from pixlake.store.db.engine import Database
-from pixlake.store.db.models import (
-    DatasetRow,
-    DatasetVersionRow,
-    MembershipRow,
-    OrganizationRow,
-    ProjectDatasetRow,
-    ProjectRow,
-    UserRow,
-    utcnow,
-)
+from pixlake.store.db.repositories import StoredProject
+from pixlake.store.db.unit_of_work import UnitOfWork
 
 __all__ = [
-    "AttachedDataset",
-    "Project",
-    "Worker",
     "attach_dataset",
     "create_project",
     "delete_project",
+    "find_project",
     "get_project",
     "list_projects",
     "list_workers",
-    "project_row",
     "update_project",
 ]
 
 MAX_NAME = 100
 MAX_TYPE = 100
 MAX_DESCRIPTION = 10_000
-
-
-@dataclass(frozen=True, slots=True)
-class Worker:
-    id: uuid.UUID
-    username: str
-    role: str
-
-
-@dataclass(frozen=True, slots=True)
-class AttachedDataset:
-    id: uuid.UUID
-    name: str
-    version: str
-
-
-@dataclass(frozen=True, slots=True)
-class Project:
-    id: uuid.UUID
-    organization: Organization
-    name: str
-    description: str
-    type: str
-    manager: Worker | None
-    contributors: tuple[Worker, ...]
-    datasets: tuple[AttachedDataset, ...]
-    created_at: datetime
-    updated_at: datetime
 
 
 def _bad(field: str, message: str) -> InvalidInputError:
@@ -92,67 +50,16 @@ def _check_text(value: object, field: str, limit: int) -> str:
     return value
 
 
-def _workers(session: Session, organization_id: uuid.UUID) -> list[Worker]:
-    rows = session.execute(
-        select(UserRow.id, UserRow.username, MembershipRow.role)
-        .join(MembershipRow, MembershipRow.user_id == UserRow.id)
-        .where(MembershipRow.organization_id == organization_id)
-        .order_by(UserRow.username)
-    ).all()
-    return [Worker(i, u, r) for i, u, r in rows]
-
-
-def _entity(session: Session, row: ProjectRow) -> Project:
-    org = session.get(OrganizationRow, row.organization_id)
-    workers = _workers(session, row.organization_id)
-    manager = next((w for w in workers if w.id == row.owner_id), None)
-    if manager is None and row.owner_id is not None:
-        user = session.get(UserRow, row.owner_id)
-        manager = Worker(user.id, user.username, "") if user else None
-    attached = session.execute(
-        select(DatasetVersionRow.id, DatasetRow.name, DatasetVersionRow.version)
-        .join(ProjectDatasetRow, ProjectDatasetRow.version_pk == DatasetVersionRow.pk)
-        .join(DatasetRow, DatasetRow.id == DatasetVersionRow.dataset_id)
-        .where(ProjectDatasetRow.project_pk == row.pk)
-        .order_by(ProjectDatasetRow.created_at, DatasetVersionRow.pk)
-    ).all()
-    return Project(
-        id=row.id,
-        organization=Organization(row.organization_id, org.name if org else ""),
-        name=row.name,
-        description=row.description,
-        type=row.type,
-        manager=manager,
-        contributors=tuple(workers),
-        datasets=tuple(AttachedDataset(i, n, v) for i, n, v in attached),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
-
-
-def project_row(
-    session: Session, caller: Caller, organization_id: uuid.UUID, ref: str | uuid.UUID
-) -> ProjectRow:
+def find_project(tx: UnitOfWork, organization_id: uuid.UUID, ref: str | uuid.UUID) -> StoredProject:
     """A project of the organization by id, else by name (``ResourceNotFoundError``)."""
-    base = select(ProjectRow).where(ProjectRow.organization_id == organization_id)
-    row = None
-    try:
-        row = session.scalar(base.where(ProjectRow.id == uuid.UUID(str(ref))))
-    except ValueError:
-        pass
-    if row is None:
-        row = session.scalar(base.where(ProjectRow.name == str(ref)))
-    if row is None:
+    found = tx.projects.find(organization_id, ref)
+    if found is None:
         raise ResourceNotFoundError(f"no project {str(ref)!r} in this organization")
-    return row
+    return found
 
 
-def _unique(session: Session, organization_id: uuid.UUID, name: str, field: str) -> None:
-    if session.scalar(
-        select(ProjectRow.pk).where(
-            ProjectRow.organization_id == organization_id, ProjectRow.name == name
-        )
-    ):
+def _unique(tx: UnitOfWork, organization_id: uuid.UUID, name: str, field: str) -> None:
+    if tx.projects.name_taken(organization_id, name):
         raise AlreadyExistsError(
             f"a project named {name!r} already exists in this organization",
             details=[{"field": field, "message": "project names are unique per organization"}],
@@ -173,51 +80,38 @@ def create_project(
     description = _check_text(description, "description", MAX_DESCRIPTION)
     kind = _check_text(type, "type", MAX_TYPE)
     with db.transaction() as tx:
-        session = tx.session
-        _unique(session, organization_id, name, "name")
-        now = utcnow()
-        row = ProjectRow(
-            id=uuid.uuid4(),
-            organization_id=organization_id,
+        _unique(tx, organization_id, name, "name")
+        made = tx.projects.add(
+            organization_id,
             owner_id=caller.user_id,
             name=name,
             description=description,
             type=kind,
-            created_at=now,
-            updated_at=now,
+            at=utcnow(),
         )
-        session.add(row)
-        session.flush()
-        return _entity(session, row)
+        return tx.projects.record(made.pk)
 
 
 def list_projects(db: Database, caller: Caller, organization_id: uuid.UUID) -> list[Project]:
     require_organization(caller, organization_id, write=False)
     with db.read() as tx:
-        session = tx.session
-        rows = session.scalars(
-            select(ProjectRow)
-            .where(ProjectRow.organization_id == organization_id)
-            .order_by(ProjectRow.pk)
-        )
-        return [_entity(session, r) for r in rows]
+        return tx.projects.records(organization_id)
 
 
 def get_project(
-    db: Database, caller: Caller, organization_id: uuid.UUID, ref: str | uuid.UUID
+    db: Database, caller: Caller, organization_id: uuid.UUID, *, ref: str | uuid.UUID
 ) -> Project:
     require_organization(caller, organization_id, write=False)
     with db.read() as tx:
-        session = tx.session
-        return _entity(session, project_row(session, caller, organization_id, ref))
+        return tx.projects.record(find_project(tx, organization_id, ref).pk)
 
 
 def update_project(
     db: Database,
     caller: Caller,
     organization_id: uuid.UUID,
-    project_id: uuid.UUID,
     *,
+    project_id: uuid.UUID,
     name: str | None = None,
     description: str | None = None,
     type: str | None = None,
@@ -231,68 +125,49 @@ def update_project(
     if type is not None:
         values["type"] = _check_text(type, "type", MAX_TYPE)
     with db.transaction() as tx:
-        session = tx.session
-        row = project_row(session, caller, organization_id, project_id)
-        if "name" in values and values["name"] != row.name:
-            _unique(session, organization_id, values["name"], "project_name")
-        for key, value in values.items():
-            setattr(row, key, value)
-        row.updated_at = utcnow()
-        session.flush()
-        return _entity(session, row)
+        project = find_project(tx, organization_id, project_id)
+        if "name" in values and values["name"] != project.name:
+            _unique(tx, organization_id, values["name"], "project_name")
+        tx.projects.update(project.pk, values, at=utcnow())
+        return tx.projects.record(project.pk)
 
 
 def delete_project(
-    db: Database, caller: Caller, organization_id: uuid.UUID, project_id: uuid.UUID
+    db: Database, caller: Caller, organization_id: uuid.UUID, *, project_id: uuid.UUID
 ) -> None:
     """Delete the project and its experiments (not its datasets)."""
     require_organization(caller, organization_id, write=True)
     with db.transaction() as tx:
-        session = tx.session
-        row = project_row(session, caller, organization_id, project_id)
-        session.execute(delete(ProjectRow).where(ProjectRow.pk == row.pk))
+        tx.projects.delete(find_project(tx, organization_id, project_id).pk)
 
 
 def attach_dataset(
     db: Database,
     caller: Caller,
     organization_id: uuid.UUID,
-    project_id: uuid.UUID,
     *,
+    project_id: uuid.UUID,
     name: str,
     version: str,
 ) -> Project:
     """Link dataset version ``name/version`` of the organization (twice: no-op)."""
     require_organization(caller, organization_id, write=True)
     with db.transaction() as tx:
-        session = tx.session
-        row = project_row(session, caller, organization_id, project_id)
-        found = session.scalar(
-            select(DatasetVersionRow.pk)
-            .join(DatasetRow, DatasetRow.id == DatasetVersionRow.dataset_id)
-            .where(
-                DatasetRow.organization_id == organization_id,
-                DatasetRow.name == name,
-                DatasetVersionRow.version == version,
-            )
-        )
+        project = find_project(tx, organization_id, project_id)
+        found = tx.projects.dataset_version(organization_id, name=name, version=version)
         if found is None:
             raise ResourceNotFoundError(
                 f"dataset: no dataset version {name}/{version} in this organization",
                 details=[{"field": "dataset", "message": "unknown dataset version"}],
             )
-        if session.get(ProjectDatasetRow, (row.pk, found)) is None:
-            session.add(ProjectDatasetRow(project_pk=row.pk, version_pk=found))
-            row.updated_at = utcnow()
-        session.flush()
-        return _entity(session, row)
+        tx.projects.attach(project.pk, found, at=utcnow())
+        return tx.projects.record(project.pk)
 
 
 def list_workers(
-    db: Database, caller: Caller, organization_id: uuid.UUID, project_id: uuid.UUID
+    db: Database, caller: Caller, organization_id: uuid.UUID, *, project_id: uuid.UUID
 ) -> list[Worker]:
     require_organization(caller, organization_id, write=False)
     with db.read() as tx:
-        session = tx.session
-        project_row(session, caller, organization_id, project_id)
-        return _workers(session, organization_id)
+        find_project(tx, organization_id, project_id)
+        return tx.projects.workers(organization_id)

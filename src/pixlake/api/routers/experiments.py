@@ -37,6 +37,7 @@ from pixlake.api.deps import CallerDep, DbDep, StoreDep, base_url
 from pixlake.api.responses import BLOB_RESPONSES, blob_response
 from pixlake.api.routers.networks import to_public as network_public
 from pixlake.core import experiments as ex
+from pixlake.entities.experiments import DataAsset, Experiment, FileAsset
 from pixlake.schemas.common import MAX_INT
 from pixlake.schemas.experiments import (
     DataAssetCreate,
@@ -64,9 +65,7 @@ MaxPoints = Annotated[
 ]
 
 
-def _file(
-    f: ex.FileAsset, base: str, org_id: uuid.UUID, experiment_id: uuid.UUID
-) -> FileAssetPublic:
+def _file(f: FileAsset, base: str, org_id: uuid.UUID, experiment_id: uuid.UUID) -> FileAssetPublic:
     return FileAssetPublic(
         id=f.id,
         name=f.name,
@@ -81,7 +80,7 @@ def _file(
     )
 
 
-def _data(d: ex.DataAsset) -> DataAssetPublic:
+def _data(d: DataAsset) -> DataAssetPublic:
     return DataAssetPublic(
         id=d.id,
         name=d.name,
@@ -93,7 +92,7 @@ def _data(d: ex.DataAsset) -> DataAssetPublic:
     )
 
 
-def to_public(e: ex.Experiment, base: str) -> ExperimentPublic:
+def to_public(e: Experiment, base: str) -> ExperimentPublic:
     return ExperimentPublic(
         id=e.id,
         name=e.name,
@@ -129,7 +128,9 @@ def list_experiments(
     org_id: uuid.UUID, project_id: uuid.UUID, request: Request, caller: CallerDep, db: DbDep
 ) -> list[ExperimentPublic]:
     base = base_url(request)
-    return [to_public(e, base) for e in ex.list_experiments(db, caller, org_id, project_id)]
+    return [
+        to_public(e, base) for e in ex.list_experiments(db, caller, org_id, project_id=project_id)
+    ]
 
 
 @router.post(PROJECT, status_code=status.HTTP_201_CREATED, summary="Create an experiment")
@@ -145,7 +146,7 @@ def create_experiment(
         db,
         caller,
         org_id,
-        project_id,
+        project_id=project_id,
         name=body.name,
         description=body.description,
         previous=body.previous,
@@ -161,7 +162,7 @@ def create_experiment(
 def delete_all_experiments(
     org_id: uuid.UUID, project_id: uuid.UUID, caller: CallerDep, db: DbDep
 ) -> dict[str, int]:
-    return {"deleted": ex.delete_all_experiments(db, caller, org_id, project_id)}
+    return {"deleted": ex.delete_all_experiments(db, caller, org_id, project_id=project_id)}
 
 
 @router.get(PROJECT + "/by-name/{name}", summary="One experiment of the project, by name")
@@ -204,7 +205,7 @@ def update_experiment(
         db,
         caller,
         org_id,
-        experiment_id,
+        experiment_id=experiment_id,
         name=body.name,
         description=body.description,
         status=body.status,
@@ -217,7 +218,7 @@ def update_experiment(
 def delete_experiment(
     org_id: uuid.UUID, experiment_id: uuid.UUID, caller: CallerDep, db: DbDep
 ) -> Response:
-    ex.delete_experiment(db, caller, org_id, experiment_id)
+    ex.delete_experiment(db, caller, org_id, experiment_id=experiment_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -230,7 +231,7 @@ def publish(
     caller: CallerDep,
     db: DbDep,
 ) -> NetworkPublic:
-    network = ex.publish(db, caller, org_id, experiment_id, name=body.name)
+    network = ex.publish(db, caller, org_id, experiment_id=experiment_id, name=body.name)
     return network_public(network, base_url(request))
 
 
@@ -247,7 +248,13 @@ def store_file(
     db: DbDep,
 ) -> FileAssetPublic:
     f = ex.store_file(
-        db, caller, org_id, experiment_id, name=body.name, digest=body.sha256, large=body.large
+        db,
+        caller,
+        org_id,
+        experiment_id=experiment_id,
+        name=body.name,
+        digest=body.sha256,
+        large=body.large,
     )
     return _file(f, base_url(request), org_id, experiment_id)
 
@@ -262,7 +269,9 @@ def update_file(
     caller: CallerDep,
     db: DbDep,
 ) -> FileAssetPublic:
-    f = ex.update_file(db, caller, org_id, experiment_id, name, new_name=body.name)
+    f = ex.update_file(
+        db, caller, org_id, experiment_id=experiment_id, name=name, new_name=body.name
+    )
     return _file(f, base_url(request), org_id, experiment_id)
 
 
@@ -270,7 +279,7 @@ def update_file(
 def delete_file(
     org_id: uuid.UUID, experiment_id: uuid.UUID, name: str, caller: CallerDep, db: DbDep
 ) -> Response:
-    ex.delete_file(db, caller, org_id, experiment_id, name)
+    ex.delete_file(db, caller, org_id, experiment_id=experiment_id, name=name)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -278,7 +287,7 @@ def delete_file(
 def delete_all_files(
     org_id: uuid.UUID, experiment_id: uuid.UUID, caller: CallerDep, db: DbDep
 ) -> Response:
-    ex.delete_all_files(db, caller, org_id, experiment_id)
+    ex.delete_all_files(db, caller, org_id, experiment_id=experiment_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -297,7 +306,7 @@ def file_content(
     store: StoreDep,
     range_header: RangeHeader = None,
 ) -> StreamingResponse:
-    entity, stream = ex.open_file(db, store, caller, org_id, experiment_id, name)
+    entity, stream = ex.open_file(db, store, caller, org_id, experiment_id=experiment_id, name=name)
     return blob_response(entity, stream, filename=name, range_header=range_header)
 
 
@@ -324,7 +333,7 @@ def log_data(
         db,
         caller,
         org_id,
-        experiment_id,
+        experiment_id=experiment_id,
         name=body.name,
         type=body.type,
         data=body.data,
@@ -342,7 +351,11 @@ def get_data(
     db: DbDep,
     max_points: MaxPoints = None,
 ) -> DataAssetPublic:
-    return _data(ex.get_data(db, caller, org_id, experiment_id, name, max_points=max_points))
+    return _data(
+        ex.get_data(
+            db, caller, org_id, experiment_id=experiment_id, name=name, max_points=max_points
+        )
+    )
 
 
 @router.patch(ONE + "/data/{name}", summary="Rename, retype or replace a data asset")
@@ -355,7 +368,14 @@ def update_data(
     db: DbDep,
 ) -> DataAssetPublic:
     d = ex.update_data(
-        db, caller, org_id, experiment_id, name, new_name=body.name, type=body.type, data=body.data
+        db,
+        caller,
+        org_id,
+        experiment_id=experiment_id,
+        name=name,
+        new_name=body.name,
+        type=body.type,
+        data=body.data,
     )
     return _data(d)
 
@@ -364,7 +384,7 @@ def update_data(
 def delete_data(
     org_id: uuid.UUID, experiment_id: uuid.UUID, name: str, caller: CallerDep, db: DbDep
 ) -> Response:
-    ex.delete_data(db, caller, org_id, experiment_id, name)
+    ex.delete_data(db, caller, org_id, experiment_id=experiment_id, name=name)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -372,7 +392,7 @@ def delete_data(
 def delete_all_data(
     org_id: uuid.UUID, experiment_id: uuid.UUID, caller: CallerDep, db: DbDep
 ) -> Response:
-    ex.delete_all_data(db, caller, org_id, experiment_id)
+    ex.delete_all_data(db, caller, org_id, experiment_id=experiment_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -385,7 +405,9 @@ def append_points(
     caller: CallerDep,
     db: DbDep,
 ) -> dict[str, int]:
-    size = ex.append_points(db, caller, org_id, experiment_id, name, y=body.y, x=body.x)
+    size = ex.append_points(
+        db, caller, org_id, experiment_id=experiment_id, name=name, y=body.y, x=body.x
+    )
     return {"size": size}
 
 
@@ -398,7 +420,9 @@ def read_points(
     db: DbDep,
     max_points: MaxPoints = None,
 ) -> Response:
-    s = ex.read_points(db, caller, org_id, experiment_id, name, max_points=max_points)
+    s = ex.read_points(
+        db, caller, org_id, experiment_id=experiment_id, name=name, max_points=max_points
+    )
     body: dict[str, Any] = {"name": name, "size": s.size, "idx": s.idx, "y": s.y, "x": s.x}
     return Response(json.dumps(body, separators=(",", ":")), media_type="application/json")
 
@@ -418,7 +442,7 @@ def append_logs(
         db,
         caller,
         org_id,
-        experiment_id,
+        experiment_id=experiment_id,
         lines=body.lines,
         part=body.part,
         exit_code=body.exit_code,
@@ -435,7 +459,7 @@ def read_logs(
     after: Annotated[int, Query(ge=-1, le=MAX_INT)] = -1,
     limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000,
 ) -> dict[str, Any]:
-    page = ex.read_logs(db, caller, org_id, experiment_id, after=after, limit=limit)
+    page = ex.read_logs(db, caller, org_id, experiment_id=experiment_id, after=after, limit=limit)
     steps: dict[str, list[str]] = {}
     for _nb, part, text, _at in page.lines:
         steps.setdefault(part, []).append(text)

@@ -27,6 +27,7 @@ from fastapi.responses import StreamingResponse
 from pixlake.api.deps import CallerDep, DbDep, OrganizationDep, SettingsDep, StoreDep, base_url
 from pixlake.api.responses import BLOB_RESPONSES, blob_response
 from pixlake.core import networks
+from pixlake.entities.networks import Network
 from pixlake.schemas.accounts import OrganizationPublic
 from pixlake.schemas.common import MAX_INT
 from pixlake.schemas.networks import (
@@ -47,7 +48,7 @@ ORG = "/organizations/{org_id}/networks"
 RangeHeader = Annotated[str | None, Header(alias="Range")]
 
 
-def to_public(n: networks.Network, base: str) -> NetworkPublic:
+def to_public(n: Network, base: str) -> NetworkPublic:
     root = f"{base}/api/v1/networks/{n.id}"
     return NetworkPublic(
         model_id=n.id,
@@ -120,7 +121,7 @@ def get_network(
     caller: CallerDep,
     db: DbDep,
 ) -> NetworkPublic:
-    return to_public(networks.get_network(db, caller, org_id, ref), base_url(request))
+    return to_public(networks.get_network(db, caller, org_id, ref=ref), base_url(request))
 
 
 @router.patch(ORG + "/{network_id}", summary="Change some fields of a network")
@@ -143,7 +144,7 @@ def update_network(
         labels=body.labels,
         base_parameters=body.base_parameters,
     )
-    network = networks.update_network(db, caller, org_id, network_id, changes)
+    network = networks.update_network(db, caller, org_id, network_id=network_id, changes=changes)
     return to_public(network, base_url(request))
 
 
@@ -155,7 +156,7 @@ def update_network(
 def delete_network(
     org_id: uuid.UUID, network_id: uuid.UUID, caller: CallerDep, db: DbDep
 ) -> Response:
-    networks.delete_network(db, caller, org_id, network_id)
+    networks.delete_network(db, caller, org_id, network_id=network_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -172,7 +173,7 @@ def store_file(
     db: DbDep,
 ) -> NetworkPublic:
     network = networks.store_file(
-        db, caller, org_id, network_id, name=body.name, digest=body.sha256
+        db, caller, org_id, network_id=network_id, name=body.name, digest=body.sha256
     )
     return to_public(network, base_url(request))
 
@@ -190,7 +191,9 @@ def set_thumbnail(
     db: DbDep,
     store: StoreDep,
 ) -> NetworkPublic:
-    network = networks.set_thumbnail(db, store, caller, org_id, network_id, digest=body.sha256)
+    network = networks.set_thumbnail(
+        db, store, caller, org_id, network_id=network_id, digest=body.sha256
+    )
     return to_public(network, base_url(request))
 
 
@@ -211,7 +214,7 @@ def get_file(
     store: StoreDep,
     range_header: RangeHeader = None,
 ) -> StreamingResponse:
-    entity, stream = networks.open_file(db, store, caller, network_id, name)
+    entity, stream = networks.open_file(db, store, caller, network_id=network_id, name=name)
     return blob_response(entity, stream, filename=name, range_header=range_header)
 
 
@@ -229,7 +232,9 @@ def get_thumbnail(
     original: Annotated[bool, Query(description="the image it was made from")] = False,
     range_header: RangeHeader = None,
 ) -> StreamingResponse:
-    entity, stream = networks.open_thumbnail(db, store, caller, network_id, original=original)
+    entity, stream = networks.open_thumbnail(
+        db, store, caller, network_id=network_id, original=original
+    )
     return blob_response(entity, stream, range_header=range_header)
 
 

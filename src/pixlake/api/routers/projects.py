@@ -18,6 +18,7 @@ from fastapi import APIRouter, Path, Response, status
 
 from pixlake.api.deps import CallerDep, DbDep
 from pixlake.core import projects
+from pixlake.entities.projects import Project, Worker
 from pixlake.errors import InvalidInputError
 from pixlake.schemas.projects import (
     DatasetAttach,
@@ -34,11 +35,11 @@ router = APIRouter(tags=["projects"])
 ORG = "/organizations/{org_id}/projects"
 
 
-def _worker(w: projects.Worker) -> WorkerPublic:
+def _worker(w: Worker) -> WorkerPublic:
     return WorkerPublic(id=w.id, username=w.username, role=w.role)
 
 
-def to_public(p: projects.Project) -> ProjectPublic:
+def to_public(p: Project) -> ProjectPublic:
     return ProjectPublic(
         project_id=p.id,
         project_name=p.name,
@@ -79,7 +80,7 @@ def get_project(
     caller: CallerDep,
     db: DbDep,
 ) -> ProjectPublic:
-    return to_public(projects.get_project(db, caller, org_id, ref))
+    return to_public(projects.get_project(db, caller, org_id, ref=ref))
 
 
 @router.patch(ORG + "/{project_id}", summary="Change some fields of a project")
@@ -91,7 +92,7 @@ def update_project(
             db,
             caller,
             org_id,
-            project_id,
+            project_id=project_id,
             name=body.project_name,
             description=body.description,
             type=body.type,
@@ -105,7 +106,7 @@ def update_project(
 def delete_project(
     org_id: uuid.UUID, project_id: uuid.UUID, caller: CallerDep, db: DbDep
 ) -> Response:
-    projects.delete_project(db, caller, org_id, project_id)
+    projects.delete_project(db, caller, org_id, project_id=project_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -120,7 +121,9 @@ def attach_dataset(
             details=[{"field": "dataset", "message": "expected 'name/version'"}],
         )
     return to_public(
-        projects.attach_dataset(db, caller, org_id, project_id, name=parts[0], version=parts[1])
+        projects.attach_dataset(
+            db, caller, org_id, project_id=project_id, name=parts[0], version=parts[1]
+        )
     )
 
 
@@ -129,5 +132,7 @@ def list_workers(
     org_id: uuid.UUID, project_id: uuid.UUID, caller: CallerDep, db: DbDep
 ) -> WorkersPublic:
     return WorkersPublic(
-        workers=[_worker(w) for w in projects.list_workers(db, caller, org_id, project_id)]
+        workers=[
+            _worker(w) for w in projects.list_workers(db, caller, org_id, project_id=project_id)
+        ]
     )

@@ -18,8 +18,11 @@ from pixlake.store.db.repositories import (
     AnnotationRepository,
     BlobRepository,
     DatasetRepository,
+    ExperimentRepository,
     JobRepository,
+    NetworkRepository,
     PictureRepository,
+    ProjectRepository,
 )
 
 __all__ = ["UnitOfWork"]
@@ -46,9 +49,21 @@ class UnitOfWork:
         return DatasetRepository(self.session)
 
     @cached_property
+    def experiments(self) -> ExperimentRepository:
+        return ExperimentRepository(self.session)
+
+    @cached_property
     def jobs(self) -> JobRepository:
         return JobRepository(self.session)
 
     @cached_property
+    def networks(self) -> NetworkRepository:
+        return NetworkRepository(self.session)
+
+    @cached_property
     def pictures(self) -> PictureRepository:
         return PictureRepository(self.session)
+
+    @cached_property
+    def projects(self) -> ProjectRepository:
+        return ProjectRepository(self.session)

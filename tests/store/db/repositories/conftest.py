@@ -1,4 +1,5 @@
-"""A database with one organization, its user and a few pictures, for repository tests."""
+"""Fresh databases for the repository tests: one with an organization, its user and a few
+pictures (``stocked``), one with an organization, its user and a project (``seed``)."""
 
 from __future__ import annotations
 
@@ -47,3 +48,31 @@ def stocked(tmp_path: Path) -> Iterator[Stocked]:
         )
     yield Stocked(db, org.id, user.id, {name: pk for name, (pk, _at) in stored.items()})
     db.dispose()
+
+
+@dataclass(frozen=True)
+class Seed:
+    db: Database
+    organization_id: uuid.UUID
+    user_id: uuid.UUID
+    project_pk: int
+
+
+@pytest.fixture
+def seed(tmp_path: Path) -> Iterator[Seed]:
+    db = Database(f"sqlite:///{tmp_path / 'r.sqlite'}")
+    ensure_schema(db)
+    with db.transaction() as tx:
+        org = tx.accounts.add_organization("acme")
+        user = tx.accounts.add_user("alice", default_organization_id=org.id)
+        project = tx.projects.add(
+            org.id, owner_id=user.id, name="street", description="", type="", at=utcnow()
+        )
+    yield Seed(db, org.id, user.id, project.pk)
+    db.dispose()
+
+
+def add_blob(db: Database, digest: str, size: int = 3) -> None:
+    """A blob row (the bytes themselves are not the repositories' concern)."""
+    with db.transaction() as tx:
+        tx.session.add(BlobRow(digest=digest, size=size, media_type="application/octet-stream"))

@@ -11,8 +11,19 @@ from pixlake.store.db.repositories.accounts import AccountRepository
 from pixlake.store.db.repositories.annotations import AnnotationRepository
 from pixlake.store.db.repositories.blobs import BlobRepository
 from pixlake.store.db.repositories.datasets import DatasetRepository
+from pixlake.store.db.repositories.experiments import (
+    DataAssetRepository,
+    ExperimentRepository,
+    FileAssetRepository,
+    NamedAssetRepository,
+    NewFile,
+    StoredData,
+    StoredExperiment,
+)
 from pixlake.store.db.repositories.jobs import JobRepository, StartedJob
+from pixlake.store.db.repositories.networks import HubFilter, NetworkRepository, StoredNetwork
 from pixlake.store.db.repositories.pictures import PictureRepository, StoredPicture
+from pixlake.store.db.repositories.projects import ProjectRepository, StoredProject
 
 __all__ = [
     "AccountRepository",
@@ -20,10 +31,22 @@ __all__ = [
     "BlobRepository",
     "JobRepository",
     "DatasetRepository",
+    "DataAssetRepository",
+    "ExperimentRepository",
+    "FileAssetRepository",
+    "HubFilter",
+    "NamedAssetRepository",
+    "NetworkRepository",
+    "NewFile",
     "PictureRepository",
+    "ProjectRepository",
     "Repository",
     "StartedJob",
+    "StoredData",
+    "StoredExperiment",
+    "StoredNetwork",
     "StoredPicture",
+    "StoredProject",
     "integrity_error",
     "integrity_kind",
 ]

@@ -272,3 +272,16 @@ class BlobRepository(Repository):
         """Remove these blob records (a foreign key refuses one a row has just referred to)."""
         for part in chunked(digests):
             self.session.execute(delete(BlobRow).where(BlobRow.digest.in_(part)))
+
+    def get(self, digest: str) -> BlobEntity:
+        """The blob of this digest (known to exist: a row names it)."""
+        row = self.session.get_one(BlobRow, digest)
+        return BlobEntity(row.digest, row.size, row.media_type, row.width, row.height)
+
+    def grant(self, organization_id: uuid.UUID, digest: str) -> None:
+        """Let the organization hold these bytes (already held: nothing changes)."""
+        if not self.holds(organization_id, digest):
+            with self._guard(missing=f"no blob {digest[:12]}… in the store"):
+                self.session.add(
+                    OrganizationBlobRow(organization_id=organization_id, digest=digest)
+                )

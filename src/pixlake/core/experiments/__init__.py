@@ -1,0 +1,64 @@
+"""Experiments of a project: runs, file assets, data assets, line points, run logs, publishing.
+
+* ``_runs``: experiments themselves, created from scratch, from a previous run (its files and
+  data copied when asked) or from a network (its files and label map).
+* ``_assets``: the named asset of an experiment, what file assets and data assets share
+  (found, renamed and deleted by a name unique in the experiment).
+* ``_files``: file assets reference blobs the organization already holds (no copy); the object
+  key is ``<experiment_id>/<name>`` (``<experiment_id>/0/model-latest``).
+* ``_data``: data assets keep their JSON, validated by ``pixlake.schemas.experiments.check_data``,
+  except ``line`` assets, whose points are rows (``_points``): an append inserts rows.
+* ``_logs``: the run log is numbered lines with a part (step) and a timestamp; the exit code is
+  a column of the experiment.
+* ``_publish``: a network made from an experiment.
+"""
+
+from pixlake.core.experiments._data import (
+    delete_all_data,
+    delete_data,
+    get_data,
+    log_data,
+    update_data,
+)
+from pixlake.core.experiments._files import (
+    delete_all_files,
+    delete_file,
+    open_file,
+    store_file,
+    update_file,
+)
+from pixlake.core.experiments._logs import append_logs, read_logs
+from pixlake.core.experiments._points import append_points, read_points
+from pixlake.core.experiments._publish import publish
+from pixlake.core.experiments._runs import (
+    create_experiment,
+    delete_all_experiments,
+    delete_experiment,
+    get_experiment,
+    list_experiments,
+    update_experiment,
+)
+
+__all__ = [
+    "append_logs",
+    "append_points",
+    "create_experiment",
+    "delete_all_data",
+    "delete_all_experiments",
+    "delete_all_files",
+    "delete_data",
+    "delete_experiment",
+    "delete_file",
+    "get_data",
+    "get_experiment",
+    "list_experiments",
+    "log_data",
+    "open_file",
+    "publish",
+    "read_logs",
+    "read_points",
+    "store_file",
+    "update_data",
+    "update_experiment",
+    "update_file",
+]
