@@ -28,9 +28,20 @@ from pixlake.core.accounts import require_organization
 from pixlake.core.datalake import _pks_for_ids, _records
 from pixlake.core.entities import Caller, Picture
 from pixlake.errors import AlreadyExistsError, InvalidInputError, ResourceNotFoundError
-from pixlake.formats import QA, LabelSpec, Obj, Problems, from_compact, parse_compact, to_compact
-from pixlake.formats._shared import parse_qa, parse_wire_object
+from pixlake.formats import (
+    QA,
+    LabelSpec,
+    Obj,
+    from_compact,
+    parse_compact,
+    parse_qa,
+    parse_wire_object,
+    qa_to_wire,
+    to_compact,
+    to_wire,
+)
 from pixlake.names import label_problem, split_of, split_problem
+from pixlake.problems import Problems
 from pixlake.store.db.bulk import chunked, insert_ignore
 from pixlake.store.db.engine import Database
 from pixlake.store.db.models import (
@@ -810,7 +821,7 @@ def prepare_annotation(item: AnnotationInput) -> PreparedAnnotation:
     return PreparedAnnotation(
         item.external_url,
         item.status,
-        [qa.to_wire() for qa in item.image_qa] or None,
+        [qa_to_wire(qa) for qa in item.image_qa] or None,
         item.nb_instances,
         item.duration,
         dict(item.extra) if item.extra else None,
@@ -1180,7 +1191,7 @@ def _annotation_records(
     ).all()
     decoded = _json_texts([text for _a, _k, _l, text in shapes])
     for (annotation_pk, kind, label, _text), data in zip(shapes, decoded, strict=True):
-        objects[annotation_pk].append(from_compact(kind, label, data).to_wire())
+        objects[annotation_pk].append(to_wire(from_compact(kind, label, data)))
     if pictures is None:
         pictures = {
             pk: (id_, url, w, h, digest)

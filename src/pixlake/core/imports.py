@@ -11,7 +11,7 @@ resumably, whatever its size)::
                  "status": ..., "split": ..., "nb_instances": ..., "duration": ...,
                  "extra": {...}}]}
 
-Objects are in pixlake's compact form (``pixlake.formats._compact``); documents of the first
+Objects are in pixlake's compact form (``pixlake.formats.compact``); documents of the first
 format, ``pixlake-import/1``, whose objects are in the SDK contract's wire shape, are still
 accepted.
 
@@ -65,10 +65,10 @@ from pixlake.core.datasets import (
     prepare_annotation,
 )
 from pixlake.errors import InvalidInputError
-from pixlake.formats._compact import plain_object
-from pixlake.formats._jsonstream import JsonStream, NotStreamable
-from pixlake.formats._problems import Problems
+from pixlake.formats import plain_object
 from pixlake.jobs import JobContext, job_handler
+from pixlake.jsonstream import JsonStream, NotStreamable
+from pixlake.problems import Problems
 from pixlake.schemas.datasets import IMPORT_DOCUMENT_FORMAT
 
 __all__ = ["DOCUMENT_FORMAT", "KIND", "run_import"]

@@ -19,47 +19,54 @@ from pathlib import Path
 from typing import IO, Any, Final, NamedTuple
 
 from pixlake.errors import InvalidInputError
-from pixlake.names import DEFAULT_SPLIT, label_problem, split_of, split_problem
+from pixlake.jsonstream import JsonStream, NotStreamable, Readable
+from pixlake.memory import gc_paused
+from pixlake.names import (
+    DEFAULT_SPLIT,
+    base_name_of,
+    folder_path_of,
+    label_problem,
+    split_of,
+    split_problem,
+)
+from pixlake.problems import Problems, describe
 
-from ._compact import PLAIN_KEYS, from_compact
 from ._io import NUMBER_TYPES as _NUMBERS
 from ._io import (
     NonFinite,
     check_opaque,
-    gc_paused,
     is_number,
     json_bytes,
     load_json,
     report_read_whole,
 )
-from ._jsonstream import JsonStream, NotStreamable, Readable
-from ._names import base_name_of, folder_path_of
-from ._problems import Problems, describe
 from ._rle import mask_problem
-from ._shared import LabelKinds, first_kind, label_specs, parse_qa, ring_area
-from ._spool import SpooledImages
-from .base import (
+from .compact import PLAIN_KEYS, CompactObject, from_compact
+from .model import (
     DEFAULT_LIMITS,
     QA,
     AnnotatedImage,
     Annotations,
     Box,
-    CompactObject,
-    Exporter,
     LabelKind,
+    LabelKinds,
     LabelSpec,
     Limits,
     Mask,
     Obj,
     ObjectKind,
-    ReadProgress,
     Ring,
-    SizeLookup,
-    StrPath,
+    first_kind,
+    label_specs,
+    ring_area,
 )
+from .protocols import Exporter, FormatDescriptor, ReadProgress, SizeLookup, StrPath
 from .sinks import Sink
+from .spool import SpooledImages
+from .wire import parse_qa, qa_to_wire
 
 __all__ = [
+    "FORMAT",
     "ANNOTATIONS_DIR",
     "IMAGES_DIR",
     "CocoExporter",
@@ -1019,7 +1026,7 @@ class CocoExporter(Exporter):
             "height": image.height,
         }
         if image.qa:
-            record["qa"] = [qa.to_wire() for qa in image.qa]
+            record["qa"] = [qa_to_wire(qa) for qa in image.qa]
         for key, value in image.extra.items():
             record.setdefault(key, value)
         if image_id > 1:
@@ -1086,7 +1093,7 @@ class CocoExporter(Exporter):
         if obj.score is not None:
             out["score"] = obj.score
         if obj.qa:
-            out["qa"] = [qa.to_wire() for qa in obj.qa]
+            out["qa"] = [qa_to_wire(qa) for qa in obj.qa]
         for key, value in obj.extra.items():
             out.setdefault(key, value)
         return out
@@ -1114,3 +1121,28 @@ class CocoExporter(Exporter):
     def _release(self) -> None:
         for part in self._parts.values():
             part.close()
+
+
+#: COCO files up to this size are read whole (the fastest way: about ten times the file's
+#: size in memory); larger ones as a stream, their objects spooled to disk (memory flat).
+WHOLE_BYTES: Final = 32 * 1024 * 1024
+
+
+def read_options(path: Path) -> dict[str, Any]:
+    """What :func:`read_coco` is best given for ``path`` beyond the reader protocol: a
+    stream (``spool=True``) when its files come to more than :data:`WHOLE_BYTES`."""
+    files = sorted(path.rglob("instances_*.json")) if path.is_dir() else [path]
+    return {"spool": sum(file.stat().st_size for file in files) > WHOLE_BYTES}
+
+
+#: COCO in the registry.
+FORMAT: Final = FormatDescriptor(
+    name="COCO",
+    aliases=("coco",),
+    reader=read_coco,
+    exporter=CocoExporter,
+    input="file or folder",
+    input_text="a JSON file, or a folder of annotations/instances_<split>.json files",
+    progress_unit="bytes",
+    read_options=read_options,
+)
