@@ -8,11 +8,12 @@ import json
 import random
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from pixlake.errors import InvalidInputError
-from pixlake.formats import AnnotatedImage, read_coco
+from pixlake.formats import AnnotatedImage, export_formats, read_coco
 from pixlake.names import (
     MAX_FILE_NAME,
     MAX_FILE_STEM,
@@ -22,6 +23,8 @@ from pixlake.names import (
     file_name_problem,
     folder_path_of,
 )
+from pixlake.sdk import Datalake
+from tests.conftest import LiveServer, make_image
 
 #: ``é`` as one code point (NFC) and as ``e`` with a combining accent (NFD).
 NFC = unicodedata.normalize("NFC", "caf\u00e9.jpg")
@@ -197,3 +200,57 @@ def test_the_one_match_for_plain_names_agrees_with_the_checks() -> None:
         names.append("".join(rng.choice(pool) for _ in range(size)))
     for name in names:
         assert (file_name_problem(name) is None) == (_file_name_problem(name) is None), name
+
+
+#: Names the lake accepts that trip tools up elsewhere: spaces, accents in both forms,
+#: other scripts, punctuation Windows allows, a name of 255 bytes.
+PORTABLE = [
+    "IMG 0001.JPG",
+    "été.png",
+    "写真.jpg",
+    NFC,
+    NFD,
+    "a..b.jpg",
+    "a;b,c=d+e[f]{g}#h%i&j@k!l'm~n.jpg",
+    "con1.jpg",
+    "x" * 251 + ".jpg",
+]
+
+
+def test_a_name_the_lake_accepts_exports_and_imports_again_in_every_format(
+    server: LiveServer, alice: str, tmp_path: Path
+) -> None:
+    images = tmp_path / "images"
+    images.mkdir()
+    document: dict[str, Any] = {"images": [], "annotations": [], "categories": []}
+    document["categories"].append({"id": 1, "name": "thing"})
+    for index, name in enumerate(PORTABLE, start=1):
+        kind = "PNG" if name.endswith(".png") else "JPEG"
+        (images / name).write_bytes(make_image(index, fmt=kind))
+        document["images"].append({"id": index, "file_name": name, "width": 64, "height": 48})
+        document["annotations"].append(
+            {"id": index, "image_id": index, "category_id": 1, "bbox": [4, 4, 20, 10]}
+        )
+    (tmp_path / "instances.json").write_text(json.dumps(document))
+    lake = Datalake(api_token=alice, host=server.url, interactive=False)
+    lake.upload(
+        name="names", imgdir=images, ann_path=tmp_path / "instances.json", ann_format="COCO"
+    )
+    dataset = lake.dataset.fetch("names")
+    assert sorted(p["external_url"] for p in dataset.list_pictures()) == sorted(PORTABLE)
+    #: where each export keeps its images and its annotations, to import it again
+    layout = {"COCO": (".", "."), "PASCAL-VOC": ("JPEGImages", "Annotations"), "YOLO": (".", ".")}
+    exported = [d.name for d in export_formats()]
+    assert set(exported) == set(layout)
+    for fmt in exported:
+        out = dataset.export(fmt, tmp_path / fmt)
+        imgdir, annotations = layout[fmt]
+        record = lake.upload(
+            name=f"names-{fmt}",
+            imgdir=out / imgdir,
+            ann_path=out / annotations,
+            ann_format=fmt,
+        )
+        assert (record["size"], record["nb_objects"]) == (len(PORTABLE), len(PORTABLE)), fmt
+        again = lake.dataset.fetch(f"names-{fmt}")
+        assert sorted(p["external_url"] for p in again.list_pictures()) == sorted(PORTABLE), fmt
