@@ -103,8 +103,9 @@ class _Registry:
 
 
 def _entry_points() -> list[EntryPoint]:
-    # Imported when first needed: importlib.metadata costs a tenth of a second of startup,
-    # and most runs only ask for built-in formats.
+    # Imported when first needed, not to dodge a cycle: importlib.metadata costs a tenth of
+    # a second where nothing else loads it (pydantic does, in the SDK and the server), and
+    # most runs only ask for built-in formats.
     from importlib.metadata import entry_points
 
     return sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda entry: entry.name)
