@@ -43,3 +43,61 @@ def test_importing_the_sdk_loads_no_server_code() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+# --------------------------------------------------------------------------------------
+# pixlake.formats
+
+
+def test_formats_exports_every_public_name_and_no_other() -> None:
+    """Every name of ``pixlake.formats.__all__`` exists, once; every public attribute is in
+    it, but for the package's modules (``registry``, ``coco``...)."""
+    import types
+
+    import pixlake.formats as formats
+
+    assert sorted(formats.__all__) == sorted(set(formats.__all__))
+    for name in formats.__all__:
+        assert hasattr(formats, name), name
+    public = {
+        name
+        for name, value in vars(formats).items()
+        if not name.startswith("_")
+        and not isinstance(value, types.ModuleType)
+        and name != "annotations"  # from __future__ import annotations
+    }
+    assert public == set(formats.__all__)
+
+
+def test_formats_public_modules_name_what_they_export() -> None:
+    """Each public module of ``pixlake.formats`` has an ``__all__`` of names it has."""
+    import importlib
+
+    import pixlake.formats as formats
+
+    modules = [m.name for m in pkgutil.iter_modules(formats.__path__) if not m.name[0] == "_"]
+    assert {"model", "wire", "compact", "spool", "protocols", "registry"} <= set(modules)
+    for name in modules:
+        module = importlib.import_module(f"pixlake.formats.{name}")
+        exported = getattr(module, "__all__", None)
+        assert exported is not None, name
+        assert [n for n in exported if not hasattr(module, n)] == [], name
+
+
+def test_no_package_imports_a_private_module_of_formats() -> None:
+    """What other packages use of ``pixlake.formats`` has a public name: no module outside
+    it imports one of its ``_private`` modules."""
+    import ast
+    from pathlib import Path
+
+    root = Path(pixlake.__file__).parent
+    offenders = []
+    for path in root.rglob("*.py"):
+        if root / "formats" in path.parents:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                "pixlake.formats._"
+            ):
+                offenders.append(f"{path.relative_to(root)}:{node.lineno}: {node.module}")
+    assert offenders == []

@@ -20,10 +20,9 @@ import pytest
 
 from pixlake.core import imports
 from pixlake.core.datasets import prepare_annotation
-from pixlake.formats import Obj
-from pixlake.formats._compact import to_compact
-from pixlake.formats._jsonstream import NotStreamable
-from pixlake.formats._problems import Problems
+from pixlake.formats import from_wire, to_compact
+from pixlake.jsonstream import NotStreamable
+from pixlake.problems import Problems
 from tests.api.routers.test_accounts import auth
 from tests.api.routers.test_blobs import org_of, sha
 from tests.api.routers.test_datasets import wait
@@ -62,7 +61,7 @@ def _pictures(http: httpx.Client, token: str, org: str, count: int) -> list[dict
 def _compact(document: dict[str, Any]) -> dict[str, Any]:
     """The same document in the second format: objects in the compact form."""
     images = [
-        {**image, "objects": [to_compact(Obj.from_wire(o)) for o in image["objects"]]}
+        {**image, "objects": [to_compact(from_wire(o)) for o in image["objects"]]}
         for image in document["images"]
     ]
     return {**document, "format": "pixlake-import/2", "images": images}
@@ -286,9 +285,16 @@ def test_every_other_document_ends_as_the_whole_way_says(
 def test_the_sdk_writes_the_document_json_dump_would(tmp_path: Any, spooled: bool) -> None:
     import threading
 
-    from pixlake.formats import QA, AnnotatedImage, Annotations, Box, LabelSpec, Obj
-    from pixlake.formats._compact import to_compact
-    from pixlake.formats._spool import SpooledImages
+    from pixlake.formats import (
+        QA,
+        AnnotatedImage,
+        Annotations,
+        Box,
+        LabelSpec,
+        Obj,
+        SpooledImages,
+        to_compact,
+    )
     from pixlake.sdk import _import
 
     images = [

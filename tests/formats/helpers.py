@@ -9,9 +9,7 @@ from typing import Any
 import pytest
 
 from pixlake.errors import PicselliaError
-from pixlake.formats import AnnotatedImage, LabelSpec
-from pixlake.formats._compact import to_compact
-from pixlake.formats.base import CompactObject
+from pixlake.formats import AnnotatedImage, CompactObject, LabelSpec, to_compact
 
 
 def stored_objects(image: AnnotatedImage) -> list[CompactObject]:

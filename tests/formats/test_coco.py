@@ -26,12 +26,12 @@ from pixlake.formats import (
     LabelSpec,
     Limits,
     Obj,
+    SpooledImages,
     ZipSink,
+    from_compact,
     parse_coco,
     read_coco,
 )
-from pixlake.formats._compact import from_compact
-from pixlake.formats._spool import SpooledImages
 
 from .helpers import (
     FOREIGN_KEYS,

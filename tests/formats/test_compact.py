@@ -12,11 +12,20 @@ import pytest
 from pycocotools import mask as mask_utils
 
 from pixlake._json import dumps
-from pixlake.formats import QA, Box, Mask, Obj
-from pixlake.formats._compact import from_compact, parse_compact, plain_object, to_compact
-from pixlake.formats._problems import Problems
-from pixlake.formats._shared import parse_wire_object
+from pixlake.formats import (
+    QA,
+    Box,
+    Mask,
+    Obj,
+    from_compact,
+    parse_compact,
+    parse_wire_object,
+    plain_object,
+    to_compact,
+    to_wire,
+)
 from pixlake.formats.coco import read_coco
+from pixlake.problems import Problems
 
 _PIXELS = np.asfortranarray(np.array([[0, 1, 1, 0, 0, 0]] * 4, dtype=np.uint8))
 #: A compressed RLE of a 4x6 mask, as COCO writes it.
@@ -48,7 +57,7 @@ def test_objects_round_trip(obj: Obj) -> None:
     stored = to_compact(obj, typed=False)
     assert "type" not in stored and "label" not in stored
     assert from_compact(obj.kind, obj.label, stored) == obj
-    wire = parse_wire_object(obj.to_wire(), field="o", problems=problems)
+    wire = parse_wire_object(to_wire(obj), field="o", problems=problems)
     assert wire == obj and not problems
 
 

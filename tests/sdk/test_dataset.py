@@ -26,7 +26,7 @@ from pixlake.errors import (
     ResourceNotFoundError,
     TyperError,
 )
-from pixlake.sdk import _import
+from pixlake.formats import coco as coco_format
 from pixlake.sdk.dataset import DownloadReport
 from tests.conftest import LiveServer, make_image, write_images
 from tests.factories import coco_dataset, ultralytics_dataset
@@ -160,8 +160,8 @@ def test_coco_round_trip_is_lossless(
     monkeypatch: pytest.MonkeyPatch,
     read: str,
 ) -> None:
-    if read == "as a stream":  # how files over WHOLE_COCO_BYTES are read
-        monkeypatch.setattr(_import, "WHOLE_COCO_BYTES", 0)
+    if read == "as a stream":  # how files over coco.WHOLE_BYTES are read
+        monkeypatch.setattr(coco_format, "WHOLE_BYTES", 0)
     _root, source = coco
     ds = imported(lake, coco)
     out = ds.export("COCO", tmp_path / "export")

@@ -16,6 +16,7 @@ from rich.markup import escape
 from pixlake._text import counted, splits_text
 from pixlake._version import __version__
 from pixlake.errors import PicselliaError
+from pixlake.formats.registry import BUILTIN, names_text
 
 if TYPE_CHECKING:
     from pixlake.sdk import Context
@@ -39,6 +40,12 @@ token_app = typer.Typer(
 app.add_typer(token_app, name="token")
 
 err = Console(stderr=True)
+
+#: The formats an import reads and an export writes, for the help (a format an installed
+#: package adds is taken as well: ``pixlake.formats.registry``).
+_READ_FORMATS = names_text(d.name for d in BUILTIN if d.reader is not None)
+_EXPORT_FORMATS = names_text(d.name for d in BUILTIN if d.exports)
+_INPUTS = "; ".join(f"{d.name}: {d.input_text}" for d in BUILTIN if d.reader is not None)
 
 #: Exit codes: 1 for a refused request or bad input, 2 for usage (typer's own), 3 for a
 #: server that cannot be reached, 4 for an outdated database.
@@ -444,12 +451,11 @@ def import_(
         typer.Option(
             "--annotations",
             metavar="PATH",
-            help="Annotation file (COCO, PICSELLIA), or folder (PASCAL-VOC, YOLO, a COCO "
-            "folder of annotations/instances_<split>.json).",
+            help=f"The annotations, as their format has them ({_INPUTS}).",
         ),
     ] = None,
     format: Annotated[
-        str, typer.Option("--format", metavar="FORMAT", help="COCO, PASCAL-VOC, PICSELLIA or YOLO.")
+        str, typer.Option("--format", metavar="FORMAT", help=f"{_READ_FORMATS}.")
     ] = "COCO",
     tags: Annotated[
         str | None,
@@ -534,7 +540,7 @@ def export(
         str, typer.Option("--to", metavar="PATH", help="Target folder (or .zip file with --zip).")
     ],
     format: Annotated[
-        str, typer.Option("--format", metavar="FORMAT", help="COCO, PASCAL-VOC or YOLO.")
+        str, typer.Option("--format", metavar="FORMAT", help=f"{_EXPORT_FORMATS}.")
     ] = "COCO",
     zip: Annotated[
         bool, typer.Option("--zip", help="Write one zip file instead of a folder.")

@@ -38,17 +38,17 @@ from pixlake.errors import (
     PicselliaError,
     ResourceNotFoundError,
 )
-from pixlake.formats import QA, AnnotatedImage, Exporter, LabelKind, LabelSpec
-from pixlake.formats.registry import format_name, get_exporter
+from pixlake.formats import QA, AnnotatedImage, Exporter, FormatDescriptor, LabelKind, LabelSpec
+from pixlake.formats.registry import export_formats, formats, get_format, names_text
 from pixlake.formats.sinks import Sink, TarSink, ZipSink
-from pixlake.schemas.datasets import EXPORT_ERROR_MEMBER, EXPORT_FORMATS, EXPORT_NOTES_MEMBER
+from pixlake.names import file_name_problem
+from pixlake.schemas.datasets import EXPORT_ERROR_MEMBER, EXPORT_NOTES_MEMBER
 from pixlake.store.blobs import BlobStore
 from pixlake.store.db.engine import Database
 
 __all__ = [
     "ARCHIVES",
     "ERROR_MEMBER",
-    "EXPORT_FORMATS",
     "NOTES_MEMBER",
     "ExportStream",
     "export_version",
@@ -183,14 +183,37 @@ def _collisions(
         )
 
 
-def _checked_yolo_path(path: str, name: str) -> str:
-    """``yolo_path``, once checked: for YOLO, absolute, one line, bounded."""
-    field = [{"field": "yolo_path", "message": "expected an absolute folder path, one line"}]
-    if name != "YOLO":
-        raise InvalidQueryError(
-            f"yolo_path applies to YOLO exports, not to {name}",
-            details=[{"field": "yolo_path", "message": "expected it with format YOLO only"}],
+def _unwritable(files: Sequence[tuple[str, str, str | None]], where: str) -> None:
+    """Refuse the export when a picture's name is not a file name every system can write
+    (``pixlake.names.file_name_problem``; a picture may have been stored under an older,
+    looser rule)."""
+    refused = [(name, problem) for name, _d, _s in files if (problem := file_name_problem(name))]
+    if refused:
+        raise InvalidInputError(
+            f"{where} cannot be exported: the names of {counted(len(refused), 'picture')} are "
+            "not file names every system can write; upload them again under other names",
+            details=[
+                {"file": name, "field": "external_url", "message": problem}
+                for name, problem in refused[:MAX_LISTED]
+            ],
         )
+
+
+def _option(fmt: FormatDescriptor, option: str) -> str:
+    """The exporter's keyword for the export option ``option``, which ``fmt`` must have."""
+    keyword = fmt.export_options.get(option)
+    if keyword is None:
+        having = names_text([d.name for d in formats() if option in d.export_options])
+        raise InvalidQueryError(
+            f"{option} applies to {having} exports, not to {fmt.name}",
+            details=[{"field": option, "message": f"expected it with format {having} only"}],
+        )
+    return keyword
+
+
+def _checked_yolo_path(path: str) -> str:
+    """``yolo_path``, once checked: absolute, one line, bounded."""
+    field = [{"field": "yolo_path", "message": "expected an absolute folder path, one line"}]
     absolute = path.startswith("/") or (len(path) > 2 and path[1] == ":" and path[2] in "/\\")
     if (
         not absolute
@@ -281,11 +304,13 @@ def export_version(
     it from anywhere.  A format that cannot hold everything as it is ends the archive with
     ``NOTES_MEMBER``, saying what it left out or changed."""
     require_organization(caller, organization_id, write=False)
-    name = format_name(format)
-    if name not in EXPORT_FORMATS:
+    fmt = get_format(format, field="format")
+    name = fmt.name
+    if not fmt.exports:
+        known = tuple(d.name for d in export_formats())
         raise InvalidQueryError(
-            f"{name} is an import format; export to one of {', '.join(EXPORT_FORMATS)}",
-            details=[{"field": "format", "message": f"expected one of {EXPORT_FORMATS}"}],
+            f"{fmt.name} is an import format; export to one of {', '.join(known)}",
+            details=[{"field": "format", "message": f"expected one of {known}"}],
         )
     if archive not in ARCHIVES:
         raise InvalidQueryError(
@@ -304,23 +329,20 @@ def export_version(
         )
     options: dict[str, Any] = {}
     if yolo_mode is not None:
-        if name != "YOLO":
-            raise InvalidQueryError(
-                f"yolo_mode applies to YOLO exports, not to {name}",
-                details=[{"field": "yolo_mode", "message": "expected it with format YOLO only"}],
-            )
-        options["mode"] = yolo_mode
+        options[_option(fmt, "yolo_mode")] = yolo_mode
     if yolo_path is not None:
-        options["path"] = _checked_yolo_path(yolo_path, name)
+        options[_option(fmt, "yolo_path")] = _checked_yolo_path(yolo_path)
     version = datasets.get_version_by_id(db, caller, organization_id, version_id=version_id)
     where = f"{version.name}/{version.version}"
     labels, info = datasets.get_metadata(db, caller, organization_id, version_id=version_id)
     specs = [LabelSpec(label.name, cast(LabelKind, label.type)) for label in labels]
-    exporter_cls = get_exporter(name)
+    exporter_cls = fmt.exporter
+    assert exporter_cls is not None  # a format that exports has an exporter
     files = datasets.version_files(
         db, caller, organization_id, version_id=version_id, status=status
     )
     options["splits"] = {split for _name, _digest, split in files}
+    _unwritable(files, where)
     with TarSink(io.BytesIO()) as scratch:  # the exporter's own checks, before any byte
         _collisions(exporter_cls(scratch, specs, info=info, **options), files, where)
     _check_bytes(store, files, where)

@@ -11,7 +11,7 @@ resumably, whatever its size)::
                  "status": ..., "split": ..., "nb_instances": ..., "duration": ...,
                  "extra": {...}}]}
 
-Objects are in pixlake's compact form (``pixlake.formats._compact``); documents of the first
+Objects are in pixlake's compact form (``pixlake.formats.compact``); documents of the first
 format, ``pixlake-import/1``, whose objects are in the SDK contract's wire shape, are still
 accepted.
 
@@ -64,10 +64,10 @@ from pixlake.core.datasets import (
 )
 from pixlake.entities.datasets import DatasetVersion
 from pixlake.errors import InvalidInputError
-from pixlake.formats._compact import plain_object
-from pixlake.formats._jsonstream import JsonStream, NotStreamable
-from pixlake.formats._problems import Problems
+from pixlake.formats import plain_object
 from pixlake.jobs import JobContext
+from pixlake.jsonstream import JsonStream, NotStreamable
+from pixlake.problems import Problems
 from pixlake.schemas.datasets import IMPORT_DOCUMENT_FORMAT
 from pixlake.store.db.unit_of_work import UnitOfWork
 

@@ -39,7 +39,7 @@ The wire shape
 ==============
 
 The SDK contract's objects (``Dataset.add_annotation(data=...)``, ``get_annotations``,
-PICSELLIA files), produced by :meth:`Obj.to_wire` and read by :meth:`Obj.from_wire`::
+PICSELLIA files), produced by :func:`to_wire` and read by :func:`from_wire`::
 
     {"type": "classification", "label": "cat", "qa": []}
     {"type": "rectangle", "label": "car", "qa": [],
@@ -81,8 +81,9 @@ the input (or the input file's name), ``line`` for text and syntax errors (plus 
 ``field`` a JSON path (``annotations[12].bbox``), an XML path (``object[0].bndbox.xmin``) or
 a YOLO column (``cx``, ``x3``), and ``message`` what was expected.  A file above its size limit
 raises ``PayloadTooLargeError`` (413) instead.  Boxes and points may lie up to
-``limits.tolerance`` (1) pixel outside their image.  File names with ``..``, an absolute path
-or a NUL byte are refused; COCO and VOC file names with folders keep their base name.
+``limits.tolerance`` (1) pixel outside their image.  A picture's file name follows the one
+rule of ``pixlake.names.file_name_problem`` (the datalake's too); COCO and VOC file names
+with folders keep their base name, and ``..`` or an absolute path is refused.
 
 Splits
 ------
@@ -143,7 +144,7 @@ YOLO (``read_yolo``, ``YoloExporter``)
 --------------------------------------
 - Input: a dataset folder in any layout Ultralytics, Datumaro, Roboflow or Darknet write
   (``data.yaml`` with its split keys, ``obj.data``, or ``images/`` beside ``labels/`` with
-  ``classes.txt``; see ``pixlake.formats._yolo_layout``), or its ``data.yaml`` or
+  ``classes.txt``; the layouts are in ``docs/formats.md``), or its ``data.yaml`` or
   ``obj.data``.  ``names`` is a list or an index mapping (PyYAML's safe loader; ``nc`` is
   checked).  Paths that lead out of the dataset's folder are refused.
 - Rows: ``class cx cy w h`` (box), ``class cx cy w h score``, or ``class x1 y1 x2 y2 x3 y3
@@ -171,6 +172,25 @@ PICSELLIA (``read_picsellia``, ``PicselliaExporter``)
 - The exporter writes ``annotations.json`` with ``labels`` and full records (``width``,
   ``height``, ``status``, ``image_qa`` included).
 
+The layers
+==========
+
+Bottom up, each module importing only those before it: ``model`` (the values and their
+rules), ``wire`` (the SDK contract's shape) and ``compact`` (pixlake's stored form),
+``spool`` (images whose objects wait on disk), ``protocols`` (:class:`Reader`,
+:class:`Exporter`, :class:`FormatDescriptor`), ``sinks``, the formats (``coco``, ``voc``,
+``yolo``, ``picsellia``, each declaring its ``FORMAT`` descriptor), then ``registry``.  The
+private modules (``_io``, ``_rle``, ``_yaml``, ``_yolo_layout``) serve the package alone.
+
+The registry
+============
+
+:func:`get_format` gives a format's :class:`FormatDescriptor` by name or alias
+(case-insensitive): its reader and exporter, whether a version exports to it
+(:func:`export_formats`), what its reader takes and counts, and its export options.  A
+package adds a format through the ``pixlake.formats`` entry-point group (see
+``docs/formats.md``).
+
 Exporting
 =========
 
@@ -189,15 +209,15 @@ images where ``image_path`` says::
 
 from __future__ import annotations
 
-from ._compact import from_compact, parse_compact, to_compact
-from ._problems import Problems
-from .base import (
+from ._io import read_image_size
+from .coco import CocoExporter, parse_coco, read_coco
+from .compact import CompactObject, from_compact, parse_compact, plain_object, to_compact
+from .model import (
     DEFAULT_LIMITS,
     QA,
     AnnotatedImage,
     Annotations,
     Box,
-    Exporter,
     LabelKind,
     LabelSpec,
     Limits,
@@ -205,35 +225,36 @@ from .base import (
     Obj,
     ObjectKind,
     Point,
-    Reader,
-    ReadProgress,
     Ring,
-    SizeLookup,
-    StrPath,
-    read_image_size,
-    safe_file_name,
 )
-from .coco import CocoExporter, parse_coco, read_coco
 from .picsellia import PicselliaExporter, image_to_record, parse_picsellia, read_picsellia
-from .registry import FORMATS, format_name, get_exporter, get_reader
-from .sinks import FolderSink, Sink, ZipSink
+from .protocols import Exporter, FormatDescriptor, Reader, ReadProgress, SizeLookup, StrPath
+from .registry import (
+    export_formats,
+    format_name,
+    formats,
+    get_exporter,
+    get_format,
+    get_reader,
+    read_formats,
+)
+from .sinks import FolderSink, Sink, TarSink, ZipSink
+from .spool import SpooledImages
 from .voc import VocExporter, read_voc
+from .wire import from_wire, parse_qa, parse_wire_object, qa_to_wire, to_wire
 from .yolo import YoloExporter, YoloMode, read_yolo
 
 __all__ = [
-    "Problems",
-    "from_compact",
-    "parse_compact",
-    "to_compact",
     "DEFAULT_LIMITS",
-    "FORMATS",
     "QA",
     "AnnotatedImage",
     "Annotations",
     "Box",
     "CocoExporter",
+    "CompactObject",
     "Exporter",
     "FolderSink",
+    "FormatDescriptor",
     "LabelKind",
     "LabelSpec",
     "Limits",
@@ -247,21 +268,35 @@ __all__ = [
     "Ring",
     "Sink",
     "SizeLookup",
+    "SpooledImages",
     "StrPath",
+    "TarSink",
     "VocExporter",
     "YoloExporter",
     "YoloMode",
     "ZipSink",
+    "export_formats",
     "format_name",
+    "formats",
+    "from_compact",
+    "from_wire",
     "get_exporter",
+    "get_format",
     "get_reader",
     "image_to_record",
     "parse_coco",
+    "parse_compact",
     "parse_picsellia",
+    "parse_qa",
+    "parse_wire_object",
+    "plain_object",
+    "qa_to_wire",
     "read_coco",
+    "read_formats",
     "read_image_size",
     "read_picsellia",
     "read_voc",
     "read_yolo",
-    "safe_file_name",
+    "to_compact",
+    "to_wire",
 ]

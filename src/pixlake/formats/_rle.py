@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._problems import describe
+from pixlake.problems import describe
 
 __all__ = ["decode_rle_string", "mask_problem"]
 

@@ -15,8 +15,7 @@ from typing import Any
 import yaml
 
 from pixlake.names import label_problem
-
-from ._problems import Problems, describe
+from pixlake.problems import Problems, describe
 
 __all__ = [
     "SPLIT_KEYS",

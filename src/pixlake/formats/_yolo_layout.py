@@ -32,11 +32,11 @@ from typing import Final
 
 from pixlake.imaging import IMAGE_SUFFIXES
 from pixlake.names import label_problem, split_of, split_problem
+from pixlake.problems import Problems, describe
 
 from ._io import read_bounded
-from ._problems import Problems, describe
 from ._yaml import SPLIT_KEYS, YamlDocument, parse_data_yaml
-from .base import Limits
+from .model import Limits
 
 __all__ = ["IMAGE_SUFFIXES", "CLASS_FILES", "YoloImage", "YoloLayout", "discover"]
 

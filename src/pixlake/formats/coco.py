@@ -19,47 +19,54 @@ from pathlib import Path
 from typing import IO, Any, Final, NamedTuple
 
 from pixlake.errors import InvalidInputError
-from pixlake.names import DEFAULT_SPLIT, label_problem, split_of, split_problem
+from pixlake.jsonstream import JsonStream, NotStreamable, Readable
+from pixlake.memory import gc_paused
+from pixlake.names import (
+    DEFAULT_SPLIT,
+    base_name_of,
+    folder_path_of,
+    label_problem,
+    split_of,
+    split_problem,
+)
+from pixlake.problems import Problems, describe
 
-from ._compact import PLAIN_KEYS, from_compact
 from ._io import NUMBER_TYPES as _NUMBERS
 from ._io import (
     NonFinite,
     check_opaque,
-    gc_paused,
     is_number,
     json_bytes,
     load_json,
     report_read_whole,
 )
-from ._jsonstream import JsonStream, NotStreamable, Readable
-from ._names import base_name_of, folder_path_of
-from ._problems import Problems, describe
 from ._rle import mask_problem
-from ._shared import LabelKinds, first_kind, label_specs, parse_qa, ring_area
-from ._spool import SpooledImages
-from .base import (
+from .compact import PLAIN_KEYS, CompactObject, from_compact
+from .model import (
     DEFAULT_LIMITS,
     QA,
     AnnotatedImage,
     Annotations,
     Box,
-    CompactObject,
-    Exporter,
     LabelKind,
+    LabelKinds,
     LabelSpec,
     Limits,
     Mask,
     Obj,
     ObjectKind,
-    ReadProgress,
     Ring,
-    SizeLookup,
-    StrPath,
+    first_kind,
+    label_specs,
+    ring_area,
 )
+from .protocols import Exporter, FormatDescriptor, ReadProgress, SizeLookup, StrPath
 from .sinks import Sink
+from .spool import SpooledImages
+from .wire import parse_qa, qa_to_wire
 
 __all__ = [
+    "FORMAT",
     "ANNOTATIONS_DIR",
     "IMAGES_DIR",
     "CocoExporter",
@@ -104,6 +111,43 @@ class _Image(NamedTuple):
             path=self.path,
             split=split,
         )
+
+
+class _Bounds(NamedTuple):
+    """The image an annotation is checked against: its size, and how far outside it (in
+    pixels) a box or a point may lie."""
+
+    width: int
+    height: int
+    tolerance: float
+
+    def box_outside(self, x: float, y: float, w: float, h: float) -> bool:
+        tolerance = self.tolerance
+        return (
+            x < -tolerance
+            or y < -tolerance
+            or x + w > self.width + tolerance
+            or y + h > self.height + tolerance
+        )
+
+    def ring_outside(self, xs: list[float], ys: list[float]) -> bool:
+        tolerance = self.tolerance
+        return (
+            min(xs) < -tolerance
+            or min(ys) < -tolerance
+            or max(xs) > self.width + tolerance
+            or max(ys) > self.height + tolerance
+        )
+
+
+class _Attributes(NamedTuple):
+    """What an annotation has besides its image, category and geometry, once checked."""
+
+    area: float | None
+    iscrowd: bool
+    score: float | None
+    qa: tuple[QA, ...]
+    extra: dict[str, Any]
 
 
 def read_coco(
@@ -677,33 +721,19 @@ class _CocoParser:
         images: list[_Image],
         categories: dict[int, str],
     ) -> tuple[int, Obj] | None:
-        # The hot loop of the reader (700k calls for a 100k-image file): checks are inlined
-        # and field paths are only built for problems.
+        """Check annotation ``index``, recording its problems: its image's index and its
+        object, or ``None`` when it is not valid.
+
+        The hot loop of the reader (700k calls for a 100k-image file): each part is checked
+        by a method of its own, with the checks inlined there, and field paths are only
+        built for problems."""
         if type(annotation) is not dict:
             self._bad(index, "", "expected an object {image_id, category_id, bbox, ...}")
             return None
-        ok = True
-        annotation_id = annotation.get("id")
-        if annotation_id is not None:
-            seen = self.annotation_ids
-            if type(annotation_id) is not int and type(annotation_id) is not str:
-                self._bad(
-                    index, ".id", f"expected an integer or string id, got {describe(annotation_id)}"
-                )
-                ok = False
-            elif annotation_id in seen:
-                self._bad(
-                    index,
-                    ".id",
-                    f"expected a unique id, {annotation_id!r} is also "
-                    f"annotations[{seen[annotation_id]}]",
-                )
-                ok = False
-            else:
-                seen[annotation_id] = index
+        ok = self._check_id(index, annotation.get("id"))
         image_id = annotation.get("image_id")
         image_index = by_id.get(image_id) if type(image_id) in (int, str) else None
-        width = height = 0
+        bounds: _Bounds | None = None
         if image_index is None:
             self._bad(
                 index,
@@ -713,8 +743,8 @@ class _CocoParser:
             ok = False
         else:
             image = images[image_index]
-            width, height = image.width, image.height
-            ok = width > 0 and height > 0  # else the image is invalid, already reported
+            bounds = _Bounds(image.width, image.height, self.limits.tolerance)
+            ok = ok and image.width > 0 and image.height > 0  # else already reported
         category_id = annotation.get("category_id")
         label = categories.get(category_id) if type(category_id) is int else None
         if label is None:
@@ -724,82 +754,112 @@ class _CocoParser:
                 f"expected the id of a category in categories, got {describe(category_id)}",
             )
             ok = False
-        tolerance = self.limits.tolerance
-        high_x, high_y = width + tolerance, height + tolerance
+        box, box_ok = self._box(index, annotation.get("bbox"), bounds, ok)
+        rings, mask, shape_ok = self._segmentation(index, annotation.get("segmentation"), bounds)
+        attributes = self._attributes(index, annotation)
+        if not (box_ok and shape_ok and ok) or attributes is None or label is None:
+            return None
+        assert image_index is not None  # ok says so
+        return image_index, self._object(label, box, rings, mask, attributes)
 
-        box = None
-        bbox = annotation.get("bbox")
-        if bbox is not None and bbox != []:
-            if type(bbox) is not list or len(bbox) != 4 or not _NUMBERS.issuperset(map(type, bbox)):
-                self._bad(
-                    index,
-                    ".bbox",
-                    f"expected [x, y, width, height], 4 numbers, got {describe(bbox)}",
-                )
-                ok = False
-            elif not math.isfinite(sum(bbox)):
-                self._bad(index, ".bbox", f"expected finite numbers, got {describe(bbox)}")
-                ok = False
-            else:
-                x, y, w, h = bbox
-                if w < 0 or h < 0:
-                    self._bad(
-                        index, ".bbox", f"expected a width and height >= 0, got {describe(bbox)}"
-                    )
-                    ok = False
-                elif image_index is not None and (
-                    x < -tolerance or y < -tolerance or x + w > high_x or y + h > high_y
-                ):
-                    self._bad(
-                        index,
-                        ".bbox",
-                        f"expected a box inside the {width}x{height} image, got {describe(bbox)}",
-                    )
-                    ok = False
-                elif ok:
-                    box = Box(x, y, w, h)
+    def _check_id(self, index: int, annotation_id: Any) -> bool:
+        """Whether an annotation's ``id``, when it has one, is an int or a string not seen."""
+        if annotation_id is None:
+            return True
+        seen = self.annotation_ids
+        if type(annotation_id) is not int and type(annotation_id) is not str:
+            self._bad(
+                index, ".id", f"expected an integer or string id, got {describe(annotation_id)}"
+            )
+            return False
+        if annotation_id in seen:
+            self._bad(
+                index,
+                ".id",
+                f"expected a unique id, {annotation_id!r} is also "
+                f"annotations[{seen[annotation_id]}]",
+            )
+            return False
+        seen[annotation_id] = index
+        return True
 
-        rings: list[Ring] = []
-        mask = None
-        segmentation = annotation.get("segmentation")
+    def _box(
+        self, index: int, bbox: Any, bounds: _Bounds | None, ok: bool
+    ) -> tuple[Box | None, bool]:
+        """An annotation's ``bbox`` (``None`` or ``[]`` for none), checked against its
+        image's ``bounds`` when the image is known: ``(box, valid)``; the box is built only
+        when the rest of the annotation is ``ok`` so far."""
+        if bbox is None or bbox == []:
+            return None, True
+        if type(bbox) is not list or len(bbox) != 4 or not _NUMBERS.issuperset(map(type, bbox)):
+            self._bad(
+                index, ".bbox", f"expected [x, y, width, height], 4 numbers, got {describe(bbox)}"
+            )
+            return None, False
+        if not math.isfinite(sum(bbox)):
+            self._bad(index, ".bbox", f"expected finite numbers, got {describe(bbox)}")
+            return None, False
+        x, y, w, h = bbox
+        if w < 0 or h < 0:
+            self._bad(index, ".bbox", f"expected a width and height >= 0, got {describe(bbox)}")
+            return None, False
+        if bounds is not None and bounds.box_outside(x, y, w, h):
+            self._bad(
+                index,
+                ".bbox",
+                f"expected a box inside the {bounds.width}x{bounds.height} image, "
+                f"got {describe(bbox)}",
+            )
+            return None, False
+        return (Box(x, y, w, h) if ok else None), True
+
+    def _segmentation(
+        self, index: int, segmentation: Any, bounds: _Bounds | None
+    ) -> tuple[list[Ring], Mask | None, bool]:
+        """An annotation's ``segmentation``: polygon rings (each checked against the image
+        when it is known), an RLE mask, or none (``None`` or ``[]``): ``(rings, mask,
+        valid)``."""
         if segmentation is None or segmentation == []:
-            pass
-        elif type(segmentation) is list:
-            for ring_index, ring in enumerate(segmentation):
-                problem = None
-                if type(ring) is not list or not _NUMBERS.issuperset(map(type, ring)):
-                    problem = "expected a list of numbers [x1, y1, x2, y2, ...]"
-                elif len(ring) % 2:
-                    problem = f"expected an even number of coordinates, got {len(ring)}"
-                elif len(ring) < 6:
-                    problem = f"expected at least 3 points (6 numbers), got {len(ring)} numbers"
-                elif not math.isfinite(sum(ring)):
-                    problem = "expected finite numbers"
-                else:
-                    xs, ys = ring[0::2], ring[1::2]
-                    if image_index is not None and (
-                        min(xs) < -tolerance
-                        or min(ys) < -tolerance
-                        or max(xs) > high_x
-                        or max(ys) > high_y
-                    ):
-                        problem = f"expected points inside the {width}x{height} image"
-                    else:
-                        rings.append(tuple(zip(xs, ys, strict=True)))
-                if problem is not None:
-                    self._bad(index, f".segmentation[{ring_index}]", problem)
-                    ok = False
-        elif type(segmentation) is dict:
-            mask = self._mask(segmentation, f"annotations[{index}].segmentation", width, height)
-            ok = ok and mask is not None
-        else:
+            return [], None, True
+        if type(segmentation) is dict:
+            width, height = (bounds.width, bounds.height) if bounds is not None else (0, 0)
+            field = f"annotations[{index}].segmentation"
+            mask = self._mask(segmentation, field, width, height)
+            return [], mask, mask is not None
+        if type(segmentation) is not list:
             self._bad(
                 index,
                 ".segmentation",
                 "expected a list of polygons or an RLE object {size, counts}",
             )
-            ok = False
+            return [], None, False
+        rings: list[Ring] = []
+        ok = True
+        for ring_index, ring in enumerate(segmentation):
+            problem = None
+            if type(ring) is not list or not _NUMBERS.issuperset(map(type, ring)):
+                problem = "expected a list of numbers [x1, y1, x2, y2, ...]"
+            elif len(ring) % 2:
+                problem = f"expected an even number of coordinates, got {len(ring)}"
+            elif len(ring) < 6:
+                problem = f"expected at least 3 points (6 numbers), got {len(ring)} numbers"
+            elif not math.isfinite(sum(ring)):
+                problem = "expected finite numbers"
+            else:
+                xs, ys = ring[0::2], ring[1::2]
+                if bounds is not None and bounds.ring_outside(xs, ys):
+                    problem = f"expected points inside the {bounds.width}x{bounds.height} image"
+                else:
+                    rings.append(tuple(zip(xs, ys, strict=True)))
+            if problem is not None:
+                self._bad(index, f".segmentation[{ring_index}]", problem)
+                ok = False
+        return rings, None, ok
 
+    def _attributes(self, index: int, annotation: dict[str, Any]) -> _Attributes | None:
+        """An annotation's ``area``, ``iscrowd``, ``score``, ``qa`` and other keys (its
+        ``extra``), each checked; ``None`` when one is not valid."""
+        ok = True
         area = annotation.get("area")
         if area is not None and (not is_number(area) or area < 0):
             self._bad(index, ".area", f"expected a number >= 0, got {describe(area)}")
@@ -830,9 +890,19 @@ class _CocoParser:
                 )
                 and ok
             )
-        if not ok or image_index is None or label is None:
-            return None
+        return _Attributes(area, bool(iscrowd), score, qa, extra) if ok else None
 
+    def _object(
+        self,
+        label: str,
+        box: Box | None,
+        rings: list[Ring],
+        mask: Mask | None,
+        attributes: _Attributes,
+    ) -> Obj:
+        """The object of a valid annotation: a mask if it has one, else a polygon if it has
+        rings, else a rectangle if it has a box, else a classification; with
+        ``rectangle=True``, a polygon or mask becomes its box (else its extent)."""
         kind: ObjectKind
         if mask is not None:
             kind = "mask"
@@ -846,19 +916,18 @@ class _CocoParser:
             if box is None:
                 box = Box.enclosing(rings) if mask is None else mask.bbox()
             kind, rings, mask = "rectangle", [], None
-        obj = Obj(
+        return Obj(
             label=label,
             kind=kind,
             box=box,
             polygons=tuple(rings),
             mask=mask,
-            iscrowd=bool(iscrowd),
-            area=area,
-            score=score,
-            qa=qa,
-            extra=extra,
+            iscrowd=attributes.iscrowd,
+            area=attributes.area,
+            score=attributes.score,
+            qa=attributes.qa,
+            extra=attributes.extra,
         )
-        return image_index, obj
 
     def _mask(self, rle: dict[str, Any], field: str, width: int, height: int) -> Mask | None:
         size: Any = rle.get("size")
@@ -1019,7 +1088,7 @@ class CocoExporter(Exporter):
             "height": image.height,
         }
         if image.qa:
-            record["qa"] = [qa.to_wire() for qa in image.qa]
+            record["qa"] = [qa_to_wire(qa) for qa in image.qa]
         for key, value in image.extra.items():
             record.setdefault(key, value)
         if image_id > 1:
@@ -1086,7 +1155,7 @@ class CocoExporter(Exporter):
         if obj.score is not None:
             out["score"] = obj.score
         if obj.qa:
-            out["qa"] = [qa.to_wire() for qa in obj.qa]
+            out["qa"] = [qa_to_wire(qa) for qa in obj.qa]
         for key, value in obj.extra.items():
             out.setdefault(key, value)
         return out
@@ -1114,3 +1183,28 @@ class CocoExporter(Exporter):
     def _release(self) -> None:
         for part in self._parts.values():
             part.close()
+
+
+#: COCO files up to this size are read whole (the fastest way: about ten times the file's
+#: size in memory); larger ones as a stream, their objects spooled to disk (memory flat).
+WHOLE_BYTES: Final = 32 * 1024 * 1024
+
+
+def read_options(path: Path) -> dict[str, Any]:
+    """What :func:`read_coco` is best given for ``path`` beyond the reader protocol: a
+    stream (``spool=True``) when its files come to more than :data:`WHOLE_BYTES`."""
+    files = sorted(path.rglob("instances_*.json")) if path.is_dir() else [path]
+    return {"spool": sum(file.stat().st_size for file in files) > WHOLE_BYTES}
+
+
+#: COCO in the registry.
+FORMAT: Final = FormatDescriptor(
+    name="COCO",
+    aliases=("coco",),
+    reader=read_coco,
+    exporter=CocoExporter,
+    input="file or folder",
+    input_text="a JSON file, or a folder of annotations/instances_<split>.json files",
+    progress_unit="bytes",
+    read_options=read_options,
+)

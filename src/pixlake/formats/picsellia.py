@@ -15,26 +15,28 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, Final
 
-from ._io import check_opaque, gc_paused, is_number, json_bytes, load_json, report_read_whole
-from ._names import file_name_problem
-from ._problems import Problems, describe
-from ._shared import ImageSizes, first_kind, label_specs, parse_qa, parse_wire_object
-from .base import (
+from pixlake.memory import gc_paused
+from pixlake.names import file_name_problem
+from pixlake.problems import Problems, describe
+
+from ._io import ImageSizes, check_opaque, is_number, json_bytes, load_json, report_read_whole
+from .model import (
     DEFAULT_LIMITS,
     LABEL_KINDS,
     AnnotatedImage,
     Annotations,
-    Exporter,
     LabelSpec,
     Limits,
     Obj,
-    ReadProgress,
-    SizeLookup,
-    StrPath,
+    first_kind,
+    label_specs,
 )
+from .protocols import Exporter, FormatDescriptor, ReadProgress, SizeLookup, StrPath
 from .sinks import Sink
+from .wire import parse_qa, parse_wire_object, qa_to_wire, to_wire
 
 __all__ = [
+    "FORMAT",
     "ANNOTATIONS_PATH",
     "PicselliaExporter",
     "image_to_record",
@@ -283,14 +285,14 @@ def image_to_record(image: AnnotatedImage) -> dict[str, Any]:
         "external_picture_url": image.file_name,
         "nb_labels": extra.pop("nb_instances", len(image.objects)),
         "time_spent": extra.pop("duration", 0),
-        "annotations": [obj.to_wire() for obj in image.objects],
+        "annotations": [to_wire(obj) for obj in image.objects],
         "width": image.width,
         "height": image.height,
     }
     if image.status is not None:
         record["status"] = image.status
     if image.qa:
-        record["image_qa"] = [qa.to_wire() for qa in image.qa]
+        record["image_qa"] = [qa_to_wire(qa) for qa in image.qa]
     for key, value in extra.items():
         record.setdefault(key, value)
     return record
@@ -344,3 +346,17 @@ class PicselliaExporter(Exporter):
     def _release(self) -> None:
         if self._spool is not None:
             self._spool.close()
+
+
+#: PICSELLIA in the registry: read, and written for files only (a version does not export
+#: to it: the SDK contract exports to COCO, PASCAL-VOC and YOLO).
+FORMAT: Final = FormatDescriptor(
+    name="PICSELLIA",
+    aliases=("picsellia",),
+    reader=read_picsellia,
+    exporter=PicselliaExporter,
+    exports=False,
+    input="file",
+    input_text="one JSON file",
+    progress_unit="bytes",
+)

@@ -28,31 +28,37 @@ from defusedxml import ElementTree as SafeET
 from pixlake._text import counted
 from pixlake.errors import InvalidInputError
 from pixlake.imaging import IMAGE_SUFFIXES
-from pixlake.names import DEFAULT_SPLIT, label_problem, split_of, split_problem
+from pixlake.names import (
+    DEFAULT_SPLIT,
+    base_name_of,
+    file_name_problem,
+    folder_path_of,
+    label_problem,
+    split_of,
+    split_problem,
+)
+from pixlake.problems import Problems, describe
 
-from ._compact import from_compact
-from ._io import display_name, read_bounded
-from ._names import base_name_of, file_name_problem, folder_path_of
-from ._problems import Problems, describe
-from ._shared import ImageSizes, first_kind, geometry_problem, label_specs
-from .base import (
+from ._io import ImageSizes, display_name, read_bounded
+from .compact import CompactObject, from_compact
+from .model import (
     DEFAULT_LIMITS,
     AnnotatedImage,
     Annotations,
     Box,
-    CompactObject,
-    Exporter,
     LabelSpec,
     Limits,
     Obj,
-    ReadProgress,
     Ring,
-    SizeLookup,
-    StrPath,
+    first_kind,
+    geometry_problem,
+    label_specs,
 )
+from .protocols import Exporter, FormatDescriptor, ReadProgress, SizeLookup, StrPath
 from .sinks import Sink
 
 __all__ = [
+    "FORMAT",
     "ANNOTATIONS_DIR",
     "IMAGES_DIR",
     "LABELMAP_PATH",
@@ -797,7 +803,7 @@ def _shapes(objects: Iterable[Obj]) -> Iterator[_Shape]:
 
 
 def _stored_shapes(objects: Iterable[CompactObject]) -> Iterator[_Shape]:
-    """:func:`_shapes` of stored objects, from their stored form (``pixlake.formats._compact``:
+    """:func:`_shapes` of stored objects, from their stored form (``pixlake.formats.compact``:
     a box ``[x, y, w, h]``, rings as flat lists): what rebuilding them would give."""
     for kind, label, data in objects:
         box = data.get("box")
@@ -903,3 +909,15 @@ def _append(out: list[str], depth: int, key: str, value: Any, file_name: str) ->
             _append(out, depth, key, item, file_name)
     else:
         _leaf(out, depth, key, value, file_name)
+
+
+#: PASCAL-VOC in the registry.
+FORMAT: Final = FormatDescriptor(
+    name="PASCAL-VOC",
+    aliases=("pascal-voc", "voc"),
+    reader=read_voc,
+    exporter=VocExporter,
+    input="file or folder",
+    input_text="a folder of XML files (or a VOC root with Annotations/), or one XML file",
+    progress_unit="files",
+)

@@ -18,33 +18,31 @@ from typing import Any, Final, Literal
 
 from pixlake._text import counted
 from pixlake.errors import InvalidInputError
+from pixlake.names import file_name_problem
+from pixlake.problems import Problems, describe
 
-from ._compact import from_compact
 from ._io import image_size_of
-from ._names import file_name_problem
-from ._problems import Problems, describe
-from ._shared import first_kind, geometry_problem, label_specs
 from ._yaml import dump_data_yaml
 from ._yolo_layout import IMAGE_SUFFIXES, YoloImage, YoloLayout, discover, read_text
-from .base import (
+from .compact import CompactObject, from_compact
+from .model import (
     DEFAULT_LIMITS,
     AnnotatedImage,
     Annotations,
     Box,
-    CompactObject,
-    Exporter,
     LabelSpec,
     Limits,
     Obj,
     Point,
-    ReadProgress,
     Ring,
-    SizeLookup,
-    StrPath,
+    first_kind,
+    geometry_problem,
+    label_specs,
 )
+from .protocols import Exporter, FormatDescriptor, ReadProgress, SizeLookup, StrPath
 from .sinks import Sink
 
-__all__ = ["IMAGE_SUFFIXES", "YoloExporter", "YoloMode", "read_yolo"]
+__all__ = ["FORMAT", "IMAGE_SUFFIXES", "YoloExporter", "YoloMode", "read_yolo"]
 
 YoloMode = Literal["detect", "segment"]
 
@@ -564,7 +562,7 @@ _Shape = tuple[str, Box | None, Sequence[Ring], bool]
 
 
 def _stored_shapes(objects: Iterable[CompactObject]) -> Iterator[_Shape]:
-    """The shapes of stored objects (``pixlake.formats._compact``), as rebuilding them
+    """The shapes of stored objects (``pixlake.formats.compact``), as rebuilding them
     would give them."""
     for kind, label, data in objects:
         if kind == "classification":
@@ -626,3 +624,17 @@ def _point(point: Point, width: int, height: int) -> str:
     x = min(max(point[0], 0.0), width) / width
     y = min(max(point[1], 0.0), height) / height
     return f"{x:.6f} {y:.6f}"
+
+
+#: YOLO in the registry.
+FORMAT: Final = FormatDescriptor(
+    name="YOLO",
+    aliases=("yolo",),
+    reader=read_yolo,
+    exporter=YoloExporter,
+    input="file or folder",
+    input_text="a dataset folder (data.yaml, obj.data, or images/ beside labels/), or its "
+    "data.yaml or obj.data",
+    progress_unit="images",
+    export_options={"yolo_mode": "mode", "yolo_path": "path"},
+)

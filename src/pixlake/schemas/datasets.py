@@ -19,8 +19,6 @@ from pixlake.schemas.pictures import PicturePublic
 
 #: The import document the SDK writes (``POST .../imports``; see ``pixlake.core.imports``).
 IMPORT_DOCUMENT_FORMAT = "pixlake-import/2"
-#: The formats a version exports to (``GET .../dataset-versions/{id}/export?format=``).
-EXPORT_FORMATS = ("COCO", "PASCAL-VOC", "YOLO")
 #: The member that ends an export archive that failed after its first byte: a JSON problem
 #: (``code``, ``status``, ``detail``, ``errors``).
 EXPORT_ERROR_MEMBER = "pixlake-export-error.json"
@@ -32,7 +30,6 @@ EXPORT_NOTES_MEMBER = "pixlake-export-notes.txt"
 __all__ = [
     "EXPORT_ERROR_MEMBER",
     "EXPORT_NOTES_MEMBER",
-    "EXPORT_FORMATS",
     "IMPORT_DOCUMENT_FORMAT",
     "AnnotationIn",
     "AnnotationPublic",

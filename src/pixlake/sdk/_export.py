@@ -36,16 +36,16 @@ from pixlake.errors import (
     error_class_for,
 )
 from pixlake.files import open_partial, partial_of, publish
-from pixlake.formats.registry import format_name, get_exporter
+from pixlake.formats.registry import export_formats, get_exporter, get_format
 from pixlake.formats.sinks import FolderSink
-from pixlake.schemas.datasets import EXPORT_ERROR_MEMBER, EXPORT_FORMATS, EXPORT_NOTES_MEMBER
+from pixlake.schemas.datasets import EXPORT_ERROR_MEMBER, EXPORT_NOTES_MEMBER
 from pixlake.sdk._base import Context
 from pixlake.sdk._http import Connection
 from pixlake.sdk._progress import Bar
 from pixlake.sdk._samehost import LocalStore
 from pixlake.sdk._tar import TarMember, iter_tar
 
-__all__ = ["EXPORT_FORMATS", "BlobCopies", "ExportResult", "export_version", "unpack_tar"]
+__all__ = ["BlobCopies", "ExportResult", "export_version", "unpack_tar"]
 
 #: Members up to this size are written with one system call.
 SMALL_MEMBER = 8 * 1024 * 1024
@@ -271,10 +271,12 @@ def export_version(
     ``path``, or the zip file ``path`` with ``as_zip``.  With ``status``, only the pictures
     whose annotation has that review status.  ``yolo_absolute`` (YOLO into a folder) has
     ``data.yaml`` give the folder's absolute path as ``path``."""
-    name = format_name(format)
-    if name not in EXPORT_FORMATS:
+    fmt = get_format(format, field="format")
+    name = fmt.name
+    if not fmt.exports:
         raise InvalidQueryError(
-            f"{name} is an import format; export to one of {', '.join(EXPORT_FORMATS)}"
+            f"{name} is an import format; export to one of "
+            f"{', '.join(d.name for d in export_formats())}"
         )
     if as_zip and path.is_dir():
         raise InvalidQueryError(f"{path} is a folder: give the path of the zip file to write")

@@ -36,12 +36,17 @@ from pixlake.errors import (
     ResourceNotFoundError,
     error_class_for,
 )
-from pixlake.formats import AnnotatedImage, Annotations
-from pixlake.formats._compact import to_compact
-from pixlake.formats._io import gc_paused
-from pixlake.formats._spool import SpooledImages
-from pixlake.formats.coco import read_coco
-from pixlake.formats.registry import format_name, get_reader
+from pixlake.formats import (
+    AnnotatedImage,
+    Annotations,
+    FormatDescriptor,
+    SpooledImages,
+    get_format,
+    qa_to_wire,
+    to_compact,
+)
+from pixlake.formats.registry import names_text, read_formats
+from pixlake.memory import gc_paused
 from pixlake.schemas.datasets import IMPORT_DOCUMENT_FORMAT
 from pixlake.sdk import _transfer
 from pixlake.sdk._base import Context
@@ -61,28 +66,23 @@ POLL_SECONDS = 0.2
 _UNFINISHED = frozenset({"queued", "running"})
 
 
-#: COCO files up to this size are read whole (the fastest way: about ten times the file's
-#: size in memory); larger ones as a stream, their objects spooled to disk (memory flat).
-WHOLE_COCO_BYTES = 32 * 1024 * 1024
-
-
 def _read_annotations(
-    ann_path: Path, ann_format: str, *, imgdir: Path | None, rectangle: bool, progress: bool
+    ann_path: Path, fmt: FormatDescriptor, *, imgdir: Path | None, rectangle: bool, progress: bool
 ) -> Annotations:
-    """Read and validate the annotations, with a bar: of bytes for the JSON formats, of
-    files for PASCAL-VOC, of images for YOLO (whose sizes are read from the images)."""
-    name = format_name(ann_format)
-    unit = {"PASCAL-VOC": "files", "YOLO": "images"}.get(name, "bytes")
-    with Bar(f"Reading {ann_path.name}", total=None, enabled=progress, unit=unit) as bar:
+    """Read and validate the annotations, with a bar in the format's progress unit (bytes
+    for the JSON formats, files for PASCAL-VOC, images for YOLO, whose sizes are read from
+    the images)."""
+    assert fmt.reader is not None  # checked by import_dataset
+    options = fmt.read_options(ann_path) if fmt.read_options is not None else {}
+    with Bar(
+        f"Reading {ann_path.name}", total=None, enabled=progress, unit=fmt.progress_unit
+    ) as bar:
         told = bar.update if bar.shown else None
-        if name == "COCO":
-            files = sorted(ann_path.rglob("instances_*.json")) if ann_path.is_dir() else [ann_path]
-            spool = sum(file.stat().st_size for file in files) > WHOLE_COCO_BYTES
-            return read_coco(
-                ann_path, rectangle=rectangle, images=imgdir, spool=spool, progress=told
-            )
-        reader = get_reader(ann_format)
-        return reader(ann_path, rectangle=rectangle, images=imgdir, progress=told)
+        read: Any = fmt.reader  # read_options may add keywords the protocol does not name
+        annotations: Annotations = read(
+            ann_path, rectangle=rectangle, images=imgdir, progress=told, **options
+        )
+        return annotations
 
 
 def _without_objects(images: Sequence[AnnotatedImage]) -> Iterator[AnnotatedImage]:
@@ -170,7 +170,7 @@ def _image_record(image: AnnotatedImage, objects: list[dict[str, Any]]) -> dict[
     record = {
         "external_url": image.file_name,
         "objects": objects,
-        "image_qa": [qa.to_wire() for qa in image.qa],
+        "image_qa": [qa_to_wire(qa) for qa in image.qa],
         "status": image.status,
         "nb_instances": nb_instances,
         "duration": duration,
@@ -317,16 +317,20 @@ def import_dataset(
     if path is not None and not path.exists():
         raise InvalidQueryError(f"ann_path {str(path)!r} does not exist")
     if path is not None and not ann_format:
+        quoted = names_text([f"'{d.name}'" for d in read_formats()])
+        raise InvalidQueryError(f"give ann_format with ann_path: {quoted}")
+    # the format; an unknown one is refused here, before anything else
+    fmt = get_format(ann_format) if path is not None and ann_format else None
+    if fmt is not None and fmt.reader is None:
         raise InvalidQueryError(
-            "give ann_format with ann_path: 'COCO', 'PASCAL-VOC', 'PICSELLIA' or 'YOLO'"
+            f"pixlake cannot read {fmt.name} annotations; read one of "
+            f"{names_text([d.name for d in read_formats()])}"
         )
-    # the canonical name; an unknown format is refused here, before anything else
-    fmt = format_name(ann_format) if path is not None and ann_format else None
-    if path is not None and fmt == "PICSELLIA" and path.is_dir():
+    if path is not None and fmt is not None and fmt.input == "file" and path.is_dir():
+        folders = [d for d in read_formats() if d.input != "file"]
         raise InvalidQueryError(
-            f"ann_path {str(path)!r} is a folder, and PICSELLIA annotations are one JSON file; "
-            "a folder of XML files is the format PASCAL-VOC, a YOLO folder the format YOLO, "
-            "a folder of annotations/instances_<split>.json the format COCO"
+            f"ann_path {str(path)!r} is a folder, and {fmt.name} annotations are "
+            f"{fmt.input_text}; " + ", ".join(f"{d.name} reads {d.input_text}" for d in folders)
         )
     conn = ctx.connection
     # Before reading or uploading anything: the dataset to create must not exist, the
@@ -334,7 +338,7 @@ def import_dataset(
     version_id = _check_target(ctx, name, version, new=folder is not None)
     annotations: Annotations | None = None
     if path is not None and fmt is not None:
-        say("Reading %s annotations from %s", fmt, path)
+        say("Reading %s annotations from %s", fmt.name, path)
         annotations = _read_annotations(
             path, fmt, imgdir=folder, rectangle=rectangle, progress=progress
         )

@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from pixlake.errors import InvalidQueryError, ResourceNotFoundError, TyperError
 from pixlake.files import is_plain_file, write_new
-from pixlake.formats import safe_file_name
+from pixlake.names import check_file_name
 from pixlake.sdk import _transfer
 from pixlake.sdk._base import LakeResource
 from pixlake.sdk._export import export_version
@@ -436,7 +436,7 @@ class Dataset(LakeResource):
         def target(picture: dict[str, Any]) -> Path:
             # written through <name>.part and renamed: a link in the folder is replaced,
             # never written through (``pixlake.files``)
-            return root / safe_file_name(picture["external_url"], where="external_url")
+            return root / check_file_name(picture["external_url"], field="external_url")
 
         def present(picture: dict[str, Any], dest: Path) -> bool:
             return (

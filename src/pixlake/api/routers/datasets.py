@@ -17,7 +17,7 @@ By version id (``dataset_id`` in the contract)::
     POST .../annotations/status         set the review status of pictures' annotations
     GET  .../items                      every picture with its annotation (downloads)
     GET  .../metadata                   labels with their format extras, and format info
-    GET  .../export?format=&archive=    the version as COCO, PASCAL-VOC or YOLO, one streamed
+    GET  .../export?format=&archive=    the version in an export format, one streamed
                                         tar or zip (images and annotation files); ?status
                                         keeps the pictures of that review status
 """
@@ -37,7 +37,8 @@ from pixlake.core import datasets, exports
 from pixlake.core.datasets import AnnotationInput
 from pixlake.core.pagination import decode_cursor, encode_cursor
 from pixlake.entities.datasets import AnnotationRecord, DatasetVersion
-from pixlake.formats import Problems
+from pixlake.formats.registry import BUILTIN, names_text
+from pixlake.problems import Problems
 from pixlake.schemas.common import MAX_INT
 from pixlake.schemas.datasets import (
     AnnotationPublic,
@@ -61,6 +62,10 @@ from pixlake.schemas.datasets import (
 from pixlake.schemas.pictures import PicturesPublic
 
 router = APIRouter(prefix="/organizations/{org_id}", tags=["datasets"])
+
+#: The export formats and their aliases, for the API's documentation.
+_EXPORTS = names_text(d.name for d in BUILTIN if d.exports)
+_ALIASES = names_text(k for d in BUILTIN if d.exports for k in d.keys if k != d.name.lower())
 
 Limit = Annotated[int, Query(ge=1, le=MAX_INT)]
 
@@ -397,7 +402,7 @@ def list_items(
 
 @router.get(
     "/dataset-versions/{version_id}/export",
-    summary="The version as COCO, PASCAL-VOC or YOLO: one archive, streamed as it is written",
+    summary=f"The version as {_EXPORTS}: one archive, streamed as it is written",
     response_class=StreamingResponse,
     responses={
         200: {
@@ -413,9 +418,7 @@ def export_version(
     caller: CallerDep,
     db: DbDep,
     store: StoreDep,
-    format: Annotated[
-        str, Query(description="COCO, PASCAL-VOC or YOLO (case-insensitive; VOC is accepted)")
-    ],
+    format: Annotated[str, Query(description=f"{_EXPORTS} (case-insensitive; also {_ALIASES})")],
     archive: Annotated[
         Literal["tar", "zip"], Query(description="tar to unpack as it arrives, or zip")
     ] = "zip",

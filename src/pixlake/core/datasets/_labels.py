@@ -13,8 +13,9 @@ from pixlake.core.datasets._versions import version_by_id
 from pixlake.entities.accounts import Caller
 from pixlake.entities.datasets import Label
 from pixlake.errors import InvalidInputError
-from pixlake.formats import LabelSpec, Problems
+from pixlake.formats import LabelSpec
 from pixlake.names import label_problem
+from pixlake.problems import Problems
 from pixlake.store.db.engine import Database
 from pixlake.store.db.unit_of_work import UnitOfWork
 

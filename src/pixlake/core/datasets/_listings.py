@@ -12,7 +12,7 @@ from pixlake.core.datasets._versions import version_by_id
 from pixlake.entities.accounts import Caller
 from pixlake.entities.datalake import Picture
 from pixlake.entities.datasets import AnnotationRecord, StoredAnnotation
-from pixlake.formats import from_compact
+from pixlake.formats import from_compact, to_wire
 from pixlake.store.db.engine import Database
 from pixlake.store.db.unit_of_work import UnitOfWork
 
@@ -38,7 +38,7 @@ def _records(
                 digest=digest,
                 status=a.status,
                 objects=[
-                    from_compact(kind, label, data).to_wire() for kind, label, data in a.objects
+                    to_wire(from_compact(kind, label, data)) for kind, label, data in a.objects
                 ],
                 image_qa=a.image_qa,
                 nb_instances=a.nb_instances,

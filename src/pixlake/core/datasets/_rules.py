@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from pixlake.errors import InvalidInputError
-from pixlake.formats import QA, Obj, Problems, parse_compact
-from pixlake.formats._shared import parse_qa, parse_wire_object
+from pixlake.formats import QA, Obj, parse_compact, parse_qa, parse_wire_object
 from pixlake.names import split_problem
+from pixlake.problems import Problems
 
 __all__ = [
     "ACCEPTS",

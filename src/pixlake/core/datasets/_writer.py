@@ -28,8 +28,9 @@ from pixlake.core.datasets._versions import describe, link_pictures, new_dataset
 from pixlake.entities.accounts import Caller
 from pixlake.entities.datasets import DatasetVersion, StoredVersion
 from pixlake.errors import InvalidInputError
-from pixlake.formats import Problems, to_compact
+from pixlake.formats import qa_to_wire, to_compact
 from pixlake.names import split_of
+from pixlake.problems import Problems
 from pixlake.store.db.engine import Database
 from pixlake.store.db.repositories.annotations import NewAnnotation, NewShape
 from pixlake.store.db.unit_of_work import UnitOfWork
@@ -92,7 +93,7 @@ def prepare_annotation(item: AnnotationInput) -> PreparedAnnotation:
     return PreparedAnnotation(
         item.external_url,
         item.status,
-        [qa.to_wire() for qa in item.image_qa] or None,
+        [qa_to_wire(qa) for qa in item.image_qa] or None,
         item.nb_instances,
         item.duration,
         dict(item.extra) if item.extra else None,

@@ -146,6 +146,6 @@ class ShapeRow(Base):
     kind: Mapped[str] = mapped_column(String(20), nullable=False)
     #: Order of the object within its annotation.
     position: Mapped[int] = mapped_column(Integer, nullable=False)
-    #: The object in pixlake's compact form (``pixlake.formats._compact``), less ``type`` and
+    #: The object in pixlake's compact form (``pixlake.formats.compact``), less ``type`` and
     #: ``label``: ``box``, ``rings``, ``mask``, ``qa``, ``iscrowd``, ``area``...
     data: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)

@@ -1,153 +1,87 @@
-"""Helpers the readers share: image sizes, bounds checks, label kinds, the wire shape."""
+"""The SDK contract's wire shape of annotation objects: written by :func:`to_wire`, read
+and checked by :func:`parse_wire_object` (recording problems) or :func:`from_wire` (raising).
+
+The shape is described in the package documentation (``pixlake.formats``, "The wire
+shape").  The checks that the compact form shares (an object's head, its mask, its
+attributes and its geometry against the image) are here too, for ``compact`` to build on.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from pathlib import Path
 from typing import Any, Final
 
-from ._io import check_opaque, image_size_of, is_number
-from ._problems import Problems, describe
+from pixlake.problems import Problems, describe
+
+from ._io import check_opaque, is_number
 from ._rle import mask_problem
-from .base import (
-    OBJECT_KINDS,
-    QA,
-    Box,
-    LabelKind,
-    LabelSpec,
-    Mask,
-    Obj,
-    ObjectKind,
-    Point,
-    Ring,
-    SizeLookup,
-)
+from .model import OBJECT_KINDS, QA, Box, Mask, Obj, ObjectKind, Point, Ring, geometry_problem
 
 __all__ = [
-    "ImageSizes",
-    "LabelKinds",
     "complete_object",
-    "first_kind",
-    "geometry_problem",
-    "label_specs",
+    "from_wire",
+    "parse_attributes",
+    "parse_head",
+    "parse_mask",
     "parse_qa",
     "parse_wire_object",
-    "ring_area",
+    "qa_to_wire",
+    "to_wire",
 ]
 
-_LABEL_RANK: Final[dict[str, int]] = {"classification": 0, "rectangle": 1, "polygon": 2, "mask": 2}
+
+def qa_to_wire(qa: QA) -> dict[str, str]:
+    """``{"question": ..., "answer": ...}``."""
+    return {"question": qa.question, "answer": qa.answer}
 
 
-class ImageSizes:
-    """Where readers get image sizes from: a lookup first, then the images folder."""
-
-    __slots__ = ("_folder", "_lookup")
-
-    def __init__(self, *, folder: Path | None, lookup: SizeLookup | None) -> None:
-        self._folder = folder
-        self._lookup = lookup
-
-    @property
-    def available(self) -> bool:
-        return self._folder is not None or self._lookup is not None
-
-    def get(self, file_name: str) -> tuple[tuple[int, int] | None, str | None]:
-        """``((width, height), None)`` or ``(None, problem)``."""
-        if self._lookup is not None:
-            size = self._lookup(file_name)
-            if size is not None:
-                width, height = size
-                if type(width) is not int or type(height) is not int or width <= 0 or height <= 0:
-                    return None, f"expected a positive (width, height), got {describe(size)}"
-                return (width, height), None
-        if self._folder is None:
-            return None, "expected the image size from the size lookup"
-        try:
-            return image_size_of(self._folder / file_name), None
-        except FileNotFoundError:
-            return None, f"expected the image {file_name} in the images folder"
-        except (OSError, ValueError) as exc:
-            return None, f"expected a readable image: {exc}"
-
-
-# --------------------------------------------------------------------------------------
-# Validation helpers shared by the readers
+def to_wire(obj: Obj) -> dict[str, Any]:
+    """``obj`` in the SDK contract's wire shape (see the package documentation)."""
+    out: dict[str, Any] = {"type": obj.kind, "label": obj.label}
+    if obj.kind == "polygon":
+        first, *others = obj.polygons
+        polygon: dict[str, Any] = {"geometry": _ring_to_wire(first)}
+        if others:
+            polygon["parts"] = [_ring_to_wire(ring) for ring in others]
+        out["polygon"] = polygon
+    elif obj.kind == "mask":
+        assert obj.mask is not None
+        out["mask"] = {
+            "size": [obj.mask.height, obj.mask.width],
+            "counts": obj.mask.to_coco()["counts"],
+        }
+    if obj.box is not None:
+        out["rectangle"] = {
+            "top": obj.box.y,
+            "left": obj.box.x,
+            "width": obj.box.w,
+            "height": obj.box.h,
+        }
+    out["qa"] = [qa_to_wire(qa) for qa in obj.qa]
+    if obj.iscrowd:
+        out["iscrowd"] = True
+    if obj.area is not None:
+        out["area"] = obj.area
+    if obj.score is not None:
+        out["score"] = obj.score
+    if obj.extra:
+        out["extra"] = dict(obj.extra)
+    return out
 
 
-def geometry_problem(
-    box: Box | None, rings: Iterable[Ring], width: int, height: int, tolerance: float
-) -> str | None:
-    """Whether a box or polygon lies outside its image (by more than ``tolerance`` pixels)."""
-    if width <= 0 or height <= 0:
-        return None
-    low_x, low_y = -tolerance, -tolerance
-    high_x, high_y = width + tolerance, height + tolerance
-    if box is not None and (
-        box.x < low_x or box.y < low_y or box.right > high_x or box.bottom > high_y
-    ):
-        return f"expected a box inside the {width}x{height} image"
-    for ring in rings:
-        xs = [x for x, _y in ring]
-        ys = [y for _x, y in ring]
-        if min(xs) < low_x or max(xs) > high_x or min(ys) < low_y or max(ys) > high_y:
-            return f"expected polygon points inside the {width}x{height} image"
-    return None
+def _ring_to_wire(ring: Ring) -> list[dict[str, float]]:
+    return [{"x": x, "y": y} for x, y in ring]
 
 
-class LabelKinds:
-    """The richest kind seen so far for each label, object by object (for inputs read as a
-    stream, whose objects are not all in memory at the end)."""
+def from_wire(data: Any, *, field: str = "object") -> Obj:
+    """Parse one object of the wire shape; raise ``InvalidInputError`` naming each problem.
 
-    __slots__ = ("_rank",)
-
-    def __init__(self) -> None:
-        self._rank: dict[str, int] = {}
-
-    def add(self, obj: Obj) -> None:
-        value = _LABEL_RANK[obj.kind]
-        if self._rank.get(obj.label, -1) < value:
-            self._rank[obj.label] = value
-
-    def specs(self, names: Iterable[str], *, default: LabelKind) -> list[LabelSpec]:
-        """Labels for ``names`` (in that order): see :func:`label_specs`."""
-        kinds: tuple[LabelKind, ...] = ("classification", "rectangle", "polygon")
-        rank = self._rank
-        return [LabelSpec(name, kinds[rank[name]] if name in rank else default) for name in names]
-
-
-def label_specs(
-    names: Iterable[str], objects: Iterable[Obj], *, default: LabelKind
-) -> list[LabelSpec]:
-    """Labels for ``names`` (in that order), each of the richest kind among its objects.
-
-    The rule: ``polygon`` if any of its objects is a polygon or a mask, else ``rectangle`` if
-    any is a rectangle, else ``classification``; a label with no object takes ``default``.
+    ``field`` is the JSON path of ``data`` used in the error details.
     """
-    kinds = LabelKinds()
-    for obj in objects:
-        kinds.add(obj)
-    return kinds.specs(names, default=default)
-
-
-def ring_area(ring: Ring) -> float:
-    """The area enclosed by a ring (shoelace formula)."""
-    total = 0.0
-    x0, y0 = ring[-1]
-    for x1, y1 in ring:
-        total += x0 * y1 - x1 * y0
-        x0, y0 = x1, y1
-    return abs(total) / 2
-
-
-def first_kind(objects: Iterable[Obj], fallback: LabelKind) -> LabelKind:
-    """The label kind of the first object, the SDK contract's rule for a whole file."""
-    for obj in objects:
-        return obj.label_kind
-    return fallback
-
-
-# --------------------------------------------------------------------------------------
-# The wire shape
+    problems = Problems()
+    obj = parse_wire_object(data, field=field, problems=problems)
+    problems.raise_if_any("annotation object")
+    assert obj is not None
+    return obj
 
 
 def _number(value: Any, field: str, problems: Problems, *, minimum: float | None = None) -> bool:

@@ -3,7 +3,7 @@
 A COCO file of 100k images holds about 700k objects: as ``Obj`` instances that is well over a
 gigabyte, for data the SDK only reads once more, to write the import document.  A reader that
 goes through its input as a stream adds each object here instead: the JSON of its compact
-form (``pixlake.formats._compact``) is appended to an anonymous temporary file, and only its
+form (``pixlake.formats.compact``) is appended to an anonymous temporary file, and only its
 place in that file is kept (a few bytes per object, in arrays).  The images themselves (name,
 size, Q&A, extra) stay in memory.
 
@@ -23,8 +23,8 @@ from array import array
 from collections.abc import Iterator, Sequence
 from typing import overload
 
-from ._compact import from_compact, to_compact
-from .base import AnnotatedImage, Obj
+from .compact import from_compact, to_compact
+from .model import AnnotatedImage, Obj
 
 __all__ = ["SpooledImages"]
 

@@ -14,7 +14,7 @@ several times quicker to encode, decode and check::
 
 Keys without a value (no box, no Q&A, not crowd...) are left out.  Stored rows drop ``type``
 and ``label``, which have columns of their own.  :func:`parse_compact` checks everything a
-client sends, as strictly as ``parse_wire_object`` (an unknown key is refused: this form is
+client sends, as strictly as ``wire.parse_wire_object`` (an unknown key is refused: this form is
 pixlake's own); :func:`from_compact` rebuilds what pixlake stored after that check.
 """
 
@@ -24,19 +24,25 @@ import math
 from collections.abc import Mapping
 from typing import Any, Final
 
+from pixlake.problems import Problems, describe
+
 from ._io import is_number, is_numbers
-from ._problems import Problems, describe
-from ._shared import complete_object, parse_head, parse_mask
-from .base import QA, Box, Mask, Obj, Ring
+from .model import QA, Box, Mask, Obj, Ring
+from .wire import complete_object, parse_head, parse_mask, qa_to_wire
 
 __all__ = [
     "COMPACT_KEYS",
     "PLAIN_KEYS",
+    "CompactObject",
     "from_compact",
     "parse_compact",
     "plain_object",
     "to_compact",
 ]
+
+CompactObject = tuple[str, str, Mapping[str, Any]]
+"""An object as pixlake stores it: ``(kind, label, data)``, ``data`` in the compact form
+less ``type`` and ``label``."""
 
 COMPACT_KEYS: Final = frozenset(
     {"type", "label", "box", "rings", "mask", "qa", "iscrowd", "area", "score", "extra"}
@@ -54,7 +60,7 @@ def to_compact(obj: Obj, *, typed: bool = True) -> dict[str, Any]:
     if obj.mask is not None:
         out["mask"] = obj.mask.to_coco()
     if obj.qa:
-        out["qa"] = [qa.to_wire() for qa in obj.qa]
+        out["qa"] = [qa_to_wire(qa) for qa in obj.qa]
     if obj.iscrowd:
         out["iscrowd"] = True
     if obj.area is not None:
@@ -78,7 +84,7 @@ def _ring(flat: list[Any]) -> Ring:
 
 def from_compact(kind: Any, label: str, data: Mapping[str, Any]) -> Obj:
     """An object pixlake stored in the compact form (less ``type`` and ``label``) after
-    :func:`parse_compact` or ``parse_wire_object`` accepted it: rebuilt without checking
+    :func:`parse_compact` or ``wire.parse_wire_object`` accepted it: rebuilt without checking
     every value again."""
     box = data.get("box")
     rings = data.get("rings")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pixlake.formats._jsonstream import JsonStream, NotStreamable
+from pixlake.jsonstream import JsonStream, NotStreamable
 
 TEXTS = [
     '{"a": [1, 2.5, -3e-7, 12345678901234567890], "b": "x\\u00e9\\ud83d\\ude00", "c": null}',
