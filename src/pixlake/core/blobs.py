@@ -220,8 +220,8 @@ def receive_archive(
     store: BlobStore,
     caller: Caller,
     organization_id: uuid.UUID,
-    *,
     body: bytes,
+    *,
     max_items: int,
 ) -> tuple[list[BlobEntity], list[BlobRejection]]:
     """Store many small blobs sent as one uncompressed tar, each member named by its digest.

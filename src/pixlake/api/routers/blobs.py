@@ -187,7 +187,7 @@ async def post_blobs(
         store,
         caller,
         org.id,
-        body=b"".join(chunks),
+        b"".join(chunks),
         max_items=settings.max_batch_items,
     )
     return _stored(stored, rejected)
