@@ -43,7 +43,7 @@ from pixlake.sdk._base import Context
 from pixlake.sdk._http import Connection
 from pixlake.sdk._progress import Bar
 from pixlake.sdk._samehost import LocalStore
-from pixlake.sdk._tar import TarMember, iter_tar
+from pixlake.tarstream import TarFormatError, TarMember, iter_tar
 
 __all__ = ["EXPORT_FORMATS", "BlobCopies", "ExportResult", "export_version", "unpack_tar"]
 
@@ -169,18 +169,21 @@ def unpack_tar(
     prefix = f"{images_folder}/" if images_folder else ""
     with FolderSink(folder, overwrite=True) as sink:
         try:
-            for member, pieces in iter_tar(chunks):
-                _unpack(
-                    sink,
-                    member,
-                    pieces,
-                    copies,
-                    f"the {written} files before it are in {folder}",
-                    told,
-                )
-                written += 1
-                if member.name.startswith(prefix):
-                    bar.advance()
+            try:
+                for member, pieces in iter_tar(chunks):
+                    _unpack(
+                        sink,
+                        member,
+                        pieces,
+                        copies,
+                        f"the {written} files before it are in {folder}",
+                        told,
+                    )
+                    written += 1
+                    if member.name.startswith(prefix):
+                        bar.advance()
+            except TarFormatError as exc:
+                raise StorageError(str(exc)) from None
         except BaseException:
             if copies is not None:
                 copies.close(raise_error=False)  # the error being raised says more

@@ -23,10 +23,8 @@ stored uncompressed.
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import queue
-import tarfile
 import tempfile
 import threading
 import time
@@ -44,6 +42,7 @@ from pixlake.errors import InvalidInputError, NetworkError, StorageError
 from pixlake.files import is_plain_file, open_partial, partial_of, publish
 from pixlake.sdk._http import Connection
 from pixlake.sdk._progress import Bar
+from pixlake.tarstream import TarFormatError, iter_tar
 
 __all__ = [
     "CHUNK",
@@ -376,13 +375,20 @@ def read_blobs(conn: Connection, org_path: str, digests: Sequence[str]) -> list[
         "POST", f"{org_path}/blobs/read", json={"digests": list(digests)}, idempotent=True
     ).content
     out: list[bytes] = []
-    with tarfile.open(fileobj=io.BytesIO(body), mode="r:") as archive:
-        for member, digest in zip(archive.getmembers(), digests, strict=True):
-            extracted = archive.extractfile(member)
-            data = extracted.read() if extracted is not None else b""
+    expected = iter(digests)
+    try:
+        for member, pieces in iter_tar(iter([body])):
+            digest = next(expected, None)
+            data = b"".join(pieces)
+            if digest is None:
+                raise StorageError(f"more blobs arrived than the {len(digests)} asked for")
             if member.name != digest or hashlib.sha256(data).hexdigest() != digest:
                 raise StorageError(f"blob {digest} arrived damaged; run it again")
             out.append(data)
+    except TarFormatError as exc:
+        raise StorageError(f"the blobs arrived damaged ({exc}); run it again") from None
+    if len(out) != len(digests):
+        raise StorageError(f"{len(out)} blobs arrived of the {len(digests)} asked for")
     return out
 
 
