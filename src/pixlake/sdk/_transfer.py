@@ -27,7 +27,6 @@ import os
 import queue
 import tempfile
 import threading
-import time
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -63,8 +62,6 @@ MAX_PARTS = 4096
 CHUNK = MiB
 #: Parts sent at once.
 WORKERS = 4
-#: Attempts of a download interrupted by a dropped connection (each resumes where it stopped).
-DOWNLOAD_ATTEMPTS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,8 +295,9 @@ def download(
 ) -> Path:
     """Download ``url_path`` (relative to the API root) to ``dest``; see the module docstring.
 
-    A dropped connection is retried, resuming from the bytes already received; bytes that do
-    not hash to ``expected_digest`` are discarded and raise ``StorageError``.
+    A dropped connection is retried as the connection's ``retry`` policy says, resuming from
+    the bytes already received; bytes that do not hash to ``expected_digest`` are discarded
+    and raise ``StorageError``.
     """
     if expected_digest and is_plain_file(dest) and file_digest(dest) == expected_digest:
         return dest
@@ -311,7 +309,7 @@ def download(
         return dest
     partial = partial_of(dest)
     restarted = False
-    for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
+    for attempt in range(conn.retry.retries + 1):  # the first, then the policy's retries
         out, offset = open_partial(dest, resume=True)
         with out:
             if expected_size is not None and offset > expected_size:
@@ -344,8 +342,8 @@ def download(
                         finally:
                             sink.close()
             except httpx.TransportError as exc:
-                if attempt < DOWNLOAD_ATTEMPTS:
-                    time.sleep(0.2 * attempt)
+                if conn.retry.allows(attempt + 1):
+                    conn.retry.wait(attempt + 1)
                     continue
                 raise NetworkError(
                     f"download of {dest.name} from {conn.host} failed "
