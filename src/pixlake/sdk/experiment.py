@@ -8,26 +8,23 @@ As in the Picsellia SDK contract: ``checkout``, ``list``, ``create``, ``update``
 the logging primitives, and ``publish``.  pixlake adds ``flush()``, ``capture()`` (a block's
 stdout and exit code as run log), ``get_logs()`` and ``get_line()``.
 
-Appends to ``line`` data are buffered and sent by a background thread at least once a
-second, at exit, and before any read of the experiment through this object; so a training
-loop logging point by point never waits on the network.
+Appends to ``line`` data and run-log lines are buffered and sent by a background thread at
+least once a second, at exit, and before any read of an experiment in this process; so a
+training loop logging point by point never waits on the network (``pixlake.sdk._runlog``,
+which also holds the stdout tee of ``capture()``).
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
-import io
 import json
 import os
 import random
 import sys
-import threading
-import weakref
 from collections.abc import Iterator
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -35,7 +32,6 @@ import httpx
 from pixlake.errors import (
     InvalidInputError,
     InvalidQueryError,
-    PicselliaError,
     ResourceNotFoundError,
     UnsupportedFeatureError,
 )
@@ -50,16 +46,12 @@ from pixlake.schemas.experiments import (
     encode_non_finite,
 )
 from pixlake.sdk._base import Context, Resource
-from pixlake.sdk._http import Connection
+from pixlake.sdk._runlog import Tee, flush_others, open_sender
 from pixlake.sdk._transfer import download, upload_file, zipped
 
 __all__ = ["Experiment"]
 
 PathLike = str | os.PathLike[str]
-#: The background sender wakes up this often (seconds): well under the contract's 1 s.
-FLUSH_INTERVAL = 0.2
-#: Points per request to the points route.
-BATCH = 50_000
 LARGE = 5 * 1024 * 1024
 TREE = ("images", "checkpoint", "metrics", "records", "config", "results", "exported_model")
 PAGE = 1000
@@ -77,159 +69,6 @@ def _check_str(value: object, name: str, *, optional: bool = False) -> None:
 
 def _bad(field: str, message: str) -> InvalidInputError:
     return InvalidInputError(f"{field}: {message}", details=[{"field": field, "message": message}])
-
-
-class _Sender:
-    """Buffers line appends and log lines of one experiment object; a daemon thread sends
-    them in batches.  ``flush()`` blocks until everything buffered so far is stored and
-    re-raises the first error the thread met."""
-
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-        self._lock = threading.Condition()
-        #: (path, has_x) -> chunks; each chunk (xs or None, ys)
-        self._points: dict[str, list[tuple[list[Any] | None, list[Any]]]] = {}
-        self._logs: list[tuple[str, str, list[str], int | None]] = []
-        self._busy = False
-        self._error: BaseException | None = None
-        self._closed = False
-        self._thread: threading.Thread | None = None
-
-    def _start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="pixlake-sender", daemon=True)
-            self._thread.start()
-
-    def add_points(self, path: str, xs: list[Any] | None, ys: list[Any]) -> None:
-        with self._lock:
-            chunks = self._points.setdefault(path, [])
-            if chunks and (chunks[-1][0] is None) == (xs is None):
-                last_x, last_y = chunks[-1]
-                last_y.extend(ys)
-                if last_x is not None and xs is not None:
-                    last_x.extend(xs)
-            else:
-                chunks.append((list(xs) if xs is not None else None, list(ys)))
-            self._start()
-
-    def add_logs(self, path: str, part: str, lines: list[str], exit_code: int | None) -> None:
-        with self._lock:
-            self._logs.append((path, part, lines, exit_code))
-            self._start()
-
-    def _take(self) -> tuple[dict[str, list[tuple[list[Any] | None, list[Any]]]], list[Any]]:
-        points, logs = self._points, self._logs
-        self._points, self._logs = {}, []
-        return points, logs
-
-    def _send(self, points: dict[str, Any], logs: list[Any]) -> None:
-        """Send every request; one refused request (e.g. points to a line deleted meanwhile)
-        does not drop the others: the first error is raised once all were tried."""
-        first: PicselliaError | None = None
-
-        def post(path: str, body: dict[str, Any]) -> None:
-            nonlocal first
-            try:
-                self._conn.post(path, json=body)
-            except PicselliaError as exc:
-                first = first or exc
-
-        for path, chunks in points.items():
-            for xs, ys in chunks:
-                for start in range(0, len(ys), BATCH):
-                    body: dict[str, Any] = {"y": ys[start : start + BATCH]}
-                    if xs is not None:
-                        body["x"] = xs[start : start + BATCH]
-                    post(path, body)
-        for path, part, lines, exit_code in logs:
-            post(path, {"lines": lines, "part": part, "exit_code": exit_code})
-        if first is not None:
-            raise first
-
-    def _run(self) -> None:
-        while True:
-            with self._lock:
-                self._lock.wait_for(
-                    lambda: self._closed or bool(self._points or self._logs), FLUSH_INTERVAL
-                )
-                if self._closed and not (self._points or self._logs):
-                    return
-                points, logs = self._take()
-                self._busy = True
-            try:
-                if points or logs:
-                    self._send(points, logs)
-            except BaseException as exc:  # kept and raised by flush()
-                with self._lock:
-                    self._error = self._error or exc
-            finally:
-                with self._lock:
-                    self._busy = False
-                    self._lock.notify_all()
-
-    def flush(self, *, raise_errors: bool = True) -> None:
-        """Wait until everything buffered is sent; raise the first error met (or, with
-        ``raise_errors=False``, keep it for the owner's next flush)."""
-        with self._lock:
-            if self._thread is not None and self._thread.is_alive():
-                self._lock.notify_all()
-                self._lock.wait_for(lambda: not (self._points or self._logs or self._busy))
-            elif self._points or self._logs:  # no thread (at exit): send here
-                points, logs = self._take()
-                try:
-                    self._send(points, logs)
-                except PicselliaError as exc:
-                    self._error = self._error or exc
-            error = self._error
-            if raise_errors:
-                self._error = None
-        if error is not None and raise_errors:
-            raise error
-
-    def close(self) -> None:
-        with contextlib.suppress(PicselliaError, httpx.HTTPError):
-            self.flush()
-        with self._lock:
-            self._closed = True
-            self._lock.notify_all()
-
-
-#: Every live sender of the process: a read through any ``Experiment`` object first sends
-#: what the others buffered (read-your-writes within the process).
-_SENDERS: weakref.WeakSet[_Sender] = weakref.WeakSet()
-
-
-def _close_sender(sender: _Sender) -> None:
-    sender.close()
-
-
-class _Tee(io.TextIOBase):
-    """Writes go to the original stream and, line by line, to the run log."""
-
-    def __init__(self, original: TextIO, experiment: Experiment, part: str) -> None:
-        self._original = original
-        self._experiment = experiment
-        self._part = part
-        self._pending = ""
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, text: str) -> int:
-        self._original.write(text)
-        self._pending += text
-        if "\n" in self._pending:
-            *lines, self._pending = self._pending.split("\n")
-            self._experiment._queue_logs(lines, self._part)
-        return len(text)
-
-    def flush(self) -> None:
-        self._original.flush()
-
-    def finish(self) -> None:
-        if self._pending:
-            self._experiment._queue_logs([self._pending], self._part)
-            self._pending = ""
 
 
 class Experiment(Resource):
@@ -282,10 +121,7 @@ class Experiment(Resource):
         self._part = ""
         self._log_buffer: list[str] = []
         self._log_buffer_length = 1
-        self._sender = _Sender(self._ctx.connection)
-        _SENDERS.add(self._sender)
-        weakref.finalize(self, _close_sender, self._sender)
-        atexit.register(_close_sender, self._sender)
+        self._sender = open_sender(self, self._ctx.connection)
 
     def __str__(self) -> str:
         if not self.infos:
@@ -342,9 +178,7 @@ class Experiment(Resource):
 
     def _sync(self) -> None:
         """Before a read: send what every experiment object of the process buffered."""
-        for sender in list(_SENDERS):
-            if sender is not self._sender:
-                sender.flush(raise_errors=False)
+        flush_others(self._sender)
         self._sender.flush()
 
     # ------------------------------------------------------------------ experiments
@@ -931,7 +765,7 @@ class Experiment(Resource):
         """Send the block's stdout lines to the run log (they still print) and record its
         exit code: 0, the ``SystemExit`` code, or 1 for an exception (re-raised)."""
         self._selected()
-        tee = _Tee(sys.stdout, self, part)
+        tee = Tee(sys.stdout, lambda lines: self._queue_logs(lines, part))
         code = 0
         try:
             with contextlib.redirect_stdout(tee):
