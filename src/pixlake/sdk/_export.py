@@ -41,6 +41,7 @@ from pixlake.formats.sinks import FolderSink
 from pixlake.schemas.datasets import EXPORT_ERROR_MEMBER, EXPORT_FORMATS, EXPORT_NOTES_MEMBER
 from pixlake.sdk._base import Context
 from pixlake.sdk._http import Connection
+from pixlake.sdk._local import cannot_write, make_folder
 from pixlake.sdk._progress import Bar
 from pixlake.sdk._samehost import LocalStore
 from pixlake.tarstream import TarFormatError, TarMember, iter_tar
@@ -307,7 +308,7 @@ def export_version(
     if local is not None:
         params["images"] = "reference"  # copied from the store's files: see BlobCopies
     if as_zip:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(path.parent)
     notes: list[str] = []
     try:
         with conn.stream("GET", f"{version_path}/export", params=params) as response:
@@ -331,4 +332,6 @@ def export_version(
             f"the export of {record['dataset_name']}/{record['version']} stopped before its end "
             f"({type(exc).__name__}: {exc}); run it again"
         ) from exc
+    except OSError as exc:  # writing the export's files
+        raise cannot_write(exc.filename or path, exc) from exc
     return ExportResult(path, notes)

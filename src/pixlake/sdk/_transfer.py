@@ -40,6 +40,7 @@ import httpx
 from pixlake.errors import InvalidInputError, NetworkError, StorageError
 from pixlake.files import is_plain_file, open_partial, partial_of, publish
 from pixlake.sdk._http import Connection
+from pixlake.sdk._local import cannot_read, cannot_write
 from pixlake.sdk._progress import Bar
 from pixlake.tarstream import TarFormatError, iter_tar
 
@@ -162,7 +163,17 @@ def upload_file(
     """Make sure the organization holds the bytes of ``path``; returns ``(sha256, size)``.
 
     See the module docstring for the protocol.  Memory stays bounded by ``workers`` chunks.
+    A file that cannot be read raises ``InvalidInputError`` naming it.
     """
+    try:
+        return _upload_file(conn, org_path, path, progress, part_size, workers)
+    except OSError as exc:  # every file operation here reads ``path``
+        raise cannot_read(path, exc) from exc
+
+
+def _upload_file(
+    conn: Connection, org_path: str, path: Path, progress: bool, part_size: int, workers: int
+) -> tuple[str, int]:
     size = path.stat().st_size
     part_size = part_size_for(size, part_size)
     if size <= part_size:
@@ -297,8 +308,23 @@ def download(
 
     A dropped connection is retried as the connection's ``retry`` policy says, resuming from
     the bytes already received; bytes that do not hash to ``expected_digest`` are discarded
-    and raise ``StorageError``.
+    and raise ``StorageError``.  A destination that cannot be written raises
+    ``InvalidQueryError`` naming it.
     """
+    try:
+        return _download(conn, url_path, dest, expected_digest, expected_size, progress)
+    except OSError as exc:  # every file operation here is on ``dest`` or its .part
+        raise cannot_write(dest, exc) from exc
+
+
+def _download(
+    conn: Connection,
+    url_path: str,
+    dest: Path,
+    expected_digest: str | None,
+    expected_size: int | None,
+    progress: bool,
+) -> Path:
     if expected_digest and is_plain_file(dest) and file_digest(dest) == expected_digest:
         return dest
     if (
@@ -405,6 +431,11 @@ def _link_refused(link: Path, root: Path, message: str) -> InvalidInputError:
     )
 
 
+def _unreadable_folder(exc: OSError) -> None:
+    """A folder ``os.walk`` cannot list: an error, rather than a zip without its files."""
+    raise cannot_read(exc.filename or "", exc) from exc
+
+
 def _members(path: Path) -> Iterator[tuple[Path, str]]:
     """The files to zip (the file to open, its name in the archive), in a stable order.
 
@@ -415,7 +446,7 @@ def _members(path: Path) -> Iterator[tuple[Path, str]]:
         yield path.resolve(), path.name  # a link named by the caller is the caller's choice
         return
     root = path.resolve()
-    for top, dirs, files in os.walk(path):
+    for top, dirs, files in os.walk(path, onerror=_unreadable_folder):
         dirs.sort()
         here = Path(top)
         for name in dirs:
@@ -455,9 +486,12 @@ def zipped(path: Path) -> Iterator[Path]:
     try:
         with zipfile.ZipFile(archive, "w", allowZip64=True) as zf:
             for member, arcname in _members(path):
-                info = zipfile.ZipInfo.from_file(member, arcname)
+                try:
+                    info = zipfile.ZipInfo.from_file(member, arcname)
+                    src_fd = os.open(member, os.O_RDONLY | _NOFOLLOW)  # checked above: no link
+                except OSError as exc:
+                    raise cannot_read(member, exc) from exc
                 info.compress_type = zipfile.ZIP_STORED
-                src_fd = os.open(member, os.O_RDONLY | _NOFOLLOW)  # checked above: no link
                 with os.fdopen(src_fd, "rb") as src, zf.open(info, "w") as dst:
                     while chunk := src.read(CHUNK):
                         dst.write(chunk)

@@ -34,6 +34,7 @@ from typing import Any
 from pixlake.errors import InvalidQueryError, PicselliaError
 from pixlake.imaging import IMAGE_SUFFIXES, NotAnImageError, probe
 from pixlake.sdk._http import Connection
+from pixlake.sdk._local import cannot_read
 from pixlake.sdk._progress import Bar
 from pixlake.sdk._samehost import LocalStore
 from pixlake.tarstream import archive_pieces
@@ -161,8 +162,11 @@ def _expand(path: Path) -> list[str]:
     the folder."""
     if path.is_dir():
         # The listing tells which entries are files: no ``stat`` per file.
-        with os.scandir(path) as entries:
-            names = sorted(e.name for e in entries if is_image_name(e.name) and e.is_file())
+        try:
+            with os.scandir(path) as entries:
+                names = sorted(e.name for e in entries if is_image_name(e.name) and e.is_file())
+        except OSError as exc:
+            raise cannot_read(path, exc) from exc
         folder = os.path.join(path, "")
         return [folder + name for name in names]
     return [str(path)]

@@ -21,6 +21,7 @@ from pixlake.formats import safe_file_name
 from pixlake.sdk import _transfer
 from pixlake.sdk._base import LakeResource
 from pixlake.sdk._export import export_version
+from pixlake.sdk._local import cannot_write, make_folder
 from pixlake.sdk._progress import Bar
 from pixlake.sdk._records import DatasetRecord, PictureRecord, picture_ids
 
@@ -426,7 +427,7 @@ class Dataset(LakeResource):
         folder = Path(folder_name) if folder_name is not None else Path(name) / record["version"]
         if folder.exists() and not folder.is_dir():
             raise InvalidQueryError(f"{folder} is a file, not a folder: download into a folder")
-        folder.mkdir(parents=True, exist_ok=True)
+        make_folder(folder)
         root = folder.resolve()
         conn = self._ctx.connection
         org_path = self._ctx.org_path
@@ -471,7 +472,10 @@ class Dataset(LakeResource):
             if small:
                 datas = _transfer.read_blobs(conn, org_path, [p["sha256"] for p, _ in small])
                 for (_p, dest), data in zip(small, datas, strict=True):
-                    write_new(dest, data)
+                    try:
+                        write_new(dest, data)
+                    except OSError as exc:
+                        raise cannot_write(dest, exc) from exc
             return kept
 
         with (

@@ -46,6 +46,7 @@ from pixlake.schemas.experiments import (
     encode_non_finite,
 )
 from pixlake.sdk._base import Context, Resource
+from pixlake.sdk._local import cannot_write, existing_path, make_folder, read_file
 from pixlake.sdk._runlog import Tee, flush_others, open_sender
 from pixlake.sdk._transfer import download, upload_file, zipped
 
@@ -65,6 +66,11 @@ def _check_str(value: object, name: str, *, optional: bool = False) -> None:
         return
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a string, not {type(value).__name__}")
+
+
+def _check_int(value: object, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
 
 
 def _bad(field: str, message: str) -> InvalidInputError:
@@ -243,7 +249,7 @@ class Experiment(Resource):
 
     def _make_tree(self) -> None:
         for sub in TREE:
-            (self.base_dir / sub).mkdir(parents=True, exist_ok=True)
+            make_folder(self.base_dir / sub)
         self.png_dir = self.base_dir / "images"
         self.checkpoint_dir = self.base_dir / "checkpoint"
         self.metrics_dir = self.base_dir / "metrics"
@@ -410,7 +416,7 @@ class Experiment(Resource):
     def dl_pictures(self) -> None:
         """Download the annotated images into ``png_dir``."""
         self._need_annotations()
-        self.png_dir.mkdir(parents=True, exist_ok=True)
+        make_folder(self.png_dir)
         for image in self.dict_annotations["images"]:
             url = str(image["signed_url"])
             api = self._ctx.connection.host + "/api/v1"
@@ -427,14 +433,23 @@ class Experiment(Resource):
         """Write ``label_map.pbtxt`` in ``base_dir``; sets ``label_map``."""
         self._need_annotations()
         self.label_map = {str(c["id"]): c["name"] for c in self.dict_annotations["categories"]}
-        self.base_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.base_dir / "label_map.pbtxt", "w", encoding="utf-8") as out:
-            for key, value in self.label_map.items():
-                out.write(f'item {{\n  name: "{value}"\n  id: {key}\n}}\n')
+        target = make_folder(self.base_dir) / "label_map.pbtxt"
+        text = "".join(
+            f'item {{\n  name: "{value}"\n  id: {key}\n}}\n'
+            for key, value in self.label_map.items()
+        )
+        try:
+            target.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise cannot_write(target, exc) from exc
         return self.label_map
 
     def train_test_split(self, prop: float = 0.8) -> None:
         """Split the images at random into ``train_list`` and ``eval_list``."""
+        if isinstance(prop, bool) or not isinstance(prop, int | float):
+            raise TypeError(f"prop must be a number, not {type(prop).__name__}")
+        if not 0 <= prop <= 1:
+            raise _bad("prop", f"{prop}: expected the share of training images, from 0 to 1")
         self._need_annotations()
         images = list(self.dict_annotations["images"])
         random.shuffle(images)
@@ -487,9 +502,7 @@ class Experiment(Resource):
         if path is None:
             local, zip = self._default_file(name)
         else:
-            local = Path(path)
-            if not local.exists():
-                raise FileNotFoundError(f"{local}: no such file or folder")
+            local = existing_path(path, "store")
             if local.is_dir() and not zip:
                 raise _bad("path", f"{local} is a folder: pass zip=True to store it zipped")
         with zipped(local) if zip else nullcontext(local) as source:
@@ -543,8 +556,7 @@ class Experiment(Resource):
         if found is None:
             print(f"No file found with name {name}")
             return None
-        folder = Path(path) if str(path) else Path.cwd()
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = make_folder(Path(path) if str(path) else Path.cwd())
         # the server's name for the file, checked all the same: it never leads out of the folder
         dest = folder / check_file_name(
             str(found["object_name"]).rsplit("/", 1)[-1], field="object_name"
@@ -580,9 +592,12 @@ class Experiment(Resource):
             raise _bad("data", "an image is logged from a path to an image file")
         local = Path(data)
         if not local.is_file():
-            raise FileNotFoundError(f"{local}: no such image file")
+            raise InvalidQueryError(
+                f"{local}: no such image file",
+                details=[{"file": str(local), "message": "no such file"}],
+            )
         try:
-            probe(local.read_bytes())
+            probe(read_file(local))
         except NotAnImageError as exc:
             raise _bad("data", f"{local} is not an image ({exc})") from None
         digest, _ = upload_file(self._ctx.connection, self._org, local, progress=False)
@@ -729,7 +744,8 @@ class Experiment(Resource):
 
     def start_logging_buffer(self, length: int = 1) -> None:
         """Send lines by groups of ``length``."""
-        self._log_buffer_length = max(1, int(length))
+        _check_int(length, "length")
+        self._log_buffer_length = max(1, length)
 
     def end_logging_buffer(self) -> None:
         """Send the lines still grouped."""
@@ -758,7 +774,8 @@ class Experiment(Resource):
 
     def set_exit_code(self, code: int) -> None:
         """Record the run's exit code."""
-        self._queue_logs([], self._part, int(code))
+        _check_int(code, "code")
+        self._queue_logs([], self._part, code)
 
     @contextlib.contextmanager
     def capture(self, part: str = "train") -> Iterator[None]:
