@@ -170,6 +170,41 @@ def home_with_coco(tmp_path: Path, user: str, count: int) -> HomeWithCoco:
     return HomeWithCoco(home, token, tmp_path / "coco", document)
 
 
+def test_errors_name_the_flags_not_the_sdk_parameters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home, token, coco, _ = home_with_coco(tmp_path, "gus", 2)
+    images, instances = str(coco / "images"), str(coco / "instances.json")
+    for variable in ("PIXLAKE_TOKEN", "PICSELLIA_TOKEN"):
+        monkeypatch.delenv(variable, raising=False)
+    no_token = run(home, "import", "cars", "--images", images, check=False)
+    assert no_token.returncode == 1
+    assert "pass --token TOKEN or set the PIXLAKE_TOKEN" in no_token.stderr
+    assert "api_token" not in no_token.stderr
+    with EmbeddedServer(Settings(home=home)) as server:
+        monkeypatch.setenv("PIXLAKE_TOKEN", token)
+        monkeypatch.setenv("PIXLAKE_HOST", server.url)
+        folder = tmp_path / "imgdir"  # a path holding a parameter's name keeps it
+        missing = run(home, "import", "cars", "--images", str(folder), check=False)
+        assert f"--images '{folder}' is not a folder of images" in missing.stderr
+        gone = str(tmp_path / "gone.json")
+        no_file = run(
+            home, "import", "cars", "--images", images, "--annotations", gone, check=False
+        )
+        assert f"--annotations '{gone}' does not exist" in no_file.stderr
+        unknown = run(
+            home, "import", "cars", "--images", images, "--annotations", instances, "--format",
+            "nope", check=False,
+        )  # fmt: skip
+        assert unknown.returncode == 1 and "'nope'" in unknown.stderr
+        for result in (missing, no_file, unknown):
+            said = result.stderr.replace(str(folder), "FOLDER")
+            assert not re.search(r"\b(imgdir|ann_path|ann_format)\b", said), said
+        zipped_into = run(home, "export", "cars/latest", "--to", images, "--zip", check=False)
+        assert zipped_into.returncode == 1  # no such dataset yet: refused by name
+        assert "zip=True" not in zipped_into.stderr
+
+
 def test_import_and_export_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     home, token, coco, document = home_with_coco(tmp_path, "erin", 4)
     with EmbeddedServer(Settings(home=home)) as server:

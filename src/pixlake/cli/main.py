@@ -6,6 +6,8 @@ Errors print as one ``Error: …`` line with a stable exit code, never a traceba
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated
 
@@ -77,6 +79,54 @@ def _root(
         log = logging.getLogger("pixlake")
         log.addHandler(handler)
         log.setLevel(logging.INFO)
+
+
+#: How the SDK names an argument, and the flag a command takes it as: the SDK's errors speak
+#: of its parameters (``imgdir``), a command's must speak of its flags (``--images``).
+_CONNECTION_FLAGS = {"api_token=...": "--token TOKEN", "host=...": "--host URL"}
+_IMPORT_FLAGS = {
+    **_CONNECTION_FLAGS,
+    "imgdir": "--images",
+    "ann_path": "--annotations",
+    "ann_format": "--format",
+}
+_EXPORT_FLAGS = {
+    **_CONNECTION_FLAGS,
+    "zip=True": "--zip",
+    "yolo_mode": "--yolo-mode",
+    "yolo_absolute": "--yolo-absolute",
+}
+
+
+def _in_flags(exc: PicselliaError, flags: dict[str, str]) -> PicselliaError:
+    """``exc`` again (same class), its message and details naming ``flags``' flags where
+    they name the SDK's parameters.  A name is replaced only as a word of its own, not
+    inside a path (``/data/imgdir/a.jpg`` stays)."""
+    import re
+
+    edge = r"[\w/\\.'\"-]"  # what a path or a quoted name goes on with
+    pattern = re.compile(rf"(?<!{edge})({'|'.join(map(re.escape, flags))})(?!{edge})")
+
+    def named(text: str) -> str:
+        return pattern.sub(lambda m: flags[m.group(1)], text)
+
+    details = [
+        {
+            k: named(v) if k in ("field", "message") and isinstance(v, str) else v
+            for k, v in d.items()
+        }
+        for d in exc.details
+    ]
+    return type(exc)(named(exc.message), details=details)
+
+
+@contextmanager
+def _flags(flags: dict[str, str]) -> Iterator[None]:
+    """Errors raised in the block name the command's flags, not the SDK's parameters."""
+    try:
+        yield
+    except PicselliaError as exc:
+        raise _in_flags(exc, flags) from exc
 
 
 def _sdk(token: str | None, organization: str | None, host: str | None) -> Context:
@@ -497,18 +547,19 @@ def import_(
             "--version names the version to annotate, without --images; an import with "
             "--images creates the dataset's version 'first'"
         )
-    lake = Datalake(_context=_sdk(token, organization, host))
     try:
-        record = lake.upload(
-            name=name,
-            version=version,
-            imgdir=images,
-            ann_path=annotations,
-            ann_format=format if annotations else None,
-            tags=[t for t in tags.split(",") if t] if tags else None,
-            rectangle=rectangle,
-            split_tags=split_tags,
-        )
+        with _flags(_IMPORT_FLAGS):
+            lake = Datalake(_context=_sdk(token, organization, host))
+            record = lake.upload(
+                name=name,
+                version=version,
+                imgdir=images,
+                ann_path=annotations,
+                ann_format=format if annotations else None,
+                tags=[t for t in tags.split(",") if t] if tags else None,
+                rectangle=rectangle,
+                split_tags=split_tags,
+            )
     except AlreadyExistsError as exc:  # said in the command's own terms
         raise AlreadyExistsError(
             f"a dataset named {name!r} already exists, and an import with --images creates "
@@ -580,11 +631,12 @@ def export(
     from pixlake.sdk import Dataset
     from pixlake.sdk.dataset import split_name
 
-    name, version = split_name(dataset)
-    ds = Dataset(_context=_sdk(token, organization, host)).fetch(name, version)
-    path = ds.export(
-        format, to, zip=zip, yolo_mode=yolo_mode, yolo_absolute=yolo_absolute, status=status
-    )
+    with _flags(_EXPORT_FLAGS):
+        name, version = split_name(dataset)
+        ds = Dataset(_context=_sdk(token, organization, host)).fetch(name, version)
+        path = ds.export(
+            format, to, zip=zip, yolo_mode=yolo_mode, yolo_absolute=yolo_absolute, status=status
+        )
     resolved = f"{name}/{ds.fetched_dataset['version']}"  # "latest" named
     which = f" ({status} pictures)" if status is not None else ""
     typer.echo(f"{resolved}{which} exported as {format_name(format)} to {path}")
@@ -624,8 +676,9 @@ def download(
     """
     from pixlake.sdk import Dataset
 
-    ds = Dataset(_context=_sdk(token, organization, host))
-    report = ds.download(dataset, to, nb_threads=threads)
+    with _flags(_CONNECTION_FLAGS):
+        ds = Dataset(_context=_sdk(token, organization, host))
+        report = ds.download(dataset, to, nb_threads=threads)
     typer.echo(
         f"{report.dataset}: {counted(report.fetched + report.kept, 'picture')} in "
         f"{report.folder} ({report.fetched} fetched, {report.kept} already there)"
@@ -645,7 +698,8 @@ def list_datasets(
     """
     from pixlake.sdk import Dataset
 
-    records = Dataset(_context=_sdk(token, organization, host)).list()
+    with _flags(_CONNECTION_FLAGS):
+        records = Dataset(_context=_sdk(token, organization, host)).list()
     if not records:
         err.print("No datasets yet: import one with `pixlake import NAME --images FOLDER`.")
         return
