@@ -5,7 +5,8 @@ any other (the contract's "Common behaviour"), never a bare ``OSError``: a path 
 exist, or is a file where a folder is needed (or the other way round), is an
 ``InvalidQueryError``; a file that cannot be read is an ``InvalidInputError``; a place that
 cannot be written (no permission, a full disk, a file in the way) is an
-``InvalidQueryError``.  Each names the path, in its message and in ``details``.
+``InvalidQueryError``.  Each names the path in its message (one line, as the command line
+shows it; a missing path is in ``details`` too, as the server's refusals are).
 """
 
 from __future__ import annotations
@@ -48,18 +49,12 @@ def existing_path(path: PathLike | None, method: str) -> Path:
 
 def cannot_read(path: PathLike, exc: OSError) -> InvalidInputError:
     """The error for a local file or folder that could not be read."""
-    message = f"cannot be read ({_reason(exc)})"
-    return InvalidInputError(
-        f"{path}: {message}", details=[{"file": str(path), "message": message}]
-    )
+    return InvalidInputError(f"{path}: cannot be read ({_reason(exc)})")
 
 
 def cannot_write(path: PathLike, exc: OSError) -> InvalidQueryError:
     """The error for a local file or folder that could not be written."""
-    message = f"cannot be written ({_reason(exc)})"
-    return InvalidQueryError(
-        f"{path}: {message}", details=[{"file": str(path), "message": message}]
-    )
+    return InvalidQueryError(f"{path}: cannot be written ({_reason(exc)})")
 
 
 def read_file(path: Path) -> bytes:
