@@ -9,23 +9,28 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from pixlake._text import counted, splits_text
 from pixlake._version import __version__
 from pixlake.errors import PicselliaError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from pixlake.sdk import Context
     from pixlake.store.db.engine import Database
 
+#: Help is click's plain text, not typer's rich rendering: that one loads rich's markdown,
+#: table and traceback renderers (and pygments), which tripled ``pixlake --help``'s start
+#: (decision 0026).  Up to 120 columns on a wide terminal, so that summaries are not cut.
 app = typer.Typer(
     name="pixlake",
-    rich_markup_mode="markdown",
+    rich_markup_mode=None,
+    context_settings={"max_content_width": 120},
     help=(
         "pixlake: a self-hosted computer-vision data platform.\n\n"
         "Start with `pixlake demo`. Everything lives under PIXLAKE_HOME (default ~/.pixlake) "
@@ -36,11 +41,19 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 token_app = typer.Typer(
-    help="Create, list and revoke API tokens.", no_args_is_help=True, rich_markup_mode="markdown"
+    help="Create, list and revoke API tokens.", no_args_is_help=True, rich_markup_mode=None
 )
 app.add_typer(token_app, name="token")
 
-err = Console(stderr=True)
+
+@cache
+def _err() -> Console:
+    """Standard error, for what is said beside a command's output (rich, loaded when a
+    command first says something: ``--help`` and ``--version`` do without it)."""
+    from rich.console import Console
+
+    return Console(stderr=True)
+
 
 #: Exit codes: 1 for a refused request or bad input, 2 for usage (typer's own), 3 for a
 #: server that cannot be reached, 4 for an outdated database.
@@ -50,8 +63,10 @@ EXIT_SCHEMA = 4
 
 
 def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"pixlake {__version__}")
+    if value:  # with other arguments: alone, it is answered before this module is loaded
+        from pixlake.cli import version_line
+
+        typer.echo(version_line())
         raise typer.Exit()
 
 
@@ -165,8 +180,8 @@ def serve(
         ensure_schema(db)  # once, before any worker starts
     finally:
         db.dispose()
-    err.print(f"pixlake {__version__}: database {settings.database_url}")
-    err.print(f"pixlake {__version__}: storage  {settings.storage_url}")
+    _err().print(f"pixlake {__version__}: database {settings.database_url}")
+    _err().print(f"pixlake {__version__}: storage  {settings.storage_url}")
     uvicorn.run(
         "pixlake.api.app:create_app",
         factory=True,
@@ -285,6 +300,8 @@ def fsck(
     """
     from datetime import timedelta
 
+    from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from pixlake.core.config import Settings
@@ -315,7 +332,7 @@ def fsck(
     )
     if left:
         hint = "" if repair else "; run pixlake fsck --repair to fix what is safe"
-        err.print(f"{left} findings left{hint}")
+        _err().print(f"{left} findings left{hint}")
         raise typer.Exit(1)
 
 
@@ -383,7 +400,7 @@ def token_create(
     finally:
         db.dispose()
     until = f", expires {info.expires_at:%Y-%m-%d %H:%M} UTC" if info.expires_at else ""
-    err.print(
+    _err().print(
         f"token {info.prefix}… for {info.username} (organization {info.organization.name}"
         f"{until}); store it now, it will not be shown again"
     )
@@ -444,7 +461,7 @@ def token_revoke(
         info = accounts.revoke_token(db, token)
     finally:
         db.dispose()
-    err.print(f"token {info.prefix}… of {info.username} revoked")
+    _err().print(f"token {info.prefix}… of {info.username} revoked")
 
 
 TokenOption = Annotated[
@@ -701,7 +718,7 @@ def list_datasets(
     with _flags(_CONNECTION_FLAGS):
         records = Dataset(_context=_sdk(token, organization, host)).list()
     if not records:
-        err.print("No datasets yet: import one with `pixlake import NAME --images FOLDER`.")
+        _err().print("No datasets yet: import one with `pixlake import NAME --images FOLDER`.")
         return
     names = [f"{r['dataset_name']}/{r['version']}" for r in records]
     counts = [
@@ -755,14 +772,15 @@ def _database() -> Database:
 
 def _print_error(message: str) -> None:
     # not wrapped at the console's width: a problem stays on one line, in logs too
-    err.print(f"[red]Error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+    from rich.markup import escape
+
+    _err().print(f"[red]Error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 def main() -> None:
     """Entry point: run the app, turning pixlake errors and failed file operations into
     one line and an exit code."""
     from pixlake.errors import NetworkError
-    from pixlake.store.db.schema import OutdatedSchemaError
 
     try:
         app()
@@ -770,8 +788,11 @@ def main() -> None:
         _print_error(str(exc))
         if isinstance(exc, NetworkError):
             sys.exit(EXIT_NETWORK)
-        if isinstance(exc, OutdatedSchemaError):
-            sys.exit(EXIT_SCHEMA)
+        if "pixlake.store.db.schema" in sys.modules:  # else no schema was checked
+            from pixlake.store.db.schema import OutdatedSchemaError
+
+            if isinstance(exc, OutdatedSchemaError):
+                sys.exit(EXIT_SCHEMA)
         sys.exit(EXIT_ERROR)
     except OSError as exc:  # a folder that cannot be written, a disk full: no traceback
         where = f": {exc.filename}" if exc.filename is not None else ""
