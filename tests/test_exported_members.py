@@ -6,11 +6,15 @@ from __future__ import annotations
 import pkgutil
 import subprocess
 import sys
+from types import ModuleType
+
+import pytest
 
 import pixlake
 import pixlake.client
 import pixlake.exceptions
 import pixlake.pxl_exceptions
+import pixlake.sdk
 from pixlake import errors
 
 
@@ -101,3 +105,41 @@ def test_no_package_imports_a_private_module_of_formats() -> None:
             ):
                 offenders.append(f"{path.relative_to(root)}:{node.lineno}: {node.module}")
     assert offenders == []
+
+
+def _leaks(package: ModuleType) -> set[str]:
+    """Public attributes of ``package`` that are neither in its ``__all__`` nor submodules
+    (which appear as attributes once imported)."""
+    modules = {m.name for m in pkgutil.iter_modules(package.__path__)}
+    public = {n for n in dir(package) if not n.startswith("_")}
+    return public - modules - set(package.__all__)
+
+
+def test_the_sdk_exports_its_names_and_nothing_else() -> None:
+    assert isinstance(pixlake.sdk.__all__, list)
+    for name in pixlake.sdk.__all__:
+        assert getattr(pixlake.sdk, name) is not None, name
+    assert _leaks(pixlake.sdk) == set()
+    assert pixlake.sdk.Client is pixlake.Client
+
+
+def test_the_blob_store_package_exports_its_names_and_nothing_else() -> None:
+    import pixlake.store.blobs
+
+    assert isinstance(pixlake.store.blobs.__all__, list)
+    for name in pixlake.store.blobs.__all__:
+        assert getattr(pixlake.store.blobs, name) is not None, name
+    assert _leaks(pixlake.store.blobs) == set()
+
+
+@pytest.mark.parametrize("module", ["pixlake.sdk", "pixlake.client", "pixlake"])
+def test_the_sdk_loads_neither_the_server_nor_its_libraries(module: str) -> None:
+    code = (
+        f"import sys, {module}; "
+        "rooms = ('pixlake.store', 'pixlake.core', 'pixlake.api', 'sqlalchemy', 'fastapi', "
+        "'uvicorn', 'alembic'); "
+        "print(','.join(sorted(m for m in sys.modules "
+        "if any(m == r or m.startswith(r + '.') for r in rooms))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

@@ -43,6 +43,23 @@ def test_help_teaches() -> None:
     assert "--organization" in token_help and "export PIXLAKE_TOKEN" in token_help
 
 
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["import", "--help"]])
+def test_starting_loads_neither_the_sdk_nor_the_server(args: list[str]) -> None:
+    code = (
+        "import sys\n"
+        f"sys.argv = ['pixlake', *{args!r}]\n"
+        "from pixlake.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "rooms = ('pixlake.sdk', 'pixlake.store', 'pixlake.core', 'pixlake.api', 'httpx', "
+        "'sqlalchemy', 'fastapi', 'uvicorn', 'alembic', 'rich.markdown')\n"
+        "print(','.join(sorted(m for m in sys.modules "
+        "if any(m == r or m.startswith(r + '.') for r in rooms))), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "pixlake" in done.stdout  # the help, or the version
+    assert done.stderr.strip() == ""
+
+
 def test_help_names_what_options_take_and_keeps_sentences_whole(tmp_path: Path) -> None:
     import_help = run(tmp_path, "import", "--help").stdout
     for option, metavar in [
@@ -60,7 +77,8 @@ def test_help_names_what_options_take_and_keeps_sentences_whole(tmp_path: Path) 
     export_help = run(tmp_path, "export", "--help").stdout
     assert "NAME/VERSION" in export_help and re.search(r"--to +PATH ", export_help)
     download_help = run(tmp_path, "download", "--help").stdout
-    assert re.search(r"^ *Example: pixlake download cars/first --to data/cars", download_help, re.M)
+    example = r"^ *Example: `?pixlake download cars/first --to data/cars"  # plain text help
+    assert re.search(example, download_help, re.M)
 
 
 def test_token_create_prints_the_token_alone(tmp_path: Path) -> None:
@@ -168,6 +186,41 @@ def home_with_coco(tmp_path: Path, user: str, count: int) -> HomeWithCoco:
     token = run(home, "token", "create", user).stdout.strip()
     document = coco_dataset(tmp_path / "coco", count)
     return HomeWithCoco(home, token, tmp_path / "coco", document)
+
+
+def test_errors_name_the_flags_not_the_sdk_parameters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home, token, coco, _ = home_with_coco(tmp_path, "gus", 2)
+    images, instances = str(coco / "images"), str(coco / "instances.json")
+    for variable in ("PIXLAKE_TOKEN", "PICSELLIA_TOKEN"):
+        monkeypatch.delenv(variable, raising=False)
+    no_token = run(home, "import", "cars", "--images", images, check=False)
+    assert no_token.returncode == 1
+    assert "pass --token TOKEN or set the PIXLAKE_TOKEN" in no_token.stderr
+    assert "api_token" not in no_token.stderr
+    with EmbeddedServer(Settings(home=home)) as server:
+        monkeypatch.setenv("PIXLAKE_TOKEN", token)
+        monkeypatch.setenv("PIXLAKE_HOST", server.url)
+        folder = tmp_path / "imgdir"  # a path holding a parameter's name keeps it
+        missing = run(home, "import", "cars", "--images", str(folder), check=False)
+        assert f"--images '{folder}' is not a folder of images" in missing.stderr
+        gone = str(tmp_path / "gone.json")
+        no_file = run(
+            home, "import", "cars", "--images", images, "--annotations", gone, check=False
+        )
+        assert f"--annotations '{gone}' does not exist" in no_file.stderr
+        unknown = run(
+            home, "import", "cars", "--images", images, "--annotations", instances, "--format",
+            "nope", check=False,
+        )  # fmt: skip
+        assert unknown.returncode == 1 and "'nope'" in unknown.stderr
+        for result in (missing, no_file, unknown):
+            said = result.stderr.replace(str(folder), "FOLDER")
+            assert not re.search(r"\b(imgdir|ann_path|ann_format)\b", said), said
+        zipped_into = run(home, "export", "cars/latest", "--to", images, "--zip", check=False)
+        assert zipped_into.returncode == 1  # no such dataset yet: refused by name
+        assert "zip=True" not in zipped_into.stderr
 
 
 def test_import_and_export_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -325,7 +378,8 @@ def test_annotations_only_import_and_download_commands(
         assert f"{a_file} is a file, not a folder" in onto_file.stderr
         under_file = run(home, "download", "cars/first", "--to", str(a_file / "x"), check=False)
         assert under_file.returncode == 1  # the file system's refusal, in one line
-        assert under_file.stderr.strip() == f"Error: Not a directory: {a_file / 'x'}"
+        said = f"Error: Invalid query : {a_file / 'x'}: cannot be written (Not a directory)"
+        assert under_file.stderr.strip() == said
         assert a_file.read_text() == "kept"
 
 

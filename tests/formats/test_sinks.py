@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from pixlake._tarheader import pax_records, ustar_header
 from pixlake.errors import InvalidInputError
 from pixlake.formats import FolderSink, Sink, ZipSink
-from pixlake.formats.sinks import SPOOL_BYTES, TarSink, _tar_header
+from pixlake.formats.sinks import SPOOL_BYTES, TarSink
 
 from .helpers import find_problem
 
@@ -221,43 +220,6 @@ def test_tar_sink_spools_a_large_member_to_disk() -> None:
     with tarfile.open(fileobj=io.BytesIO(out.getvalue()), mode="r:") as archive:
         extracted = archive.extractfile("annotations/instances.json")
         assert extracted is not None and extracted.read() == data
-
-
-@pytest.mark.parametrize(
-    ("name", "size", "mtime"),
-    [
-        ("images/a.jpg", 0, 0),
-        ("x" * 100, 12345, 1_733_097_600),  # the longest name a ustar header holds
-        ("labels/b c.txt", 8**11 - 1, 1_733_097_600),
-        ("a/b", 7, 8**11 - 1),
-        ("y" * 101, 3, 2),  # longer: a pax header, from tarfile
-        ("images/été.jpg", 5, 1),  # not ASCII: likewise
-        ("big.bin", 8**11, 0),  # over ustar's size field
-    ],
-)
-def test_tar_headers_are_those_tarfile_writes(name: str, size: int, mtime: int) -> None:
-    info = tarfile.TarInfo(name)
-    info.size, info.mode, info.mtime = size, 0o644, mtime
-    expected = info.tobuf(format=tarfile.PAX_FORMAT, encoding="utf-8", errors="strict")
-    assert _tar_header(name, size, mtime) == expected
-
-
-@pytest.mark.parametrize(
-    "records",
-    [
-        {"PIXLAKE.sha256": "ab" * 32, "PIXLAKE.size": "1234"},
-        {"k": "v" * 94},  # a record of 99 bytes: its length has two digits...
-        {"k": "v" * 95},  # ...and of 101: three, which makes it longer still
-        {"k": "é" * 300},
-    ],
-)
-def test_pax_records_are_those_tarfile_writes(records: dict[str, str]) -> None:
-    info = tarfile.TarInfo("images/a.jpg")
-    info.size, info.mode, info.mtime = 0, 0o644, 1_733_097_600
-    info.pax_headers = records
-    expected = info.tobuf(format=tarfile.PAX_FORMAT, encoding="utf-8", errors="strict")
-    header = ustar_header(b"images/a.jpg", 0, mode=0o644, mtime=1_733_097_600)
-    assert pax_records(records) + header == expected
 
 
 def test_folder_sink_says_when_a_file_is_in_the_way(tmp_path: Path) -> None:

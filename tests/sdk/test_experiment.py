@@ -214,7 +214,7 @@ def test_file_assets(
     exp.store("folder", folder, zip=True)
     with pytest.raises(InvalidInputError, match="path"):
         exp.store("folder2", folder)
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(InvalidQueryError, match="ghost.bin: no such file or folder"):
         exp.store("ghost", tmp_path / "ghost.bin")
     with pytest.raises(ResourceNotFoundError, match="config"):
         exp.store("config")
@@ -224,6 +224,48 @@ def test_file_assets(
     assert exp.list_files() == []
     with pytest.raises(ResourceNotFoundError):
         exp.delete_file("best")
+
+
+UNREADABLE = Path("/proc/self/mem")  # a file whose reading fails, even for root
+
+
+@pytest.mark.skipif(not UNREADABLE.is_file(), reason="needs Linux's /proc")
+def test_local_path_problems_are_sdk_errors_naming_the_path(
+    server: LiveServer, alice: str, project: tuple[Project, str], tmp_path: Path
+) -> None:
+    proj, _ = project
+    exp = new_exp(server, alice, proj).create(name="paths")
+    with pytest.raises(InvalidInputError) as error:
+        exp.store("weights", UNREADABLE)
+    assert str(error.value) == "Invalid query : /proc/self/mem: cannot be read (Input/output error)"
+    with pytest.raises(InvalidQueryError, match="ghost.png: no such image file"):
+        exp.log("sample", tmp_path / "ghost.png", type="image")
+    with pytest.raises(InvalidInputError, match="cannot be read"):
+        exp.log("sample", UNREADABLE, type="image")
+    a = tmp_path / "a.bin"
+    a.write_bytes(b"bytes")
+    exp.store("weights", a)
+    with pytest.raises(InvalidQueryError, match="a.bin is a file, not a folder"):
+        exp.download("weights", a)  # a folder is expected
+    with pytest.raises(InvalidQueryError, match="cannot be written"):
+        exp.download("weights", a / "below")  # under a file: no folder can be made
+
+
+def test_bad_arguments_are_refused_by_type_or_value(
+    server: LiveServer, alice: str, project: tuple[Project, str]
+) -> None:
+    proj, _ = project
+    exp = new_exp(server, alice, proj).create(name="arguments")
+    with pytest.raises(InvalidInputError, match="prop: 1.5"):
+        exp.train_test_split(1.5)
+    with pytest.raises(TypeError, match="prop"):
+        exp.train_test_split("0.5")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="length"):
+        exp.start_logging_buffer("2")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="code"):
+        exp.set_exit_code("0")  # type: ignore[arg-type]
+    with pytest.raises(ResourceNotFoundError, match="dl_annotations"):
+        exp.train_test_split(0.5)  # a good share, and nothing to split yet
 
 
 def test_data_assets_and_buffered_appends(

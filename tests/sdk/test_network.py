@@ -402,12 +402,24 @@ def test_store_zips_a_folder_or_a_file_to_a_temporary_file(
         assert archive.namelist() == ["saved_model.pb"]
 
 
+def test_a_download_where_nothing_can_be_written_names_the_place(
+    made: Network, tmp_path: Path
+) -> None:
+    (tmp_path / "w.bin").write_bytes(b"weights")
+    made.store("config", tmp_path / "w.bin")
+    with pytest.raises(InvalidQueryError) as error:
+        made.download("config", tmp_path / "w.bin" / "x.bin")  # under a file
+    said = f"{tmp_path / 'w.bin' / 'x.bin'}: cannot be written (Not a directory)"
+    assert error.value.message == said
+
+
 @pytest.mark.parametrize(
     ("name", "path", "zipped", "error", "words"),
     [
         ("config", None, False, InvalidQueryError, "needs a path"),
         ("config", "missing.bin", False, InvalidQueryError, "missing.bin: no such file"),
         ("config", ".", False, InvalidQueryError, "is a folder: pass zip=True"),
+        ("config", "/proc/self/mem", False, InvalidInputError, "mem: cannot be read"),
         ("../config", "w.bin", False, InvalidInputError, "name '../config'"),
         ("a/b", "w.bin", False, InvalidInputError, "name 'a/b'"),
         ("a\\b", "w.bin", False, InvalidInputError, "without folders"),

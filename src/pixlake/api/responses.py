@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import tarfile
 from collections.abc import Iterator, Sequence
 from typing import Any, BinaryIO
 from urllib.parse import quote
@@ -15,6 +14,7 @@ from starlette.types import Receive, Scope, Send
 from pixlake.core.exports import ExportStream
 from pixlake.entities.datalake import BlobEntity
 from pixlake.store.blobs import BlobStore
+from pixlake.tarstream import BLOCK, END_OF_ARCHIVE, gnu_header, padding
 
 __all__ = ["BLOB_RESPONSES", "blob_response", "byte_range", "export_response", "tar_response"]
 
@@ -171,21 +171,15 @@ def tar_response(entities: Sequence[BlobEntity], store: BlobStore) -> StreamingR
 
     def members() -> Iterator[bytes]:
         for entity in entities:
-            info = tarfile.TarInfo(entity.digest)
-            info.size = entity.size
-            info.mode = 0o444
-            yield info.tobuf(format=tarfile.GNU_FORMAT)
+            yield gnu_header(entity.digest, entity.size)
             with store.open(entity.digest) as file:
                 while data := file.read(CHUNK):
                     yield data
-            if pad := -entity.size % tarfile.BLOCKSIZE:
-                yield bytes(pad)
-        yield bytes(2 * tarfile.BLOCKSIZE)
+            if pad := padding(entity.size):
+                yield pad
+        yield END_OF_ARCHIVE
 
-    length = (
-        sum(tarfile.BLOCKSIZE + e.size + (-e.size % tarfile.BLOCKSIZE) for e in entities)
-        + 2 * tarfile.BLOCKSIZE
-    )
+    length = sum(BLOCK + e.size + -e.size % BLOCK for e in entities) + len(END_OF_ARCHIVE)
     return StreamingResponse(
         members(),
         media_type="application/x-tar",

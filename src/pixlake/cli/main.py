@@ -6,12 +6,13 @@ Errors print as one ``Error: …`` line with a stable exit code, never a traceba
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from pixlake._text import counted, splits_text
 from pixlake._version import __version__
@@ -19,12 +20,18 @@ from pixlake.errors import PicselliaError
 from pixlake.formats.registry import BUILTIN, names_text
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from pixlake.sdk import Context
     from pixlake.store.db.engine import Database
 
+#: Help is click's plain text, not typer's rich rendering: that one loads rich's markdown,
+#: table and traceback renderers (and pygments), which tripled ``pixlake --help``'s start
+#: (decision 0026).  Up to 120 columns on a wide terminal, so that summaries are not cut.
 app = typer.Typer(
     name="pixlake",
-    rich_markup_mode="markdown",
+    rich_markup_mode=None,
+    context_settings={"max_content_width": 120},
     help=(
         "pixlake: a self-hosted computer-vision data platform.\n\n"
         "Start with `pixlake demo`. Everything lives under PIXLAKE_HOME (default ~/.pixlake) "
@@ -35,11 +42,19 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 token_app = typer.Typer(
-    help="Create, list and revoke API tokens.", no_args_is_help=True, rich_markup_mode="markdown"
+    help="Create, list and revoke API tokens.", no_args_is_help=True, rich_markup_mode=None
 )
 app.add_typer(token_app, name="token")
 
-err = Console(stderr=True)
+
+@cache
+def _err() -> Console:
+    """Standard error, for what is said beside a command's output (rich, loaded when a
+    command first says something: ``--help`` and ``--version`` do without it)."""
+    from rich.console import Console
+
+    return Console(stderr=True)
+
 
 #: The formats an import reads and an export writes, for the help (a format an installed
 #: package adds is taken as well: ``pixlake.formats.registry``).
@@ -55,8 +70,10 @@ EXIT_SCHEMA = 4
 
 
 def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"pixlake {__version__}")
+    if value:  # with other arguments: alone, it is answered before this module is loaded
+        from pixlake.cli import version_line
+
+        typer.echo(version_line())
         raise typer.Exit()
 
 
@@ -84,6 +101,54 @@ def _root(
         log = logging.getLogger("pixlake")
         log.addHandler(handler)
         log.setLevel(logging.INFO)
+
+
+#: How the SDK names an argument, and the flag a command takes it as: the SDK's errors speak
+#: of its parameters (``imgdir``), a command's must speak of its flags (``--images``).
+_CONNECTION_FLAGS = {"api_token=...": "--token TOKEN", "host=...": "--host URL"}
+_IMPORT_FLAGS = {
+    **_CONNECTION_FLAGS,
+    "imgdir": "--images",
+    "ann_path": "--annotations",
+    "ann_format": "--format",
+}
+_EXPORT_FLAGS = {
+    **_CONNECTION_FLAGS,
+    "zip=True": "--zip",
+    "yolo_mode": "--yolo-mode",
+    "yolo_absolute": "--yolo-absolute",
+}
+
+
+def _in_flags(exc: PicselliaError, flags: dict[str, str]) -> PicselliaError:
+    """``exc`` again (same class), its message and details naming ``flags``' flags where
+    they name the SDK's parameters.  A name is replaced only as a word of its own, not
+    inside a path (``/data/imgdir/a.jpg`` stays)."""
+    import re
+
+    edge = r"[\w/\\.'\"-]"  # what a path or a quoted name goes on with
+    pattern = re.compile(rf"(?<!{edge})({'|'.join(map(re.escape, flags))})(?!{edge})")
+
+    def named(text: str) -> str:
+        return pattern.sub(lambda m: flags[m.group(1)], text)
+
+    details = [
+        {
+            k: named(v) if k in ("field", "message") and isinstance(v, str) else v
+            for k, v in d.items()
+        }
+        for d in exc.details
+    ]
+    return type(exc)(named(exc.message), details=details)
+
+
+@contextmanager
+def _flags(flags: dict[str, str]) -> Iterator[None]:
+    """Errors raised in the block name the command's flags, not the SDK's parameters."""
+    try:
+        yield
+    except PicselliaError as exc:
+        raise _in_flags(exc, flags) from exc
 
 
 def _sdk(token: str | None, organization: str | None, host: str | None) -> Context:
@@ -122,8 +187,8 @@ def serve(
         ensure_schema(db)  # once, before any worker starts
     finally:
         db.dispose()
-    err.print(f"pixlake {__version__}: database {settings.database_url}")
-    err.print(f"pixlake {__version__}: storage  {settings.storage_url}")
+    _err().print(f"pixlake {__version__}: database {settings.database_url}")
+    _err().print(f"pixlake {__version__}: storage  {settings.storage_url}")
     uvicorn.run(
         "pixlake.api.app:create_app",
         factory=True,
@@ -242,6 +307,8 @@ def fsck(
     """
     from datetime import timedelta
 
+    from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from pixlake.core.config import Settings
@@ -272,7 +339,7 @@ def fsck(
     )
     if left:
         hint = "" if repair else "; run pixlake fsck --repair to fix what is safe"
-        err.print(f"{left} findings left{hint}")
+        _err().print(f"{left} findings left{hint}")
         raise typer.Exit(1)
 
 
@@ -340,7 +407,7 @@ def token_create(
     finally:
         db.dispose()
     until = f", expires {info.expires_at:%Y-%m-%d %H:%M} UTC" if info.expires_at else ""
-    err.print(
+    _err().print(
         f"token {info.prefix}… for {info.username} (organization {info.organization.name}"
         f"{until}); store it now, it will not be shown again"
     )
@@ -401,7 +468,7 @@ def token_revoke(
         info = accounts.revoke_token(db, token)
     finally:
         db.dispose()
-    err.print(f"token {info.prefix}… of {info.username} revoked")
+    _err().print(f"token {info.prefix}… of {info.username} revoked")
 
 
 TokenOption = Annotated[
@@ -503,18 +570,19 @@ def import_(
             "--version names the version to annotate, without --images; an import with "
             "--images creates the dataset's version 'first'"
         )
-    lake = Datalake(_context=_sdk(token, organization, host))
     try:
-        record = lake.upload(
-            name=name,
-            version=version,
-            imgdir=images,
-            ann_path=annotations,
-            ann_format=format if annotations else None,
-            tags=[t for t in tags.split(",") if t] if tags else None,
-            rectangle=rectangle,
-            split_tags=split_tags,
-        )
+        with _flags(_IMPORT_FLAGS):
+            lake = Datalake(_context=_sdk(token, organization, host))
+            record = lake.upload(
+                name=name,
+                version=version,
+                imgdir=images,
+                ann_path=annotations,
+                ann_format=format if annotations else None,
+                tags=[t for t in tags.split(",") if t] if tags else None,
+                rectangle=rectangle,
+                split_tags=split_tags,
+            )
     except AlreadyExistsError as exc:  # said in the command's own terms
         raise AlreadyExistsError(
             f"a dataset named {name!r} already exists, and an import with --images creates "
@@ -586,11 +654,12 @@ def export(
     from pixlake.sdk import Dataset
     from pixlake.sdk.dataset import split_name
 
-    name, version = split_name(dataset)
-    ds = Dataset(_context=_sdk(token, organization, host)).fetch(name, version)
-    path = ds.export(
-        format, to, zip=zip, yolo_mode=yolo_mode, yolo_absolute=yolo_absolute, status=status
-    )
+    with _flags(_EXPORT_FLAGS):
+        name, version = split_name(dataset)
+        ds = Dataset(_context=_sdk(token, organization, host)).fetch(name, version)
+        path = ds.export(
+            format, to, zip=zip, yolo_mode=yolo_mode, yolo_absolute=yolo_absolute, status=status
+        )
     resolved = f"{name}/{ds.fetched_dataset['version']}"  # "latest" named
     which = f" ({status} pictures)" if status is not None else ""
     typer.echo(f"{resolved}{which} exported as {format_name(format)} to {path}")
@@ -630,8 +699,9 @@ def download(
     """
     from pixlake.sdk import Dataset
 
-    ds = Dataset(_context=_sdk(token, organization, host))
-    report = ds.download(dataset, to, nb_threads=threads)
+    with _flags(_CONNECTION_FLAGS):
+        ds = Dataset(_context=_sdk(token, organization, host))
+        report = ds.download(dataset, to, nb_threads=threads)
     typer.echo(
         f"{report.dataset}: {counted(report.fetched + report.kept, 'picture')} in "
         f"{report.folder} ({report.fetched} fetched, {report.kept} already there)"
@@ -651,9 +721,10 @@ def list_datasets(
     """
     from pixlake.sdk import Dataset
 
-    records = Dataset(_context=_sdk(token, organization, host)).list()
+    with _flags(_CONNECTION_FLAGS):
+        records = Dataset(_context=_sdk(token, organization, host)).list()
     if not records:
-        err.print("No datasets yet: import one with `pixlake import NAME --images FOLDER`.")
+        _err().print("No datasets yet: import one with `pixlake import NAME --images FOLDER`.")
         return
     names = [f"{r['dataset_name']}/{r['version']}" for r in records]
     counts = [
@@ -707,14 +778,15 @@ def _database() -> Database:
 
 def _print_error(message: str) -> None:
     # not wrapped at the console's width: a problem stays on one line, in logs too
-    err.print(f"[red]Error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+    from rich.markup import escape
+
+    _err().print(f"[red]Error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 def main() -> None:
     """Entry point: run the app, turning pixlake errors and failed file operations into
     one line and an exit code."""
     from pixlake.errors import NetworkError
-    from pixlake.store.db.schema import OutdatedSchemaError
 
     try:
         app()
@@ -722,8 +794,11 @@ def main() -> None:
         _print_error(str(exc))
         if isinstance(exc, NetworkError):
             sys.exit(EXIT_NETWORK)
-        if isinstance(exc, OutdatedSchemaError):
-            sys.exit(EXIT_SCHEMA)
+        if "pixlake.store.db.schema" in sys.modules:  # else no schema was checked
+            from pixlake.store.db.schema import OutdatedSchemaError
+
+            if isinstance(exc, OutdatedSchemaError):
+                sys.exit(EXIT_SCHEMA)
         sys.exit(EXIT_ERROR)
     except OSError as exc:  # a folder that cannot be written, a disk full: no traceback
         where = f": {exc.filename}" if exc.filename is not None else ""

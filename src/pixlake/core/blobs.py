@@ -8,8 +8,6 @@ organization only, so it reveals nothing about what other organizations hold.
 
 from __future__ import annotations
 
-import io
-import tarfile
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -25,6 +23,7 @@ from pixlake.store.blobs import BlobStore, BlobWriter, DigestMismatch, check_dig
 from pixlake.store.blobs.local import AdoptionRefused, LocalBlobStore
 from pixlake.store.db.engine import Database
 from pixlake.store.db.unit_of_work import UnitOfWork
+from pixlake.tarstream import TarFormatError, TooManyMembers, read_body
 
 __all__ = [
     "BlobRejection",
@@ -139,63 +138,6 @@ def finish_upload(
     return entity
 
 
-#: tar's block: a header is one block, and a member's data is padded to whole blocks.
-_TAR_BLOCK = 512
-#: The numeric header fields (mode, uid, gid, size, mtime, devmajor, devminor), as slices.
-_TAR_NUMBERS = ((100, 108), (108, 116), (116, 124), (124, 136), (136, 148), (329, 337), (337, 345))
-_PLAIN_TYPES = (b"0", b"\x00")
-
-
-def _tar_number(field: bytes) -> int | None:
-    """An octal header field, or ``None`` unless it is plain octal digits (the rare forms
-    tarfile also reads, base-256 and the like, are left to tarfile)."""
-    if field[:1] in (b"\x80", b"\xff"):
-        return None
-    end = field.find(0)
-    digits = (field if end == -1 else field[:end]).strip()
-    if not digits:
-        return 0
-    if digits.strip(b"01234567"):
-        return None
-    return int(digits, 8)
-
-
-def _plain_tar(body: bytes) -> list[tuple[str, int, int]] | None:
-    """The members of a plain tar as ``(name, data start, data end)``: read as ``tarfile``
-    reads them, at a fraction of its cost, for the archives clients send (regular files,
-    short names, octal fields, unsigned checksums).  ``None`` for anything else (other member
-    types, long names, pax headers, truncation...), which is then left to ``tarfile``."""
-    members: list[tuple[str, int, int]] = []
-    offset = 0
-    total = len(body)
-    while offset < total:
-        header = body[offset : offset + _TAR_BLOCK]
-        if len(header) < _TAR_BLOCK:
-            return None
-        if header.count(0) == _TAR_BLOCK:
-            break  # the end-of-archive block
-        checksum = _tar_number(header[148:156])
-        if checksum is None or checksum != 256 + sum(header) - sum(header[148:156]):
-            return None
-        kind = header[156:157]
-        if kind not in _PLAIN_TYPES or header[345:346] != b"\x00":  # no ustar prefix
-            return None
-        numbers = [_tar_number(header[a:b]) for a, b in _TAR_NUMBERS]
-        size = numbers[3]
-        if size is None or None in numbers:
-            return None
-        end = header.find(0, 0, 100)
-        name = header[: 100 if end == -1 else end].decode(tarfile.ENCODING, "surrogateescape")
-        if kind == b"\x00" and name.endswith("/"):
-            return None  # a V7 directory
-        start = offset + _TAR_BLOCK
-        offset = start + -(-size // _TAR_BLOCK) * _TAR_BLOCK
-        if offset > total:
-            return None
-        members.append((name, start, start + size))
-    return members or None
-
-
 def _store_member(
     store: BlobStore,
     name: str,
@@ -232,56 +174,28 @@ def receive_archive(
     require_organization(caller, organization_id, write=True)
     stored: list[BlobEntity] = []
     rejected: list[BlobRejection] = []
-    plain = _plain_tar(body)
-    if plain is not None:
-        if len(plain) > max_items:  # before any byte is stored
-            raise _too_many(max_items)
-        for name, start, end in plain:
-            try:
-                check_digest(name)
-            except ValueError:
-                rejected.append(BlobRejection(name[:80], "member name is not a SHA-256 digest"))
-                continue
-            _store_member(store, name, body[start:end], stored, rejected)
-        record(db, organization_id, blobs=stored)
-        return stored, rejected
     try:
-        archive = tarfile.open(fileobj=io.BytesIO(body), mode="r:")
-    except tarfile.TarError as exc:
+        members = read_body(body, max_members=max_items)  # all counted before any is stored
+    except TooManyMembers:
+        raise _too_many(max_items) from None
+    except TarFormatError as exc:
         raise InvalidInputError(
-            f"the request body is not an uncompressed tar archive ({exc})",
+            f"the request body is {exc}",
             details=[{"field": "body", "message": "expected application/x-tar"}],
         ) from None
-    with archive:
-        members = []
+    for member in members:
+        name = member.name
         try:
-            for member in archive:  # all counted before any byte is stored
-                members.append(member)
-                if len(members) > max_items:
-                    raise _too_many(max_items)
-        except tarfile.TarError as exc:
-            raise InvalidInputError(
-                f"the request body is not a whole tar archive ({exc})",
-                details=[{"field": "body", "message": "expected application/x-tar"}],
-            ) from None
-        for member in members:
-            name = member.name
-            try:
-                check_digest(name)
-            except ValueError:
-                rejected.append(BlobRejection(name[:80], "member name is not a SHA-256 digest"))
-                continue
-            if not member.isreg():
-                rejected.append(BlobRejection(name, "member is not a regular file"))
-                continue
-            extracted = archive.extractfile(member)
-            assert extracted is not None  # regular files always extract
-            try:
-                data = extracted.read()
-            except tarfile.TarError:
-                rejected.append(BlobRejection(name, "member is truncated"))
-                continue
-            _store_member(store, name, data, stored, rejected)
+            check_digest(name)
+        except ValueError:
+            rejected.append(BlobRejection(name[:80], "member name is not a SHA-256 digest"))
+            continue
+        if not member.regular:
+            rejected.append(BlobRejection(name, "member is not a regular file"))
+        elif member.data is None:
+            rejected.append(BlobRejection(name, "member is truncated"))
+        else:
+            _store_member(store, name, member.data, stored, rejected)
     record(db, organization_id, blobs=stored)
     return stored, rejected
 

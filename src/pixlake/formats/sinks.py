@@ -16,7 +16,6 @@ import abc
 import contextlib
 import io
 import os
-import tarfile
 import tempfile
 import threading
 import time
@@ -26,23 +25,16 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, BinaryIO, Final, Self
 
-from pixlake._tarheader import LIMIT, pax_records, ustar_header
 from pixlake.errors import InvalidInputError
+from pixlake.tarstream import end_of_archive, padding, pax_header, reference_records
 
 __all__ = [
-    "REFERENCE_SHA256",
-    "REFERENCE_SIZE",
     "FolderSink",
     "Sink",
     "TarSink",
     "ZipSink",
     "safe_relpath",
 ]
-
-#: The pax records of a reference member (``TarSink.write_reference``): the blob's digest,
-#: and its size in bytes.
-REFERENCE_SHA256: Final = "PIXLAKE.sha256"
-REFERENCE_SIZE: Final = "PIXLAKE.size"
 
 #: Entries a zip stores without compressing them (already compressed media).
 _STORED_SUFFIXES: Final = frozenset(
@@ -310,24 +302,6 @@ class _TarMember(io.RawIOBase):
             super().close()
 
 
-def _tar_header(
-    relpath: str, size: int, mtime: int, records: dict[str, str] | None = None
-) -> bytes:
-    """The header ``tarfile`` writes for a regular file (mode 0644, owned by 0) in PAX
-    format, after a pax header holding ``records`` when there are some: built directly when
-    the name is ASCII and fits ustar's 100 bytes (tarfile takes about ten times as long),
-    else by ``tarfile`` (a pax header carries the name)."""
-    name = relpath.encode("utf-8")
-    if len(name) > 100 or not name.isascii() or size >= LIMIT or mtime >= LIMIT:
-        info = tarfile.TarInfo(relpath)
-        info.size, info.mode, info.mtime = size, 0o644, mtime
-        if records:
-            info.pax_headers = records
-        return info.tobuf(format=tarfile.PAX_FORMAT, encoding="utf-8", errors="strict")
-    header = ustar_header(name, size, mode=0o644, mtime=mtime)
-    return pax_records(records) + header if records else header
-
-
 class TarSink(Sink):
     """Writes a POSIX (pax) tar of regular files (mode 0644) into the binary file object
     ``out``, which need not be seekable: only ``write`` is used.
@@ -356,10 +330,10 @@ class TarSink(Sink):
         self._length += len(data)
 
     def _add(self, relpath: str, source: IO[bytes], size: int) -> None:
-        self._emit(_tar_header(relpath, size, self._mtime))
+        self._emit(pax_header(relpath, size, mode=0o644, mtime=self._mtime))
         _copy(source, self._emit, size, relpath)
-        if padding := -size % tarfile.BLOCKSIZE:
-            self._emit(bytes(padding))
+        if pad := padding(size):
+            self._emit(pad)
 
     def _open(self, relpath: str) -> IO[bytes]:
         return _TarMember(self, self._claim(relpath))  # type: ignore[return-value]
@@ -369,15 +343,15 @@ class TarSink(Sink):
 
     def write_reference(self, relpath: str, digest: str, size: int) -> None:
         """Write ``relpath`` as a reference to a blob rather than its bytes: an empty member
-        whose pax header holds ``REFERENCE_SHA256`` and ``REFERENCE_SIZE``.  For a reader on
+        whose pax header holds ``pixlake.tarstream.reference_records``.  For a reader on
         the store's machine that copies the blob's file itself; ``tar -x`` makes an empty
         file."""
-        records = {REFERENCE_SHA256: digest, REFERENCE_SIZE: str(size)}
-        self._emit(_tar_header(self._claim(relpath), 0, self._mtime, records))
+        records = reference_records(digest, size)
+        header = pax_header(self._claim(relpath), 0, mode=0o644, mtime=self._mtime, records=records)
+        self._emit(header)
 
     def close(self) -> None:
         """Write the end-of-archive blocks, and pad the archive to whole records."""
         if not self._closed:
             self._closed = True
-            end = 2 * tarfile.BLOCKSIZE
-            self._emit(bytes(end + -(self._length + end) % tarfile.RECORDSIZE))
+            self._emit(end_of_archive(self._length))

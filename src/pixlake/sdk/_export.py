@@ -41,9 +41,10 @@ from pixlake.formats.sinks import FolderSink
 from pixlake.schemas.datasets import EXPORT_ERROR_MEMBER, EXPORT_NOTES_MEMBER
 from pixlake.sdk._base import Context
 from pixlake.sdk._http import Connection
+from pixlake.sdk._local import cannot_write, make_folder
 from pixlake.sdk._progress import Bar
 from pixlake.sdk._samehost import LocalStore
-from pixlake.sdk._tar import TarMember, iter_tar
+from pixlake.tarstream import TarFormatError, TarMember, iter_tar
 
 __all__ = ["BlobCopies", "ExportResult", "export_version", "unpack_tar"]
 
@@ -169,18 +170,21 @@ def unpack_tar(
     prefix = f"{images_folder}/" if images_folder else ""
     with FolderSink(folder, overwrite=True) as sink:
         try:
-            for member, pieces in iter_tar(chunks):
-                _unpack(
-                    sink,
-                    member,
-                    pieces,
-                    copies,
-                    f"the {written} files before it are in {folder}",
-                    told,
-                )
-                written += 1
-                if member.name.startswith(prefix):
-                    bar.advance()
+            try:
+                for member, pieces in iter_tar(chunks):
+                    _unpack(
+                        sink,
+                        member,
+                        pieces,
+                        copies,
+                        f"the {written} files before it are in {folder}",
+                        told,
+                    )
+                    written += 1
+                    if member.name.startswith(prefix):
+                        bar.advance()
+            except TarFormatError as exc:
+                raise StorageError(str(exc)) from None
         except BaseException:
             if copies is not None:
                 copies.close(raise_error=False)  # the error being raised says more
@@ -306,7 +310,7 @@ def export_version(
     if local is not None:
         params["images"] = "reference"  # copied from the store's files: see BlobCopies
     if as_zip:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(path.parent)
     notes: list[str] = []
     try:
         with conn.stream("GET", f"{version_path}/export", params=params) as response:
@@ -330,4 +334,6 @@ def export_version(
             f"the export of {record['dataset_name']}/{record['version']} stopped before its end "
             f"({type(exc).__name__}: {exc}); run it again"
         ) from exc
+    except OSError as exc:  # writing the export's files
+        raise cannot_write(exc.filename or path, exc) from exc
     return ExportResult(path, notes)

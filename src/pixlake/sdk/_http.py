@@ -2,18 +2,17 @@
 
 Idempotent calls (GET, PUT, DELETE, and the POSTs pixlake defines as idempotent: blob
 queries and uploads keyed by digest, picture registration keyed by name, searches, tagging)
-are retried with exponential backoff and jitter when the connection drops or the server
-answers 502, 503 or 504.  A call that never reached the server (connection refused) is
-retried whatever its method.  Errors come back as the class the server named in its
-``application/problem+json`` answer.
+are retried when the connection drops or the server answers 502, 503 or 504.  A call that
+never reached the server (connection refused) is retried whatever its method.  How often and
+how long to wait is the connection's ``RetryPolicy`` (``pixlake.sdk._retry``: exponential
+backoff with jitter), which downloads follow too.  Errors come back as the class the server
+named in its ``application/problem+json`` answer.
 """
 
 from __future__ import annotations
 
 import os
-import random
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -22,6 +21,7 @@ import httpx
 
 from pixlake._version import __version__
 from pixlake.errors import AuthenticationError, NetworkError, PicselliaError, error_class_for
+from pixlake.sdk._retry import RETRY_STATUSES, RetryPolicy, never_sent
 
 if TYPE_CHECKING:
     from pixlake.sdk._samehost import LocalStore
@@ -30,7 +30,6 @@ __all__ = ["DEFAULT_HOST", "Connection", "normalize_host", "resolve_token"]
 
 DEFAULT_HOST = "http://127.0.0.1:8000"
 API = "/api/v1"
-_RETRY_STATUSES = frozenset({502, 503, 504})
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 
 
@@ -64,7 +63,7 @@ class Connection:
     """An authenticated HTTP client for one pixlake server.
 
     ``transport`` plugs in any ``httpx.BaseTransport`` (for example to go through a proxy or
-    to simulate failures in tests).
+    to simulate failures in tests).  ``retries`` and ``backoff`` make its ``retry`` policy.
     """
 
     def __init__(
@@ -79,8 +78,7 @@ class Connection:
     ) -> None:
         self.token = resolve_token(api_token)
         self.host = normalize_host(host)
-        self.retries = retries
-        self.backoff = backoff
+        self.retry = RetryPolicy(retries=retries, backoff=backoff)
         self.auth = {"Authorization": f"Token {self.token}"}
         self._client = httpx.Client(
             base_url=self.host + API,
@@ -137,7 +135,7 @@ class Connection:
         extra: dict[str, Any] = {}
         if timeout is not None:
             extra["timeout"] = timeout
-        attempt = 0
+        retry = 1
         while True:
             body = content() if callable(content) else content
             try:
@@ -145,18 +143,17 @@ class Connection:
                     method, path, json=json, params=params, content=body, headers=headers, **extra
                 )
             except httpx.TransportError as exc:
-                never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
-                if (safe or never_sent) and attempt < self.retries:
-                    attempt += 1
-                    self._sleep(attempt)
+                if (safe or never_sent(exc)) and self.retry.allows(retry):
+                    self.retry.wait(retry)
+                    retry += 1
                     continue
                 raise NetworkError(
                     f"cannot reach the pixlake server at {self.host} ({type(exc).__name__}: "
                     f"{exc}); is `pixlake serve` running, and is the host right?"
                 ) from exc
-            if response.status_code in _RETRY_STATUSES and safe and attempt < self.retries:
-                attempt += 1
-                self._sleep(attempt)
+            if response.status_code in RETRY_STATUSES and safe and self.retry.allows(retry):
+                self.retry.wait(retry)
+                retry += 1
                 continue
             if response.is_error:
                 raise self._error(response)
@@ -186,10 +183,6 @@ class Connection:
 
     def post(self, path: str, **kwargs: Any) -> Any:
         return self.request("POST", path, **kwargs).json()
-
-    def _sleep(self, attempt: int) -> None:
-        delay = self.backoff * (2 ** (attempt - 1))
-        time.sleep(delay * (0.5 + random.random()))
 
     @staticmethod
     def _error(response: httpx.Response) -> PicselliaError:

@@ -36,9 +36,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from pixlake.blobfolder import IDENTITY_FILE, LAYOUT, adopted_relpath, blob_relpath
 from pixlake.errors import PicselliaError
 from pixlake.files import open_partial, partial_of, publish
-from pixlake.store.blobs.local import ADOPTED_PREFIX, IDENTITY_FILE, LAYOUT
 
 if TYPE_CHECKING:
     from pixlake.sdk._http import Connection
@@ -138,10 +138,10 @@ class LocalStore:
     _count: Iterator[int] = field(default_factory=itertools.count, compare=False)
 
     def path(self, digest: str) -> str:
-        return f"{self.root}/sha256/{digest[:2]}/{digest[2:]}"
+        return f"{self.root}/{blob_relpath(digest)}"
 
     def _offered(self, digest: str, name: str) -> str:
-        return f"{self.root}/sha256/{digest[:2]}/{ADOPTED_PREFIX}{name}"
+        return f"{self.root}/{adopted_relpath(digest, name)}"
 
     def place(self, digest: str, data: bytes) -> str | None:
         """Write a blob's bytes for the server to adopt (``POST blobs/adopt``); the name to

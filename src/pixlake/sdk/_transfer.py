@@ -23,13 +23,10 @@ stored uncompressed.
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import queue
-import tarfile
 import tempfile
 import threading
-import time
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -43,7 +40,9 @@ import httpx
 from pixlake.errors import InvalidInputError, NetworkError, StorageError
 from pixlake.files import is_plain_file, open_partial, partial_of, publish
 from pixlake.sdk._http import Connection
+from pixlake.sdk._local import cannot_read, cannot_write
 from pixlake.sdk._progress import Bar
+from pixlake.tarstream import TarFormatError, iter_tar
 
 __all__ = [
     "CHUNK",
@@ -64,8 +63,6 @@ MAX_PARTS = 4096
 CHUNK = MiB
 #: Parts sent at once.
 WORKERS = 4
-#: Attempts of a download interrupted by a dropped connection (each resumes where it stopped).
-DOWNLOAD_ATTEMPTS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +163,17 @@ def upload_file(
     """Make sure the organization holds the bytes of ``path``; returns ``(sha256, size)``.
 
     See the module docstring for the protocol.  Memory stays bounded by ``workers`` chunks.
+    A file that cannot be read raises ``InvalidInputError`` naming it.
     """
+    try:
+        return _upload_file(conn, org_path, path, progress, part_size, workers)
+    except OSError as exc:  # every file operation here reads ``path``
+        raise cannot_read(path, exc) from exc
+
+
+def _upload_file(
+    conn: Connection, org_path: str, path: Path, progress: bool, part_size: int, workers: int
+) -> tuple[str, int]:
     size = path.stat().st_size
     part_size = part_size_for(size, part_size)
     if size <= part_size:
@@ -299,9 +306,25 @@ def download(
 ) -> Path:
     """Download ``url_path`` (relative to the API root) to ``dest``; see the module docstring.
 
-    A dropped connection is retried, resuming from the bytes already received; bytes that do
-    not hash to ``expected_digest`` are discarded and raise ``StorageError``.
+    A dropped connection is retried as the connection's ``retry`` policy says, resuming from
+    the bytes already received; bytes that do not hash to ``expected_digest`` are discarded
+    and raise ``StorageError``.  A destination that cannot be written raises
+    ``InvalidQueryError`` naming it.
     """
+    try:
+        return _download(conn, url_path, dest, expected_digest, expected_size, progress)
+    except OSError as exc:  # every file operation here is on ``dest`` or its .part
+        raise cannot_write(dest, exc) from exc
+
+
+def _download(
+    conn: Connection,
+    url_path: str,
+    dest: Path,
+    expected_digest: str | None,
+    expected_size: int | None,
+    progress: bool,
+) -> Path:
     if expected_digest and is_plain_file(dest) and file_digest(dest) == expected_digest:
         return dest
     if (
@@ -312,7 +335,7 @@ def download(
         return dest
     partial = partial_of(dest)
     restarted = False
-    for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
+    for attempt in range(conn.retry.retries + 1):  # the first, then the policy's retries
         out, offset = open_partial(dest, resume=True)
         with out:
             if expected_size is not None and offset > expected_size:
@@ -345,8 +368,8 @@ def download(
                         finally:
                             sink.close()
             except httpx.TransportError as exc:
-                if attempt < DOWNLOAD_ATTEMPTS:
-                    time.sleep(0.2 * attempt)
+                if conn.retry.allows(attempt + 1):
+                    conn.retry.wait(attempt + 1)
                     continue
                 raise NetworkError(
                     f"download of {dest.name} from {conn.host} failed "
@@ -376,13 +399,20 @@ def read_blobs(conn: Connection, org_path: str, digests: Sequence[str]) -> list[
         "POST", f"{org_path}/blobs/read", json={"digests": list(digests)}, idempotent=True
     ).content
     out: list[bytes] = []
-    with tarfile.open(fileobj=io.BytesIO(body), mode="r:") as archive:
-        for member, digest in zip(archive.getmembers(), digests, strict=True):
-            extracted = archive.extractfile(member)
-            data = extracted.read() if extracted is not None else b""
+    expected = iter(digests)
+    try:
+        for member, pieces in iter_tar(iter([body])):
+            digest = next(expected, None)
+            data = b"".join(pieces)
+            if digest is None:
+                raise StorageError(f"more blobs arrived than the {len(digests)} asked for")
             if member.name != digest or hashlib.sha256(data).hexdigest() != digest:
                 raise StorageError(f"blob {digest} arrived damaged; run it again")
             out.append(data)
+    except TarFormatError as exc:
+        raise StorageError(f"the blobs arrived damaged ({exc}); run it again") from None
+    if len(out) != len(digests):
+        raise StorageError(f"{len(out)} blobs arrived of the {len(digests)} asked for")
     return out
 
 
@@ -401,6 +431,11 @@ def _link_refused(link: Path, root: Path, message: str) -> InvalidInputError:
     )
 
 
+def _unreadable_folder(exc: OSError) -> None:
+    """A folder ``os.walk`` cannot list: an error, rather than a zip without its files."""
+    raise cannot_read(exc.filename or "", exc) from exc
+
+
 def _members(path: Path) -> Iterator[tuple[Path, str]]:
     """The files to zip (the file to open, its name in the archive), in a stable order.
 
@@ -411,7 +446,7 @@ def _members(path: Path) -> Iterator[tuple[Path, str]]:
         yield path.resolve(), path.name  # a link named by the caller is the caller's choice
         return
     root = path.resolve()
-    for top, dirs, files in os.walk(path):
+    for top, dirs, files in os.walk(path, onerror=_unreadable_folder):
         dirs.sort()
         here = Path(top)
         for name in dirs:
@@ -451,9 +486,12 @@ def zipped(path: Path) -> Iterator[Path]:
     try:
         with zipfile.ZipFile(archive, "w", allowZip64=True) as zf:
             for member, arcname in _members(path):
-                info = zipfile.ZipInfo.from_file(member, arcname)
+                try:
+                    info = zipfile.ZipInfo.from_file(member, arcname)
+                    src_fd = os.open(member, os.O_RDONLY | _NOFOLLOW)  # checked above: no link
+                except OSError as exc:
+                    raise cannot_read(member, exc) from exc
                 info.compress_type = zipfile.ZIP_STORED
-                src_fd = os.open(member, os.O_RDONLY | _NOFOLLOW)  # checked above: no link
                 with os.fdopen(src_fd, "rb") as src, zf.open(info, "w") as dst:
                     while chunk := src.read(CHUNK):
                         dst.write(chunk)

@@ -31,12 +31,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pixlake._tarheader import ustar_header
 from pixlake.errors import InvalidQueryError, PicselliaError
 from pixlake.imaging import IMAGE_SUFFIXES, NotAnImageError, probe
 from pixlake.sdk._http import Connection
+from pixlake.sdk._local import cannot_read
 from pixlake.sdk._progress import Bar
 from pixlake.sdk._samehost import LocalStore
+from pixlake.tarstream import archive_pieces
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -161,8 +162,11 @@ def _expand(path: Path) -> list[str]:
     the folder."""
     if path.is_dir():
         # The listing tells which entries are files: no ``stat`` per file.
-        with os.scandir(path) as entries:
-            names = sorted(e.name for e in entries if is_image_name(e.name) and e.is_file())
+        try:
+            with os.scandir(path) as entries:
+                names = sorted(e.name for e in entries if is_image_name(e.name) and e.is_file())
+        except OSError as exc:
+            raise cannot_read(path, exc) from exc
         folder = os.path.join(path, "")
         return [folder + name for name in names]
     return [str(path)]
@@ -235,41 +239,15 @@ def _image_problem(path: str) -> str | None:
     return None
 
 
-#: tar's block and record sizes: members are padded to blocks, the archive to records.
-_TAR_BLOCK = 512
-_TAR_RECORD = 20 * _TAR_BLOCK
-
-
-def _tar_header(name: str, size: int) -> bytes:
-    """The header ``tarfile`` writes (GNU format) for a read-only regular file with mtime 0."""
-    return ustar_header(name.encode("utf-8"), size, mode=0o444, mtime=0, gnu=True)
-
-
 def _tar(files: Sequence[_LocalFile]) -> list[bytes]:
     """An uncompressed tar of the files, each named by its digest, in pieces of about
-    ``SEND_PIECE`` bytes to send one after the other.
-
-    The bytes are those ``tarfile`` writes, built directly (tarfile spends more time on the
-    headers than on the data).  Pieces, not one buffer: the HTTP client copies what is left
-    of a buffer after each partial socket write, which for a whole batch adds up to many
-    copies of it.
-    """
-    pieces: list[bytes] = []
-    parts: list[bytes] = []
-    pending = length = 0
+    ``SEND_PIECE`` bytes to send one after the other (``pixlake.tarstream``: the bytes
+    ``tarfile`` writes, built directly)."""
+    members: list[tuple[str, bytes]] = []
     for f in files:
         assert f.data is not None
-        pad = -len(f.data) % _TAR_BLOCK
-        parts += (_tar_header(f.digest, len(f.data)), f.data, bytes(pad))
-        pending += _TAR_BLOCK + len(f.data) + pad
-        if pending >= SEND_PIECE:
-            pieces.append(b"".join(parts))
-            length += pending
-            parts, pending = [], 0
-    length += pending + 2 * _TAR_BLOCK  # the end-of-archive blocks
-    parts.append(bytes(2 * _TAR_BLOCK + -length % _TAR_RECORD))
-    pieces.append(b"".join(parts))
-    return pieces
+        members.append((f.digest, f.data))
+    return archive_pieces(members, piece=SEND_PIECE)
 
 
 class _Uploader:

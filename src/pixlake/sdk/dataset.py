@@ -21,8 +21,11 @@ from pixlake.names import check_file_name
 from pixlake.sdk import _transfer
 from pixlake.sdk._base import LakeResource
 from pixlake.sdk._export import export_version
+from pixlake.sdk._http import Connection
+from pixlake.sdk._local import cannot_write, make_folder
 from pixlake.sdk._progress import Bar
 from pixlake.sdk._records import DatasetRecord, PictureRecord, picture_ids
+from pixlake.sdk._samehost import LocalStore
 
 __all__ = ["Dataset"]
 
@@ -102,6 +105,63 @@ def validate_objects(data: Any) -> None:
             for j, point in enumerate(geometry):
                 if not isinstance(point, dict) or "x" not in point or "y" not in point:
                     raise TyperError(f"{where}.polygon.geometry[{j}] must be an {{x, y}} point")
+
+
+class _Fetcher:
+    """Fetches a batch of a version's pictures into ``root`` (``Dataset.download``): what is
+    not already there, copied from the server's store when this process sees it, else small
+    images many per request and large ones streamed (and resumable) one by one."""
+
+    def __init__(
+        self, conn: Connection, org_path: str, local: LocalStore | None, root: Path
+    ) -> None:
+        self.conn, self.org_path, self.local, self.root = conn, org_path, local, root
+
+    def target(self, picture: dict[str, Any]) -> Path:
+        # written through <name>.part and renamed: a link in the folder is replaced,
+        # never written through (``pixlake.files``)
+        return self.root / check_file_name(picture["external_url"], field="external_url")
+
+    @staticmethod
+    def present(picture: dict[str, Any], dest: Path) -> bool:
+        return (
+            is_plain_file(dest)
+            and dest.stat().st_size == picture["size"]
+            and _transfer.file_digest(dest) == picture["sha256"]
+        )
+
+    def __call__(self, pictures: list[dict[str, Any]]) -> int:
+        """Fetch the batch; returns how many were already there."""
+        todo = [(p, self.target(p)) for p in pictures]
+        todo = [(p, dest) for p, dest in todo if not self.present(p, dest)]
+        kept = len(pictures) - len(todo)
+        if self.local is not None:  # copied from the server's store, each one verified
+            local = self.local
+            todo = [
+                (p, dest)
+                for p, dest in todo
+                if not local.copy_verified(p["sha256"], p["size"], dest)
+            ]
+        small = [(p, dest) for p, dest in todo if p["size"] <= BATCH_BYTES // BATCH]
+        for p, dest in todo:
+            if p["size"] > BATCH_BYTES // BATCH:
+                _transfer.download(
+                    self.conn,
+                    f"{self.org_path}/pictures/{p['picture_id']}/file",
+                    dest,
+                    expected_digest=p["sha256"],
+                    expected_size=p["size"],
+                    progress=False,
+                )
+        if small:
+            digests = [p["sha256"] for p, _ in small]
+            datas = _transfer.read_blobs(self.conn, self.org_path, digests)
+            for (_p, dest), data in zip(small, datas, strict=True):
+                try:
+                    write_new(dest, data)
+                except OSError as exc:
+                    raise cannot_write(dest, exc) from exc
+        return kept
 
 
 class Dataset(LakeResource):
@@ -426,53 +486,14 @@ class Dataset(LakeResource):
         folder = Path(folder_name) if folder_name is not None else Path(name) / record["version"]
         if folder.exists() and not folder.is_dir():
             raise InvalidQueryError(f"{folder} is a file, not a folder: download into a folder")
-        folder.mkdir(parents=True, exist_ok=True)
+        make_folder(folder)
         root = folder.resolve()
         conn = self._ctx.connection
         org_path = self._ctx.org_path
         local = conn.local_store()
         threads = max(1, min(nb_threads, 8))
 
-        def target(picture: dict[str, Any]) -> Path:
-            # written through <name>.part and renamed: a link in the folder is replaced,
-            # never written through (``pixlake.files``)
-            return root / check_file_name(picture["external_url"], field="external_url")
-
-        def present(picture: dict[str, Any], dest: Path) -> bool:
-            return (
-                is_plain_file(dest)
-                and dest.stat().st_size == picture["size"]
-                and _transfer.file_digest(dest) == picture["sha256"]
-            )
-
-        def fetch(pictures: list[dict[str, Any]]) -> int:
-            """Fetch what is not already there: small images many per request, large ones
-            streamed (and resumable) one by one.  Returns how many were already there."""
-            todo = [(p, target(p)) for p in pictures]
-            todo = [(p, dest) for p, dest in todo if not present(p, dest)]
-            kept = len(pictures) - len(todo)
-            if local is not None:  # copied from the server's store, each one verified
-                todo = [
-                    (p, dest)
-                    for p, dest in todo
-                    if not local.copy_verified(p["sha256"], p["size"], dest)
-                ]
-            small = [(p, dest) for p, dest in todo if p["size"] <= BATCH_BYTES // BATCH]
-            for p, dest in todo:
-                if p["size"] > BATCH_BYTES // BATCH:
-                    _transfer.download(
-                        conn,
-                        f"{org_path}/pictures/{p['picture_id']}/file",
-                        dest,
-                        expected_digest=p["sha256"],
-                        expected_size=p["size"],
-                        progress=False,
-                    )
-            if small:
-                datas = _transfer.read_blobs(conn, org_path, [p["sha256"] for p, _ in small])
-                for (_p, dest), data in zip(small, datas, strict=True):
-                    write_new(dest, data)
-            return kept
+        fetch = _Fetcher(conn, org_path, local, root)
 
         with (
             Bar("Downloading", total=record["size"], enabled=self.interactive) as bar,

@@ -8,26 +8,23 @@ As in the Picsellia SDK contract: ``checkout``, ``list``, ``create``, ``update``
 the logging primitives, and ``publish``.  pixlake adds ``flush()``, ``capture()`` (a block's
 stdout and exit code as run log), ``get_logs()`` and ``get_line()``.
 
-Appends to ``line`` data are buffered and sent by a background thread at least once a
-second, at exit, and before any read of the experiment through this object; so a training
-loop logging point by point never waits on the network.
+Appends to ``line`` data and run-log lines are buffered and sent by a background thread at
+least once a second, at exit, and before any read of an experiment in this process; so a
+training loop logging point by point never waits on the network (``pixlake.sdk._runlog``,
+which also holds the stdout tee of ``capture()``).
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
-import io
 import json
 import os
 import random
 import sys
-import threading
-import weakref
 from collections.abc import Iterator
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -35,7 +32,6 @@ import httpx
 from pixlake.errors import (
     InvalidInputError,
     InvalidQueryError,
-    PicselliaError,
     ResourceNotFoundError,
     UnsupportedFeatureError,
 )
@@ -50,16 +46,13 @@ from pixlake.schemas.experiments import (
     encode_non_finite,
 )
 from pixlake.sdk._base import Context, Resource
-from pixlake.sdk._http import Connection
+from pixlake.sdk._local import cannot_write, existing_path, make_folder, read_file
+from pixlake.sdk._runlog import Tee, flush_others, open_sender
 from pixlake.sdk._transfer import download, upload_file, zipped
 
 __all__ = ["Experiment"]
 
 PathLike = str | os.PathLike[str]
-#: The background sender wakes up this often (seconds): well under the contract's 1 s.
-FLUSH_INTERVAL = 0.2
-#: Points per request to the points route.
-BATCH = 50_000
 LARGE = 5 * 1024 * 1024
 TREE = ("images", "checkpoint", "metrics", "records", "config", "results", "exported_model")
 PAGE = 1000
@@ -75,161 +68,13 @@ def _check_str(value: object, name: str, *, optional: bool = False) -> None:
         raise TypeError(f"{name} must be a string, not {type(value).__name__}")
 
 
+def _check_int(value: object, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+
+
 def _bad(field: str, message: str) -> InvalidInputError:
     return InvalidInputError(f"{field}: {message}", details=[{"field": field, "message": message}])
-
-
-class _Sender:
-    """Buffers line appends and log lines of one experiment object; a daemon thread sends
-    them in batches.  ``flush()`` blocks until everything buffered so far is stored and
-    re-raises the first error the thread met."""
-
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-        self._lock = threading.Condition()
-        #: (path, has_x) -> chunks; each chunk (xs or None, ys)
-        self._points: dict[str, list[tuple[list[Any] | None, list[Any]]]] = {}
-        self._logs: list[tuple[str, str, list[str], int | None]] = []
-        self._busy = False
-        self._error: BaseException | None = None
-        self._closed = False
-        self._thread: threading.Thread | None = None
-
-    def _start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="pixlake-sender", daemon=True)
-            self._thread.start()
-
-    def add_points(self, path: str, xs: list[Any] | None, ys: list[Any]) -> None:
-        with self._lock:
-            chunks = self._points.setdefault(path, [])
-            if chunks and (chunks[-1][0] is None) == (xs is None):
-                last_x, last_y = chunks[-1]
-                last_y.extend(ys)
-                if last_x is not None and xs is not None:
-                    last_x.extend(xs)
-            else:
-                chunks.append((list(xs) if xs is not None else None, list(ys)))
-            self._start()
-
-    def add_logs(self, path: str, part: str, lines: list[str], exit_code: int | None) -> None:
-        with self._lock:
-            self._logs.append((path, part, lines, exit_code))
-            self._start()
-
-    def _take(self) -> tuple[dict[str, list[tuple[list[Any] | None, list[Any]]]], list[Any]]:
-        points, logs = self._points, self._logs
-        self._points, self._logs = {}, []
-        return points, logs
-
-    def _send(self, points: dict[str, Any], logs: list[Any]) -> None:
-        """Send every request; one refused request (e.g. points to a line deleted meanwhile)
-        does not drop the others: the first error is raised once all were tried."""
-        first: PicselliaError | None = None
-
-        def post(path: str, body: dict[str, Any]) -> None:
-            nonlocal first
-            try:
-                self._conn.post(path, json=body)
-            except PicselliaError as exc:
-                first = first or exc
-
-        for path, chunks in points.items():
-            for xs, ys in chunks:
-                for start in range(0, len(ys), BATCH):
-                    body: dict[str, Any] = {"y": ys[start : start + BATCH]}
-                    if xs is not None:
-                        body["x"] = xs[start : start + BATCH]
-                    post(path, body)
-        for path, part, lines, exit_code in logs:
-            post(path, {"lines": lines, "part": part, "exit_code": exit_code})
-        if first is not None:
-            raise first
-
-    def _run(self) -> None:
-        while True:
-            with self._lock:
-                self._lock.wait_for(
-                    lambda: self._closed or bool(self._points or self._logs), FLUSH_INTERVAL
-                )
-                if self._closed and not (self._points or self._logs):
-                    return
-                points, logs = self._take()
-                self._busy = True
-            try:
-                if points or logs:
-                    self._send(points, logs)
-            except BaseException as exc:  # kept and raised by flush()
-                with self._lock:
-                    self._error = self._error or exc
-            finally:
-                with self._lock:
-                    self._busy = False
-                    self._lock.notify_all()
-
-    def flush(self, *, raise_errors: bool = True) -> None:
-        """Wait until everything buffered is sent; raise the first error met (or, with
-        ``raise_errors=False``, keep it for the owner's next flush)."""
-        with self._lock:
-            if self._thread is not None and self._thread.is_alive():
-                self._lock.notify_all()
-                self._lock.wait_for(lambda: not (self._points or self._logs or self._busy))
-            elif self._points or self._logs:  # no thread (at exit): send here
-                points, logs = self._take()
-                try:
-                    self._send(points, logs)
-                except PicselliaError as exc:
-                    self._error = self._error or exc
-            error = self._error
-            if raise_errors:
-                self._error = None
-        if error is not None and raise_errors:
-            raise error
-
-    def close(self) -> None:
-        with contextlib.suppress(PicselliaError, httpx.HTTPError):
-            self.flush()
-        with self._lock:
-            self._closed = True
-            self._lock.notify_all()
-
-
-#: Every live sender of the process: a read through any ``Experiment`` object first sends
-#: what the others buffered (read-your-writes within the process).
-_SENDERS: weakref.WeakSet[_Sender] = weakref.WeakSet()
-
-
-def _close_sender(sender: _Sender) -> None:
-    sender.close()
-
-
-class _Tee(io.TextIOBase):
-    """Writes go to the original stream and, line by line, to the run log."""
-
-    def __init__(self, original: TextIO, experiment: Experiment, part: str) -> None:
-        self._original = original
-        self._experiment = experiment
-        self._part = part
-        self._pending = ""
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, text: str) -> int:
-        self._original.write(text)
-        self._pending += text
-        if "\n" in self._pending:
-            *lines, self._pending = self._pending.split("\n")
-            self._experiment._queue_logs(lines, self._part)
-        return len(text)
-
-    def flush(self) -> None:
-        self._original.flush()
-
-    def finish(self) -> None:
-        if self._pending:
-            self._experiment._queue_logs([self._pending], self._part)
-            self._pending = ""
 
 
 class Experiment(Resource):
@@ -282,10 +127,7 @@ class Experiment(Resource):
         self._part = ""
         self._log_buffer: list[str] = []
         self._log_buffer_length = 1
-        self._sender = _Sender(self._ctx.connection)
-        _SENDERS.add(self._sender)
-        weakref.finalize(self, _close_sender, self._sender)
-        atexit.register(_close_sender, self._sender)
+        self._sender = open_sender(self, self._ctx.connection)
 
     def __str__(self) -> str:
         if not self.infos:
@@ -342,9 +184,7 @@ class Experiment(Resource):
 
     def _sync(self) -> None:
         """Before a read: send what every experiment object of the process buffered."""
-        for sender in list(_SENDERS):
-            if sender is not self._sender:
-                sender.flush(raise_errors=False)
+        flush_others(self._sender)
         self._sender.flush()
 
     # ------------------------------------------------------------------ experiments
@@ -409,7 +249,7 @@ class Experiment(Resource):
 
     def _make_tree(self) -> None:
         for sub in TREE:
-            (self.base_dir / sub).mkdir(parents=True, exist_ok=True)
+            make_folder(self.base_dir / sub)
         self.png_dir = self.base_dir / "images"
         self.checkpoint_dir = self.base_dir / "checkpoint"
         self.metrics_dir = self.base_dir / "metrics"
@@ -576,7 +416,7 @@ class Experiment(Resource):
     def dl_pictures(self) -> None:
         """Download the annotated images into ``png_dir``."""
         self._need_annotations()
-        self.png_dir.mkdir(parents=True, exist_ok=True)
+        make_folder(self.png_dir)
         for image in self.dict_annotations["images"]:
             url = str(image["signed_url"])
             api = self._ctx.connection.host + "/api/v1"
@@ -593,14 +433,23 @@ class Experiment(Resource):
         """Write ``label_map.pbtxt`` in ``base_dir``; sets ``label_map``."""
         self._need_annotations()
         self.label_map = {str(c["id"]): c["name"] for c in self.dict_annotations["categories"]}
-        self.base_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.base_dir / "label_map.pbtxt", "w", encoding="utf-8") as out:
-            for key, value in self.label_map.items():
-                out.write(f'item {{\n  name: "{value}"\n  id: {key}\n}}\n')
+        target = make_folder(self.base_dir) / "label_map.pbtxt"
+        text = "".join(
+            f'item {{\n  name: "{value}"\n  id: {key}\n}}\n'
+            for key, value in self.label_map.items()
+        )
+        try:
+            target.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise cannot_write(target, exc) from exc
         return self.label_map
 
     def train_test_split(self, prop: float = 0.8) -> None:
         """Split the images at random into ``train_list`` and ``eval_list``."""
+        if isinstance(prop, bool) or not isinstance(prop, int | float):
+            raise TypeError(f"prop must be a number, not {type(prop).__name__}")
+        if not 0 <= prop <= 1:
+            raise _bad("prop", f"{prop}: expected the share of training images, from 0 to 1")
         self._need_annotations()
         images = list(self.dict_annotations["images"])
         random.shuffle(images)
@@ -653,9 +502,7 @@ class Experiment(Resource):
         if path is None:
             local, zip = self._default_file(name)
         else:
-            local = Path(path)
-            if not local.exists():
-                raise FileNotFoundError(f"{local}: no such file or folder")
+            local = existing_path(path, "store")
             if local.is_dir() and not zip:
                 raise _bad("path", f"{local} is a folder: pass zip=True to store it zipped")
         with zipped(local) if zip else nullcontext(local) as source:
@@ -709,8 +556,7 @@ class Experiment(Resource):
         if found is None:
             print(f"No file found with name {name}")
             return None
-        folder = Path(path) if str(path) else Path.cwd()
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = make_folder(Path(path) if str(path) else Path.cwd())
         # the server's name for the file, checked all the same: it never leads out of the folder
         dest = folder / check_file_name(
             str(found["object_name"]).rsplit("/", 1)[-1], field="object_name"
@@ -746,9 +592,12 @@ class Experiment(Resource):
             raise _bad("data", "an image is logged from a path to an image file")
         local = Path(data)
         if not local.is_file():
-            raise FileNotFoundError(f"{local}: no such image file")
+            raise InvalidQueryError(
+                f"{local}: no such image file",
+                details=[{"file": str(local), "message": "no such file"}],
+            )
         try:
-            probe(local.read_bytes())
+            probe(read_file(local))
         except NotAnImageError as exc:
             raise _bad("data", f"{local} is not an image ({exc})") from None
         digest, _ = upload_file(self._ctx.connection, self._org, local, progress=False)
@@ -895,7 +744,8 @@ class Experiment(Resource):
 
     def start_logging_buffer(self, length: int = 1) -> None:
         """Send lines by groups of ``length``."""
-        self._log_buffer_length = max(1, int(length))
+        _check_int(length, "length")
+        self._log_buffer_length = max(1, length)
 
     def end_logging_buffer(self) -> None:
         """Send the lines still grouped."""
@@ -924,14 +774,15 @@ class Experiment(Resource):
 
     def set_exit_code(self, code: int) -> None:
         """Record the run's exit code."""
-        self._queue_logs([], self._part, int(code))
+        _check_int(code, "code")
+        self._queue_logs([], self._part, code)
 
     @contextlib.contextmanager
     def capture(self, part: str = "train") -> Iterator[None]:
         """Send the block's stdout lines to the run log (they still print) and record its
         exit code: 0, the ``SystemExit`` code, or 1 for an exception (re-raised)."""
         self._selected()
-        tee = _Tee(sys.stdout, self, part)
+        tee = Tee(sys.stdout, lambda lines: self._queue_logs(lines, part))
         code = 0
         try:
             with contextlib.redirect_stdout(tee):

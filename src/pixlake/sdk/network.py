@@ -36,6 +36,7 @@ from pixlake.schemas.networks import (
     check_labels,
 )
 from pixlake.sdk._base import Context, Resource
+from pixlake.sdk._local import existing_path, read_file
 from pixlake.sdk._transfer import download, upload_file, zipped
 
 __all__ = ["Network", "NetworkRecord"]
@@ -245,20 +246,6 @@ class Network(Resource):
                 return
             params["cursor"] = page["next_cursor"]
 
-    def _existing_path(self, path: PathLike | None, method: str) -> Path:
-        if path is None:
-            raise InvalidQueryError(
-                f"{method} needs a path: please specify the file to send",
-                details=[{"field": "path", "message": "missing"}],
-            )
-        local = Path(path)
-        if not local.exists():
-            raise InvalidQueryError(
-                f"{local}: no such file or folder",
-                details=[{"file": str(local), "message": "no such file or folder"}],
-            )
-        return local
-
     # ------------------------------------------------------------------ reading
 
     def list(self, organization: str | None = None) -> Records:
@@ -387,7 +374,7 @@ class Network(Resource):
             raise InvalidInputError(
                 f"name {name[:80]!r}: {problem}", details=[{"field": "name", "message": problem}]
             )
-        local = self._existing_path(path, "store")
+        local = existing_path(path, "store")
         if local.is_dir() and not zip:
             raise InvalidQueryError(
                 f"{local} is a folder: pass zip=True to store it zipped",
@@ -416,7 +403,7 @@ class Network(Resource):
         _check_path(path)
         network_id = self._selected()
         self._check_member()
-        local = self._existing_path(path, "update_thumb")
+        local = existing_path(path, "update_thumb")
         if not local.is_file():
             raise InvalidQueryError(
                 f"{local} is not a file; expected an image",
@@ -429,7 +416,7 @@ class Network(Resource):
                 details=[{"file": str(local), "message": "5 MiB or larger"}],
             )
         try:
-            probe(local.read_bytes())
+            probe(read_file(local))
         except NotAnImageError as exc:
             raise InvalidInputError(
                 f"{local}: not a complete image ({exc})",

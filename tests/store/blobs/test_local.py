@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from pixlake.blobfolder import ADOPTED_PREFIX
 from pixlake.store.blobs import DigestMismatch, LocalBlobStore, check_digest, local
 
 
@@ -228,7 +229,7 @@ def test_stored_lists_blobs_and_manifests_only(store: LocalBlobStore) -> None:
     plain = store.put_bytes(b"plain")
     parts = [store.put_bytes(b"one ").digest, store.put_bytes(b"two").digest]
     composite = store.compose(parts, sha(b"one two"))
-    (store.path(plain.digest).parent / f"{local.ADOPTED_PREFIX}00ff").write_bytes(b"offered")
+    (store.path(plain.digest).parent / f"{ADOPTED_PREFIX}00ff").write_bytes(b"offered")
     (store.path(plain.digest).parent / ".tmp-1-2").write_bytes(b"being written")
 
     listed = {blob.digest: blob for blob in store.stored()}
@@ -267,7 +268,7 @@ def test_every_way_of_storing_known_bytes_freshens_them(store: LocalBlobStore) -
             writer.write(data)
             writer.commit(digest)
         else:
-            offered = path.parent / f"{local.ADOPTED_PREFIX}abc"
+            offered = path.parent / f"{ADOPTED_PREFIX}abc"
             offered.write_bytes(data)
             store.adopt("abc", digest, max_size=100)
         return time.time() - path.stat().st_mtime

@@ -24,6 +24,7 @@ from starlette.convertors import StringConvertor, register_url_convertor
 
 from pixlake.api.deps import CallerDep, DbDep, OrganizationDep, SettingsDep, StoreDep
 from pixlake.api.responses import BLOB_RESPONSES, blob_response, tar_response
+from pixlake.blobfolder import LAYOUT
 from pixlake.core import blobs
 from pixlake.core.config import Settings
 from pixlake.entities.datalake import BlobEntity
@@ -40,7 +41,6 @@ from pixlake.schemas.blobs import (
     LocalStorePublic,
 )
 from pixlake.store.blobs import BlobStore, BlobWriter, LocalBlobStore
-from pixlake.store.blobs.local import LAYOUT
 
 
 class _Sha256(StringConvertor):

@@ -9,7 +9,8 @@ gets its name, exactly like a plain blob, and every byte is written once.
 proves that it sees this very folder by reading it (``identity``): it may then copy blobs
 straight from their files rather than receive them over HTTP, and, running as the store's
 own user, write a blob's bytes next to where it belongs for the server to verify and name
-(``adopt``) rather than send them (see ``pixlake.sdk._samehost``).
+(``adopt``) rather than send them (see ``pixlake.sdk._samehost``).  What both sides rely
+on, the layout and those file names, is ``pixlake.blobfolder``.
 
 Asked to store bytes it already holds, the store keeps its file and *freshens* it (sets its
 modification time to now): the garbage collector (``pixlake.core.garbage``) removes only
@@ -34,18 +35,11 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import unquote, urlparse
 
+from pixlake.blobfolder import ADOPTED_PREFIX, IDENTITY_FILE
 from pixlake.store.blobs.base import DIGEST_RE, BlobInfo, DigestMismatch, StoredBlob, check_digest
 
-__all__ = ["ADOPTED_PREFIX", "IDENTITY_FILE", "LAYOUT", "AdoptionRefused", "LocalBlobStore"]
+__all__ = ["AdoptionRefused", "LocalBlobStore"]
 
-#: The store's identity token, in a file of this name under its root.
-IDENTITY_FILE = "identity"
-#: Where a plain blob's file is under the root, as the store tells clients that read it
-#: (which compare it to the layout they know: ``path``).
-LAYOUT = "sha256/<first 2 hex digits>/<other 62>"
-
-#: A file a client wrote for ``adopt`` is ``<blob's shard folder>/<ADOPTED_PREFIX><name>``.
-ADOPTED_PREFIX = ".in-"
 #: How long a file no writer finished is left alone (seconds without a write).
 TEMPORARY_GRACE = 3600.0
 
