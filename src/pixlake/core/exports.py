@@ -18,12 +18,13 @@ archive.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import queue
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Final, cast
 
@@ -277,6 +278,115 @@ def _problem(exc: PicselliaError) -> bytes:
     ).encode()
 
 
+def _check_request(fmt: FormatDescriptor, archive: str, images: str) -> None:
+    """Refuse a format that does not export, an unknown archive or ``images``, and
+    ``images="reference"`` in a zip."""
+    if not fmt.exports:
+        known = tuple(d.name for d in export_formats())
+        raise InvalidQueryError(
+            f"{fmt.name} is an import format; export to one of {', '.join(known)}",
+            details=[{"field": "format", "message": f"expected one of {known}"}],
+        )
+    if archive not in ARCHIVES:
+        raise InvalidQueryError(
+            f"unknown archive {archive!r}",
+            details=[{"field": "archive", "message": "expected 'tar' or 'zip'"}],
+        )
+    if images not in ("bytes", "reference"):
+        raise InvalidQueryError(
+            f"unknown images {images!r}",
+            details=[{"field": "images", "message": "expected 'bytes' or 'reference'"}],
+        )
+    if images == "reference" and archive != "tar":
+        raise InvalidQueryError(
+            "images=reference needs archive=tar: a zip holds the images themselves",
+            details=[{"field": "images", "message": "expected 'bytes' with archive=zip"}],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _ArchiveWriter:
+    """Writes one export's archive into a pipe: ``exporter`` makes the format's exporter over
+    a sink, ``pages`` reads the version's pictures a page at a time."""
+
+    store: BlobStore
+    archive: str
+    images: str
+    exporter: Callable[[Sink], Exporter]
+    pages: Callable[[], Iterable[Sequence[ExportItem]]]
+
+    def write(self, out: _Pipe) -> None:
+        """Write the archive; a problem found on the way ends it with ``ERROR_MEMBER``."""
+        sink: Sink = TarSink(out) if self.archive == "tar" else ZipSink(out)  # type: ignore[arg-type]
+        try:
+            with self.exporter(sink) as exporter:
+                for items in self.pages():
+                    self._write_page(out, sink, exporter, items)
+            notes = exporter.report()
+            if notes:
+                sink.write_bytes(NOTES_MEMBER, "".join(n + "\n" for n in notes).encode())
+        except PicselliaError as exc:
+            sink.write_bytes(ERROR_MEMBER, _problem(exc))
+        sink.close()
+
+    def _write_page(
+        self, out: _Pipe, sink: Sink, exporter: Exporter, items: Sequence[ExportItem]
+    ) -> None:
+        for item in items:
+            path = exporter.image_path(item.external_url, item.split)
+            if isinstance(sink, TarSink) and self.images == "reference":
+                sink.write_reference(path, item.digest, item.size)
+            else:
+                with _open(self.store, item) as blob:
+                    sink.write_file(path, blob, item.size)
+            exporter.write_compact(_image(item), item.objects)
+        if self.images == "reference":
+            out.send()  # a page of references is small: its copies can start
+
+
+def _chunks(write: Callable[[_Pipe], None]) -> Iterator[bytes]:
+    """The bytes ``write`` writes, from a thread of its own that starts at the first
+    ``next``; an exception the thread raises is raised here."""
+    pipe = _Pipe()
+
+    def run() -> None:
+        try:
+            write(pipe)
+        except _Cancelled:
+            return
+        except BaseException as exc:  # handed to the reader, which raises it
+            pipe.finish(exc)
+            return
+        pipe.finish()
+
+    thread = threading.Thread(target=run, name="pixlake-export", daemon=True)
+    thread.start()
+    try:
+        while (item := pipe.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            assert isinstance(item, bytes)
+            yield item
+    finally:
+        pipe.cancel()
+        thread.join()
+
+
+def _filename(
+    version_name: str,
+    version: str,
+    name: str,
+    archive: str,
+    yolo_mode: str | None,
+    status: str | None,
+) -> str:
+    suffix = ".tar" if archive == "tar" else ".zip"
+    kind = name.lower() + ("-seg" if yolo_mode == "segment" else "")
+    if status is not None:
+        kind += f"-{status}"
+    return f"{version_name}-{version}-{kind}{suffix}"
+
+
 def export_version(
     db: Database,
     store: BlobStore,
@@ -305,28 +415,7 @@ def export_version(
     ``NOTES_MEMBER``, saying what it left out or changed."""
     require_organization(caller, organization_id, write=False)
     fmt = get_format(format, field="format")
-    name = fmt.name
-    if not fmt.exports:
-        known = tuple(d.name for d in export_formats())
-        raise InvalidQueryError(
-            f"{fmt.name} is an import format; export to one of {', '.join(known)}",
-            details=[{"field": "format", "message": f"expected one of {known}"}],
-        )
-    if archive not in ARCHIVES:
-        raise InvalidQueryError(
-            f"unknown archive {archive!r}",
-            details=[{"field": "archive", "message": "expected 'tar' or 'zip'"}],
-        )
-    if images not in ("bytes", "reference"):
-        raise InvalidQueryError(
-            f"unknown images {images!r}",
-            details=[{"field": "images", "message": "expected 'bytes' or 'reference'"}],
-        )
-    if images == "reference" and archive != "tar":
-        raise InvalidQueryError(
-            "images=reference needs archive=tar: a zip holds the images themselves",
-            details=[{"field": "images", "message": "expected 'bytes' with archive=zip"}],
-        )
+    _check_request(fmt, archive, images)
     options: dict[str, Any] = {}
     if yolo_mode is not None:
         options[_option(fmt, "yolo_mode")] = yolo_mode
@@ -346,65 +435,21 @@ def export_version(
     with TarSink(io.BytesIO()) as scratch:  # the exporter's own checks, before any byte
         _collisions(exporter_cls(scratch, specs, info=info, **options), files, where)
     _check_bytes(store, files, where)
-
-    def write(out: _Pipe) -> None:
-        sink: Sink = TarSink(out) if archive == "tar" else ZipSink(out)  # type: ignore[arg-type]
-        try:
-            with exporter_cls(sink, specs, info=info, **options) as exporter:
-                for items in datasets.iter_export(
-                    db,
-                    caller,
-                    organization_id,
-                    version_id=version_id,
-                    page=PAGE,
-                    first_page=FIRST_PAGE,
-                    status=status,
-                ):
-                    for item in items:
-                        path = exporter.image_path(item.external_url, item.split)
-                        if isinstance(sink, TarSink) and images == "reference":
-                            sink.write_reference(path, item.digest, item.size)
-                        else:
-                            with _open(store, item) as blob:
-                                sink.write_file(path, blob, item.size)
-                        exporter.write_compact(_image(item), item.objects)
-                    if images == "reference":
-                        out.send()  # a page of references is small: its copies can start
-            notes = exporter.report()
-            if notes:
-                sink.write_bytes(NOTES_MEMBER, "".join(n + "\n" for n in notes).encode())
-        except PicselliaError as exc:
-            sink.write_bytes(ERROR_MEMBER, _problem(exc))
-        sink.close()
-
-    def chunks() -> Iterator[bytes]:
-        pipe = _Pipe()
-
-        def run() -> None:
-            try:
-                write(pipe)
-            except _Cancelled:
-                return
-            except BaseException as exc:  # handed to the reader, which raises it
-                pipe.finish(exc)
-                return
-            pipe.finish()
-
-        thread = threading.Thread(target=run, name="pixlake-export", daemon=True)
-        thread.start()
-        try:
-            while (item := pipe.get()) is not _END:
-                if isinstance(item, BaseException):
-                    raise item
-                assert isinstance(item, bytes)
-                yield item
-        finally:
-            pipe.cancel()
-            thread.join()
-
-    suffix = ".tar" if archive == "tar" else ".zip"
-    kind = name.lower() + ("-seg" if yolo_mode == "segment" else "")
-    if status is not None:
-        kind += f"-{status}"
-    filename = f"{version.name}-{version.version}-{kind}{suffix}"
-    return ExportStream(filename, ARCHIVES[archive], chunks())
+    writer = _ArchiveWriter(
+        store,
+        archive,
+        images,
+        exporter=lambda sink: exporter_cls(sink, specs, info=info, **options),
+        pages=functools.partial(
+            datasets.iter_export,
+            db,
+            caller,
+            organization_id,
+            version_id=version_id,
+            page=PAGE,
+            first_page=FIRST_PAGE,
+            status=status,
+        ),
+    )
+    filename = _filename(version.name, version.version, fmt.name, archive, yolo_mode, status)
+    return ExportStream(filename, ARCHIVES[archive], _chunks(writer.write))
