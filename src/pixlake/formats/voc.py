@@ -117,38 +117,10 @@ def read_voc(
     problem, or ``PayloadTooLargeError`` for a file past ``limits.max_xml_bytes``.
     """
     root = Path(path)
-    voc_root: Path | None = None
-    if root.is_file():
-        folder, files = root.parent, [root]
-    elif root.is_dir():
-        folder = root
-        files = _xml_files(folder)
-        if not files and (root / ANNOTATIONS_DIR).is_dir():
-            folder, voc_root = root / ANNOTATIONS_DIR, root
-            files = _xml_files(folder)
-        elif root.name == ANNOTATIONS_DIR:
-            voc_root = root.parent
-    else:
-        folder, files = root, []
-    if not files:
-        raise InvalidInputError(
-            f"no PASCAL-VOC file in {root.name}",
-            details=[
-                {
-                    "file": root.name,
-                    "line": None,
-                    "field": None,
-                    "message": "expected a folder of .xml files or an .xml file",
-                }
-            ],
-        )
+    folder, files, voc_root = _locate(root)
     problems = Problems(limit=limits.max_problems)
     given = Path(images) if images is not None else None
-    images_dir = given
-    if given is not None and (given / IMAGES_DIR).is_dir():
-        images_dir = given / IMAGES_DIR  # the images folder given is a VOC root
-    elif given is None and voc_root is not None:
-        images_dir = voc_root / IMAGES_DIR
+    images_dir = _images_folder(given, voc_root)
     sizes = ImageSizes(folder=images_dir, lookup=image_size)
     parser = _VocParser(problems=problems, rectangle=rectangle, limits=limits, sizes=sizes)
     what = f"PASCAL-VOC file {root.name}" if root.is_file() else f"PASCAL-VOC folder {folder.name}"
@@ -180,6 +152,64 @@ def read_voc(
             image = dataclasses.replace(image, path=f"{IMAGES_DIR}/{image.file_name}")
         images_out.append(image)
     problems.file = None
+    images_out.extend(_listed_only(splits, images_dir, given, sizes, seen, problems))
+    if progress is not None:
+        progress(len(files), len(files))
+    problems.raise_if_any(what)
+    return _annotations(declared, images_out)
+
+
+def _locate(root: Path) -> tuple[Path, list[Path], Path | None]:
+    """The folder of the XML files ``root`` names, the files, and the VOC root (the folder
+    holding ``Annotations/``) when there is one; raises when there is no XML file."""
+    voc_root: Path | None = None
+    if root.is_file():
+        folder, files = root.parent, [root]
+    elif root.is_dir():
+        folder = root
+        files = _xml_files(folder)
+        if not files and (root / ANNOTATIONS_DIR).is_dir():
+            folder, voc_root = root / ANNOTATIONS_DIR, root
+            files = _xml_files(folder)
+        elif root.name == ANNOTATIONS_DIR:
+            voc_root = root.parent
+    else:
+        folder, files = root, []
+    if not files:
+        raise InvalidInputError(
+            f"no PASCAL-VOC file in {root.name}",
+            details=[
+                {
+                    "file": root.name,
+                    "line": None,
+                    "field": None,
+                    "message": "expected a folder of .xml files or an .xml file",
+                }
+            ],
+        )
+    return folder, files, voc_root
+
+
+def _images_folder(given: Path | None, voc_root: Path | None) -> Path | None:
+    """Where the images are: ``given``, its ``JPEGImages/`` when it is a VOC root, else the
+    VOC root's ``JPEGImages/``."""
+    if given is not None and (given / IMAGES_DIR).is_dir():
+        return given / IMAGES_DIR  # the images folder given is a VOC root
+    if given is None and voc_root is not None:
+        return voc_root / IMAGES_DIR
+    return given
+
+
+def _listed_only(
+    splits: Mapping[str, tuple[str | None, tuple[str, int]]],
+    images_dir: Path | None,
+    given: Path | None,
+    sizes: ImageSizes,
+    seen: dict[str, str],
+    problems: Problems,
+) -> Iterator[AnnotatedImage]:
+    """The images the split lists name that have no XML file (``splits``, what is left of
+    them once the XML files are read)."""
     for stem, (split, (list_file, line)) in splits.items():
         # an image listed without its XML has no object (Datumaro writes no XML for it)
         image = _without_xml(stem, split, images_dir, given, sizes)
@@ -199,18 +229,20 @@ def read_voc(
             )
         else:
             seen[image.file_name] = list_file
-            images_out.append(image)
-    if progress is not None:
-        progress(len(files), len(files))
-    problems.raise_if_any(what)
-    objects = [obj for image in images_out for obj in image.objects]
+            yield image
+
+
+def _annotations(declared: Sequence[str], images: list[AnnotatedImage]) -> Annotations:
+    """The read images with their labels: the label map's (``declared``) first, then the
+    objects' in order of first appearance, without an unused ``background``."""
+    objects = [obj for image in images for obj in image.objects]
     names = dict.fromkeys(declared)
     names.update(dict.fromkeys(obj.label for obj in objects))
     if "background" in names and not any(obj.label == "background" for obj in objects):
         del names["background"]  # the label map's class 0, which no object is
     return Annotations(
         labels=label_specs(names, objects, default=first_kind(objects, "rectangle")),
-        images=images_out,
+        images=images,
     )
 
 
