@@ -291,23 +291,13 @@ def _check_target(ctx: Context, name: str, version: str | None, *, new: bool) ->
     return None
 
 
-def import_dataset(
-    ctx: Context,
-    *,
-    name: str | None,
-    version: str | None,
+def _checked_inputs(
     imgdir: str | os.PathLike[str] | None,
     ann_path: str | os.PathLike[str] | None,
     ann_format: str | None,
-    tags: list[str] | None,
-    nb_jobs: int,
-    rectangle: bool,
-    progress: bool,
-    say: Any,
-    split_tags: bool = True,
-) -> DatasetRecord:
-    if not name:
-        raise InvalidQueryError("give the dataset's name: upload(name=..., ...)")
+) -> tuple[Path | None, Path | None, FormatDescriptor | None]:
+    """The images folder, the annotations' path and their format, once checked: nothing is
+    read or sent before these are right."""
     folder = Path(imgdir) if imgdir is not None else None
     if folder is not None and not folder.is_dir():
         raise ResourceNotFoundError(f"imgdir {str(folder)!r} is not a folder of images")
@@ -332,68 +322,61 @@ def import_dataset(
             f"ann_path {str(path)!r} is a folder, and {fmt.name} annotations are "
             f"{fmt.input_text}; " + ", ".join(f"{d.name} reads {d.input_text}" for d in folders)
         )
-    conn = ctx.connection
-    # Before reading or uploading anything: the dataset to create must not exist, the
-    # version to annotate must (the server checks both again, in its transaction).
-    version_id = _check_target(ctx, name, version, new=folder is not None)
-    annotations: Annotations | None = None
-    if path is not None and fmt is not None:
-        say("Reading %s annotations from %s", fmt.name, path)
-        annotations = _read_annotations(
-            path, fmt, imgdir=folder, rectangle=rectangle, progress=progress
-        )
-    workers = (os.cpu_count() or 4) if nb_jobs == -1 else max(1, nb_jobs)
-    files: list[str] = []
-    if folder is not None:
-        files, failures = collect_paths(folder)  # image files directly inside, by name
-        if failures:
-            raise InvalidInputError(
-                f"{counted(len(failures), 'file')} in {folder} cannot be uploaded; "
-                "nothing was written",
-                details=[{"file": f.file, "message": f.reason} for f in failures],
-            )
-        files = _files_to_upload(folder, files, annotations, path)
-        if not files:
-            raise InvalidQueryError(f"imgdir {str(folder)!r} holds no image files")
+    return folder, path, fmt
 
-    picture_ids: list[str] = []
-    document = annotations or Annotations(labels=[], images=[])
-    with tempfile.TemporaryDirectory(prefix="pixlake-import-") as tmp:
-        images_path = Path(tmp) / "images.json"
-        with _encoding_images(document, images_path) as encoded:
-            if folder is not None:
-                report = upload_files(
-                    conn,
-                    ctx.org_path,
-                    files,
-                    tags=tags if tags is not None else [dt.date.today().isoformat()],
-                    source="sdk",
-                    workers=workers,
-                    progress=progress,
-                    records=False,
-                )
-                if report.failures:
-                    raise InvalidInputError(
-                        f"{counted(len(report.failures), 'image')} could not be uploaded; no "
-                        f"dataset was created ({count_is(len(report.ids), 'other image')} in "
-                        "the datalake)",
-                        details=[{"file": f.file, "message": f.reason} for f in report.failures],
-                    )
-                say("%d pictures uploaded (%d new)", len(report.ids), report.nb_created)
-                picture_ids = report.ids
-                if split_tags and annotations is not None:
-                    _tag_splits(ctx, report.names, picture_ids, annotations, say)
-            encoded.result()
-        doc_path = Path(tmp) / "import.json"
-        with doc_path.open("w", encoding="utf-8") as f:
-            _write_document(f, document, picture_ids, images_path)
-        images_path.unlink()
-        digest, _size = _transfer.upload_file(conn, ctx.org_path, doc_path, progress=False)
-    body: dict[str, Any] = {"document": digest}
-    if version_id is not None:
-        body["version_id"] = version_id
-    else:
-        body["name"] = name
+
+def _image_files(folder: Path, annotations: Annotations | None, path: Path | None) -> list[str]:
+    """The image files of ``folder`` to upload; raises when one cannot be, or there is none."""
+    files, failures = collect_paths(folder)  # image files directly inside, by name
+    if failures:
+        raise InvalidInputError(
+            f"{counted(len(failures), 'file')} in {folder} cannot be uploaded; nothing was written",
+            details=[{"file": f.file, "message": f.reason} for f in failures],
+        )
+    files = _files_to_upload(folder, files, annotations, path)
+    if not files:
+        raise InvalidQueryError(f"imgdir {str(folder)!r} holds no image files")
+    return files
+
+
+def _upload_pictures(
+    ctx: Context,
+    files: list[str],
+    *,
+    tags: list[str] | None,
+    workers: int,
+    progress: bool,
+    say: Any,
+    annotations: Annotations | None,
+    split_tags: bool,
+) -> list[str]:
+    """Upload ``files`` to the datalake (and tag their splits); the pictures' ids, in order."""
+    report = upload_files(
+        ctx.connection,
+        ctx.org_path,
+        files,
+        tags=tags if tags is not None else [dt.date.today().isoformat()],
+        source="sdk",
+        workers=workers,
+        progress=progress,
+        records=False,
+    )
+    if report.failures:
+        raise InvalidInputError(
+            f"{counted(len(report.failures), 'image')} could not be uploaded; no "
+            f"dataset was created ({count_is(len(report.ids), 'other image')} in "
+            "the datalake)",
+            details=[{"file": f.file, "message": f.reason} for f in report.failures],
+        )
+    say("%d pictures uploaded (%d new)", len(report.ids), report.nb_created)
+    if split_tags and annotations is not None:
+        _tag_splits(ctx, report.names, report.ids, annotations, say)
+    return report.ids
+
+
+def _run_import(ctx: Context, body: dict[str, Any], *, progress: bool, say: Any) -> DatasetRecord:
+    """Start the import job of ``body``, wait for its end and say what it made."""
+    conn = ctx.connection
     job = conn.post(f"{ctx.org_path}/imports", json=body)
     result = _wait(ctx, job, progress=progress)
     record: DatasetRecord = conn.get(f"{ctx.org_path}/dataset-versions/{result['dataset_id']}")
@@ -406,3 +389,65 @@ def import_dataset(
         result["nb_objects"],
     )
     return record
+
+
+def import_dataset(
+    ctx: Context,
+    *,
+    name: str | None,
+    version: str | None,
+    imgdir: str | os.PathLike[str] | None,
+    ann_path: str | os.PathLike[str] | None,
+    ann_format: str | None,
+    tags: list[str] | None,
+    nb_jobs: int,
+    rectangle: bool,
+    progress: bool,
+    say: Any,
+    split_tags: bool = True,
+) -> DatasetRecord:
+    if not name:
+        raise InvalidQueryError("give the dataset's name: upload(name=..., ...)")
+    folder, path, fmt = _checked_inputs(imgdir, ann_path, ann_format)
+    # Before reading or uploading anything: the dataset to create must not exist, the
+    # version to annotate must (the server checks both again, in its transaction).
+    version_id = _check_target(ctx, name, version, new=folder is not None)
+    annotations: Annotations | None = None
+    if path is not None and fmt is not None:
+        say("Reading %s annotations from %s", fmt.name, path)
+        annotations = _read_annotations(
+            path, fmt, imgdir=folder, rectangle=rectangle, progress=progress
+        )
+    workers = (os.cpu_count() or 4) if nb_jobs == -1 else max(1, nb_jobs)
+    files = _image_files(folder, annotations, path) if folder is not None else []
+
+    picture_ids: list[str] = []
+    document = annotations or Annotations(labels=[], images=[])
+    with tempfile.TemporaryDirectory(prefix="pixlake-import-") as tmp:
+        images_path = Path(tmp) / "images.json"
+        with _encoding_images(document, images_path) as encoded:
+            if folder is not None:
+                picture_ids = _upload_pictures(
+                    ctx,
+                    files,
+                    tags=tags,
+                    workers=workers,
+                    progress=progress,
+                    say=say,
+                    annotations=annotations,
+                    split_tags=split_tags,
+                )
+            encoded.result()
+        doc_path = Path(tmp) / "import.json"
+        with doc_path.open("w", encoding="utf-8") as f:
+            _write_document(f, document, picture_ids, images_path)
+        images_path.unlink()
+        digest, _size = _transfer.upload_file(
+            ctx.connection, ctx.org_path, doc_path, progress=False
+        )
+    body: dict[str, Any] = {"document": digest}
+    if version_id is not None:
+        body["version_id"] = version_id
+    else:
+        body["name"] = name
+    return _run_import(ctx, body, progress=progress, say=say)
