@@ -344,6 +344,40 @@ def compose(
     blob nothing references).
     """
     require_organization(caller, organization_id, write=True)
+    _check_compose_request(parts, expected_digest, expected_size, max_parts, max_size)
+    with db.read() as tx:
+        described = tx.blobs.described(organization_id, sorted({*parts, expected_digest}))
+    held = {digest: blob.size for digest, blob in described.items()}
+    if expected_digest in held and store.exists(expected_digest):
+        final = held[expected_digest]
+        if final != expected_size:
+            raise InvalidInputError(
+                f"blob {expected_digest} is {final} bytes, not the announced {expected_size}",
+                details=[{"field": "size", "message": f"expected {final}"}],
+            )
+        return described[expected_digest]
+    _check_parts(store, parts, held, expected_size)
+    try:
+        info = store.compose(parts, expected_digest)
+    except FileNotFoundError as exc:
+        raise InvalidInputError(
+            f"a part's bytes are missing from storage ({exc.filename}); upload it again",
+            details=[{"field": "parts", "message": "every part must be a blob sent with PUT"}],
+        ) from None
+    except DigestMismatch as exc:
+        raise InvalidInputError(
+            f"compose into {expected_digest} refused: {exc}",
+            details=[{"field": "sha256", "message": str(exc)}],
+        ) from None
+    entity = describe(info.digest, info.size, _image_head(store, info.digest, info.size))
+    record(db, organization_id, blobs=[entity])
+    return entity
+
+
+def _check_compose_request(
+    parts: Sequence[str], expected_digest: str, expected_size: int, max_parts: int, max_size: int
+) -> None:
+    """Refuse a compose request that is wrong whatever the organization holds."""
     if not parts:
         raise InvalidInputError(
             "compose needs at least one part",
@@ -365,17 +399,13 @@ def compose(
         raise PayloadTooLargeError(
             f"the blob would be {expected_size} bytes, over the limit of {max_size} bytes"
         )
-    with db.read() as tx:
-        described = tx.blobs.described(organization_id, sorted({*parts, expected_digest}))
-    held = {digest: blob.size for digest, blob in described.items()}
-    if expected_digest in held and store.exists(expected_digest):
-        final = held[expected_digest]
-        if final != expected_size:
-            raise InvalidInputError(
-                f"blob {expected_digest} is {final} bytes, not the announced {expected_size}",
-                details=[{"field": "size", "message": f"expected {final}"}],
-            )
-        return described[expected_digest]
+
+
+def _check_parts(
+    store: BlobStore, parts: Sequence[str], held: dict[str, int], expected_size: int
+) -> None:
+    """Refuse parts the organization does not hold (``held``: digest to size), whose sizes
+    do not add up to ``expected_size``, or whose bytes are not in ``store``."""
     absent = [
         {"field": f"parts[{i}]", "message": f"no blob {d} in this organization: PUT it first"}
         for i, d in enumerate(parts)
@@ -400,24 +430,15 @@ def compose(
                 for i, d in gone
             ],
         )
-    try:
-        info = store.compose(parts, expected_digest)
-    except FileNotFoundError as exc:
-        raise InvalidInputError(
-            f"a part's bytes are missing from storage ({exc.filename}); upload it again",
-            details=[{"field": "parts", "message": "every part must be a blob sent with PUT"}],
-        ) from None
-    except DigestMismatch as exc:
-        raise InvalidInputError(
-            f"compose into {expected_digest} refused: {exc}",
-            details=[{"field": "sha256", "message": str(exc)}],
-        ) from None
-    head: bytes | None = None
-    if info.size <= MAX_COMPOSE_PROBE_BYTES:
-        with store.open(info.digest) as f:
-            if f.read(16).startswith(_IMAGE_SIGNATURES):  # read it whole only for an image
-                f.seek(0)
-                head = f.read()
-    entity = describe(info.digest, info.size, head)
-    record(db, organization_id, blobs=[entity])
-    return entity
+
+
+def _image_head(store: BlobStore, digest: str, size: int) -> bytes | None:
+    """The bytes of a composed blob for :func:`describe` to probe: all of them for a small
+    enough image, else none."""
+    if size > MAX_COMPOSE_PROBE_BYTES:
+        return None
+    with store.open(digest) as f:
+        if f.read(16).startswith(_IMAGE_SIGNATURES):  # read it whole only for an image
+            f.seek(0)
+            return f.read()
+    return None
