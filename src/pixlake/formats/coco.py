@@ -254,41 +254,12 @@ def _read_folder(
 ) -> Annotations:
     """A COCO folder: each ``instances_<split>.json`` read in turn (see :func:`read_coco`)."""
     root = folder.parent if folder.name == ANNOTATIONS_DIR else folder
-    annotations_dir = folder if folder.name == ANNOTATIONS_DIR else folder / ANNOTATIONS_DIR
-    files = sorted(p for p in annotations_dir.glob("instances_*.json") if p.is_file())
-    if not files and annotations_dir != folder:
-        files = sorted(p for p in folder.glob("instances_*.json") if p.is_file())
-    if not files:
-        raise InvalidInputError(
-            f"no COCO file in {folder.name}",
-            details=[
-                {
-                    "file": folder.name,
-                    "line": None,
-                    "field": None,
-                    "message": f"expected {ANNOTATIONS_DIR}/instances_<split>.json files, or "
-                    "a COCO file itself",
-                }
-            ],
-        )
-    sizes = [file.stat().st_size for file in files]
+    files = _instances_files(folder)
     shared = SpooledImages([]) if spool else None
-    parts: list[Annotations] = []
-    ends: list[int] = []
     try:
-        for index, file in enumerate(files):
-            told = _progress_from(progress, sum(sizes[:index]), sum(sizes[index + 1 :]))
-            part = _read_file(
-                file,
-                rectangle=rectangle,
-                limits=limits,
-                spool=False,
-                progress=told,
-                split=split_of_file(file.name),
-                shared=shared,
-            )
-            parts.append(part)
-            ends.append(len(shared) if shared is not None else sum(len(p.images) for p in parts))
+        parts, ends = _read_parts(
+            files, rectangle=rectangle, limits=limits, progress=progress, shared=shared
+        )
     except NotStreamable:  # the whole way reports what the stream cannot follow
         assert shared is not None
         shared.close()
@@ -307,9 +278,84 @@ def _read_folder(
     listed: list[AnnotatedImage] = []
     if shared is None:
         listed = [image for part in parts for image in part.images]
+    base = images if images is not None else root
+    problems = _place_images(files, ends, shared, listed, root=root, base=base)
+    if problems:
+        if shared is not None:
+            shared.close()
+        problems.raise_if_any(f"COCO folder {root.name}")
+    combined: Sequence[AnnotatedImage] = listed
+    if shared is not None:
+        shared.seal()
+        combined = shared
+    return Annotations(labels=_merged_labels(parts), images=combined, info=_merged_info(parts))
+
+
+def _instances_files(folder: Path) -> list[Path]:
+    """The ``instances_<split>.json`` files of a COCO folder (or of its ``annotations/``), by
+    name; raises when there is none."""
+    annotations_dir = folder if folder.name == ANNOTATIONS_DIR else folder / ANNOTATIONS_DIR
+    files = sorted(p for p in annotations_dir.glob("instances_*.json") if p.is_file())
+    if not files and annotations_dir != folder:
+        files = sorted(p for p in folder.glob("instances_*.json") if p.is_file())
+    if not files:
+        raise InvalidInputError(
+            f"no COCO file in {folder.name}",
+            details=[
+                {
+                    "file": folder.name,
+                    "line": None,
+                    "field": None,
+                    "message": f"expected {ANNOTATIONS_DIR}/instances_<split>.json files, or "
+                    "a COCO file itself",
+                }
+            ],
+        )
+    return files
+
+
+def _read_parts(
+    files: Sequence[Path],
+    *,
+    rectangle: bool,
+    limits: Limits,
+    progress: ReadProgress | None,
+    shared: SpooledImages | None,
+) -> tuple[list[Annotations], list[int]]:
+    """Each file read in turn (its images into ``shared`` when given), and where each file's
+    images end among all of them."""
+    sizes = [file.stat().st_size for file in files]
+    parts: list[Annotations] = []
+    ends: list[int] = []
+    for index, file in enumerate(files):
+        told = _progress_from(progress, sum(sizes[:index]), sum(sizes[index + 1 :]))
+        part = _read_file(
+            file,
+            rectangle=rectangle,
+            limits=limits,
+            spool=False,
+            progress=told,
+            split=split_of_file(file.name),
+            shared=shared,
+        )
+        parts.append(part)
+        ends.append(len(shared) if shared is not None else sum(len(p.images) for p in parts))
+    return parts, ends
+
+
+def _place_images(
+    files: Sequence[Path],
+    ends: Sequence[int],
+    shared: SpooledImages | None,
+    listed: list[AnnotatedImage],
+    *,
+    root: Path,
+    base: Path,
+) -> Problems:
+    """Give each image of the folder its path from ``root`` (see :func:`_placed`), in
+    ``shared`` or else in ``listed``; the problems: images that more than one file holds."""
     problems = Problems()
     owner: dict[str, str] = {}
-    base = images if images is not None else root
     start = 0
     for file, end in zip(files, ends, strict=True):
         for index in range(start, end):
@@ -327,15 +373,7 @@ def _read_folder(
                 else:
                     listed[index] = placed
         start = end
-    if problems:
-        if shared is not None:
-            shared.close()
-        problems.raise_if_any(f"COCO folder {root.name}")
-    combined: Sequence[AnnotatedImage] = listed
-    if shared is not None:
-        shared.seal()
-        combined = shared
-    return Annotations(labels=_merged_labels(parts), images=combined, info=_merged_info(parts))
+    return problems
 
 
 def _merged_labels(parts: Sequence[Annotations]) -> list[LabelSpec]:
