@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -107,81 +108,95 @@ def check_line(data: Any, field: str = "data") -> tuple[list[Any] | None, list[f
     return None, _numbers(data, field)
 
 
-def check_data(kind: str, data: Any, field: str = "data") -> Any:
-    """The stored form of ``data`` for a data asset of type ``kind``, or ``InvalidInputError``
-    naming the offending field (for ``line``, see ``check_line``)."""
-    if kind not in DATA_TYPES:
-        raise _bad("type", f"unknown type {kind!r}; expected one of {', '.join(DATA_TYPES)}")
-    if kind == "value":
-        if not isinstance(data, dict) or set(data) != {"value"}:
-            raise _bad(field, "a value is {'value': number or string}")
-        value = data["value"]
-        if isinstance(value, str) and value not in NON_FINITE:
-            return {"value": value}
-        return {"value": _number(value, f"{field}.value")}
-    if kind == "line":
-        xs, ys = check_line(data, field)
-        return ys if xs is None else {"x": xs, "y": ys}
-    if kind == "bar":
-        if not isinstance(data, dict) or set(data) != {"x", "y"}:
-            raise _bad(field, "a bar chart is {'x': [category names], 'y': [numbers]}")
-        xs = data["x"]
-        if not isinstance(xs, list) or not all(isinstance(v, str) for v in xs):
-            raise _bad(f"{field}.x", "expected a list of category names (strings)")
-        ys = _numbers(data["y"], f"{field}.y")
-        if len(xs) != len(ys):
-            raise _bad(f"{field}.y", f"x has {len(xs)} categories and y {len(ys)} values")
-        return {"x": xs, "y": ys}
-    if kind == "table":
-        if not isinstance(data, dict):
-            raise _bad(field, "a table is a flat dict of key to scalar, e.g. hyperparameters")
-        return {str(k): _scalar(v, f"{field}.{k}") for k, v in data.items()}
-    if kind == "heatmap":
-        if not isinstance(data, dict) or set(data) != {"categories", "values"}:
-            raise _bad(field, "a heatmap is {'categories': [names], 'values': [[numbers]]}")
-        cats = data["categories"]
-        if not isinstance(cats, list) or not all(isinstance(c, str) for c in cats):
-            raise _bad(f"{field}.categories", "expected a list of names")
-        rows = data["values"]
-        if not isinstance(rows, list) or len(rows) != len(cats):
+def _check_value(data: Any, field: str) -> Any:
+    """A value: ``{'value': number or string}``."""
+    if not isinstance(data, dict) or set(data) != {"value"}:
+        raise _bad(field, "a value is {'value': number or string}")
+    value = data["value"]
+    if isinstance(value, str) and value not in NON_FINITE:
+        return {"value": value}
+    return {"value": _number(value, f"{field}.value")}
+
+
+def _check_line(data: Any, field: str) -> Any:
+    """A line: see :func:`check_line`."""
+    xs, ys = check_line(data, field)
+    return ys if xs is None else {"x": xs, "y": ys}
+
+
+def _check_bar(data: Any, field: str) -> Any:
+    """A bar chart: ``{'x': [category names], 'y': [numbers]}``."""
+    if not isinstance(data, dict) or set(data) != {"x", "y"}:
+        raise _bad(field, "a bar chart is {'x': [category names], 'y': [numbers]}")
+    xs = data["x"]
+    if not isinstance(xs, list) or not all(isinstance(v, str) for v in xs):
+        raise _bad(f"{field}.x", "expected a list of category names (strings)")
+    ys = _numbers(data["y"], f"{field}.y")
+    if len(xs) != len(ys):
+        raise _bad(f"{field}.y", f"x has {len(xs)} categories and y {len(ys)} values")
+    return {"x": xs, "y": ys}
+
+
+def _check_table(data: Any, field: str) -> Any:
+    """A table: a flat dict of key to scalar."""
+    if not isinstance(data, dict):
+        raise _bad(field, "a table is a flat dict of key to scalar, e.g. hyperparameters")
+    return {str(k): _scalar(v, f"{field}.{k}") for k, v in data.items()}
+
+
+def _check_heatmap(data: Any, field: str) -> Any:
+    """A heatmap: ``{'categories': [names], 'values': [[numbers]]}``, square."""
+    if not isinstance(data, dict) or set(data) != {"categories", "values"}:
+        raise _bad(field, "a heatmap is {'categories': [names], 'values': [[numbers]]}")
+    cats = data["categories"]
+    if not isinstance(cats, list) or not all(isinstance(c, str) for c in cats):
+        raise _bad(f"{field}.categories", "expected a list of names")
+    rows = data["values"]
+    if not isinstance(rows, list) or len(rows) != len(cats):
+        raise _bad(
+            f"{field}.values",
+            f"expected a square matrix of {len(cats)} rows (one per category)",
+        )
+    out = []
+    for i, row in enumerate(rows):
+        nums = _numbers(row, f"{field}.values[{i}]")
+        if len(nums) != len(cats):
             raise _bad(
-                f"{field}.values",
-                f"expected a square matrix of {len(cats)} rows (one per category)",
+                f"{field}.values[{i}]",
+                f"the matrix is not square: row {i} has {len(nums)} values, expected {len(cats)}",
             )
-        out = []
-        for i, row in enumerate(rows):
-            nums = _numbers(row, f"{field}.values[{i}]")
-            if len(nums) != len(cats):
-                raise _bad(
-                    f"{field}.values[{i}]",
-                    f"the matrix is not square: row {i} has {len(nums)} values, "
-                    f"expected {len(cats)}",
-                )
-            out.append(nums)
-        return {"categories": cats, "values": out}
-    if kind == "image":
-        if not isinstance(data, dict) or not isinstance(data.get("object_name"), str):
-            raise _bad(field, "an image is {'object_name': key}, set by log() from a path")
-        image: dict[str, str] = {"object_name": data["object_name"]}
-        digest = data.get("sha256")
-        if digest is not None:
-            if not isinstance(digest, str) or not DIGEST_RE.match(digest):
-                raise _bad(
-                    f"{field}.sha256", "expected the image's SHA-256 digest (64 lower-case hex)"
-                )
-            image["sha256"] = digest
-        extra = set(data) - {"object_name", "sha256"}
-        if extra:
-            raise _bad(f"{field}.{sorted(extra)[0]}", "an image has object_name and sha256 only")
-        return image
-    if kind == "labelmap":
-        if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
-            raise _bad(field, "a label map is {'1': name, ...}")
-        for key in data:
-            if not str(key).isdigit():
-                raise _bad(f"{field}.{key}", "label map keys are indexes such as '1'")
-        return {str(k): v for k, v in data.items()}
-    # evaluation
+        out.append(nums)
+    return {"categories": cats, "values": out}
+
+
+def _check_image(data: Any, field: str) -> Any:
+    """An image: ``{'object_name': key}``, maybe with its ``sha256``."""
+    if not isinstance(data, dict) or not isinstance(data.get("object_name"), str):
+        raise _bad(field, "an image is {'object_name': key}, set by log() from a path")
+    image: dict[str, str] = {"object_name": data["object_name"]}
+    digest = data.get("sha256")
+    if digest is not None:
+        if not isinstance(digest, str) or not DIGEST_RE.match(digest):
+            raise _bad(f"{field}.sha256", "expected the image's SHA-256 digest (64 lower-case hex)")
+        image["sha256"] = digest
+    extra = set(data) - {"object_name", "sha256"}
+    if extra:
+        raise _bad(f"{field}.{sorted(extra)[0]}", "an image has object_name and sha256 only")
+    return image
+
+
+def _check_labelmap(data: Any, field: str) -> Any:
+    """A label map: ``{'1': name, ...}``."""
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise _bad(field, "a label map is {'1': name, ...}")
+    for key in data:
+        if not str(key).isdigit():
+            raise _bad(f"{field}.{key}", "label map keys are indexes such as '1'")
+    return {str(k): v for k, v in data.items()}
+
+
+def _check_evaluation(data: Any, field: str) -> Any:
+    """An evaluation: a list of ``{external_picture_url, gt, pred}``."""
     if not isinstance(data, list):
         raise _bad(field, "an evaluation is a list of {external_picture_url, gt, pred}")
     for i, entry in enumerate(data):
@@ -198,6 +213,27 @@ def check_data(kind: str, data: Any, field: str = "data") -> Any:
                 raise _bad(f"{where}.pred[{j}].score", "a prediction needs a score")
             _number(obj["score"], f"{where}.pred[{j}].score")
     return encode_non_finite(data)
+
+
+#: The check of each type of data asset.
+_CHECKS: dict[str, Callable[[Any, str], Any]] = {
+    "value": _check_value,
+    "line": _check_line,
+    "bar": _check_bar,
+    "table": _check_table,
+    "heatmap": _check_heatmap,
+    "image": _check_image,
+    "labelmap": _check_labelmap,
+    "evaluation": _check_evaluation,
+}
+
+
+def check_data(kind: str, data: Any, field: str = "data") -> Any:
+    """The stored form of ``data`` for a data asset of type ``kind``, or ``InvalidInputError``
+    naming the offending field (for ``line``, see ``check_line``)."""
+    if kind not in DATA_TYPES:
+        raise _bad("type", f"unknown type {kind!r}; expected one of {', '.join(DATA_TYPES)}")
+    return _CHECKS[kind](data, field)
 
 
 # --------------------------------------------------------------------------- wire models
