@@ -129,9 +129,27 @@ def check_store(
     local = store if isinstance(store, LocalBlobStore) else None
     written_before = time.time() - grace.total_seconds()
     rng = random.Random(seed)
-    add = report.findings.append
+    _check_records(db, store, report, local=local, sample=sample, min_sample=min_sample, rng=rng)
+    _check_files(db, store, report, written_before=written_before)
+    if local is not None:
+        _check_temporary(local, report, grace=grace)
+    _check_grants(db, report)
+    report.findings.sort(key=lambda f: (FINDINGS.index(f.kind), f.subject))
+    return report
 
-    # 1. every record: are its bytes there, whole, of the recorded size?
+
+def _check_records(
+    db: Database,
+    store: BlobStore,
+    report: FsckReport,
+    *,
+    local: LocalBlobStore | None,
+    sample: float,
+    min_sample: int,
+    rng: random.Random,
+) -> None:
+    """1. every record: are its bytes there, whole, of the recorded size?"""
+    add = report.findings.append
     for batch in _records(db):
         report.blobs += len(batch)
         absent = store.missing([digest for digest, _ in batch])
@@ -149,13 +167,17 @@ def check_store(
                 if actual != digest:
                     kind, detail = "corrupt-bytes", f"the bytes hash to {actual}"
             if kind is not None:
-                fixed = repair and local is not None
+                fixed = report.repair and local is not None
                 if fixed:
                     assert local is not None
                     _quarantine(local, digest)
                 add(Finding(kind, digest, detail, fixed))
 
-    # 2. every stored file: is it recorded?
+
+def _check_files(
+    db: Database, store: BlobStore, report: FsckReport, *, written_before: float
+) -> None:
+    """2. every stored file: is it recorded?"""
     batch_files: list[str] = []
 
     def unrecorded() -> None:
@@ -163,8 +185,10 @@ def check_store(
             known = tx.blobs.recorded(batch_files)
         for digest in batch_files:
             if digest not in known:
-                removed = repair and store.remove_stale(digest, written_before) is not None
-                add(Finding("unrecorded-bytes", digest, "stored without a record", removed))
+                removed = report.repair and store.remove_stale(digest, written_before) is not None
+                report.findings.append(
+                    Finding("unrecorded-bytes", digest, "stored without a record", removed)
+                )
         batch_files.clear()
 
     for blob in store.stored():
@@ -176,14 +200,22 @@ def check_store(
     if batch_files:
         unrecorded()
 
-    # 3. writes that never finished
-    if local is not None:
-        for path in list(local.temporary_files(grace.total_seconds())):
-            if repair:
-                path.unlink(missing_ok=True)
-            add(Finding("temporary-file", str(_relative(path, local.root)), "unfinished", repair))
 
-    # 4. grants and pictures: an organization holds the bytes of each of its pictures
+def _check_temporary(local: LocalBlobStore, report: FsckReport, *, grace: timedelta) -> None:
+    """3. writes that never finished"""
+    repair = report.repair
+    for path in list(local.temporary_files(grace.total_seconds())):
+        if repair:
+            path.unlink(missing_ok=True)
+        report.findings.append(
+            Finding("temporary-file", str(_relative(path, local.root)), "unfinished", repair)
+        )
+
+
+def _check_grants(db: Database, report: FsckReport) -> None:
+    """4. grants and pictures: an organization holds the bytes of each of its pictures"""
+    repair = report.repair
+    add = report.findings.append
     with db.transaction() if repair else db.read() as tx:
         orphans = tx.blobs.ownerless_grants()
         for org, digest in orphans:
@@ -196,8 +228,6 @@ def check_store(
             tx.blobs.revoke(orphans)
         for picture, digest in tx.blobs.ungranted_pictures():
             add(Finding("ungranted-picture", str(picture), f"its organization holds no {digest}"))
-    report.findings.sort(key=lambda f: (FINDINGS.index(f.kind), f.subject))
-    return report
 
 
 def _relative(path: Path, root: Path) -> Path:
