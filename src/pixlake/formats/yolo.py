@@ -80,18 +80,7 @@ def read_yolo(
     """
     root = Path(path)
     if not root.exists():
-        raise InvalidInputError(
-            f"{root.name} is not a YOLO folder",
-            details=[
-                {
-                    "file": root.name,
-                    "line": None,
-                    "field": None,
-                    "message": "expected a folder with data.yaml, obj.data, or images/ and "
-                    "labels/ with classes.txt",
-                }
-            ],
-        )
+        raise _not_a_folder(root)
     problems = Problems(limit=limits.max_problems)
     images_dir = Path(images) if images is not None else None
     layout = discover(root, images_dir, problems, limits)
@@ -129,11 +118,31 @@ def read_yolo(
     if progress is not None:
         progress(total, total)
     problems.raise_if_any(what)
-    every = [obj for image in result for obj in image.objects]
+    return _annotations(layout, result)
+
+
+def _not_a_folder(root: Path) -> InvalidInputError:
+    return InvalidInputError(
+        f"{root.name} is not a YOLO folder",
+        details=[
+            {
+                "file": root.name,
+                "line": None,
+                "field": None,
+                "message": "expected a folder with data.yaml, obj.data, or images/ and "
+                "labels/ with classes.txt",
+            }
+        ],
+    )
+
+
+def _annotations(layout: YoloLayout, images: list[AnnotatedImage]) -> Annotations:
+    """The read images with the layout's labels, each of the kind its objects have."""
+    every = [obj for image in images for obj in image.objects]
     default = "classification" if layout.kind == "classify" else first_kind(every, "rectangle")
     return Annotations(
         labels=label_specs(layout.names, every, default=default),
-        images=result,
+        images=images,
     )
 
 
