@@ -19,7 +19,7 @@ from pixlake.core.pagination import decode_cursor, encode_cursor
 from pixlake.entities.accounts import Caller
 from pixlake.entities.datalake import Picture
 from pixlake.errors import InvalidInputError, PayloadTooLargeError
-from pixlake.names import file_name_problem
+from pixlake.names import file_name_problem, tag_problem
 from pixlake.store.blobs import BlobStore
 from pixlake.store.blobs.base import DIGEST_RE
 from pixlake.store.db.engine import Database
@@ -44,7 +44,6 @@ __all__ = [
 
 #: Most pictures registered, tagged or deleted by one call.
 MAX_BATCH = 5000
-MAX_TAG = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,13 +79,9 @@ def _check_tags(tags: Sequence[str], field_name: str = "tags") -> list[str]:
     problems = []
     clean: list[str] = []
     for i, tag in enumerate(tags):
-        if not isinstance(tag, str) or not tag.strip() or len(tag) > MAX_TAG or "\x00" in tag:
-            problems.append(
-                {
-                    "field": f"{field_name}[{i}]",
-                    "message": f"expected a tag of 1 to {MAX_TAG} characters",
-                }
-            )
+        problem = tag_problem(tag)
+        if problem is not None:
+            problems.append({"field": f"{field_name}[{i}]", "message": problem})
         elif tag not in clean:
             clean.append(tag)
     if problems:

@@ -36,7 +36,7 @@ from pixlake.errors import (
     ResourceNotFoundError,
 )
 from pixlake.imaging import NotAnImageError, probe
-from pixlake.names import file_name_problem
+from pixlake.names import file_name_problem, tag_problem
 from pixlake.schemas.networks import check_labels
 from pixlake.store.blobs import BlobStore, check_digest
 from pixlake.store.db.engine import Database
@@ -76,7 +76,6 @@ MAX_THUMBNAIL_PIXELS = 64_000_000
 MAX_NAME = 100
 MAX_TYPE = 100
 MAX_FRAMEWORK = 100
-MAX_TAG = 100
 MAX_TAGS = 100
 MAX_DESCRIPTION = 10_000
 MAX_README = 1_000_000
@@ -174,10 +173,9 @@ def _check_tags(tags: object) -> list[str]:
     clean: list[str] = []
     problems = []
     for i, tag in enumerate(tags):
-        if not isinstance(tag, str) or not tag.strip() or len(tag) > MAX_TAG or _has_control(tag):
-            problems.append(
-                {"field": f"tag[{i}]", "message": f"expected a tag of 1 to {MAX_TAG} characters"}
-            )
+        problem = tag_problem(tag)
+        if problem is not None:
+            problems.append({"field": f"tag[{i}]", "message": problem})
         elif tag not in clean:
             clean.append(tag)
     if problems:
