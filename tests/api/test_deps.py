@@ -25,7 +25,7 @@ def test_routes_take_the_organization_from_a_dependency(tmp_path: Path) -> None:
     scoped = [r for r in _api_routes(app.routes) if "{org_id}" in r.path]
     assert len(scoped) > 50
     declared = [
-        f"{sorted(r.methods)} {r.path}"
+        f"{sorted(r.methods or ())} {r.path}"
         for r in scoped
         if any(p.name == "org_id" for p in r.dependant.path_params)
     ]
