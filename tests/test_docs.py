@@ -10,7 +10,9 @@ Which fenced blocks run, by the language after the opening fence:
   ``pixlake serve ...`` is the server that this test started for the document: it is not run,
   and ``PIXLAKE_HOME`` and ``PIXLAKE_HOST`` point at that server instead;
 - ``text`` and ``console``: not run: output samples, layouts, and commands meant for a
-  checkout of the repository (installing it, running the test suite), which other tests run.
+  checkout of the repository (installing it, running the test suite), which other tests run;
+  ``toml`` and ``yaml``: not run either: the content of a file (another package's
+  configuration), shown with its syntax.
 
 A fence without a language, or with another one, fails the test: say which of these it is.
 
@@ -44,7 +46,7 @@ from tests.factories import coco_dataset, ultralytics_dataset
 ROOT = Path(__file__).parent.parent
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 RUN = {"python", "pycon", "sh"}
-NOT_RUN = {"text", "console"}
+NOT_RUN = {"text", "console", "toml", "yaml"}
 FENCE = re.compile(r"^(```+)\s*([\w+-]*)\s*$")
 SERVE = re.compile(r"^\s*pixlake\s+serve\b")
 #: Variables of the shell itself, not of the document.
