@@ -1,11 +1,10 @@
-"""Shared fixtures: a real pixlake server (uvicorn, in a thread, on a free port) over a
-temporary SQLite file and blob folder, and tokens for users in separate organizations."""
+"""Shared fixtures: a real pixlake server (`pixlake.api.embedded.EmbeddedServer`: uvicorn in a
+thread, on a free port) over a temporary SQLite file and blob folder, and tokens for users in
+separate organizations."""
 
 from __future__ import annotations
 
 import io
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,21 +14,13 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
-import uvicorn
 from PIL import Image
 
-from pixlake.api.app import create_app
+from pixlake.api.embedded import EmbeddedServer
 from pixlake.core import accounts
 from pixlake.core.config import Settings
 from pixlake.entities.accounts import Role
 from pixlake.store.db.engine import Database
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -45,32 +36,16 @@ class LiveServer:
         return token
 
 
-class _Server(uvicorn.Server):
-    def install_signal_handlers(self) -> None:  # running in a thread
-        pass
-
-
 @contextmanager
 def serve(settings: Settings) -> Iterator[LiveServer]:
-    """A pixlake server over ``settings``, on a free port, for the block's duration."""
-    app = create_app(settings)
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    srv = _Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    db = Database(settings.database_url)
-    try:
-        yield LiveServer(url=f"http://127.0.0.1:{port}", settings=settings, db=db)
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
-        db.dispose()
+    """A pixlake server over ``settings``, on a free port, for the block's duration, with a
+    database handle of its own for the tests' set-up (tokens)."""
+    with EmbeddedServer(settings) as embedded:
+        db = Database(settings.database_url)
+        try:
+            yield LiveServer(url=embedded.url, settings=settings, db=db)
+        finally:
+            db.dispose()
 
 
 @pytest.fixture(scope="session")

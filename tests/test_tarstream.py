@@ -392,3 +392,51 @@ def test_a_damaged_reference_is_an_error() -> None:
     body = info.tobuf(format=tarfile.PAX_FORMAT) + bytes(1024)
     with pytest.raises(TarFormatError, match="damaged reference"):
         list(iter_tar(iter([body])))
+
+
+def _tarfile_view(body: bytes) -> list[tuple[str, int, str, tuple[str, int] | None, bytes]]:
+    """The reference: what ``tarfile``'s stream reader makes of the archive."""
+    out = []
+    with tarfile.open(fileobj=io.BytesIO(body), mode="r|") as archive:
+        for info in archive:
+            sha, size = info.pax_headers.get(REFERENCE_SHA256), info.pax_headers.get(REFERENCE_SIZE)
+            reference = (sha, int(size)) if sha is not None and size is not None else None
+            handle = archive.extractfile(info) if info.isreg() else None
+            data = handle.read() if handle is not None else b""
+            out.append((info.name, info.size, info.type.decode(), reference, data))
+    return out
+
+
+def _reference_archives() -> Iterator[bytes]:
+    yield _written(tarfile.PAX_FORMAT)
+    yield _written(tarfile.GNU_FORMAT)
+    out = io.BytesIO()
+    with TarSink(out) as sink:
+        sink.write_reference("images/ref.jpg", "cd" * 32, 99)
+        for name, data in FILES.items():
+            sink.write_bytes(name, data)
+    yield out.getvalue()
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as archive:
+        archive.addfile(tarfile.TarInfo("a-folder"), None)
+        link = tarfile.TarInfo("a-link")
+        link.type, link.linkname = tarfile.SYMTYPE, "elsewhere"
+        archive.addfile(link)
+        info = tarfile.TarInfo("x.txt")
+        info.size = 3
+        archive.addfile(info, io.BytesIO(b"abc"))
+    yield out.getvalue()
+
+
+@pytest.mark.parametrize("body", list(_reference_archives()), ids=["pax", "gnu", "export", "other"])
+def test_reads_what_tarfile_reads(body: bytes) -> None:
+    """The fast path holds to the reference it replaced (decision 0025): member for member,
+    the same names, sizes, kinds, references and bytes as tarfile's stream reader."""
+    ours = [
+        (m.name, m.size, "0" if m.type in ("0", "\x00") else m.type, m.reference, b"".join(p))
+        for m, p in iter_tar(_pieces(body, 777))
+    ]
+    theirs = [
+        (n, s, "0" if t in ("0", "\x00") else t, r, d) for n, s, t, r, d in _tarfile_view(body)
+    ]
+    assert ours == theirs

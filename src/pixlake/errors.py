@@ -8,6 +8,7 @@ same class.
     PicselliaError (alias PixlakeError)          500  error
     ├── InvalidQueryError                        400  invalid_query
     │   ├── InvalidInputError                    422  invalid_input   (field paths in details)
+    │   │   └── ConfigurationError               422  configuration   (a PIXLAKE_* variable)
     │   ├── AlreadyExistsError                   409  already_exists
     │   ├── PayloadTooLargeError                 413  payload_too_large
     │   └── TyperError                           400  typer_error     (bad annotation payload)
@@ -34,6 +35,7 @@ __all__ = [
     "AlreadyExistsError",
     "ApiLimitError",
     "AuthenticationError",
+    "ConfigurationError",
     "ForbiddenError",
     "InvalidInputError",
     "InvalidQueryError",
@@ -115,6 +117,15 @@ class InvalidInputError(InvalidQueryError):
     code = "invalid_input"
     status_code = 422
     title = "Invalid input"
+
+
+class ConfigurationError(InvalidInputError):
+    """A setting (a ``PIXLAKE_*`` environment variable) that pixlake cannot use: the message
+    names the variable, its value and what was expected."""
+
+    code = "configuration"
+    title = "Invalid configuration"
+    prefix = "Invalid configuration : "
 
 
 class AlreadyExistsError(InvalidQueryError):

@@ -40,11 +40,12 @@ from typing import Any
 
 import httpx
 
+from pixlake.api.embedded import free_port
 from pixlake.core.config import Settings
 from pixlake.core.fsck import FsckReport, check_store
 from pixlake.store.blobs import open_blob_store
 from pixlake.store.db.engine import Database
-from tests.conftest import free_port, make_image
+from tests.conftest import make_image
 
 PIXLAKE = str(Path(sys.executable).with_name("pixlake"))
 VOLATILE_TABLES = {"jobs", "api_tokens", "alembic_version"}

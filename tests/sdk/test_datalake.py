@@ -136,7 +136,7 @@ def test_unknown_organization(server: LiveServer, alice: str, bob: str) -> None:
 
 
 def test_unreachable_server() -> None:
-    from tests.conftest import free_port
+    from pixlake.api.embedded import free_port
 
     with pytest.raises(NetworkError, match="cannot reach"):
         Picture(api_token="pxl_x", host=f"http://127.0.0.1:{free_port()}")

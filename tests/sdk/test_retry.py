@@ -10,11 +10,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from pixlake.api.embedded import free_port
 from pixlake.errors import NetworkError, PicselliaError
 from pixlake.sdk._http import Connection
 from pixlake.sdk._retry import RetryPolicy
 from pixlake.sdk._transfer import download, upload_file
-from tests.conftest import LiveServer, free_port
+from tests.conftest import LiveServer
 
 
 class Counting(httpx.HTTPTransport):

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse
 from PIL import Image
 
 from pixlake._version import __version__
+from pixlake.api.apidocs import DOCS_URL, install_docs
 from pixlake.api.errors import install_error_handlers
 from pixlake.api.hygiene import SecurityHeadersMiddleware, redact_access_log
 from pixlake.api.limits import BodyLimitMiddleware
@@ -83,7 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="Computer-vision data platform: datalake, datasets, experiments, networks.",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # install_docs: Swagger UI from installed files, not a CDN
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -109,9 +110,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(router, prefix=API_PREFIX)
     install_openapi(app)
+    install_docs(app, openapi_url=f"{API_PREFIX}/openapi.json", title="pixlake")
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
-        return RedirectResponse("/docs")
+        return RedirectResponse(DOCS_URL)
 
     return app

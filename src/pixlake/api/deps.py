@@ -20,7 +20,15 @@ from pixlake.errors import ResourceNotFoundError, UnauthorizedError
 from pixlake.store.blobs import BlobStore
 from pixlake.store.db.engine import Database
 
-__all__ = ["CallerDep", "DbDep", "OrganizationDep", "SettingsDep", "StoreDep", "base_url"]
+__all__ = [
+    "CallerDep",
+    "DbDep",
+    "OrganizationDep",
+    "OrganizationIdDep",
+    "SettingsDep",
+    "StoreDep",
+    "base_url",
+]
 
 
 async def _settings(request: Request) -> Settings:
@@ -75,17 +83,30 @@ async def _caller(
 CallerDep = Annotated[Caller, Depends(_caller)]
 
 
-async def _organization(
-    caller: CallerDep,
-    org_id: Annotated[uuid.UUID, Path(description="the organization's id")],
-) -> Organization:
+#: The ``{org_id}`` of a route's path. Routers never declare it themselves: they take
+#: :data:`OrganizationDep` or, where other organizations have rights too, :data:`OrganizationIdDep`.
+_OrgIdPath = Annotated[uuid.UUID, Path(description="the organization's id")]
+
+
+async def _organization(caller: CallerDep, org_id: _OrgIdPath) -> Organization:
     entry = caller.memberships.get(org_id)
     if entry is None:
         raise ResourceNotFoundError(f"no organization {org_id} among yours")
     return entry[0]
 
 
+#: The path's organization, one of the caller's (404 otherwise, as for one that does not exist).
 OrganizationDep = Annotated[Organization, Depends(_organization)]
+
+
+async def _organization_id(org_id: _OrgIdPath) -> uuid.UUID:
+    return org_id
+
+
+#: The path's organization id, whether or not the caller belongs to it, for the routes where
+#: other organizations have rights (another organization's public networks): the service
+#: decides, answering 404 for what the caller may not see and 403 for what it may only read.
+OrganizationIdDep = Annotated[uuid.UUID, Depends(_organization_id)]
 
 
 def base_url(request: Request) -> str:

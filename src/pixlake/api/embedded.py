@@ -42,7 +42,9 @@ class EmbeddedServer:
         self.host = host
         self.port = port or free_port(host)
         app = create_app(settings)
-        config = uvicorn.Config(app, host=host, port=self.port, log_level=log_level)
+        # lifespan "on": a start-up that fails (an outdated schema, an unusable store) stops
+        # the server, and start() says so, rather than serving without its start-up
+        config = uvicorn.Config(app, host=host, port=self.port, log_level=log_level, lifespan="on")
         self._server = _ThreadServer(config)
         self._thread = threading.Thread(target=self._server.run, name="pixlake-server", daemon=True)
 

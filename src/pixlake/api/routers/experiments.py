@@ -33,7 +33,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
-from pixlake.api.deps import CallerDep, DbDep, StoreDep, base_url
+from pixlake.api.deps import CallerDep, DbDep, OrganizationDep, StoreDep, base_url
 from pixlake.api.responses import BLOB_RESPONSES, blob_response
 from pixlake.api.routers.networks import to_public as network_public
 from pixlake.core import experiments as ex
@@ -125,17 +125,17 @@ def to_public(e: Experiment, base: str) -> ExperimentPublic:
 
 @router.get(PROJECT, summary="The project's experiments")
 def list_experiments(
-    org_id: uuid.UUID, project_id: uuid.UUID, request: Request, caller: CallerDep, db: DbDep
+    org: OrganizationDep, project_id: uuid.UUID, request: Request, caller: CallerDep, db: DbDep
 ) -> list[ExperimentPublic]:
     base = base_url(request)
     return [
-        to_public(e, base) for e in ex.list_experiments(db, caller, org_id, project_id=project_id)
+        to_public(e, base) for e in ex.list_experiments(db, caller, org.id, project_id=project_id)
     ]
 
 
 @router.post(PROJECT, status_code=status.HTTP_201_CREATED, summary="Create an experiment")
 def create_experiment(
-    org_id: uuid.UUID,
+    org: OrganizationDep,
     project_id: uuid.UUID,
     body: ExperimentCreate,
     request: Request,
@@ -145,7 +145,7 @@ def create_experiment(
     e = ex.create_experiment(
         db,
         caller,
-        org_id,
+        org.id,
         project_id=project_id,
         name=body.name,
         description=body.description,
@@ -160,14 +160,14 @@ def create_experiment(
 
 @router.delete(PROJECT, summary="Delete every experiment of the project")
 def delete_all_experiments(
-    org_id: uuid.UUID, project_id: uuid.UUID, caller: CallerDep, db: DbDep
+    org: OrganizationDep, project_id: uuid.UUID, caller: CallerDep, db: DbDep
 ) -> dict[str, int]:
-    return {"deleted": ex.delete_all_experiments(db, caller, org_id, project_id=project_id)}
+    return {"deleted": ex.delete_all_experiments(db, caller, org.id, project_id=project_id)}
 
 
 @router.get(PROJECT + "/by-name/{name}", summary="One experiment of the project, by name")
 def get_by_name(
-    org_id: uuid.UUID,
+    org: OrganizationDep,
     project_id: uuid.UUID,
     name: str,
     request: Request,
@@ -175,26 +175,26 @@ def get_by_name(
     db: DbDep,
     with_data: bool = False,
 ) -> ExperimentPublic:
-    e = ex.get_experiment(db, caller, org_id, project_id=project_id, name=name, with_data=with_data)
+    e = ex.get_experiment(db, caller, org.id, project_id=project_id, name=name, with_data=with_data)
     return to_public(e, base_url(request))
 
 
 @router.get(ONE, summary="One experiment")
 def get_experiment(
-    org_id: uuid.UUID,
+    org: OrganizationDep,
     experiment_id: uuid.UUID,
     request: Request,
     caller: CallerDep,
     db: DbDep,
     with_data: bool = False,
 ) -> ExperimentPublic:
-    e = ex.get_experiment(db, caller, org_id, experiment_id=experiment_id, with_data=with_data)
+    e = ex.get_experiment(db, caller, org.id, experiment_id=experiment_id, with_data=with_data)
     return to_public(e, base_url(request))
 
 
 @router.patch(ONE, summary="Change name, description, status or exit code")
 def update_experiment(
-    org_id: uuid.UUID,
+    org: OrganizationDep,
     experiment_id: uuid.UUID,
     body: ExperimentUpdate,
     request: Request,
@@ -204,7 +204,7 @@ def update_experiment(
     e = ex.update_experiment(
         db,
         caller,
-        org_id,
+        org.id,
         experiment_id=experiment_id,
         name=body.name,
         description=body.description,
@@ -216,22 +216,22 @@ def update_experiment(
 
 @router.delete(ONE, status_code=status.HTTP_204_NO_CONTENT, summary="Delete an experiment")
 def delete_experiment(
-    org_id: uuid.UUID, experiment_id: uuid.UUID, caller: CallerDep, db: DbDep
+    org: OrganizationDep, experiment_id: uuid.UUID, caller: CallerDep, db: DbDep
 ) -> Response:
-    ex.delete_experiment(db, caller, org_id, experiment_id=experiment_id)
+    ex.delete_experiment(db, caller, org.id, experiment_id=experiment_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post(ONE + "/publish", status_code=status.HTTP_201_CREATED, summary="Make a network")
 def publish(
-    org_id: uuid.UUID,
+    org: OrganizationDep,
     experiment_id: uuid.UUID,
     body: PublishRequest,
     request: Request,
     caller: CallerDep,
     db: DbDep,
 ) -> NetworkPublic:
-    network = ex.publish(db, caller, org_id, experiment_id=experiment_id, name=body.name)
+    network = ex.publish(db, caller, org.id, experiment_id=experiment_id, name=body.name)
     return network_public(network, base_url(request))
 
 
@@ -240,7 +240,7 @@ def publish(
 
 @router.post(ONE + "/files", summary="Store a file asset for bytes already sent")
 def store_file(
-    org_id: uuid.UUID,
+    org: OrganizationDep,
     experiment_id: uuid.UUID,
     body: FileAssetCreate,
     request: Request,
@@ -250,18 +250,18 @@ def store_file(
     f = ex.store_file(
         db,
         caller,
-        org_id,
+        org.id,
         experiment_id=experiment_id,
         name=body.name,
         digest=body.sha256,
         large=body.large,
     )
-    return _file(f, base_url(request), org_id, experiment_id)
+    return _file(f, base_url(request), org.id, experiment_id)
 
 
 @router.patch(ONE + "/files/{name}", summary="Rename a file asset")
 def update_file(
-    org_id: uuid.UUID,
+    org: OrganizationDep,
     experiment_id: uuid.UUID,
     name: str,
     body: FileAssetUpdate,
@@ -270,24 +270,24 @@ def update_file(
     db: DbDep,
 ) -> FileAssetPublic:
     f = ex.update_file(
-        db, caller, org_id, experiment_id=experiment_id, name=name, new_name=body.name
+        db, caller, org.id, experiment_id=experiment_id, name=name, new_name=body.name
     )
-    return _file(f, base_url(request), org_id, experiment_id)
+    return _file(f, base_url(request), org.id, experiment_id)
 
 
 @router.delete(ONE + "/files/{name}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_file(
-    org_id: uuid.UUID, experiment_id: uuid.UUID, name: str, caller: CallerDep, db: DbDep
+    org: OrganizationDep, experiment_id: uuid.UUID, name: str, caller: CallerDep, db: DbDep
 ) -> Response:
-    ex.delete_file(db, caller, org_id, experiment_id=experiment_id, name=name)
+    ex.delete_file(db, caller, org.id, experiment_id=experiment_id, name=name)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.delete(ONE + "/files", status_code=status.HTTP_204_NO_CONTENT)
 def delete_all_files(
-    org_id: uuid.UUID, experiment_id: uuid.UUID, caller: CallerDep, db: DbDep
+    org: OrganizationDep, experiment_id: uuid.UUID, caller: CallerDep, db: DbDep
 ) -> Response:
-    ex.delete_all_files(db, caller, org_id, experiment_id=experiment_id)
+    ex.delete_all_files(db, caller, org.id, experiment_id=experiment_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -298,7 +298,7 @@ def delete_all_files(
     responses=BLOB_RESPONSES,
 )
 def file_content(
-    org_id: uuid.UUID,
+    org: OrganizationDep,
     experiment_id: uuid.UUID,
     name: str,
     caller: CallerDep,
@@ -306,7 +306,7 @@ def file_content(
     store: StoreDep,
     range_header: RangeHeader = None,
 ) -> StreamingResponse:
-    entity, stream = ex.open_file(db, store, caller, org_id, experiment_id=experiment_id, name=name)
+    entity, stream = ex.open_file(db, store, caller, org.id, experiment_id=experiment_id, name=name)
     return blob_response(entity, stream, filename=name, range_header=range_header)
 
 
@@ -315,15 +315,15 @@ def file_content(
 
 @router.get(ONE + "/data", summary="The data assets (without their data)")
 def list_data(
-    org_id: uuid.UUID, experiment_id: uuid.UUID, caller: CallerDep, db: DbDep
+    org: OrganizationDep, experiment_id: uuid.UUID, caller: CallerDep, db: DbDep
 ) -> list[DataAssetPublic]:
-    e = ex.get_experiment(db, caller, org_id, experiment_id=experiment_id)
+    e = ex.get_experiment(db, caller, org.id, experiment_id=experiment_id)
     return [_data(d) for d in e.data]
 
 
 @router.post(ONE + "/data", summary="Log data: create, overwrite, or append to a line")
 def log_data(
-    org_id: uuid.UUID,
+    org: OrganizationDep,
     experiment_id: uuid.UUID,
     body: DataAssetCreate,
     caller: CallerDep,
@@ -332,7 +332,7 @@ def log_data(
     d = ex.log_data(
         db,
         caller,
-        org_id,
+        org.id,
         experiment_id=experiment_id,
         name=body.name,
         type=body.type,
@@ -344,7 +344,7 @@ def log_data(
 
 @router.get(ONE + "/data/{name}", summary="One data asset")
 def get_data(
-    org_id: uuid.UUID,
+    org: OrganizationDep,
     experiment_id: uuid.UUID,
     name: str,
     caller: CallerDep,
@@ -353,14 +353,14 @@ def get_data(
 ) -> DataAssetPublic:
     return _data(
         ex.get_data(
-            db, caller, org_id, experiment_id=experiment_id, name=name, max_points=max_points
+            db, caller, org.id, experiment_id=experiment_id, name=name, max_points=max_points
         )
     )
 
 
 @router.patch(ONE + "/data/{name}", summary="Rename, retype or replace a data asset")
 def update_data(
-    org_id: uuid.UUID,
+    org: OrganizationDep,
     experiment_id: uuid.UUID,
     name: str,
     body: DataAssetUpdate,
@@ -370,7 +370,7 @@ def update_data(
     d = ex.update_data(
         db,
         caller,
-        org_id,
+        org.id,
         experiment_id=experiment_id,
         name=name,
         new_name=body.name,
@@ -382,23 +382,23 @@ def update_data(
 
 @router.delete(ONE + "/data/{name}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_data(
-    org_id: uuid.UUID, experiment_id: uuid.UUID, name: str, caller: CallerDep, db: DbDep
+    org: OrganizationDep, experiment_id: uuid.UUID, name: str, caller: CallerDep, db: DbDep
 ) -> Response:
-    ex.delete_data(db, caller, org_id, experiment_id=experiment_id, name=name)
+    ex.delete_data(db, caller, org.id, experiment_id=experiment_id, name=name)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.delete(ONE + "/data", status_code=status.HTTP_204_NO_CONTENT)
 def delete_all_data(
-    org_id: uuid.UUID, experiment_id: uuid.UUID, caller: CallerDep, db: DbDep
+    org: OrganizationDep, experiment_id: uuid.UUID, caller: CallerDep, db: DbDep
 ) -> Response:
-    ex.delete_all_data(db, caller, org_id, experiment_id=experiment_id)
+    ex.delete_all_data(db, caller, org.id, experiment_id=experiment_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post(ONE + "/data/{name}/points", summary="Append points to a line (created if new)")
 def append_points(
-    org_id: uuid.UUID,
+    org: OrganizationDep,
     experiment_id: uuid.UUID,
     name: str,
     body: PointsAppend,
@@ -406,14 +406,14 @@ def append_points(
     db: DbDep,
 ) -> dict[str, int]:
     size = ex.append_points(
-        db, caller, org_id, experiment_id=experiment_id, name=name, y=body.y, x=body.x
+        db, caller, org.id, experiment_id=experiment_id, name=name, y=body.y, x=body.x
     )
     return {"size": size}
 
 
 @router.get(ONE + "/data/{name}/points", summary="A line's points (maybe downsampled)")
 def read_points(
-    org_id: uuid.UUID,
+    org: OrganizationDep,
     experiment_id: uuid.UUID,
     name: str,
     caller: CallerDep,
@@ -421,7 +421,7 @@ def read_points(
     max_points: MaxPoints = None,
 ) -> Response:
     s = ex.read_points(
-        db, caller, org_id, experiment_id=experiment_id, name=name, max_points=max_points
+        db, caller, org.id, experiment_id=experiment_id, name=name, max_points=max_points
     )
     body: dict[str, Any] = {"name": name, "size": s.size, "idx": s.idx, "y": s.y, "x": s.x}
     return Response(json.dumps(body, separators=(",", ":")), media_type="application/json")
@@ -432,7 +432,7 @@ def read_points(
 
 @router.post(ONE + "/logs", summary="Append numbered log lines (and maybe the exit code)")
 def append_logs(
-    org_id: uuid.UUID,
+    org: OrganizationDep,
     experiment_id: uuid.UUID,
     body: LogLinesCreate,
     caller: CallerDep,
@@ -441,7 +441,7 @@ def append_logs(
     total = ex.append_logs(
         db,
         caller,
-        org_id,
+        org.id,
         experiment_id=experiment_id,
         lines=body.lines,
         part=body.part,
@@ -452,14 +452,14 @@ def append_logs(
 
 @router.get(ONE + "/logs", summary="The run log: lines numbered above ?after")
 def read_logs(
-    org_id: uuid.UUID,
+    org: OrganizationDep,
     experiment_id: uuid.UUID,
     caller: CallerDep,
     db: DbDep,
     after: Annotated[int, Query(ge=-1, le=MAX_INT)] = -1,
     limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000,
 ) -> dict[str, Any]:
-    page = ex.read_logs(db, caller, org_id, experiment_id=experiment_id, after=after, limit=limit)
+    page = ex.read_logs(db, caller, org.id, experiment_id=experiment_id, after=after, limit=limit)
     steps: dict[str, list[str]] = {}
     for _nb, part, text, _at in page.lines:
         steps.setdefault(part, []).append(text)

@@ -24,7 +24,15 @@ from urllib.parse import quote
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
-from pixlake.api.deps import CallerDep, DbDep, OrganizationDep, SettingsDep, StoreDep, base_url
+from pixlake.api.deps import (
+    CallerDep,
+    DbDep,
+    OrganizationDep,
+    OrganizationIdDep,
+    SettingsDep,
+    StoreDep,
+    base_url,
+)
 from pixlake.api.responses import BLOB_RESPONSES, blob_response
 from pixlake.core import networks
 from pixlake.entities.networks import Network
@@ -93,7 +101,7 @@ def _page(page: networks.NetworkPage, request: Request) -> NetworksPublic:
 
 @router.get(ORG, summary="A page of an organization's networks (non-members: public ones)")
 def list_networks(
-    org_id: uuid.UUID,
+    org_id: OrganizationIdDep,
     request: Request,
     caller: CallerDep,
     db: DbDep,
@@ -115,7 +123,7 @@ def create_network(
 
 @router.get(ORG + "/{network_id}", summary="One network, by id or name")
 def get_network(
-    org_id: uuid.UUID,
+    org_id: OrganizationIdDep,
     ref: Annotated[str, Path(alias="network_id", description="the network's id or its name")],
     request: Request,
     caller: CallerDep,
@@ -126,7 +134,7 @@ def get_network(
 
 @router.patch(ORG + "/{network_id}", summary="Change some fields of a network")
 def update_network(
-    org_id: uuid.UUID,
+    org_id: OrganizationIdDep,
     network_id: uuid.UUID,
     body: NetworkUpdate,
     request: Request,
@@ -154,7 +162,7 @@ def update_network(
     summary="Delete a network (its bytes stay until garbage collection)",
 )
 def delete_network(
-    org_id: uuid.UUID, network_id: uuid.UUID, caller: CallerDep, db: DbDep
+    org_id: OrganizationIdDep, network_id: uuid.UUID, caller: CallerDep, db: DbDep
 ) -> Response:
     networks.delete_network(db, caller, org_id, network_id=network_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -165,7 +173,7 @@ def delete_network(
     summary="Store a file under a name, for bytes already sent (replaces that name's bytes)",
 )
 def store_file(
-    org_id: uuid.UUID,
+    org_id: OrganizationIdDep,
     network_id: uuid.UUID,
     body: NetworkFileCreate,
     request: Request,
@@ -183,7 +191,7 @@ def store_file(
     summary="Make the thumbnail from an image already sent (under 5 MiB)",
 )
 def set_thumbnail(
-    org_id: uuid.UUID,
+    org_id: OrganizationIdDep,
     network_id: uuid.UUID,
     body: NetworkThumbnailSet,
     request: Request,

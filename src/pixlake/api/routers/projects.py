@@ -16,7 +16,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
 
-from pixlake.api.deps import CallerDep, DbDep
+from pixlake.api.deps import CallerDep, DbDep, OrganizationDep
 from pixlake.core import projects
 from pixlake.entities.projects import Project, Worker
 from pixlake.errors import InvalidInputError
@@ -58,40 +58,40 @@ def to_public(p: Project) -> ProjectPublic:
 
 
 @router.get(ORG, summary="The organization's projects")
-def list_projects(org_id: uuid.UUID, caller: CallerDep, db: DbDep) -> list[ProjectPublic]:
-    return [to_public(p) for p in projects.list_projects(db, caller, org_id)]
+def list_projects(org: OrganizationDep, caller: CallerDep, db: DbDep) -> list[ProjectPublic]:
+    return [to_public(p) for p in projects.list_projects(db, caller, org.id)]
 
 
 @router.post(ORG, status_code=status.HTTP_201_CREATED, summary="Create a project")
 def create_project(
-    org_id: uuid.UUID, body: ProjectCreate, caller: CallerDep, db: DbDep
+    org: OrganizationDep, body: ProjectCreate, caller: CallerDep, db: DbDep
 ) -> ProjectPublic:
     return to_public(
         projects.create_project(
-            db, caller, org_id, name=body.name, description=body.description, type=body.type
+            db, caller, org.id, name=body.name, description=body.description, type=body.type
         )
     )
 
 
 @router.get(ORG + "/{project_id}", summary="One project, by id or name")
 def get_project(
-    org_id: uuid.UUID,
+    org: OrganizationDep,
     ref: Annotated[str, Path(alias="project_id", description="the project's id or its name")],
     caller: CallerDep,
     db: DbDep,
 ) -> ProjectPublic:
-    return to_public(projects.get_project(db, caller, org_id, ref=ref))
+    return to_public(projects.get_project(db, caller, org.id, ref=ref))
 
 
 @router.patch(ORG + "/{project_id}", summary="Change some fields of a project")
 def update_project(
-    org_id: uuid.UUID, project_id: uuid.UUID, body: ProjectUpdate, caller: CallerDep, db: DbDep
+    org: OrganizationDep, project_id: uuid.UUID, body: ProjectUpdate, caller: CallerDep, db: DbDep
 ) -> ProjectPublic:
     return to_public(
         projects.update_project(
             db,
             caller,
-            org_id,
+            org.id,
             project_id=project_id,
             name=body.project_name,
             description=body.description,
@@ -104,15 +104,15 @@ def update_project(
     ORG + "/{project_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a project"
 )
 def delete_project(
-    org_id: uuid.UUID, project_id: uuid.UUID, caller: CallerDep, db: DbDep
+    org: OrganizationDep, project_id: uuid.UUID, caller: CallerDep, db: DbDep
 ) -> Response:
-    projects.delete_project(db, caller, org_id, project_id=project_id)
+    projects.delete_project(db, caller, org.id, project_id=project_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post(ORG + "/{project_id}/datasets", summary="Attach a dataset version (name/version)")
 def attach_dataset(
-    org_id: uuid.UUID, project_id: uuid.UUID, body: DatasetAttach, caller: CallerDep, db: DbDep
+    org: OrganizationDep, project_id: uuid.UUID, body: DatasetAttach, caller: CallerDep, db: DbDep
 ) -> ProjectPublic:
     parts = body.dataset.split("/")
     if len(parts) != 2 or not all(parts):
@@ -122,17 +122,17 @@ def attach_dataset(
         )
     return to_public(
         projects.attach_dataset(
-            db, caller, org_id, project_id=project_id, name=parts[0], version=parts[1]
+            db, caller, org.id, project_id=project_id, name=parts[0], version=parts[1]
         )
     )
 
 
 @router.get(ORG + "/{project_id}/workers", summary="The project's contributors")
 def list_workers(
-    org_id: uuid.UUID, project_id: uuid.UUID, caller: CallerDep, db: DbDep
+    org: OrganizationDep, project_id: uuid.UUID, caller: CallerDep, db: DbDep
 ) -> WorkersPublic:
     return WorkersPublic(
         workers=[
-            _worker(w) for w in projects.list_workers(db, caller, org_id, project_id=project_id)
+            _worker(w) for w in projects.list_workers(db, caller, org.id, project_id=project_id)
         ]
     )

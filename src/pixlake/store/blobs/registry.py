@@ -7,7 +7,7 @@ from importlib.metadata import entry_points
 from typing import Any
 from urllib.parse import urlparse
 
-from pixlake.errors import InvalidInputError
+from pixlake.errors import ConfigurationError
 from pixlake.store.blobs.base import BlobStore
 from pixlake.store.blobs.local import LocalBlobStore
 
@@ -35,14 +35,14 @@ def open_blob_store(url: str) -> BlobStore:
                 break
     if factory is None:
         known = sorted({*_BUILTIN, *(ep.name for ep in entry_points(group="pixlake.blob_stores"))})
-        raise InvalidInputError(
+        raise ConfigurationError(
             f"PIXLAKE_STORAGE_URL {url!r} has scheme {scheme!r}; known schemes: {', '.join(known)}"
         )
     store: BlobStore = factory.from_url(url)
     lacking = [name for name in _REQUIRED if not hasattr(store, name)]
     if lacking:
         origin = f"{type(store).__module__}.{type(store).__qualname__}"
-        raise InvalidInputError(
+        raise ConfigurationError(
             f"the blob store for {scheme}:// URLs ({origin}) lacks {', '.join(lacking)}, "
             "which this version of pixlake needs; upgrade the package that provides it"
         )
