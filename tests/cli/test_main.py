@@ -22,11 +22,20 @@ from pixlake.sdk import Picture
 PIXLAKE = str(Path(sys.executable).with_name("pixlake"))
 
 
-def run(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+def run(
+    home: Path, *args: str, check: bool = True, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PIXLAKE_HOME": str(home), "COLUMNS": "200"}
     env.pop("PIXLAKE_DATABASE_URL", None)
     env.pop("PIXLAKE_STORAGE_URL", None)
-    result = subprocess.run([PIXLAKE, *args], capture_output=True, text=True, env=env, timeout=120)
+    result = subprocess.run(
+        [PIXLAKE, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        input="" if stdin is None else stdin,
+    )
     if check and result.returncode != 0:
         raise AssertionError(f"exit {result.returncode}\n{result.stdout}\n{result.stderr}")
     return result
@@ -34,7 +43,18 @@ def run(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
 
 def test_help_teaches() -> None:
     out = subprocess.run([PIXLAKE, "--help"], capture_output=True, text=True, check=True).stdout
-    commands = ("serve", "demo", "token", "migrate", "gc", "fsck", "import", "datasets", "export")
+    commands = (
+        "serve",
+        "demo",
+        "token",
+        "user",
+        "migrate",
+        "gc",
+        "fsck",
+        "import",
+        "datasets",
+        "export",
+    )
     for command in (*commands, "download"):
         assert command in out
     token_help = subprocess.run(
@@ -90,6 +110,57 @@ def test_token_create_prints_the_token_alone(tmp_path: Path) -> None:
     # the token is stored hashed: it appears nowhere in the database file
     database = (tmp_path / "pixlake.sqlite").read_bytes()
     assert token.encode() not in database
+
+
+def test_user_create_takes_a_password_on_stdin_and_stores_only_its_hash(tmp_path: Path) -> None:
+    from pixlake.core import sessions
+    from pixlake.store.db.engine import Database
+
+    password = "a long enough password"
+    done = run(
+        tmp_path,
+        "user",
+        "create",
+        "alice",
+        "--organization",
+        "acme",
+        "--password-stdin",
+        stdin=password + "\n",
+    )
+    assert done.stdout == "" and "alice can now sign in" in done.stderr
+    assert password.encode() not in (tmp_path / "pixlake.sqlite").read_bytes()
+    db = Database(f"sqlite:///{tmp_path / 'pixlake.sqlite'}")
+    try:
+        caller = sessions.authenticate_session(db, sessions.sign_in(db, "alice", password).token)
+        assert caller.default_organization.name == "acme"
+    finally:
+        db.dispose()
+    # a second create refuses, naming the command that changes a password
+    again = run(
+        tmp_path, "user", "create", "alice", "--password-stdin", stdin="x" * 12, check=False
+    )
+    assert again.returncode == 1 and "pixlake user password alice" in again.stderr
+    changed = run(tmp_path, "user", "password", "alice", "--password-stdin", stdin="new pass 123")
+    assert "alice's password is changed; 1 session(s) ended" in changed.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "expected"),
+    [
+        (["--password-stdin"], "short\n", "at least 8 characters"),
+        (["--password-stdin"], "", "standard input is empty"),
+        ([], "", "--password-stdin"),  # no terminal to ask on: the flag is named
+        (["--role", "boss", "--organization", "acme"], "", "expected one of owner"),
+    ],
+)
+def test_user_create_refuses_clearly_and_writes_nothing(
+    tmp_path: Path, args: list[str], stdin: str, expected: str
+) -> None:
+    done = run(tmp_path, "user", "create", "bob", *args, stdin=stdin, check=False)
+    assert done.returncode in (1, 2) and expected in done.stderr
+    assert "Traceback" not in done.stderr
+    listing = run(tmp_path, "token", "list", "bob", check=False)
+    assert "no user named 'bob'" in listing.stderr
 
 
 def test_tokens_work_then_revoked_tokens_do_not(tmp_path: Path) -> None:

@@ -45,6 +45,12 @@ token_app = typer.Typer(
     help="Create, list and revoke API tokens.", no_args_is_help=True, rich_markup_mode=None
 )
 app.add_typer(token_app, name="token")
+user_app = typer.Typer(
+    help="Users who sign in to the web UI with a password.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(user_app, name="user")
 
 
 @cache
@@ -412,6 +418,102 @@ def token_create(
         f"{until}); store it now, it will not be shown again"
     )
     typer.echo(token)
+
+
+_PASSWORD_STDIN_HELP = (
+    "Read the password from the first line of standard input instead of asking for it "
+    '(for scripts: `echo "$PASSWORD" | pixlake user create ... --password-stdin`).'
+)
+
+
+def _password(from_stdin: bool) -> str:
+    """The new password: the first line of standard input with ``--password-stdin``, else
+    asked for twice without echo (which needs a terminal)."""
+    if from_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise typer.BadParameter(
+                "standard input is empty: send the password on it", param_hint="--password-stdin"
+            )
+        return line.removesuffix("\n").removesuffix("\r")
+    if not sys.stdin.isatty():
+        raise typer.BadParameter(
+            "standard input is not a terminal, so the password cannot be asked for: "
+            "send it on standard input with --password-stdin",
+            param_hint="--password-stdin",
+        )
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@user_app.command("create")
+def user_create(
+    username: Annotated[
+        str, typer.Argument(metavar="USERNAME", help="The user; created when missing.")
+    ],
+    organization: Annotated[
+        str | None,
+        typer.Option(
+            metavar="NAME",
+            help="Organization to join; created when missing. A new user's default "
+            "organization is this one, else a personal one named after the user.",
+        ),
+    ] = None,
+    role: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ROLE",
+            help="The user's role in --organization: owner, admin, member (the default when "
+            "joining) or viewer (reads only).",
+        ),
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help=_PASSWORD_STDIN_HELP)
+    ] = False,
+) -> None:
+    """Give a user a password to sign in to the web UI with, creating the user when missing.
+
+    Asks for the password twice (it is stored as its Argon2id hash only). A user that
+    `pixlake token create` made keeps its tokens and gets a password too.
+
+    Example: `pixlake user create alice --organization acme`
+    """
+    from pixlake.core import sessions
+    from pixlake.entities.accounts import ROLES
+
+    if role is not None and role not in ROLES:
+        raise typer.BadParameter(
+            f"{role!r}: expected one of {', '.join(ROLES)}", param_hint="--role"
+        )
+    password = _password(password_stdin)
+    db = _database()
+    try:
+        sessions.create_user(db, username, password, organization=organization, role=role)
+    finally:
+        db.dispose()
+    _err().print(f"{username} can now sign in with this password")
+
+
+@user_app.command("password")
+def user_password(
+    username: Annotated[str, typer.Argument(metavar="USERNAME", help="Whose password.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help=_PASSWORD_STDIN_HELP)
+    ] = False,
+) -> None:
+    """Change a user's password; the user is signed out everywhere.
+
+    Example: `pixlake user password alice`
+    """
+    from pixlake.core import sessions
+
+    password = _password(password_stdin)
+    db = _database()
+    try:
+        ended = sessions.set_password(db, username, password)
+    finally:
+        db.dispose()
+    signed_out = f"; {ended} session(s) ended" if ended else ""
+    _err().print(f"{username}'s password is changed{signed_out}")
 
 
 _DURATION_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}

@@ -14,7 +14,15 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from pixlake.clock import utcnow
-from pixlake.entities.accounts import ROLES, WRITE_ROLES, Caller, Organization, Role, TokenInfo
+from pixlake.entities.accounts import (
+    ROLES,
+    WRITE_ROLES,
+    Caller,
+    Organization,
+    Role,
+    TokenInfo,
+    User,
+)
 from pixlake.errors import (
     ForbiddenError,
     InvalidInputError,
@@ -26,7 +34,9 @@ from pixlake.store.db.unit_of_work import UnitOfWork
 
 __all__ = [
     "authenticate",
+    "check_membership",
     "create_token",
+    "ensure_member",
     "hash_token",
     "list_tokens",
     "require_organization",
@@ -65,6 +75,49 @@ def _get_or_create_org(tx: UnitOfWork, name: str) -> tuple[Organization, bool]:
     return tx.accounts.add_organization(name), True
 
 
+def check_membership(username: str, *, organization: str | None, role: Role | None) -> None:
+    """Refuse a bad username, organization name or role before anything is written."""
+    _check_name(username, "username")
+    if organization is not None:
+        _check_name(organization, "organization")
+    if role is not None and role not in ROLES:
+        raise InvalidInputError(
+            f"role {role!r} is not one of {', '.join(ROLES)}",
+            details=[{"field": "role", "message": f"expected one of {', '.join(ROLES)}"}],
+        )
+    if role is not None and organization is None:
+        raise InvalidInputError(
+            "a role is a role in an organization: name the organization too",
+            details=[{"field": "role", "message": "given without an organization"}],
+        )
+
+
+def ensure_member(
+    tx: UnitOfWork, username: str, *, organization: str | None, role: Role | None
+) -> tuple[User, Organization]:
+    """The user (created when missing) and the organization it is now a member of.
+
+    A new user's default organization is ``organization`` when given, else a personal one
+    named after the user.  The user joins ``organization``: as its owner when this creates
+    it, else as ``role`` (a ``member`` by default); ``role`` also changes the role of a user
+    who is in it already.  Without ``organization``, the user's default one is returned.
+    """
+    joined: Role = role or "member"
+    user = tx.accounts.user_named(username)
+    if user is None:
+        org, created = _get_or_create_org(tx, organization or username)
+        user = tx.accounts.add_user(username, default_organization_id=org.id)
+        tx.accounts.set_role(user.id, org.id, "owner" if created else joined)
+    if organization is None:
+        return user, tx.accounts.organization(user.default_organization_id)
+    org, created = _get_or_create_org(tx, organization)
+    if tx.accounts.role(user.id, org.id) is None:
+        tx.accounts.set_role(user.id, org.id, "owner" if created else joined)
+    elif role is not None:
+        tx.accounts.set_role(user.id, org.id, role)
+    return user, org
+
+
 def create_token(
     db: Database,
     username: str,
@@ -83,39 +136,14 @@ def create_token(
     default, until revoked).  Returns the token, which is not kept anywhere, and its
     description.
     """
-    _check_name(username, "username")
-    if organization is not None:
-        _check_name(organization, "organization")
-    if role is not None and role not in ROLES:
-        raise InvalidInputError(
-            f"role {role!r} is not one of {', '.join(ROLES)}",
-            details=[{"field": "role", "message": f"expected one of {', '.join(ROLES)}"}],
-        )
-    if role is not None and organization is None:
-        raise InvalidInputError(
-            "a role is a role in an organization: name the organization too",
-            details=[{"field": "role", "message": "given without an organization"}],
-        )
+    check_membership(username, organization=organization, role=role)
     if expires_in is not None and expires_in <= timedelta(0):
         raise InvalidInputError(
             "a token's lifetime must be positive",
             details=[{"field": "expires_in", "message": "expected a positive duration"}],
         )
-    joined: Role = role or "member"
     with db.transaction() as tx:
-        user = tx.accounts.user_named(username)
-        if user is None:
-            org, created = _get_or_create_org(tx, organization or username)
-            user = tx.accounts.add_user(username, default_organization_id=org.id)
-            tx.accounts.set_role(user.id, org.id, "owner" if created else joined)
-        if organization is not None:
-            org, created = _get_or_create_org(tx, organization)
-            if tx.accounts.role(user.id, org.id) is None:
-                tx.accounts.set_role(user.id, org.id, "owner" if created else joined)
-            elif role is not None:
-                tx.accounts.set_role(user.id, org.id, role)
-        else:
-            org = tx.accounts.organization(user.default_organization_id)
+        user, org = ensure_member(tx, username, organization=organization, role=role)
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         info = tx.accounts.add_token(
             user,

@@ -1,4 +1,4 @@
-"""Organizations, callers and API tokens."""
+"""Organizations, callers, API tokens and sign-in sessions."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ __all__ = [
     "Role",
     "TokenInfo",
     "User",
+    "WebSession",
 ]
 
 Role = Literal["owner", "admin", "member", "viewer"]
@@ -78,3 +79,14 @@ class Credential:
     username: str
     default_organization_id: uuid.UUID
     memberships: dict[uuid.UUID, tuple[Organization, Role]]
+
+
+@dataclass(frozen=True, slots=True)
+class WebSession:
+    """A signed-in browser's session (its token is never kept, only its hash)."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime

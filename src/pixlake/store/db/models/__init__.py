@@ -7,7 +7,9 @@ from pixlake.store.db.models.accounts import (
     ApiTokenRow,
     MembershipRow,
     OrganizationRow,
+    SignInFailureRow,
     UserRow,
+    WebSessionRow,
 )
 from pixlake.store.db.models.base import Base, utcnow
 from pixlake.store.db.models.datalake import (
@@ -62,8 +64,10 @@ __all__ = [
     "ProjectDatasetRow",
     "ProjectRow",
     "ShapeRow",
+    "SignInFailureRow",
     "TagRow",
     "UserRow",
     "VersionPictureRow",
+    "WebSessionRow",
     "utcnow",
 ]

@@ -1,4 +1,4 @@
-"""Organizations, users, memberships and API tokens."""
+"""Organizations, users, memberships, API tokens, passwords and sign-in sessions."""
 
 from __future__ import annotations
 
@@ -6,10 +6,24 @@ import uuid
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
-from pixlake.entities.accounts import Credential, Organization, Role, TokenInfo, User
-from pixlake.store.db.models import ApiTokenRow, MembershipRow, OrganizationRow, UserRow
+from pixlake.entities.accounts import (
+    Credential,
+    Organization,
+    Role,
+    TokenInfo,
+    User,
+    WebSession,
+)
+from pixlake.store.db.models import (
+    ApiTokenRow,
+    MembershipRow,
+    OrganizationRow,
+    SignInFailureRow,
+    UserRow,
+    WebSessionRow,
+)
 from pixlake.store.db.repositories._base import Repository
 
 __all__ = ["AccountRepository"]
@@ -20,6 +34,10 @@ _members, _orgs = MembershipRow.__table__.c, OrganizationRow.__table__.c
 
 def _user(row: UserRow) -> User:
     return User(row.id, row.username, row.default_organization_id)
+
+
+def _session(row: WebSessionRow) -> WebSession:
+    return WebSession(row.id, row.user_id, row.created_at, row.last_seen_at, row.expires_at)
 
 
 def _token(row: ApiTokenRow, username: str, organization: Organization) -> TokenInfo:
@@ -75,6 +93,12 @@ class AccountRepository(Repository):
             self.session.add(row)
         return _user(row)
 
+    def password_hash(self, user_id: uuid.UUID) -> str | None:
+        return self.session.get_one(UserRow, user_id).password_hash
+
+    def set_password_hash(self, user_id: uuid.UUID, password_hash: str) -> None:
+        self.session.get_one(UserRow, user_id).password_hash = password_hash
+
     # ------------------------------------------------------------------- memberships
 
     def role(self, user_id: uuid.UUID, organization_id: uuid.UUID) -> Role | None:
@@ -91,6 +115,19 @@ class AccountRepository(Repository):
             self.session.add(
                 MembershipRow(user_id=user_id, organization_id=organization_id, role=role)
             )
+
+    def memberships(self, user_id: uuid.UUID) -> dict[uuid.UUID, tuple[Organization, Role]]:
+        """Each organization of the user's, with the user's role in it."""
+        rows = self.session.execute(
+            select(_orgs.id, _orgs.name, _members.role)
+            .select_from(
+                MembershipRow.__table__.join(
+                    OrganizationRow.__table__, _orgs.id == _members.organization_id
+                )
+            )
+            .where(_members.user_id == user_id)
+        )
+        return {row[0]: (Organization(row[0], row[1]), cast(Role, row[2])) for row in rows}
 
     # ------------------------------------------------------------------------ tokens
 
@@ -194,3 +231,67 @@ class AccountRepository(Repository):
         self.session.execute(
             update(ApiTokenRow).where(ApiTokenRow.id == token_id).values(last_used_at=at)
         )
+
+    # -------------------------------------------------------------- sign-in sessions
+
+    def add_session(
+        self, user_id: uuid.UUID, *, session_hash: str, at: datetime, expires_at: datetime
+    ) -> WebSession:
+        row = WebSessionRow(
+            id=uuid.uuid4(),
+            session_hash=session_hash,
+            user_id=user_id,
+            created_at=at,
+            last_seen_at=at,
+            expires_at=expires_at,
+        )
+        with self._guard(exists="a session with this hash exists", missing="the user is gone"):
+            self.session.add(row)
+        return _session(row)
+
+    def session_by_hash(self, session_hash: str) -> WebSession | None:
+        row = self.session.scalar(
+            select(WebSessionRow).where(WebSessionRow.session_hash == session_hash)
+        )
+        return None if row is None else _session(row)
+
+    def touch_session(self, session_id: uuid.UUID, *, at: datetime) -> None:
+        self.session.execute(
+            update(WebSessionRow).where(WebSessionRow.id == session_id).values(last_seen_at=at)
+        )
+
+    def delete_session(self, session_id: uuid.UUID) -> None:
+        self.session.execute(delete(WebSessionRow).where(WebSessionRow.id == session_id))
+
+    def delete_sessions_of(self, user_id: uuid.UUID) -> int:
+        """End every session of the user's; how many there were."""
+        done = self.session.execute(delete(WebSessionRow).where(WebSessionRow.user_id == user_id))
+        return int(getattr(done, "rowcount", 0) or 0)
+
+    def delete_sessions_ended(self, *, at: datetime, idle_since: datetime) -> int:
+        """Forget the sessions that expired by ``at`` or were last seen before ``idle_since``."""
+        done = self.session.execute(
+            delete(WebSessionRow).where(
+                (WebSessionRow.expires_at <= at) | (WebSessionRow.last_seen_at < idle_since)
+            )
+        )
+        return int(getattr(done, "rowcount", 0) or 0)
+
+    # -------------------------------------------------------------- sign-in failures
+
+    def sign_in_failures(self, username: str) -> tuple[int, datetime] | None:
+        """Failed sign-ins in a row for ``username`` and the time of the last one."""
+        row = self.session.get(SignInFailureRow, username)
+        return None if row is None else (row.failures, row.last_failure_at)
+
+    def record_sign_in_failure(self, username: str, *, failures: int, at: datetime) -> None:
+        row = self.session.get(SignInFailureRow, username)
+        if row is None:
+            self.session.add(
+                SignInFailureRow(username=username, failures=failures, last_failure_at=at)
+            )
+        else:
+            row.failures, row.last_failure_at = failures, at
+
+    def clear_sign_in_failures(self, username: str) -> None:
+        self.session.execute(delete(SignInFailureRow).where(SignInFailureRow.username == username))
