@@ -219,3 +219,14 @@ def test_the_csrf_token_belongs_to_its_session(db: Database) -> None:
     assert sessions.csrf_token(a.token) == sessions.csrf_token(a.token)
     assert sessions.csrf_token(a.token) != sessions.csrf_token(b.token)
     assert a.token not in sessions.csrf_token(a.token)
+
+
+def test_an_api_token_opens_a_session_for_its_user(db: Database) -> None:
+    token, _ = accounts.create_token(db, "tess", organization="acme")
+    signed = sessions.sign_in_with_token(db, token)
+    caller = sessions.authenticate_session(db, signed.token)
+    assert caller.username == "tess"
+    assert caller.default_organization.name == "acme"
+    accounts.revoke_token(db, token)
+    with pytest.raises(UnauthorizedError, match="unknown or revoked"):
+        sessions.sign_in_with_token(db, token)

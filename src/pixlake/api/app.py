@@ -9,11 +9,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
 from PIL import Image
 
 from pixlake._version import __version__
-from pixlake.api.apidocs import DOCS_URL, install_docs
+from pixlake.api.apidocs import install_docs
 from pixlake.api.errors import install_error_handlers
 from pixlake.api.hygiene import SecurityHeadersMiddleware, redact_access_log
 from pixlake.api.limits import BodyLimitMiddleware
@@ -35,6 +34,7 @@ from pixlake.jobs import ThreadJobRunner
 from pixlake.store.blobs import LocalBlobStore, open_blob_store
 from pixlake.store.db.engine import Database
 from pixlake.store.db.schema import ensure_schema
+from pixlake.web import install_web
 
 __all__ = ["API_PREFIX", "create_app"]
 
@@ -111,9 +111,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, prefix=API_PREFIX)
     install_openapi(app)
     install_docs(app, openapi_url=f"{API_PREFIX}/openapi.json", title="pixlake")
-
-    @app.get("/", include_in_schema=False)
-    def root() -> RedirectResponse:
-        return RedirectResponse(DOCS_URL)
-
+    install_web(app)
     return app

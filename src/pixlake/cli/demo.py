@@ -10,6 +10,7 @@ import io
 import json
 import math
 import random
+import secrets
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +21,9 @@ from rich.console import Console
 from rich.table import Table
 
 from pixlake.api.embedded import EmbeddedServer
-from pixlake.core import accounts
+from pixlake.core import accounts, sessions
 from pixlake.core.config import Settings
-from pixlake.errors import ResourceNotFoundError
+from pixlake.errors import AlreadyExistsError, ResourceNotFoundError
 from pixlake.sdk import Client, Network
 from pixlake.store.db.engine import Database
 
@@ -273,6 +274,16 @@ def demo_training(client: Client, folder: Path, *, steps: int = 50) -> str:
     )
 
 
+def _demo_password(db: Database) -> str:
+    """A new password for the demo user, each run (the last run's sessions end)."""
+    password = secrets.token_urlsafe(12)
+    try:
+        sessions.create_user(db, DEMO_USER, password, organization=DEMO_ORG)
+    except AlreadyExistsError:
+        sessions.set_password(db, DEMO_USER, password)
+    return password
+
+
 def run_demo(*, serve: bool = False, port: int = 0, n_images: int = 50) -> None:
     console = Console()
     settings = Settings()
@@ -281,6 +292,7 @@ def run_demo(*, serve: bool = False, port: int = 0, n_images: int = 50) -> None:
         db = Database(settings.database_url)
         try:
             token, info = accounts.create_token(db, DEMO_USER, organization=DEMO_ORG, name="demo")
+            password = _demo_password(db)
         finally:
             db.dispose()
         images = generate_images(settings.home / "demo" / "images", n_images)
@@ -321,11 +333,14 @@ def run_demo(*, serve: bool = False, port: int = 0, n_images: int = 50) -> None:
             console.print(demo_training(client, settings.home / "demo"))
 
         console.print(f"\nAPI token for user '{info.username}': {token}")
+        console.print(
+            f"Web UI: {server.url}/ (sign in as '{info.username}' with the password {password})"
+        )
         console.print(f"API docs: {server.url}/docs")
         if not serve:
             console.print(
                 "The demo server has stopped: run `pixlake serve` (or `pixlake demo --serve`) "
-                "to browse the API docs and use the token from Python."
+                "to browse the pictures and the API docs, and use the token from Python."
             )
         if serve:
             console.print(f"\nserving on {server.url} — press Ctrl-C to stop")

@@ -17,8 +17,9 @@ from pixlake.clock import utcnow
 from pixlake.core.accounts import require_organization
 from pixlake.core.pagination import decode_cursor, encode_cursor
 from pixlake.entities.accounts import Caller
-from pixlake.entities.datalake import Picture
-from pixlake.errors import InvalidInputError, PayloadTooLargeError
+from pixlake.entities.datalake import Picture, PictureFilter
+from pixlake.entities.datasets import StoredVersion
+from pixlake.errors import InvalidInputError, PayloadTooLargeError, ResourceNotFoundError
 from pixlake.names import file_name_problem, tag_problem
 from pixlake.store.blobs import BlobStore
 from pixlake.store.blobs.base import DIGEST_RE
@@ -28,18 +29,25 @@ from pixlake.store.db.unit_of_work import UnitOfWork
 __all__ = [
     "MAX_BATCH",
     "AddResult",
+    "DatalakeFacets",
     "NewPicture",
     "PicturePage",
     "Rejection",
     "add_pictures",
     "add_tags",
+    "browse_pictures",
+    "datalake_facets",
+    "delete_matching",
     "count_pictures",
     "delete_pictures",
     "get_pictures",
     "iter_sample",
     "list_pictures",
+    "picture_versions",
     "remove_tags",
     "sample_pictures",
+    "tag_matching",
+    "untag_matching",
 ]
 
 #: Most pictures registered, tagged or deleted by one call.
@@ -73,6 +81,15 @@ class PicturePage:
     data: list[Picture]
     count: int
     next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DatalakeFacets:
+    """What a datalake can be filtered by: its tags with their counts, and its sources."""
+
+    tags: list[tuple[str, int]]
+    sources: list[str]
+    total: int
 
 
 def _check_tags(tags: Sequence[str], field_name: str = "tags") -> list[str]:
@@ -425,3 +442,118 @@ def remove_tags(
         if tag_keys:
             tx.pictures.untag(pks, tag_keys)
     return len(pks)
+
+
+# ------------------------------------------------------------------ browsing, as pages do
+
+
+def _checked_filter(where: PictureFilter) -> PictureFilter:
+    return replace(where, tags=tuple(_check_tags(where.tags)))
+
+
+def browse_pictures(
+    db: Database,
+    caller: Caller,
+    organization_id: uuid.UUID,
+    *,
+    where: PictureFilter,
+    offset: int,
+    limit: int,
+) -> tuple[list[Picture], int]:
+    """One page of the pictures that ``where`` keeps, newest first, and how many it keeps."""
+    require_organization(caller, organization_id, write=False)
+    where = _checked_filter(where)
+    with db.read() as tx:
+        pks, total = tx.pictures.matching(organization_id, where, offset=offset, limit=limit)
+        return tx.pictures.records(organization_id, pks), total
+
+
+def datalake_facets(db: Database, caller: Caller, organization_id: uuid.UUID) -> DatalakeFacets:
+    require_organization(caller, organization_id, write=False)
+    with db.read() as tx:
+        return DatalakeFacets(
+            tags=tx.pictures.tag_counts(organization_id),
+            sources=tx.pictures.sources(organization_id),
+            total=tx.pictures.count(organization_id),
+        )
+
+
+def picture_versions(
+    db: Database, caller: Caller, organization_id: uuid.UUID, *, picture_id: uuid.UUID
+) -> tuple[Picture, list[StoredVersion]]:
+    """A picture and the dataset versions that hold it; ``ResourceNotFoundError`` when the
+    organization has no picture with this id."""
+    require_organization(caller, organization_id, write=False)
+    with db.read() as tx:
+        pks = tx.pictures.keys(organization_id, [picture_id])
+        if not pks:
+            raise ResourceNotFoundError(f"no picture {picture_id} in this organization")
+        (picture,) = tx.pictures.records(organization_id, pks)
+        return picture, tx.datasets.versions_holding(pks[0])
+
+
+def _each_matching(
+    tx: UnitOfWork, organization_id: uuid.UUID, where: PictureFilter
+) -> Iterator[list[int]]:
+    """The keys of every picture ``where`` keeps, a batch at a time, in key order (a batch
+    may be changed, even deleted, before the next is read)."""
+    after = 0
+    while pks := tx.pictures.matching_after(organization_id, where, after=after, limit=MAX_BATCH):
+        yield pks
+        after = pks[-1]
+
+
+def tag_matching(
+    db: Database,
+    caller: Caller,
+    organization_id: uuid.UUID,
+    *,
+    where: PictureFilter,
+    tags: Sequence[str],
+) -> int:
+    """Tag every picture that ``where`` keeps, in one transaction.  How many."""
+    require_organization(caller, organization_id, write=True)
+    where, tag_names = _checked_filter(where), _check_tags(tags)
+    done = 0
+    with db.transaction() as tx:
+        for pks in _each_matching(tx, organization_id, where):
+            if tag_names:
+                tx.pictures.tag(organization_id, pks, tag_names)
+            done += len(pks)
+    return done
+
+
+def untag_matching(
+    db: Database,
+    caller: Caller,
+    organization_id: uuid.UUID,
+    *,
+    where: PictureFilter,
+    tags: Sequence[str],
+) -> int:
+    """Remove ``tags`` from every picture that ``where`` keeps, in one transaction."""
+    require_organization(caller, organization_id, write=True)
+    where, tag_names = _checked_filter(where), _check_tags(tags)
+    done = 0
+    with db.transaction() as tx:
+        tag_keys = tx.pictures.tag_keys(organization_id, tag_names)
+        batches = list(_each_matching(tx, organization_id, where)) if tag_keys else []
+        for pks in batches:  # read first: untagging changes what a tag filter keeps
+            tx.pictures.untag(pks, tag_keys)
+            done += len(pks)
+    return done
+
+
+def delete_matching(
+    db: Database, caller: Caller, organization_id: uuid.UUID, *, where: PictureFilter
+) -> int:
+    """Delete every picture that ``where`` keeps (from every dataset too), in one
+    transaction.  How many."""
+    require_organization(caller, organization_id, write=True)
+    where = _checked_filter(where)
+    done = 0
+    with db.transaction() as tx:
+        for pks in _each_matching(tx, organization_id, where):
+            tx.pictures.delete(organization_id, pks)
+            done += len(pks)
+    return done

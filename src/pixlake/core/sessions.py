@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -32,7 +33,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from pixlake.clock import utcnow
-from pixlake.core.accounts import check_membership, ensure_member, hash_token
+from pixlake.core.accounts import authenticate, check_membership, ensure_member, hash_token
 from pixlake.entities.accounts import Caller, Role, User, WebSession
 from pixlake.errors import (
     AlreadyExistsError,
@@ -42,6 +43,7 @@ from pixlake.errors import (
     UnauthorizedError,
 )
 from pixlake.store.db.engine import Database
+from pixlake.store.db.unit_of_work import UnitOfWork
 
 __all__ = [
     "FREE_FAILURES",
@@ -57,6 +59,7 @@ __all__ = [
     "csrf_token",
     "set_password",
     "sign_in",
+    "sign_in_with_token",
     "sign_out",
 ]
 
@@ -190,16 +193,28 @@ def sign_in(db: Database, username: str, password: str) -> SignedIn:
         with db.transaction() as tx:
             tx.accounts.record_sign_in_failure(key, failures=failures + 1, at=now)
         raise UnauthorizedError(_WRONG)
-    token = SESSION_PREFIX + secrets.token_urlsafe(32)
     with db.transaction() as tx:
         if _hasher().check_needs_rehash(stored):
             tx.accounts.set_password_hash(user.id, _hasher().hash(password))
         if past is not None:
             tx.accounts.clear_sign_in_failures(key)
-        tx.accounts.delete_sessions_ended(at=now, idle_since=now - IDLE_TIMEOUT)
-        session = tx.accounts.add_session(
-            user.id, session_hash=hash_token(token), at=now, expires_at=now + LIFETIME
-        )
+        return _open_session(tx, user.id, now)
+
+
+def sign_in_with_token(db: Database, token: str) -> SignedIn:
+    """A new session for the user an API token belongs to (a person who has a token and no
+    password); ``UnauthorizedError`` for a token that is unknown, revoked or expired."""
+    caller = authenticate(db, token)
+    with db.transaction() as tx:
+        return _open_session(tx, caller.user_id, utcnow())
+
+
+def _open_session(tx: UnitOfWork, user_id: uuid.UUID, now: datetime) -> SignedIn:
+    token = SESSION_PREFIX + secrets.token_urlsafe(32)
+    tx.accounts.delete_sessions_ended(at=now, idle_since=now - IDLE_TIMEOUT)
+    session = tx.accounts.add_session(
+        user_id, session_hash=hash_token(token), at=now, expires_at=now + LIFETIME
+    )
     return SignedIn(token, session)
 
 

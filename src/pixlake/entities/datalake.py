@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-__all__ = ["BlobEntity", "Picture"]
+__all__ = ["BlobEntity", "Picture", "PictureFilter"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,3 +30,16 @@ class Picture:
     source: str
     created_at: datetime
     tags: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PictureFilter:
+    """Which pictures of an organization to show: those with any of ``tags`` (all of them
+    with ``all_tags``), from ``source``, uploaded in ``[since, until)``; ``None`` and empty
+    leave a criterion out."""
+
+    tags: tuple[str, ...] = ()
+    all_tags: bool = False
+    source: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None

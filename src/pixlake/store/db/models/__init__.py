@@ -18,6 +18,7 @@ from pixlake.store.db.models.datalake import (
     PictureRow,
     PictureTagRow,
     TagRow,
+    ThumbnailRow,
 )
 from pixlake.store.db.models.datasets import (
     AnnotationRow,
@@ -66,6 +67,7 @@ __all__ = [
     "ShapeRow",
     "SignInFailureRow",
     "TagRow",
+    "ThumbnailRow",
     "UserRow",
     "VersionPictureRow",
     "WebSessionRow",

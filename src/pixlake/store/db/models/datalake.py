@@ -92,3 +92,26 @@ class PictureTagRow(Base):
         ForeignKey("pictures.pk", ondelete="CASCADE"), primary_key=True
     )
     tag_pk: Mapped[int] = mapped_column(ForeignKey("tags.pk", ondelete="CASCADE"), primary_key=True)
+
+
+class ThumbnailRow(Base):
+    """The small picture made once from an image blob, for grids: itself a blob.
+
+    The source column does not keep its blob: a thumbnail is kept for its source, not the
+    other way round, so garbage collection (``repositories.blobs``) does not count it, and the
+    row goes with the source's record.
+    """
+
+    __tablename__ = "thumbnails"
+
+    source_digest: Mapped[str] = mapped_column(
+        ForeignKey("blobs.digest", ondelete="CASCADE"),
+        primary_key=True,
+        info={"keeps_blob": False},
+    )
+    digest: Mapped[str] = mapped_column(
+        ForeignKey("blobs.digest", ondelete="RESTRICT"), nullable=False, index=True
+    )
+    width: Mapped[int] = mapped_column(Integer, nullable=False)
+    height: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_at: Mapped[datetime] = timestamp()

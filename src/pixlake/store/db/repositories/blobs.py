@@ -29,6 +29,7 @@ from pixlake.store.db.models import (
     OrganizationRow,
     PictureRow,
     ProjectRow,
+    ThumbnailRow,
 )
 from pixlake.store.db.models.base import Base
 from pixlake.store.db.repositories._base import Repository
@@ -40,7 +41,8 @@ _grants = OrganizationBlobRow
 
 @cache
 def _referring_columns() -> tuple[Column[Any], ...]:
-    """Every column with a foreign key to ``blobs.digest``, but the grants'."""
+    """Every column with a foreign key to ``blobs.digest``, but the grants' and those marked
+    ``info={"keeps_blob": False}`` (a thumbnail's source: kept for it, not keeping it)."""
     target = BlobRow.__table__.c.digest
     grants = OrganizationBlobRow.__table__
     return tuple(
@@ -48,7 +50,7 @@ def _referring_columns() -> tuple[Column[Any], ...]:
         for table in Base.metadata.sorted_tables
         if table is not grants
         for fk in table.foreign_keys
-        if fk.column is target
+        if fk.column is target and fk.parent.info.get("keeps_blob", True)
     )
 
 
@@ -153,6 +155,64 @@ class BlobRepository(Repository):
                 _grants.__table__,  # type: ignore[arg-type]
                 [{"organization_id": organization_id, "digest": b.digest} for b in blobs],
             )
+
+    # ------------------------------------------------------------------ thumbnails
+
+    def thumbnail(self, source_digest: str) -> tuple[str, int, int] | None:
+        """The thumbnail made of a blob: its digest, width and height."""
+        row = self.session.execute(
+            select(ThumbnailRow.digest, ThumbnailRow.width, ThumbnailRow.height).where(
+                ThumbnailRow.source_digest == source_digest
+            )
+        ).one_or_none()
+        return None if row is None else (row[0], row[1], row[2])
+
+    def add_thumbnail(self, source_digest: str, thumbnail: BlobEntity) -> None:
+        """Record a thumbnail's bytes (granted to nobody: they are read through their
+        source's grants) and what they are the thumbnail of; idempotent."""
+        insert_ignore(
+            self.session,
+            BlobRow.__table__,  # type: ignore[arg-type]
+            [
+                {
+                    "digest": thumbnail.digest,
+                    "size": thumbnail.size,
+                    "media_type": thumbnail.media_type,
+                    "width": thumbnail.width,
+                    "height": thumbnail.height,
+                }
+            ],
+        )
+        insert_ignore(
+            self.session,
+            ThumbnailRow.__table__,  # type: ignore[arg-type]
+            [
+                {
+                    "source_digest": source_digest,
+                    "digest": thumbnail.digest,
+                    "width": thumbnail.width,
+                    "height": thumbnail.height,
+                }
+            ],
+        )
+
+    def pictures_without_thumbnail(self, *, after: str, limit: int) -> list[str]:
+        """Up to ``limit`` digests of pictures' blobs after ``after`` that have no thumbnail
+        yet, in digest order."""
+        return list(
+            self.session.scalars(
+                select(PictureRow.digest)
+                .where(
+                    PictureRow.digest > after,
+                    ~select(ThumbnailRow.source_digest)
+                    .where(ThumbnailRow.source_digest == PictureRow.digest)
+                    .exists(),
+                )
+                .distinct()
+                .order_by(PictureRow.digest)
+                .limit(limit)
+            )
+        )
 
     # --------------------------------------------------------- the store as a whole
 

@@ -122,6 +122,18 @@ class DatasetRepository(Repository):
         )
         return [_stored(row) for row in rows]
 
+    def versions_holding(self, picture_pk: int) -> list[StoredVersion]:
+        """The versions a picture belongs to, by dataset name then creation."""
+        held = select(VersionPictureRow.version_pk).where(
+            VersionPictureRow.picture_pk == picture_pk
+        )
+        rows = self.session.execute(
+            _VERSIONS.where(DatasetVersionRow.pk.in_(held)).order_by(
+                DatasetRow.name, DatasetVersionRow.pk
+            )
+        )
+        return [_stored(row) for row in rows]
+
     def version_name(self, version_pk: int) -> str | None:
         return self.session.scalar(
             select(DatasetVersionRow.version).where(DatasetVersionRow.pk == version_pk)

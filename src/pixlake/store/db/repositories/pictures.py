@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Select, delete, func, insert, select
 
-from pixlake.entities.datalake import Picture
+from pixlake.entities.datalake import Picture, PictureFilter
 from pixlake.store.db.bulk import chunked, insert_ignore
 from pixlake.store.db.models import BlobRow, PictureRow, PictureTagRow, TagRow
 from pixlake.store.db.repositories._base import Repository
@@ -196,6 +196,73 @@ class PictureRepository(Repository):
             count_query = count_query.where(PictureRow.pk.in_(tagged))
         pks = list(self.session.scalars(query.order_by(PictureRow.pk).limit(limit)))
         return pks, self.session.scalar(count_query) or 0
+
+    def _matching(self, organization_id: uuid.UUID, where: PictureFilter) -> Select[Any]:
+        """The keys of the organization's pictures that ``where`` keeps (tags as keys)."""
+        query = select(_pictures_c.pk).where(_pictures_c.organization_id == organization_id)
+        if where.tags:
+            tag_keys = self.tag_keys(organization_id, where.tags)
+            if where.all_tags and len(tag_keys) < len(set(where.tags)):
+                tag_keys = []  # a tag no picture carries: no picture carries them all
+            tagged = select(_picture_tags_c.picture_pk).where(_picture_tags_c.tag_pk.in_(tag_keys))
+            if where.all_tags:
+                tagged = tagged.group_by(_picture_tags_c.picture_pk).having(
+                    func.count() == len(tag_keys)
+                )
+            query = query.where(_pictures_c.pk.in_(tagged))
+        if where.source is not None:
+            query = query.where(_pictures_c.source == where.source)
+        if where.since is not None:
+            query = query.where(_pictures_c.created_at >= where.since)
+        if where.until is not None:
+            query = query.where(_pictures_c.created_at < where.until)
+        return query
+
+    def matching(
+        self, organization_id: uuid.UUID, where: PictureFilter, *, offset: int, limit: int
+    ) -> tuple[list[int], int]:
+        """Up to ``limit`` keys of matching pictures after the first ``offset``, newest
+        first, and how many match in all."""
+        query = self._matching(organization_id, where)
+        total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        pks = self.session.scalars(
+            query.order_by(_pictures_c.pk.desc()).offset(offset).limit(limit)
+        )
+        return list(pks), total
+
+    def matching_after(
+        self, organization_id: uuid.UUID, where: PictureFilter, *, after: int, limit: int
+    ) -> list[int]:
+        """Up to ``limit`` keys of matching pictures above ``after``, in key order: a walk
+        over every match, a chunk at a time."""
+        query = self._matching(organization_id, where).where(_pictures_c.pk > after)
+        return list(self.session.scalars(query.order_by(_pictures_c.pk).limit(limit)))
+
+    def tag_counts(self, organization_id: uuid.UUID) -> list[tuple[str, int]]:
+        """Every tag of the organization with how many pictures carry it, by name."""
+        rows = self.session.execute(
+            select(_tags_c.name, func.count(_picture_tags_c.picture_pk))
+            .select_from(
+                TagRow.__table__.outerjoin(
+                    PictureTagRow.__table__, _tags_c.pk == _picture_tags_c.tag_pk
+                )
+            )
+            .where(_tags_c.organization_id == organization_id)
+            .group_by(_tags_c.pk, _tags_c.name)
+            .order_by(_tags_c.name)
+        )
+        return [(name, count) for name, count in rows]
+
+    def sources(self, organization_id: uuid.UUID) -> list[str]:
+        """The sources the organization's pictures came from, by name."""
+        return list(
+            self.session.scalars(
+                select(_pictures_c.source)
+                .where(_pictures_c.organization_id == organization_id)
+                .distinct()
+                .order_by(_pictures_c.source)
+            )
+        )
 
     def count(self, organization_id: uuid.UUID) -> int:
         return (

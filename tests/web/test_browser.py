@@ -1,0 +1,127 @@
+"""The pages in a real browser: Debian's Chromium, driven by Playwright, against the live
+server. What only a browser shows: thumbnails that load, a range ticked with shift-click,
+the confirmation before a deletion, the organization switcher."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from pixlake.core import accounts
+from pixlake.sdk.datalake import Picture
+from tests.conftest import LiveServer, write_images
+from tests.web.conftest import PASSWORD, Person
+
+CHROMIUM = "/usr/bin/chromium"
+#: Chromium as a headless test browser on a machine without a screen or an outside network.
+_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("PIXLAKE_REQUIRE_TOOLS") == "1":
+            pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (.ci/run does)")
+        pytest.skip(f"{CHROMIUM} is not installed")
+    assert shutil.which(CHROMIUM)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=_FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, server: LiveServer) -> Iterator[Page]:
+    context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900})
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def _sign_in(page: Page, person: Person, path: str) -> None:
+    page.goto(path)
+    expect(page).to_have_url(re.compile(r"/signin\?next="))
+    page.fill('input[name="username"]', person.username)
+    page.fill('input[name="password"]', PASSWORD)
+    page.click('form[action="/signin"] button')
+    expect(page.locator("h1")).to_contain_text("Datalake")
+
+
+@pytest.fixture
+def lake(server: LiveServer, person: Person, tmp_path: Path) -> Picture:
+    files = write_images(tmp_path / "images", 12)
+    pic = Picture(api_token=person.token, host=server.url, interactive=False)
+    pic.upload([str(f) for f in files], tags=["raw"])
+    return pic
+
+
+def test_sign_in_see_thumbnails_tick_a_range_and_tag_it(
+    page: Page, person: Person, lake: Picture
+) -> None:
+    _sign_in(page, person, f"/o/{person.organization}/datalake")
+    images = page.locator("#grid img")
+    expect(images).to_have_count(12)
+    images.last.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#grid img')]"
+        ".every(i => i.complete && i.naturalWidth > 0)"
+    )
+    boxes = page.locator('#grid input[name="ids"]')
+    boxes.nth(2).click()
+    boxes.nth(6).click(modifiers=["Shift"])
+    expect(page.get_by_test_id("selected")).to_have_text("5 selected")
+    page.fill('input[name="tags"]', "reviewed")
+    page.click('button[value="tag"]')
+    expect(page.get_by_role("status")).to_have_text("5 pictures tagged.")
+    page.check('input[name="tag"][value="reviewed"]')
+    page.click("#filters button")
+    expect(page.get_by_test_id("total")).to_contain_text("5 pictures of 12")
+    page.locator("#grid a").first.click()
+    expect(page.get_by_test_id("tags")).to_contain_text("reviewed")
+    expect(page.locator("figure img")).to_have_js_property("complete", True)
+
+
+def test_a_deletion_asks_first_and_a_refusal_deletes_nothing(
+    page: Page, person: Person, lake: Picture
+) -> None:
+    _sign_in(page, person, f"/o/{person.organization}/datalake")
+    page.locator('#grid input[name="ids"]').first.click()
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.click('button[value="delete"]')
+    expect(page.get_by_test_id("total")).to_have_text("12 pictures")
+    page.check("#all-matching")
+    expect(page.get_by_test_id("selected")).to_have_text("all matching selected")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click('button[value="delete"]')
+    expect(page.get_by_role("status")).to_have_text("12 pictures deleted.")
+    expect(page.get_by_test_id("total")).to_have_text("0 pictures")
+
+
+def test_the_switcher_lists_the_organizations_and_sign_out_ends_it(
+    page: Page, server: LiveServer, person: Person, unique: str
+) -> None:
+    other = f"second-{unique}"
+    accounts.create_token(server.db, person.username, organization=other)
+    _sign_in(page, person, "/")
+    switcher = page.get_by_test_id("organizations")
+    switcher.locator("summary").click()
+    switcher.get_by_role("link", name=other).click()
+    expect(page).to_have_url(re.compile(re.escape(f"/o/{other}/datalake") + "$"))
+    expect(switcher.locator("summary")).to_have_text(other)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile("/signin$"))
+    page.goto(f"/o/{other}/datalake")
+    expect(page).to_have_url(re.compile(r"/signin\?next="))
