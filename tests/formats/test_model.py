@@ -125,6 +125,15 @@ def test_mask_decodes_the_compressed_string_like_pycocotools() -> None:
     assert mask.to_coco() == rle
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_mask_bitmap_is_what_pycocotools_decodes(seed: int) -> None:
+    array = random_mask(seed, height=17 + seed, width=29 - seed)
+    rle = compressed(array)
+    decoded = mask_utils.decode({"size": rle["size"], "counts": rle["counts"].encode()})
+    bitmap = Mask(rle["size"][0], rle["size"][1], rle["counts"]).bitmap()
+    assert np.array_equal(np.frombuffer(bitmap, np.uint8).reshape(array.shape), decoded)
+
+
 def test_empty_mask_has_an_empty_box() -> None:
     assert Mask(4, 5, (20,)).bbox() == Box(0, 0, 0, 0)
     assert Mask(4, 5, (20,)).area() == 0

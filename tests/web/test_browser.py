@@ -14,8 +14,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from pixlake.core import accounts
-from pixlake.sdk.datalake import Picture
+from pixlake.sdk.datalake import Datalake, Picture
 from tests.conftest import LiveServer, write_images
+from tests.factories import coco_dataset
 from tests.web.conftest import PASSWORD, Person
 
 CHROMIUM = "/usr/bin/chromium"
@@ -57,7 +58,7 @@ def _sign_in(page: Page, person: Person, path: str) -> None:
     page.fill('input[name="username"]', person.username)
     page.fill('input[name="password"]', PASSWORD)
     page.click('form[action="/signin"] button')
-    expect(page.locator("h1")).to_contain_text("Datalake")
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
 @pytest.fixture
@@ -125,3 +126,52 @@ def test_the_switcher_lists_the_organizations_and_sign_out_ends_it(
     expect(page).to_have_url(re.compile("/signin$"))
     page.goto(f"/o/{other}/datalake")
     expect(page).to_have_url(re.compile(r"/signin\?next="))
+
+
+@pytest.fixture
+def version(server: LiveServer, person: Person, tmp_path: Path) -> str:
+    root = tmp_path / "coco"
+    coco_dataset(root, 8)
+    lake = Datalake(api_token=person.token, host=server.url, interactive=False)
+    lake.upload(
+        name="cars", imgdir=root / "images", ann_path=root / "instances.json", ann_format="COCO"
+    )
+    lake.dataset.fetch("cars", "first")
+    assert lake.dataset.dataset_id is not None
+    return lake.dataset.dataset_id
+
+
+def test_labels_can_be_hidden_and_the_fill_changed(
+    page: Page, person: Person, version: str
+) -> None:
+    _sign_in(page, person, f"/o/{person.organization}/datasets/{version}")
+    expect(page.locator("h1")).to_contain_text("cars")
+    cars = page.locator('#grid .shape[data-l="1"]')  # "car", the second label
+    assert cars.count() > 0
+    expect(cars.first).to_be_visible()
+    page.locator('#legend input[data-toggle="1"]').uncheck()
+    expect(cars.first).to_be_hidden()
+    expect(page.locator('#grid .shape[data-l="0"]').first).to_be_visible()
+    page.locator("#opacity").fill("80")
+    fill = page.evaluate(
+        "getComputedStyle(document.querySelector('#grid rect.shape, #grid g.shape')).fillOpacity"
+    )
+    assert float(fill) == pytest.approx(0.8)
+
+
+def test_a_reviewer_accepts_and_moves_on_with_the_keyboard(
+    page: Page, person: Person, version: str
+) -> None:
+    _sign_in(page, person, f"/o/{person.organization}/datasets/{version}?status=pending")
+    page.locator("#grid a").first.click()
+    expect(page.get_by_test_id("status")).to_have_text("pending")
+    first = page.get_by_test_id("name").inner_text()
+    page.keyboard.press("a")
+    expect(page.get_by_test_id("name")).not_to_have_text(first)
+    page.keyboard.press("r")
+    expect(page.get_by_test_id("status")).to_have_text("pending")  # the third, untouched
+    page.goto(f"/o/{person.organization}/datasets/{version}/statistics")
+    expect(page.locator("table").first).to_contain_text("accepted")
+    expect(page.locator("table").first).to_contain_text("rejected")
+    page.goto(f"/o/{person.organization}/datasets/{version}?status=accepted")
+    expect(page.locator("#grid .name")).to_have_text([first])

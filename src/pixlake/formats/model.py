@@ -217,6 +217,16 @@ class Mask:
             return Box(0.0, 0.0, 0.0, 0.0)
         return Box(float(x_min), float(y_min), float(x_max - x_min + 1), float(y_max - y_min + 1))
 
+    def bitmap(self) -> bytes:
+        """The mask as ``height`` rows of ``width`` bytes, 1 for foreground, 0 else."""
+        columns = bytearray(self.height * self.width)  # the runs' own, column-major, order
+        position = 0
+        for index, length in enumerate(self.runs()):
+            if index % 2 and length:
+                columns[position : position + length] = b"\x01" * length
+            position += length
+        return b"".join(columns[row :: self.height] for row in range(self.height))
+
     @classmethod
     def from_coco(cls, rle: Mapping[str, Any]) -> Mask:
         """A mask from COCO's RLE object, the reverse of :meth:`to_coco` (the counts are

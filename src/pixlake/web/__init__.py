@@ -12,7 +12,7 @@ from typing import Final
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from pixlake.web.pages import account, datalake
+from pixlake.web.pages import account, datalake, datasets
 
 __all__ = ["STATIC_URL", "install_web"]
 
@@ -25,3 +25,4 @@ def install_web(app: FastAPI) -> None:
     app.mount(STATIC_URL, StaticFiles(directory=_STATIC_DIR), name="static")
     app.include_router(account.router)
     app.include_router(datalake.router)
+    app.include_router(datasets.router)

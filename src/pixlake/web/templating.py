@@ -55,7 +55,7 @@ def _bytes(size: int) -> str:
 
 _env.filters["when"] = _when
 _env.filters["bytes"] = _bytes
-_env.globals["version"] = __version__
+_env.globals["asset_version"] = __version__
 
 
 def render(request: Request, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:

@@ -12,6 +12,15 @@ deleting annotations), ``_listings`` (pages of pictures and annotations) and ``_
 (``tx.datasets``, ``tx.annotations``).
 """
 
+from pixlake.core.datasets._browsing import (
+    SIZE_CLASSES,
+    LabelStatistics,
+    VersionPicture,
+    VersionStatistics,
+    browse_version,
+    version_picture,
+    version_statistics,
+)
 from pixlake.core.datasets._export import iter_export, version_files
 from pixlake.core.datasets._labels import create_labels, get_metadata
 from pixlake.core.datasets._listings import list_annotations, list_items, list_version_pictures
@@ -49,6 +58,13 @@ from pixlake.core.datasets._writer import (
 
 __all__ = [
     "ANNOTATION_STATUSES",
+    "SIZE_CLASSES",
+    "LabelStatistics",
+    "VersionPicture",
+    "VersionStatistics",
+    "browse_version",
+    "version_picture",
+    "version_statistics",
     "LABEL_TYPES",
     "LATEST",
     "AnnotationInput",

@@ -102,6 +102,48 @@ class AnnotationRepository(Repository):
             ).all()
         )
 
+    def label_statistics(self, version_pk: int) -> dict[str, tuple[int, int]]:
+        """Per label name with objects: (objects, pictures with one or more)."""
+        return {
+            name: (objects, pictures)
+            for name, objects, pictures in self.session.execute(
+                select(
+                    LabelRow.name,
+                    func.count(ShapeRow.pk),
+                    func.count(ShapeRow.annotation_pk.distinct()),
+                )
+                .join(ShapeRow, ShapeRow.label_pk == LabelRow.pk)
+                .where(LabelRow.version_pk == version_pk)
+                .group_by(LabelRow.name)
+            )
+        }
+
+    def status_counts(self, version_pk: int) -> dict[str, int]:
+        """Annotations per review status, for the statuses that have some."""
+        return dict(
+            self.session.execute(
+                select(AnnotationRow.status, func.count())
+                .where(AnnotationRow.version_pk == version_pk)
+                .group_by(AnnotationRow.status)
+            ).all()
+        )
+
+    def box_sizes(self, version_pk: int, *, limit: int) -> list[tuple[str, int, int, Any]]:
+        """Up to ``limit`` objects with a box (rectangles, polygons, masks): their label
+        name, their picture's width and height, and their compact data (``box`` in it)."""
+        rows = self.session.execute(
+            select(LabelRow.name, PictureRow.width, PictureRow.height, cast_(ShapeRow.data, Text))
+            .select_from(ShapeRow)
+            .join(LabelRow, LabelRow.pk == ShapeRow.label_pk)
+            .join(AnnotationRow, AnnotationRow.pk == ShapeRow.annotation_pk)
+            .join(PictureRow, PictureRow.pk == AnnotationRow.picture_pk)
+            .where(LabelRow.version_pk == version_pk, ShapeRow.kind != "classification")
+            .order_by(ShapeRow.pk)
+            .limit(limit)
+        ).all()
+        decoded = json_texts([text for *_rest, text in rows])
+        return [(n, w, h, data) for (n, w, h, _t), data in zip(rows, decoded, strict=True)]
+
     # ------------------------------------------------------------------- annotations
 
     def count(self, version_pk: int) -> int:

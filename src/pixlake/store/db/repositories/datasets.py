@@ -318,6 +318,78 @@ class DatasetRepository(Repository):
                 [{"version_pk": version_pk, "picture_pk": pk} for pk in picture_pks],
             )
 
+    def _filtered(self, version_pk: int, status: str | None, label: str | None) -> Select[Any]:
+        """The keys of the version's pictures whose annotation has ``status`` and an object
+        of ``label`` (each when given)."""
+        query = select(VersionPictureRow.picture_pk).where(
+            VersionPictureRow.version_pk == version_pk
+        )
+        if status is not None:
+            query = query.where(
+                VersionPictureRow.picture_pk.in_(
+                    select(AnnotationRow.picture_pk).where(
+                        AnnotationRow.version_pk == version_pk, AnnotationRow.status == status
+                    )
+                )
+            )
+        if label is not None:
+            query = query.where(
+                VersionPictureRow.picture_pk.in_(
+                    select(AnnotationRow.picture_pk)
+                    .join(ShapeRow, ShapeRow.annotation_pk == AnnotationRow.pk)
+                    .join(LabelRow, LabelRow.pk == ShapeRow.label_pk)
+                    .where(
+                        AnnotationRow.version_pk == version_pk,
+                        LabelRow.version_pk == version_pk,
+                        LabelRow.name == label,
+                    )
+                )
+            )
+        return query
+
+    def filtered_pictures(
+        self,
+        version_pk: int,
+        *,
+        status: str | None,
+        label: str | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[int], int]:
+        """A page of the keys of the version's pictures that the filters keep, in key order,
+        and how many they keep."""
+        query = self._filtered(version_pk, status, label)
+        total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        pks = self.session.scalars(
+            query.order_by(VersionPictureRow.picture_pk).offset(offset).limit(limit)
+        )
+        return list(pks), total
+
+    def holds_picture(self, version_pk: int, picture_pk: int) -> bool:
+        return (
+            self.session.scalar(
+                select(VersionPictureRow.picture_pk).where(
+                    VersionPictureRow.version_pk == version_pk,
+                    VersionPictureRow.picture_pk == picture_pk,
+                )
+            )
+            is not None
+        )
+
+    def neighbours(
+        self, version_pk: int, picture_pk: int, *, status: str | None, label: str | None
+    ) -> tuple[int | None, int | None, int]:
+        """The keys of the pictures before and after ``picture_pk`` among those the filters
+        keep, and how many pictures the filters keep before it."""
+        query = self._filtered(version_pk, status, label)
+        key = VersionPictureRow.picture_pk
+        before = self.session.scalar(query.where(key < picture_pk).order_by(key.desc()).limit(1))
+        after = self.session.scalar(query.where(key > picture_pk).order_by(key).limit(1))
+        rank = self.session.scalar(
+            select(func.count()).select_from(query.where(key < picture_pk).subquery())
+        )
+        return before, after, rank or 0
+
     def picture_page(self, version_pk: int, *, after: int, limit: int) -> tuple[list[int], int]:
         """Up to ``limit`` keys of the version's pictures after ``after``, in key order, and
         how many pictures the version holds."""

@@ -1,0 +1,204 @@
+"""The datasets' pages over HTTP: versions, a version's pictures with their annotations
+drawn, review, masks as the field's tool decodes them, statistics, and exports."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pytest
+from PIL import Image
+from pycocotools import mask as mask_utils
+
+from pixlake.sdk.datalake import Datalake
+from pixlake.sdk.dataset import Dataset
+from tests.conftest import LiveServer
+from tests.factories import coco_dataset
+from tests.web.conftest import Person, csrf_of
+
+
+@pytest.fixture
+def coco(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
+    root = tmp_path / "coco"
+    return root, coco_dataset(root, 12)
+
+
+@pytest.fixture
+def version(server: LiveServer, person: Person, coco: tuple[Path, dict[str, Any]]) -> str:
+    """The id of version "first" of dataset "cars", imported from ``coco``."""
+    root, _document = coco
+    lake = Datalake(api_token=person.token, host=server.url, interactive=False)
+    lake.upload(
+        name="cars", imgdir=root / "images", ann_path=root / "instances.json", ann_format="COCO"
+    )
+    dataset: Dataset = lake.dataset
+    dataset.fetch("cars", "first")
+    assert dataset.dataset_id is not None
+    return dataset.dataset_id
+
+
+def _cells(page: str) -> list[str]:
+    return re.findall(r'<li>\s*<a href="[^"]+" title="[^"]+">.*?</li>', page, re.S)
+
+
+def test_the_versions_are_listed_with_their_counts(
+    signed_in: httpx.Client, person: Person, version: str, coco: tuple[Path, dict[str, Any]]
+) -> None:
+    page = signed_in.get(f"/o/{person.organization}/datasets").text
+    _root, document = coco
+    row = re.search(
+        rf'<a href="/o/{person.organization}/datasets/{version}">first</a>.*?</tr>', page, re.S
+    )
+    assert row is not None
+    numbers = re.findall(r'<td class="num">(\d+)</td>', row.group(0))
+    assert numbers == ["12", "12", str(len(document["annotations"]))]
+
+
+def test_a_version_grid_draws_every_object(
+    signed_in: httpx.Client, person: Person, version: str, coco: tuple[Path, dict[str, Any]]
+) -> None:
+    _root, document = coco
+    page = signed_in.get(f"/o/{person.organization}/datasets/{version}").text
+    assert len(_cells(page)) == 12
+    kinds: Counter[str] = Counter()
+    for a in document["annotations"]:
+        if a["iscrowd"]:
+            kinds["mask"] += 1
+        elif a["segmentation"]:
+            kinds["polygon"] += 1
+        else:
+            kinds["rectangle"] += 1
+    assert page.count('<rect class="shape"') == kinds["rectangle"]
+    assert page.count('<g class="shape"') == kinds["polygon"]
+    assert page.count('<image class="shape mask"') == kinds["mask"]
+    assert 'href="/o/' in page and "/thumbnails/" in page
+
+
+def test_the_grid_filters_by_label_and_by_review_status(
+    signed_in: httpx.Client, person: Person, version: str, coco: tuple[Path, dict[str, Any]]
+) -> None:
+    _root, document = coco
+    names = {c["id"]: c["name"] for c in document["categories"]}
+    files = {i["id"]: i["file_name"] for i in document["images"]}
+    with_car = {
+        files[a["image_id"]] for a in document["annotations"] if names[a["category_id"]] == "car"
+    }
+    grid = f"/o/{person.organization}/datasets/{version}"
+    page = signed_in.get(grid, params={"label": "car"}).text
+    shown = set(re.findall(r'<span class="name">([^<]+)</span>', page))
+    assert shown == with_car
+    assert signed_in.get(grid, params={"status": "accepted"}).text.count('<span class="name">') == 0
+    bad = signed_in.get(grid, params={"status": "approved"})
+    assert bad.status_code == 422 and "status" in bad.text
+
+
+def test_a_review_sets_the_status_and_moves_to_the_next_picture(
+    signed_in: httpx.Client, person: Person, version: str
+) -> None:
+    grid = f"/o/{person.organization}/datasets/{version}"
+    first, second = re.findall(rf'href="{grid}/pictures/([0-9a-f-]+)"', signed_in.get(grid).text)[
+        :2
+    ]
+    page = signed_in.get(f"{grid}/pictures/{first}", params={"status": "pending"})
+    assert page.status_code == 200 and "1 of 12" in page.text
+    refused = signed_in.post(f"{grid}/pictures/{first}/review", data={"decision": "accepted"})
+    assert refused.status_code == 403
+    answer = signed_in.post(
+        f"{grid}/pictures/{first}/review",
+        data={"csrf": csrf_of(page.text), "decision": "accepted", "status": "pending"},
+    )
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"{grid}/pictures/{second}?status=pending"
+    after = signed_in.get(answer.headers["location"]).text
+    assert "1 of 11" in after  # the accepted picture has left the pending ones
+    accepted = signed_in.get(grid, params={"status": "accepted"}).text
+    assert accepted.count('<span class="name">') == 1
+
+
+def test_masks_are_drawn_as_pycocotools_decodes_them(
+    signed_in: httpx.Client, person: Person, version: str, coco: tuple[Path, dict[str, Any]]
+) -> None:
+    _root, document = coco
+    crowd = next(a for a in document["annotations"] if a["iscrowd"])
+    file_name = next(i["file_name"] for i in document["images"] if i["id"] == crowd["image_id"])
+    grid = f"/o/{person.organization}/datasets/{version}"
+    page = signed_in.get(grid).text
+    picture_id = re.search(rf'pictures/([0-9a-f-]+)" title="{re.escape(file_name)}"', page)
+    assert picture_id is not None
+    picture = signed_in.get(f"{grid}/pictures/{picture_id.group(1)}").text
+    index = re.search(r'href="[^"]+/masks/(\d+)\.png"', picture)
+    assert index is not None
+    png = signed_in.get(f"{grid}/pictures/{picture_id.group(1)}/masks/{index.group(1)}.png")
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    alpha = np.asarray(Image.open(io.BytesIO(png.content)).getchannel("A")) > 0
+    rle = dict(crowd["segmentation"])
+    if isinstance(rle["counts"], list):
+        rle = mask_utils.frPyObjects(rle, *rle["size"])
+    assert np.array_equal(alpha, mask_utils.decode(rle).astype(bool))
+    assert signed_in.get(f"{grid}/pictures/{picture_id.group(1)}/masks/99.png").status_code == 404
+
+
+def test_statistics_count_objects_and_pictures_per_label(
+    signed_in: httpx.Client, person: Person, version: str, coco: tuple[Path, dict[str, Any]]
+) -> None:
+    _root, document = coco
+    names = {c["id"]: c["name"] for c in document["categories"]}
+    objects = Counter(names[a["category_id"]] for a in document["annotations"])
+    pictures = {
+        n: len({a["image_id"] for a in document["annotations"] if names[a["category_id"]] == n})
+        for n in objects
+    }
+    page = signed_in.get(f"/o/{person.organization}/datasets/{version}/statistics").text
+    for name, count in objects.items():
+        assert f"<title>{name}: {count} objects</title>" in page
+        assert f"<title>{name}: {pictures[name]} pictures</title>" in page
+    sizes = re.search(r'data-testid="sizes">.*?</table>', page, re.S)
+    assert sizes is not None
+    measured = sum(int(n) for n in re.findall(r'<td class="num">(\d+)</td>', sizes.group(0)))
+    assert measured == len(document["annotations"])
+
+
+def test_an_export_is_a_zip_that_pycocotools_reads(
+    signed_in: httpx.Client, person: Person, version: str, coco: tuple[Path, dict[str, Any]]
+) -> None:
+    from pycocotools.coco import COCO
+
+    _root, document = coco
+    answer = signed_in.get(
+        f"/o/{person.organization}/datasets/{version}/export", params={"format": "coco"}
+    )
+    assert answer.status_code == 200 and "attachment" in answer.headers["content-disposition"]
+    with zipfile.ZipFile(io.BytesIO(answer.content)) as archive:
+        (name,) = [n for n in archive.namelist() if n.endswith(".json")]
+        exported = json.loads(archive.read(name))
+    api = COCO()
+    api.dataset = exported
+    api.createIndex()
+    assert len(api.getAnnIds()) == len(document["annotations"])
+    assert len(api.getImgIds()) == 12
+
+
+def test_another_organization_gets_404_for_a_version(
+    server: LiveServer, person: Person, version: str, unique: str
+) -> None:
+    from pixlake.core import sessions
+    from tests.web.conftest import PASSWORD, sign_in
+
+    intruder = Person(f"mal-{unique}", f"mals-{unique}", "")
+    sessions.create_user(server.db, intruder.username, PASSWORD, organization=intruder.organization)
+    with httpx.Client(base_url=server.url) as mal:
+        sign_in(mal, intruder)
+        for base in (f"/o/{person.organization}", f"/o/{intruder.organization}"):
+            for url in (
+                f"/datasets/{version}",
+                f"/datasets/{version}/statistics",
+                f"/datasets/{version}/export?format=coco",
+            ):
+                assert mal.get(base + url).status_code == 404, base + url
