@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from pixlake.core import accounts
 from pixlake.sdk.datalake import Datalake, Picture
+from pixlake.sdk.network import Network
 from tests.conftest import LiveServer, write_images
 from tests.factories import coco_dataset
 from tests.web.conftest import PASSWORD, Person
@@ -175,3 +176,22 @@ def test_a_reviewer_accepts_and_moves_on_with_the_keyboard(
     expect(page.locator("table").first).to_contain_text("rejected")
     page.goto(f"/o/{person.organization}/datasets/{version}?status=accepted")
     expect(page.locator("#grid .name")).to_have_text([first])
+
+
+def test_a_hostile_readme_runs_nothing_in_the_browser(
+    page: Page, server: LiveServer, person: Person, unique: str
+) -> None:
+    net = Network(api_token=person.token, host=server.url, interactive=False)
+    net.create(f"hostile-{unique}", type="detection")
+    net.update(
+        readme_text="# Hi\n\n<script>window.pwned = 1</script>\n"
+        '<img src=x onerror="window.pwned = 2">\n\n[click me](javascript:window.pwned=3)\n'
+    )
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: dialogs.append(dialog.message))
+    _sign_in(page, person, f"/networks/{net.network_id}")
+    expect(page.get_by_test_id("readme").locator("h1")).to_have_text("Hi")
+    link = page.get_by_test_id("readme").get_by_text("click me")
+    if link.count():
+        link.first.click()
+    assert page.evaluate("typeof window.pwned") == "undefined" and dialogs == []

@@ -54,6 +54,7 @@ __all__ = [
     "create_network",
     "delete_network",
     "get_network",
+    "get_network_by_id",
     "hub_networks",
     "hub_organization",
     "list_networks",
@@ -516,6 +517,12 @@ def _visible_by_id(tx: UnitOfWork, caller: Caller, network_id: uuid.UUID) -> Sto
     if found is None or not _readable(caller, found):
         raise ResourceNotFoundError(f"no network {network_id} among those you can read")
     return found
+
+
+def get_network_by_id(db: Database, caller: Caller, *, network_id: uuid.UUID) -> Network:
+    """A network the caller can read (its organization's, or a public one), by id alone."""
+    with db.read() as tx:
+        return tx.networks.record(_visible_by_id(tx, caller, network_id).pk)
 
 
 def _open(store: BlobStore, tx: UnitOfWork, digest: str) -> tuple[BlobEntity, BinaryIO]:
