@@ -7,13 +7,15 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from pixlake.core import accounts
+from pixlake import Experiment, Project
+from pixlake.core import accounts, experiments
 from pixlake.sdk.datalake import Datalake, Picture
 from pixlake.sdk.network import Network
 from tests.conftest import LiveServer, write_images
@@ -195,3 +197,57 @@ def test_a_hostile_readme_runs_nothing_in_the_browser(
     if link.count():
         link.first.click()
     assert page.evaluate("typeof window.pwned") == "undefined" and dialogs == []
+
+
+@pytest.fixture
+def experiment(server: LiveServer, person: Person) -> Experiment:
+    project = Project(api_token=person.token, host=server.url, interactive=False).create(
+        "charts", type="detection"
+    )
+    exp = Experiment(
+        api_token=person.token,
+        host=server.url,
+        project_token=project.project_token,
+        interactive=False,
+    ).create(name="long-run")
+    ys = [1.0 + (i % 7) * 0.01 for i in range(20_000)]
+    ys[12_345] = 80.0
+    exp.log("loss", ys, type="line")
+    exp.flush()
+    return exp
+
+
+def test_a_long_line_is_drawn_zoomed_and_its_log_followed_live(
+    page: Page, server: LiveServer, person: Person, experiment: Experiment
+) -> None:
+    caller = accounts.authenticate(server.db, person.token)
+    org = caller.default_organization.id
+    assert experiment.id is not None
+    run_id = uuid.UUID(experiment.id)
+    experiments.append_logs(
+        server.db, caller, org, experiment_id=run_id, lines=["epoch 1"], part="train"
+    )
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/lines/" in r.url else None)
+    _sign_in(page, person, f"/o/{person.organization}/experiments/{experiment.id}")
+    chart = page.locator(".chart").first
+    expect(chart).to_have_attribute("data-ready", "true")
+    expect(chart.locator("canvas")).to_have_count(1)
+    points = int(chart.get_attribute("data-points") or 0)
+    assert points <= 4 * 1300 and chart.get_attribute("data-size") == "20000"
+    # the spike is among the points drawn: the y axis reaches it
+    assert chart.get_attribute("data-max") == "80"
+    box = chart.locator(".u-over").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + 20)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.62, box["y"] + 20, steps=4)
+    page.mouse.up()
+    page.wait_for_function(f"() => document.querySelector('.chart').dataset.points !== '{points}'")
+    assert any("first=" in url and "last=" in url for url in asked)
+    expect(page.get_by_test_id("log")).to_contain_text("epoch 1")
+    experiments.append_logs(
+        server.db, caller, org, experiment_id=run_id, lines=["epoch 2"], part="train", exit_code=0
+    )
+    expect(page.get_by_test_id("log")).to_contain_text("epoch 2", timeout=10_000)
+    expect(page.get_by_test_id("exit-code")).to_have_text("exit code 0")

@@ -44,6 +44,7 @@ __all__ = [
     "iter_sample",
     "list_pictures",
     "picture_versions",
+    "pictures_named",
     "remove_tags",
     "sample_pictures",
     "tag_matching",
@@ -557,3 +558,13 @@ def delete_matching(
             tx.pictures.delete(organization_id, pks)
             done += len(pks)
     return done
+
+
+def pictures_named(
+    db: Database, caller: Caller, organization_id: uuid.UUID, *, names: Sequence[str]
+) -> dict[str, Picture]:
+    """The organization's pictures of these names (file names), by name; others are left out."""
+    require_organization(caller, organization_id, write=False)
+    with db.read() as tx:
+        found = tx.pictures.by_name(organization_id, list(names))
+    return {name: stored.record for name, stored in found.items() if stored.record is not None}

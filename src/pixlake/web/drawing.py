@@ -9,7 +9,15 @@ from typing import Any, Final
 
 from pixlake.entities.datasets import AnnotationRecord, Label
 
-__all__ = ["PALETTE", "LabelColour", "Shape", "label_colours", "shapes_of"]
+__all__ = [
+    "PALETTE",
+    "LabelColour",
+    "Shape",
+    "colours_of_names",
+    "label_colours",
+    "shapes_of",
+    "shapes_of_objects",
+]
 
 #: Twenty colours that stay apart from each other on photographs (Tableau 20's, reordered
 #: so that the first ten are the darker, more distinct ones).
@@ -51,6 +59,14 @@ def label_colours(labels: Sequence[Label]) -> dict[str, LabelColour]:
     }
 
 
+def colours_of_names(names: Sequence[str]) -> dict[str, LabelColour]:
+    """A colour per name, for labels that are only names (an evaluation's), in name order."""
+    return {
+        name: LabelColour(i, name, "?", PALETTE[i % len(PALETTE)])
+        for i, name in enumerate(sorted(set(names)))
+    }
+
+
 def _points(ring: Sequence[Mapping[str, float]]) -> str:
     return " ".join(f"{p['x']:g},{p['y']:g}" for p in ring)
 
@@ -63,19 +79,31 @@ def shapes_of(
     annotation: AnnotationRecord | None, colours: Mapping[str, LabelColour]
 ) -> list[Shape]:
     """The annotation's objects as shapes (none without an annotation)."""
-    if annotation is None:
-        return []
+    return [] if annotation is None else shapes_of_objects(annotation.objects, colours)
+
+
+def shapes_of_objects(
+    objects: Sequence[Mapping[str, Any]], colours: Mapping[str, LabelColour]
+) -> list[Shape]:
+    """Objects of the wire shape (``type``, ``label``, ``rectangle``, ``polygon``...) as
+    shapes; an object with only a ``box`` (``[x, y, w, h]``, as evaluations may give it) is a
+    rectangle, and one with no geometry a classification."""
     shapes = []
-    for index, obj in enumerate(annotation.objects):
-        label = colours.get(obj["label"]) or _unknown(obj["label"], len(colours))
-        qa = tuple((q["question"], q["answer"]) for q in obj.get("qa", ()))
+    for index, obj in enumerate(objects):
+        name = str(obj.get("label", ""))
+        label = colours.get(name) or _unknown(name, len(colours))
+        qa = tuple((str(q["question"]), str(q["answer"])) for q in obj.get("qa", ()))
         rect: Any = obj.get("rectangle")
         box = None
-        if rect is not None:
+        if isinstance(rect, Mapping):
             box = (rect["left"], rect["top"], rect["width"], rect["height"])
+        elif isinstance(obj.get("box"), list) and len(obj["box"]) == 4:
+            x, y, w, h = (float(v) for v in obj["box"])
+            box = (x, y, w, h)
+        kind = str(obj.get("type") or ("rectangle" if box else "classification"))
         rings: tuple[str, ...] = ()
-        if obj["type"] == "polygon":
-            polygon = obj["polygon"]
+        polygon = obj.get("polygon")
+        if kind == "polygon" and isinstance(polygon, Mapping):
             rings = (_points(polygon["geometry"]), *(_points(p) for p in polygon.get("parts", ())))
-        shapes.append(Shape(obj["type"], label, index, box, rings, qa))
+        shapes.append(Shape(kind, label, index, box, rings, qa))
     return shapes

@@ -28,7 +28,12 @@ from pixlake.core.experiments._files import (
     update_file,
 )
 from pixlake.core.experiments._logs import append_logs, read_logs
-from pixlake.core.experiments._points import append_points, read_points
+from pixlake.core.experiments._points import (
+    MAX_BUCKETS,
+    append_points,
+    read_line_range,
+    read_points,
+)
 from pixlake.core.experiments._publish import publish
 from pixlake.core.experiments._runs import (
     create_experiment,
@@ -56,6 +61,8 @@ __all__ = [
     "open_file",
     "publish",
     "read_logs",
+    "MAX_BUCKETS",
+    "read_line_range",
     "read_points",
     "store_file",
     "update_data",

@@ -96,3 +96,36 @@ def read_points(
         if asset.type != "line":
             raise bad("name", f"data {name!r} is a {asset.type!r} asset, not a line")
         return tx.experiments.data.series(asset.pk, max_points=max_points)
+
+
+#: Most buckets a line is read in: a chart wider than this many pixels gets no more detail.
+MAX_BUCKETS = 10_000
+
+
+def read_line_range(
+    db: Database,
+    caller: Caller,
+    organization_id: uuid.UUID,
+    *,
+    experiment_id: uuid.UUID,
+    name: str,
+    buckets: int,
+    first: int = 0,
+    last: int | None = None,
+) -> Series:
+    """A line's points from index ``first`` to ``last`` (the end when ``None``), at most
+    four per bucket: each bucket's first, last, lowest and highest, so that no spike is
+    lost whatever the size; a range that fits is read whole (``buckets`` is a chart's width
+    in pixels: zooming in asks again for the visible range)."""
+    require_organization(caller, organization_id, write=False)
+    if not 1 <= buckets <= MAX_BUCKETS:
+        raise bad("buckets", f"expected 1 to {MAX_BUCKETS} buckets")
+    if first < 0 or (last is not None and last < first):
+        raise bad("first", "expected 0 <= first <= last")
+    with db.read() as tx:
+        experiment = find_experiment(tx, organization_id, experiment_id)
+        asset = tx.experiments.data.stored(_assets.require(tx, _assets.DATA, experiment, name))
+        if asset.type != "line":
+            raise bad("name", f"data {name!r} is a {asset.type!r} asset, not a line")
+        end = last if last is not None else 2**62
+        return tx.experiments.data.buckets(asset.pk, first=first, last=end, buckets=buckets)

@@ -18,6 +18,7 @@ from typing import Any, ClassVar, cast
 from sqlalchemy import delete, func, insert, select
 
 from pixlake.entities.experiments import DataAsset, Experiment, FileAsset, Series
+from pixlake.store.db.bulk import chunked
 from pixlake.store.db.models import (
     BlobRow,
     DataAssetRow,
@@ -42,6 +43,10 @@ __all__ = [
     "StoredData",
     "StoredExperiment",
 ]
+
+
+#: Points read from the database at a time when a line is bucketed.
+_BUCKET_BATCH = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +268,68 @@ class DataAssetRepository(NamedAssetRepository):
             y=[r[2] if r[2] is not None else (r[1] if r[1] is not None else "NaN") for r in rows],
             x=[r[3] for r in rows] if asset.has_x else None,
         )
+
+    def buckets(self, key: int, *, first: int, last: int, buckets: int) -> Series:
+        """The points of indexes ``first`` to ``last``, at most four per each of ``buckets``
+        equal spans of them: each span's first and last points, its lowest and its highest
+        (and the first of each non-finite value it holds), so that a spike shows whatever
+        the size. A range of no more than ``4 * buckets`` points comes whole.
+
+        The points are read in index order a batch at a time: memory grows with
+        ``buckets``, not with the line."""
+        asset = self.session.get_one(DataAssetRow, key)
+        count = self.points_count(key)
+        first, last = max(first, 0), min(last, count - 1)
+        span = last - first + 1
+        query = (
+            select(LinePointRow.idx, LinePointRow.value, LinePointRow.special)
+            .where(LinePointRow.asset_pk == key, LinePointRow.idx.between(first, last))
+            .order_by(LinePointRow.idx)
+            .execution_options(yield_per=_BUCKET_BATCH)
+        )
+        chosen: dict[int, Any] = {}
+        rows: Any = self.session.execute(query) if span > 0 else ()
+        if span <= 4 * buckets:
+            for idx, value, special in rows:
+                chosen[idx] = special if special is not None else value
+        else:
+            current = -1
+            kept: list[tuple[int, Any] | None] = []
+            specials: set[str] = set()
+            for idx, value, special in rows:
+                bucket = (idx - first) * buckets // span
+                point = (idx, special if special is not None else value)
+                if bucket != current:
+                    chosen.update(p for p in kept if p is not None)
+                    current, specials = bucket, set()
+                    kept = [point, point, None, None]  # first, last, lowest, highest
+                kept[1] = point
+                if special is not None:
+                    if special not in specials:
+                        specials.add(special)
+                        chosen[idx] = special
+                    continue
+                low, high = kept[2], kept[3]
+                if low is None or value < low[1]:
+                    kept[2] = point
+                if high is None or value > high[1]:
+                    kept[3] = point
+            chosen.update(p for p in kept if p is not None)
+        indexes = sorted(chosen)
+        xs = None
+        if asset.has_x:
+            found: dict[int, Any] = {}
+            for part in chunked(indexes):
+                found.update(
+                    self.session.execute(
+                        select(LinePointRow.idx, LinePointRow.x).where(
+                            LinePointRow.asset_pk == key, LinePointRow.idx.in_(part)
+                        )
+                    ).all()
+                )
+            xs = [found[i] for i in indexes]
+        ys = [chosen[i] for i in indexes]
+        return Series(size=count, idx=indexes, y=[v if v is not None else "NaN" for v in ys], x=xs)
 
     def replace_points(self, key: int, xs: list[Any] | None, ys: Sequence[float | str]) -> None:
         """Make these the line's points (with x values when ``xs`` is given)."""
