@@ -35,10 +35,9 @@ def lake(world: World) -> uuid.UUID:
 
 
 def _names(world: World, org: uuid.UUID, where: PictureFilter) -> list[str]:
-    pictures, total = datalake.browse_pictures(
-        world.db, world.alice, org, where=where, offset=0, limit=100
-    )
-    assert total == len(pictures)
+    window = datalake.browse_pictures(world.db, world.alice, org, where=where, limit=100)
+    pictures = window.pictures
+    assert window.total == len(pictures) and window.older is None and window.newer is None
     return sorted(p.external_url for p in pictures)
 
 
@@ -65,16 +64,22 @@ def test_source_and_upload_dates_filter(world: World, lake: uuid.UUID) -> None:
     assert _names(world, lake, PictureFilter(until=now - timedelta(hours=1))) == []
 
 
-def test_pages_are_newest_first_and_count_every_match(world: World, lake: uuid.UUID) -> None:
-    first, total = datalake.browse_pictures(
-        world.db, world.alice, lake, where=PictureFilter(), offset=0, limit=4
-    )
-    rest, _ = datalake.browse_pictures(
-        world.db, world.alice, lake, where=PictureFilter(), offset=4, limit=4
-    )
-    assert total == 6 and [p.external_url for p in first + rest] == [
-        f"p{i}.jpg" for i in range(5, -1, -1)
-    ]
+def test_pages_are_newest_first_keyset_both_ways(world: World, lake: uuid.UUID) -> None:
+    def page(**cursor: str | None) -> datalake.PictureWindow:
+        return datalake.browse_pictures(
+            world.db, world.alice, lake, where=PictureFilter(), limit=4, **cursor
+        )
+
+    first = page()
+    assert first.total == 6 and first.newer is None and first.older is not None
+    second = page(older_than=first.older)
+    assert second.older is None and second.newer is not None
+    names = [p.external_url for p in first.pictures + second.pictures]
+    assert names == [f"p{i}.jpg" for i in range(5, -1, -1)]
+    back = page(newer_than=second.newer)
+    assert back.pictures == first.pictures and back.newer is None and back.older == first.older
+    with pytest.raises(InvalidInputError, match="cursor"):
+        page(older_than="not-a-cursor")
 
 
 def test_actions_apply_to_every_match(world: World, lake: uuid.UUID) -> None:
@@ -106,17 +111,15 @@ def test_a_bad_tag_in_a_filter_is_refused_before_anything_changes(
 
 def test_another_organization_sees_and_changes_nothing(world: World, lake: uuid.UUID) -> None:
     with pytest.raises(ResourceNotFoundError):
-        datalake.browse_pictures(
-            world.db, world.bob, lake, where=PictureFilter(), offset=0, limit=9
-        )
+        datalake.browse_pictures(world.db, world.bob, lake, where=PictureFilter(), limit=9)
     with pytest.raises(ResourceNotFoundError):
         datalake.delete_matching(world.db, world.bob, lake, where=PictureFilter())
     mine = world.bob.default_organization.id
     assert datalake.delete_matching(world.db, world.bob, mine, where=PictureFilter()) == 0
     assert len(_names(world, lake, PictureFilter())) == 6
-    (picture,), _ = datalake.browse_pictures(
-        world.db, world.alice, lake, where=PictureFilter(), offset=0, limit=1
-    )
+    (picture,) = datalake.browse_pictures(
+        world.db, world.alice, lake, where=PictureFilter(), limit=1
+    ).pictures
     with pytest.raises(ResourceNotFoundError, match="no picture"):
         datalake.picture_versions(world.db, world.bob, mine, picture_id=picture.id)
     found, versions = datalake.picture_versions(world.db, world.alice, lake, picture_id=picture.id)

@@ -84,8 +84,8 @@ def test_a_thumbnail_keeps_no_source_and_goes_with_it(world: World) -> None:
     now = timedelta(0)
     assert collect_garbage(world.db, world.store, grace=now).blobs == 0  # the picture keeps both
     (picture,) = datalake.browse_pictures(
-        world.db, world.alice, org, where=PictureFilter(), offset=0, limit=10
-    )[0]
+        world.db, world.alice, org, where=PictureFilter(), limit=10
+    ).pictures
     datalake.delete_pictures(world.db, world.alice, org, ids=[picture.id])
     collect_garbage(world.db, world.store, grace=now)  # the source, and with it the row
     collect_garbage(world.db, world.store, grace=now)  # then the thumbnail's own bytes

@@ -32,6 +32,7 @@ __all__ = [
     "DatalakeFacets",
     "NewPicture",
     "PicturePage",
+    "PictureWindow",
     "Rejection",
     "add_pictures",
     "add_tags",
@@ -82,6 +83,18 @@ class PicturePage:
     data: list[Picture]
     count: int
     next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PictureWindow:
+    """A keyset page of pictures, newest first, with the cursors of the pages beside it."""
+
+    pictures: list[Picture]
+    total: int
+    #: The cursor of the next page (older pictures), ``None`` on the last one.
+    older: str | None
+    #: The cursor of the previous page (newer pictures), ``None`` on the first one.
+    newer: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -458,15 +471,40 @@ def browse_pictures(
     organization_id: uuid.UUID,
     *,
     where: PictureFilter,
-    offset: int,
     limit: int,
-) -> tuple[list[Picture], int]:
-    """One page of the pictures that ``where`` keeps, newest first, and how many it keeps."""
+    older_than: str | None = None,
+    newer_than: str | None = None,
+) -> PictureWindow:
+    """A page of the pictures that ``where`` keeps, newest first: the first page, or the one
+    after (``older_than``) or before (``newer_than``) a cursor of another page. Keyset
+    pages: a page deep in the lake costs what the first one does."""
     require_organization(caller, organization_id, write=False)
     where = _checked_filter(where)
     with db.read() as tx:
-        pks, total = tx.pictures.matching(organization_id, where, offset=offset, limit=limit)
-        return tx.pictures.records(organization_id, pks), total
+        pictures = tx.pictures
+        if newer_than is not None:
+            pks = pictures.matching_window(
+                organization_id, where, above=decode_cursor(newer_than), limit=limit + 1
+            )
+            newer, pks = len(pks) > limit, pks[:limit][::-1]
+            older = bool(pks) and bool(
+                pictures.matching_window(organization_id, where, below=pks[-1], limit=1)
+            )
+        else:
+            below = decode_cursor(older_than) if older_than is not None else None
+            pks = pictures.matching_window(organization_id, where, below=below, limit=limit + 1)
+            older, pks = len(pks) > limit, pks[:limit]
+            newer = (
+                below is not None
+                and bool(pks)
+                and bool(pictures.matching_window(organization_id, where, above=pks[0], limit=1))
+            )
+        return PictureWindow(
+            pictures=pictures.records(organization_id, pks),
+            total=pictures.matching_count(organization_id, where),
+            older=encode_cursor(pks[-1]) if older else None,
+            newer=encode_cursor(pks[0]) if newer else None,
+        )
 
 
 def datalake_facets(db: Database, caller: Caller, organization_id: uuid.UUID) -> DatalakeFacets:

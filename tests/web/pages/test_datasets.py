@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import uuid
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -202,3 +203,26 @@ def test_another_organization_gets_404_for_a_version(
                 f"/datasets/{version}/export?format=coco",
             ):
                 assert mal.get(base + url).status_code == 404, base + url
+
+
+def test_a_version_is_paged_by_keyset_both_ways(
+    server: LiveServer, person: Person, version: str
+) -> None:
+    from pixlake.core import accounts, datasets
+
+    caller = accounts.authenticate(server.db, person.token)
+    org, version_id = caller.default_organization.id, uuid.UUID(version)
+
+    def page(**cursor: str | None) -> datasets.VersionWindow:
+        return datasets.browse_version(
+            server.db, caller, org, version_id=version_id, status=None, label=None, limit=5,
+            **cursor,
+        )  # fmt: skip
+
+    first = page()
+    second = page(after=first.next)
+    third = page(after=second.next)
+    assert (first.previous, third.next) == (None, None) and first.total == 12
+    names = [p.external_url for p, _a in first.items + second.items + third.items]
+    assert names == sorted(names) and len(set(names)) == 12
+    assert page(before=third.previous).items == second.items

@@ -13,6 +13,7 @@ from pixlake.core.accounts import require_organization
 from pixlake.core.datasets._listings import _records
 from pixlake.core.datasets._rules import require_status
 from pixlake.core.datasets._versions import version_by_id
+from pixlake.core.pagination import decode_cursor, encode_cursor
 from pixlake.entities.accounts import Caller
 from pixlake.entities.datalake import Picture
 from pixlake.entities.datasets import AnnotationRecord
@@ -27,6 +28,7 @@ __all__ = [
     "LabelStatistics",
     "VersionPicture",
     "VersionStatistics",
+    "VersionWindow",
     "browse_version",
     "version_picture",
     "version_statistics",
@@ -63,6 +65,16 @@ class VersionStatistics:
 
 
 @dataclass(frozen=True, slots=True)
+class VersionWindow:
+    """A keyset page of a version's pictures with the cursors of the pages beside it."""
+
+    items: list[tuple[Picture, AnnotationRecord | None]]
+    total: int
+    next: str | None
+    previous: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class VersionPicture:
     picture: Picture
     annotation: AnnotationRecord | None
@@ -91,19 +103,41 @@ def browse_version(
     version_id: uuid.UUID,
     status: str | None,
     label: str | None,
-    offset: int,
     limit: int,
-) -> tuple[list[tuple[Picture, AnnotationRecord | None]], int]:
-    """A page of the version's pictures with their annotations, those whose annotation has
-    ``status`` and an object of ``label`` (each when given); and how many there are."""
+    after: str | None = None,
+    before: str | None = None,
+) -> VersionWindow:
+    """A keyset page of the version's pictures with their annotations, in picture order:
+    those whose annotation has ``status`` and an object of ``label`` (each when given); the
+    first page, or the one after or before a cursor of another page."""
     require_organization(caller, organization_id, write=False)
     require_status(status)
     with db.read() as tx:
         version_pk = version_by_id(tx, organization_id, version_id).pk
-        pks, total = tx.datasets.filtered_pictures(
-            version_pk, status=status, label=label, offset=offset, limit=limit
+        found = tx.datasets
+
+        def window(**at: int) -> list[int]:
+            return found.filtered_window(version_pk, status=status, label=label, **at)
+
+        if before is not None:
+            pks = window(before=decode_cursor(before), limit=limit + 1)
+            earlier, pks = len(pks) > limit, pks[:limit][::-1]
+            later = bool(pks) and bool(window(after=pks[-1], limit=1))
+        else:
+            start = decode_cursor(after) if after is not None else None
+            pks = (
+                window(after=start, limit=limit + 1)
+                if start is not None
+                else window(limit=limit + 1)
+            )
+            later, pks = len(pks) > limit, pks[:limit]
+            earlier = start is not None and bool(pks) and bool(window(before=pks[0], limit=1))
+        return VersionWindow(
+            items=_items(tx, organization_id, version_pk, pks),
+            total=found.filtered_count(version_pk, status=status, label=label),
+            next=encode_cursor(pks[-1]) if later else None,
+            previous=encode_cursor(pks[0]) if earlier else None,
         )
-        return _items(tx, organization_id, version_pk, pks), total
 
 
 def version_picture(
@@ -127,9 +161,7 @@ def version_picture(
             raise ResourceNotFoundError(f"no picture {picture_id} in this version")
         ((picture, annotation),) = _items(tx, organization_id, version_pk, pks)
         before, after, rank = tx.datasets.neighbours(version_pk, pks[0], status=status, label=label)
-        _, total = tx.datasets.filtered_pictures(
-            version_pk, status=status, label=label, offset=0, limit=0
-        )
+        total = tx.datasets.filtered_count(version_pk, status=status, label=label)
         around = [k for k in (before, after) if k is not None]
         ids = dict(
             zip(around, (p.id for p in tx.pictures.records(organization_id, around)), strict=True)

@@ -32,6 +32,7 @@ _DONE: Final = {"tag": "tagged", "untag": "untagged", "delete": "deleted"}
 _Tags = Annotated[list[str], Query(max_length=100)]
 _Match = Literal["any", "all"]
 _Day = Annotated[str, Query(max_length=10)]
+_Cursor = Annotated[str | None, Query(max_length=100)]
 
 
 def _day(value: str, field: str) -> date | None:
@@ -82,44 +83,41 @@ def grid(
     source: Annotated[str, Query(max_length=100)] = "",
     since: _Day = "",
     until: _Day = "",
-    page: Annotated[int, Query(ge=1, le=10_000_000)] = 1,
+    older: _Cursor = None,
+    newer: _Cursor = None,
     per: Annotated[int, Query(ge=1, le=PAGE_SIZES[-1])] = PAGE_SIZES[1],
     done: Annotated[Literal["tagged", "untagged", "deleted"] | None, Query()] = None,
     n: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
     where = _filter(tag, match, source, since, until)
     per = per if per in PAGE_SIZES else PAGE_SIZES[1]
-    pictures, total = datalake.browse_pictures(
-        db, caller, org.id, where=where, offset=(page - 1) * per, limit=per
+    window = datalake.browse_pictures(
+        db, caller, org.id, where=where, limit=per, older_than=older, newer_than=newer
     )
     facets = datalake.datalake_facets(db, caller, org.id)
-    pages = max(1, -(-total // per))
     query = _grid_query(tag, match, source, since, until, per=per if per != PAGE_SIZES[1] else 0)
 
-    def page_url(number: int) -> str:
-        extra = f"&page={number}" if number > 1 else ""
+    def url(**cursor: str | None) -> str:
+        extra = "".join(f"&{k}={v}" for k, v in cursor.items() if v)
         return f"{request.url.path}?{query}{extra}".replace("?&", "?").rstrip("?")
 
     return render(
         request,
         "datalake.html",
-        pictures=pictures,
-        total=total,
+        pictures=window.pictures,
+        total=window.total,
         facets=facets,
         chosen_tags=list(where.tags),
         match=match,
         source=source,
         since=since,
         until=until,
-        page=page,
-        pages=pages,
         per=per,
         page_sizes=PAGE_SIZES,
-        first_url=page_url(1),
-        previous_url=page_url(page - 1) if page > 1 else None,
-        next_url=page_url(page + 1) if page < pages else None,
-        last_url=page_url(pages),
-        here=page_url(page),
+        first_url=url() if window.newer else None,
+        previous_url=url(newer=window.newer) if window.newer else None,
+        next_url=url(older=window.older) if window.older else None,
+        here=url(older=older, newer=newer),
         done=done,
         done_count=n,
     )
@@ -177,8 +175,6 @@ def act_on_selection(
         target = grid_path
     base, _, query = target.partition("?")
     kept = [p for p in query.split("&") if p and not p.startswith(("done=", "n="))]
-    if action == "delete":
-        kept = [p for p in kept if not p.startswith("page=")]  # the page may be gone
     kept += [f"done={_DONE[action]}", f"n={count}"]
     return RedirectResponse(f"{base}?{'&'.join(kept)}", status_code=303)
 

@@ -55,21 +55,22 @@ def version_page(
     version_id: uuid.UUID,
     status: _Status = None,
     label: _Label = None,
-    page: Annotated[int, Query(ge=1, le=10_000_000)] = 1,
+    after: Annotated[str | None, Query(max_length=100)] = None,
+    before: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
     version = datasets.get_version_by_id(db, caller, org.id, version_id=version_id)
-    items, total = datasets.browse_version(
+    window = datasets.browse_version(
         db,
         caller,
         org.id,
         version_id=version_id,
         status=status,
         label=label or None,
-        offset=(page - 1) * _PER_PAGE,
         limit=_PER_PAGE,
+        after=after,
+        before=before,
     )
     colours = label_colours(version.labels)
-    pages = max(1, -(-total // _PER_PAGE))
     base = f"/o/{org.name}/datasets/{version_id}"
     return render(
         request,
@@ -77,19 +78,19 @@ def version_page(
         version=version,
         colours=colours,
         cells=[
-            (picture, annotation, shapes_of(annotation, colours)) for picture, annotation in items
+            (picture, annotation, shapes_of(annotation, colours))
+            for picture, annotation in window.items
         ],
-        total=total,
+        total=window.total,
         review_status=status,
         label=label or "",
         statuses=datasets.ANNOTATION_STATUSES,
-        page=page,
-        pages=pages,
         filters=_query(status, label),
-        previous_url=base + _query(status, label, page=page - 1 if page > 2 else None)
-        if page > 1
+        first_url=base + _query(status, label) if window.previous else None,
+        previous_url=base + _query(status, label, before=window.previous)
+        if window.previous
         else None,
-        next_url=base + _query(status, label, page=page + 1) if page < pages else None,
+        next_url=base + _query(status, label, after=window.next) if window.next else None,
         export_formats=EXPORT_FORMATS,
     )
 

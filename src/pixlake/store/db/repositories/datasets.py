@@ -347,23 +347,32 @@ class DatasetRepository(Repository):
             )
         return query
 
-    def filtered_pictures(
+    def filtered_count(self, version_pk: int, *, status: str | None, label: str | None) -> int:
+        query = self._filtered(version_pk, status, label)
+        return self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+    def filtered_window(
         self,
         version_pk: int,
         *,
         status: str | None,
         label: str | None,
-        offset: int,
+        after: int | None = None,
+        before: int | None = None,
         limit: int,
-    ) -> tuple[list[int], int]:
-        """A page of the keys of the version's pictures that the filters keep, in key order,
-        and how many they keep."""
+    ) -> list[int]:
+        """Up to ``limit`` keys of the pictures the filters keep, next to a key (a keyset
+        page): the lowest above ``after`` in ascending order, the highest below ``before``
+        in descending order, or the lowest of all."""
         query = self._filtered(version_pk, status, label)
-        total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        pks = self.session.scalars(
-            query.order_by(VersionPictureRow.picture_pk).offset(offset).limit(limit)
-        )
-        return list(pks), total
+        key = VersionPictureRow.picture_pk
+        if before is not None:
+            query = query.where(key < before).order_by(key.desc())
+        else:
+            if after is not None:
+                query = query.where(key > after)
+            query = query.order_by(key)
+        return list(self.session.scalars(query.limit(limit)))
 
     def holds_picture(self, version_pk: int, picture_pk: int) -> bool:
         return (

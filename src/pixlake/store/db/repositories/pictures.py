@@ -218,17 +218,30 @@ class PictureRepository(Repository):
             query = query.where(_pictures_c.created_at < where.until)
         return query
 
-    def matching(
-        self, organization_id: uuid.UUID, where: PictureFilter, *, offset: int, limit: int
-    ) -> tuple[list[int], int]:
-        """Up to ``limit`` keys of matching pictures after the first ``offset``, newest
-        first, and how many match in all."""
+    def matching_count(self, organization_id: uuid.UUID, where: PictureFilter) -> int:
         query = self._matching(organization_id, where)
-        total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        pks = self.session.scalars(
-            query.order_by(_pictures_c.pk.desc()).offset(offset).limit(limit)
-        )
-        return list(pks), total
+        return self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+    def matching_window(
+        self,
+        organization_id: uuid.UUID,
+        where: PictureFilter,
+        *,
+        below: int | None = None,
+        above: int | None = None,
+        limit: int,
+    ) -> list[int]:
+        """Up to ``limit`` keys of matching pictures next to a key (a keyset page: no rows
+        are skipped to get there): the highest below ``below`` in descending order, the
+        lowest above ``above`` in ascending order, or the highest of all."""
+        query = self._matching(organization_id, where)
+        if above is not None:
+            query = query.where(_pictures_c.pk > above).order_by(_pictures_c.pk)
+        else:
+            if below is not None:
+                query = query.where(_pictures_c.pk < below)
+            query = query.order_by(_pictures_c.pk.desc())
+        return list(self.session.scalars(query.limit(limit)))
 
     def matching_after(
         self, organization_id: uuid.UUID, where: PictureFilter, *, after: int, limit: int
