@@ -251,3 +251,78 @@ def test_a_long_line_is_drawn_zoomed_and_its_log_followed_live(
     )
     expect(page.get_by_test_id("log")).to_contain_text("epoch 2", timeout=10_000)
     expect(page.get_by_test_id("exit-code")).to_have_text("exit code 0")
+
+
+#: Where the tour's screenshots go: docs/ui/ when asked (they illustrate docs/ui.md), else a
+#: temporary folder (they are still taken: a page that cannot be drawn fails the tour).
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "ui"
+
+
+def test_every_page_loads_with_no_console_error_and_no_failed_request(
+    page: Page,
+    server: LiveServer,
+    person: Person,
+    version: str,
+    experiment: Experiment,
+    tmp_path: Path,
+    unique: str,
+) -> None:
+    shots = SHOTS if os.environ.get("PIXLAKE_UI_SCREENSHOTS") == "1" else tmp_path
+    problems: list[str] = []
+    page.on(
+        "console", lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None
+    )
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    # a request the browser dropped because the test left the page (net::ERR_ABORTED: a lazy
+    # thumbnail, the icon) did not fail; every other failure, and every 4xx/5xx, does
+    page.on(
+        "requestfailed",
+        lambda r: (
+            None if r.failure == "net::ERR_ABORTED" else problems.append(f"{r.url} {r.failure}")
+        ),
+    )
+    page.on(
+        "response", lambda r: problems.append(f"{r.status}: {r.url}") if r.status >= 400 else None
+    )
+    experiment.log("mAP", 0.78, type="value")
+    experiment.log("ap", {"x": ["car", "bus"], "y": [0.8, 0.6]}, type="bar")
+    experiment.log(
+        "confusion", {"categories": ["car", "bus"], "values": [[9, 1], [2, 8]]}, "heatmap"
+    )
+    experiment.log("hyperparameters", {"lr": 0.01}, type="table")
+    experiment.flush()
+    net = Network(api_token=person.token, host=server.url, interactive=False)
+    net.create(f"detector-{unique}", type="detection")
+    net.update(readme_text="# Detector\n\nTrained on *cars*.", labels={"1": "car"}, private=False)
+    org = f"/o/{person.organization}"
+    page.goto("/signin")
+    page.screenshot(path=shots / "signin.jpg", quality=75)
+    _sign_in(page, person, f"{org}/datalake")
+    pages = {
+        "datalake": f"{org}/datalake",
+        "datasets": f"{org}/datasets",
+        "version": f"{org}/datasets/{version}",
+        "statistics": f"{org}/datasets/{version}/statistics",
+        "projects": f"{org}/projects",
+        "experiment": f"{org}/experiments/{experiment.id}",
+        "networks": f"{org}/networks",
+        "hub": "/hub",
+        "network": f"/networks/{net.network_id}",
+    }
+    for name, url in pages.items():
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
+        page.screenshot(
+            path=shots / f"{name}.jpg", quality=75, full_page=name in ("experiment", "statistics")
+        )
+    page.goto(f"{org}/datasets/{version}")
+    page.wait_for_load_state("networkidle")
+    page.locator("#grid a").first.click()
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=shots / "version-picture.jpg", quality=75)
+    page.goto(f"{org}/datalake")
+    page.wait_for_load_state("networkidle")
+    page.locator("#grid a").first.click()
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=shots / "picture.jpg", quality=75)
+    assert not problems, "\n".join(problems)
