@@ -1,6 +1,9 @@
 """The pages in a real browser: Debian's Chromium, driven by Playwright, against the live
-server. What only a browser shows: thumbnails that load, a range ticked with shift-click,
-the confirmation before a deletion, the organization switcher."""
+server. What only a browser shows: every page drawn with no console error or failed request
+(and its screenshot for docs/ui.md), thumbnails that load, a range ticked with shift-click,
+the confirmation before a deletion, the organization switcher, annotations drawn and toggled,
+review by keyboard, a long line charted and zoomed, a run log followed live, and a hostile
+readme that runs nothing."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -132,9 +136,14 @@ def test_the_switcher_lists_the_organizations_and_sign_out_ends_it(
 
 
 @pytest.fixture
-def version(server: LiveServer, person: Person, tmp_path: Path) -> str:
+def coco(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
     root = tmp_path / "coco"
-    coco_dataset(root, 8)
+    return root, coco_dataset(root, 8)
+
+
+@pytest.fixture
+def version(server: LiveServer, person: Person, coco: tuple[Path, dict[str, Any]]) -> str:
+    root, _document = coco
     lake = Datalake(api_token=person.token, host=server.url, interactive=False)
     lake.upload(
         name="cars", imgdir=root / "images", ann_path=root / "instances.json", ann_format="COCO"
@@ -326,3 +335,19 @@ def test_every_page_loads_with_no_console_error_and_no_failed_request(
     page.wait_for_load_state("networkidle")
     page.screenshot(path=shots / "picture.jpg", quality=75)
     assert not problems, "\n".join(problems)
+
+
+def test_the_overlay_of_a_known_picture_shows_its_exact_objects(
+    page: Page, person: Person, version: str, coco: tuple[Path, dict[str, Any]]
+) -> None:
+    _root, document = coco
+    image = document["images"][0]
+    mine = [a for a in document["annotations"] if a["image_id"] == image["id"]]
+    boxes = sum(1 for a in mine if not a["segmentation"])
+    polygons = sum(1 for a in mine if a["segmentation"] and not a["iscrowd"])
+    masks = sum(1 for a in mine if a["iscrowd"])
+    _sign_in(page, person, f"/o/{person.organization}/datasets/{version}")
+    cell = page.locator("#grid li").filter(has_text=image["file_name"])
+    expect(cell.locator("rect.shape")).to_have_count(boxes)
+    expect(cell.locator("g.shape")).to_have_count(polygons)
+    expect(cell.locator("image.mask")).to_have_count(masks)
