@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import io
+import time
+import uuid
 from datetime import timedelta
 
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from pixlake.core import datalake, thumbnails
+from pixlake.core import datalake, jobs, thumbnails
 from pixlake.core.datalake import NewPicture
 from pixlake.core.garbage import collect_garbage
 from pixlake.entities.datalake import PictureFilter
 from pixlake.errors import InvalidInputError, ResourceNotFoundError
+from pixlake.jobs import ThreadJobRunner
 from pixlake.store.db.models import BlobRow, ThumbnailRow
 from tests.conftest import make_image
 from tests.core.conftest import World
@@ -93,3 +96,54 @@ def test_a_thumbnail_keeps_no_source_and_goes_with_it(world: World) -> None:
         left = set(tx.session.scalars(select(BlobRow.digest)))
     assert digest not in left and made.digest not in left and _thumbnails(world) == 0
     assert not world.store.exists(made.digest)
+
+
+def _runner(world: World) -> ThreadJobRunner:
+    return ThreadJobRunner(
+        world.db, world.store, handlers={thumbnails.KIND: thumbnails.run_thumbnails}
+    )
+
+
+def _wait(world: World, job_id: uuid.UUID) -> dict[str, object]:
+    org = world.alice.default_organization.id
+    for _ in range(500):
+        job = jobs.get_job(world.db, world.alice, org, job_id=job_id)
+        if job.status in ("succeeded", "failed"):
+            assert job.status == "succeeded", job.error
+            assert job.result is not None
+            return dict(job.result)
+        time.sleep(0.02)
+    raise AssertionError("the thumbnails job did not end")
+
+
+def test_a_job_makes_the_missing_thumbnails_and_resumes_where_others_stopped(
+    world: World,
+) -> None:
+    org = world.alice.default_organization.id
+    digests = [_picture(world, make_image(10 + i), f"p{i}.jpg") for i in range(5)]
+    for digest in digests[:2]:  # made by a page already, or by a run that was stopped
+        thumbnails.thumbnail_of(world.db, world.store, world.alice, org, digest=digest)
+    runner = _runner(world)
+    try:
+        first = thumbnails.request_thumbnails(world.db, runner, world.alice, org)
+        assert _wait(world, first) == {"made": 3, "failed": 0}
+        assert _thumbnails(world) == 5
+        again = thumbnails.request_thumbnails(world.db, runner, world.alice, org)
+        assert again != first and _wait(world, again) == {"made": 0, "failed": 0}
+    finally:
+        runner.shutdown()
+
+
+def test_one_thumbnails_job_waits_at_a_time_per_organization(world: World) -> None:
+    org = world.alice.default_organization.id
+    with world.db.transaction() as tx:  # queued by another process, not started yet
+        queued = tx.jobs.add(
+            org, created_by=world.alice.user_id, kind=thumbnails.KIND, params={}, runner="x:1"
+        )
+    runner = _runner(world)
+    try:
+        assert thumbnails.request_thumbnails(world.db, runner, world.alice, org) == queued.id
+        other = world.bob.default_organization.id
+        assert thumbnails.request_thumbnails(world.db, runner, world.bob, other) != queued.id
+    finally:
+        runner.shutdown()

@@ -51,7 +51,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from pixlake import _json as fast_json
-from pixlake.core import blobs, datasets
+from pixlake.core import blobs, datasets, thumbnails
 from pixlake.core.datasets import (
     AnnotationInput,
     AnnotationWriter,
@@ -407,6 +407,9 @@ def _run_streamed(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
 def run_import(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Create (or, with ``version_id``, annotate) a dataset version from an import document."""
     try:
-        return _run_streamed(ctx, params)
+        result = _run_streamed(ctx, params)
     except NotStreamable:
-        return _run_whole(ctx, params)
+        result = _run_whole(ctx, params)
+    if ctx.runner is not None:  # the new pictures' thumbnails, made ahead for the web UI
+        thumbnails.request_thumbnails(ctx.db, ctx.runner, ctx.caller, ctx.organization_id)
+    return result

@@ -18,10 +18,23 @@ from pixlake.entities.accounts import Caller
 from pixlake.entities.datalake import BlobEntity
 from pixlake.errors import InvalidInputError, ResourceNotFoundError
 from pixlake.imaging import THUMBNAIL_MEDIA_TYPE, NotAnImageError, thumbnail
+from pixlake.jobs import JobContext, JobRunner
 from pixlake.store.blobs import BlobStore
 from pixlake.store.db.engine import Database
+from pixlake.store.db.unit_of_work import UnitOfWork
 
-__all__ = ["LONGEST_SIDE", "Thumbnail", "thumbnail_of"]
+__all__ = [
+    "KIND",
+    "LONGEST_SIDE",
+    "Thumbnail",
+    "request_thumbnails",
+    "run_thumbnails",
+    "thumbnail_of",
+]
+
+#: The job that makes the thumbnails an organization's pictures lack.
+KIND: Final = "thumbnails"
+_BATCH: Final = 200
 
 #: The longest side of a thumbnail, in pixels: sharp in a grid cell of 128 CSS pixels on a
 #: screen of two device pixels per CSS pixel.
@@ -70,3 +83,47 @@ def _make(db: Database, store: BlobStore, digest: str) -> tuple[str, int, int]:
         made = tx.blobs.thumbnail(digest)
     assert made is not None  # recorded just now, or by a concurrent maker
     return made
+
+
+def request_thumbnails(
+    db: Database, runner: JobRunner, caller: Caller, organization_id: uuid.UUID
+) -> uuid.UUID:
+    """Queue the job that makes the organization's missing thumbnails, unless one is queued
+    or running already; the id of the job that will."""
+    with db.transaction() as tx:
+        waiting = tx.jobs.unfinished_of_kind(organization_id, KIND)
+        if waiting is not None:
+            return waiting
+        job = tx.jobs.add(
+            organization_id, created_by=caller.user_id, kind=KIND, params={}, runner=runner.name
+        )
+    runner.submit(job.id, caller)
+    return job.id
+
+
+def _missing(tx: UnitOfWork, organization_id: uuid.UUID, after: str) -> list[str]:
+    return tx.blobs.pictures_without_thumbnail(organization_id, after=after, limit=_BATCH)
+
+
+def run_thumbnails(ctx: JobContext, params: dict[str, object]) -> dict[str, object]:
+    """The job: make every thumbnail the organization's pictures lack."""
+    del params
+    with ctx.db.read() as tx:
+        total = tx.blobs.count_without_thumbnail(ctx.organization_id)
+    made = failed = 0
+    after = ""
+    while True:
+        with ctx.db.read() as tx:
+            digests = _missing(tx, ctx.organization_id, after)
+        if not digests:
+            break
+        for digest in digests:
+            try:
+                _make(ctx.db, ctx.store, digest)
+                made += 1
+            except (InvalidInputError, ResourceNotFoundError):
+                failed += 1  # bytes gone or not an image: the grid shows its placeholder
+            ctx.progress(made + failed, max(total, made + failed), "making thumbnails")
+        after = digests[-1]
+    ctx.progress(made + failed, max(total, made + failed), "done", force=True)
+    return {"made": made, "failed": failed}

@@ -43,6 +43,8 @@ class JobContext:
     store: BlobStore
     caller: Caller
     organization_id: uuid.UUID
+    #: The runner running the job, for the jobs it asks for next (``None`` when run alone).
+    runner: JobRunner | None = None
     _last_report: float = 0.0
 
     def progress(self, done: int, total: int, message: str = "", *, force: bool = False) -> None:
@@ -66,13 +68,19 @@ def run_job(
     handlers: Mapping[str, JobHandler],
     job_id: uuid.UUID,
     caller: Caller,
+    runner: JobRunner | None = None,
 ) -> None:
     """Run one job to completion with the handler of its kind, recording its outcome.
     Never raises."""
     with db.transaction() as tx:
         job = tx.jobs.start(job_id, at=utcnow())
     ctx = JobContext(
-        job_id=job_id, db=db, store=store, caller=caller, organization_id=job.organization_id
+        job_id=job_id,
+        db=db,
+        store=store,
+        caller=caller,
+        organization_id=job.organization_id,
+        runner=runner,
     )
     status = "succeeded"
     result: dict[str, Any] | None = None
@@ -150,7 +158,13 @@ class ThreadJobRunner:
 
     def submit(self, job_id: uuid.UUID, caller: Caller) -> None:
         self._pool.submit(
-            run_job, self.db, self.store, handlers=self.handlers, job_id=job_id, caller=caller
+            run_job,
+            self.db,
+            self.store,
+            handlers=self.handlers,
+            job_id=job_id,
+            caller=caller,
+            runner=self,
         )
 
     def shutdown(self) -> None:

@@ -158,3 +158,21 @@ def test_user_text_is_escaped_wherever_it_is_shown(
     for text in (grid, page):
         assert hostile not in text
         assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in text
+
+
+def test_thumbnails_are_made_after_an_upload_before_a_page_asks(
+    server: LiveServer, person: Person, lake: Picture
+) -> None:
+    import time
+
+    from pixlake.core import accounts
+
+    org = accounts.authenticate(server.db, person.token).default_organization.id
+    for _ in range(500):
+        with server.db.read() as tx:
+            if tx.blobs.count_without_thumbnail(org) == 0:
+                break
+        time.sleep(0.02)
+    with server.db.read() as tx:
+        assert tx.blobs.count_without_thumbnail(org) == 0
+        assert all(tx.blobs.thumbnail(p["sha256"]) for p in lake.list())

@@ -24,7 +24,7 @@ from pydantic_core import to_json
 
 from pixlake.api.deps import CallerDep, DbDep, OrganizationDep, SettingsDep, StoreDep, base_url
 from pixlake.api.responses import BLOB_RESPONSES, blob_response
-from pixlake.core import blobs, datalake
+from pixlake.core import blobs, datalake, thumbnails
 from pixlake.entities.datalake import Picture
 from pixlake.errors import ResourceNotFoundError
 from pixlake.schemas.common import MAX_INT
@@ -96,6 +96,8 @@ def create_pictures(
         source=body.source,
         missing_in=store if body.report_missing else None,
     )
+    if result.created:  # their thumbnails, made ahead for the web UI's grids
+        thumbnails.request_thumbnails(db, request.app.state.jobs, caller, org.id)
     files = files_url(base_url(request), org.id)
     # Serialized once, from plain values: a returned model would be validated again against
     # the response model, which for thousands of records costs more than the database.

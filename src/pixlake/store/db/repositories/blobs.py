@@ -16,7 +16,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, and_, delete, literal, select
+from sqlalchemy import Column, ColumnElement, and_, delete, func, literal, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from pixlake.entities.datalake import BlobEntity
@@ -196,13 +196,16 @@ class BlobRepository(Repository):
             ],
         )
 
-    def pictures_without_thumbnail(self, *, after: str, limit: int) -> list[str]:
-        """Up to ``limit`` digests of pictures' blobs after ``after`` that have no thumbnail
-        yet, in digest order."""
+    def pictures_without_thumbnail(
+        self, organization_id: uuid.UUID, *, after: str, limit: int
+    ) -> list[str]:
+        """Up to ``limit`` digests of the organization's pictures after ``after`` that have no
+        thumbnail yet, in digest order."""
         return list(
             self.session.scalars(
                 select(PictureRow.digest)
                 .where(
+                    PictureRow.organization_id == organization_id,
                     PictureRow.digest > after,
                     ~select(ThumbnailRow.source_digest)
                     .where(ThumbnailRow.source_digest == PictureRow.digest)
@@ -212,6 +215,19 @@ class BlobRepository(Repository):
                 .order_by(PictureRow.digest)
                 .limit(limit)
             )
+        )
+
+    def count_without_thumbnail(self, organization_id: uuid.UUID) -> int:
+        return (
+            self.session.scalar(
+                select(func.count(PictureRow.digest.distinct())).where(
+                    PictureRow.organization_id == organization_id,
+                    ~select(ThumbnailRow.source_digest)
+                    .where(ThumbnailRow.source_digest == PictureRow.digest)
+                    .exists(),
+                )
+            )
+            or 0
         )
 
     # --------------------------------------------------------- the store as a whole

@@ -113,6 +113,18 @@ class JobRepository(Repository):
         )
         return [(job_id, runner) for job_id, runner in rows]
 
+    def unfinished_of_kind(self, organization_id: uuid.UUID, kind: str) -> uuid.UUID | None:
+        """An unfinished job of this kind of the organization, if there is one."""
+        return self.session.scalar(
+            select(JobRow.id)
+            .where(
+                JobRow.organization_id == organization_id,
+                JobRow.kind == kind,
+                JobRow.status.in_(UNFINISHED),
+            )
+            .limit(1)
+        )
+
     def unfinished_params(self) -> list[tuple[uuid.UUID, dict[str, Any]]]:
         """The parameters of every unfinished job, with its organization."""
         rows = self.session.execute(
