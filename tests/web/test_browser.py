@@ -351,3 +351,16 @@ def test_the_overlay_of_a_known_picture_shows_its_exact_objects(
     expect(cell.locator("rect.shape")).to_have_count(boxes)
     expect(cell.locator("g.shape")).to_have_count(polygons)
     expect(cell.locator("image.mask")).to_have_count(masks)
+
+
+def test_an_export_runs_as_a_job_with_progress_then_a_download(
+    page: Page, person: Person, version: str
+) -> None:
+    _sign_in(page, person, f"/o/{person.organization}/datasets/{version}")
+    page.select_option('select[name="format"]', "voc")
+    page.click(".export button")
+    expect(page.get_by_test_id("status")).to_have_text("succeeded", timeout=15_000)
+    expect(page.locator("#count")).to_have_text("8 of 8")
+    with page.expect_download() as download:
+        page.get_by_test_id("download").click()
+    assert download.value.suggested_filename.endswith(".zip")

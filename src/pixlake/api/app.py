@@ -28,7 +28,7 @@ from pixlake.api.routers import (
     projects,
 )
 from pixlake.api.text import UrlTextMiddleware
-from pixlake.core import imports, thumbnails
+from pixlake.core import exports, imports, thumbnails
 from pixlake.core.config import Settings
 from pixlake.jobs import ThreadJobRunner
 from pixlake.store.blobs import LocalBlobStore, open_blob_store
@@ -66,7 +66,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runner = ThreadJobRunner(
         db,
         store,
-        handlers={imports.KIND: imports.run_import, thumbnails.KIND: thumbnails.run_thumbnails},
+        handlers={
+            imports.KIND: imports.run_import,
+            exports.KIND: exports.run_export,
+            thumbnails.KIND: thumbnails.run_thumbnails,
+        },
     )
     if isinstance(store, LocalBlobStore):  # files an SDK wrote and never had adopted
         threading.Thread(target=_sweep, args=(store,), name="pixlake-sweep", daemon=True).start()

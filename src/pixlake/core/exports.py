@@ -25,13 +25,14 @@ import queue
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Final, cast
 
 from pixlake._text import counted
-from pixlake.core import datasets
+from pixlake.core import blobs, datasets, jobs
 from pixlake.core.accounts import require_organization
 from pixlake.entities.accounts import Caller
+from pixlake.entities.datalake import BlobEntity
 from pixlake.entities.datasets import ExportItem
 from pixlake.errors import (
     InvalidInputError,
@@ -42,6 +43,7 @@ from pixlake.errors import (
 from pixlake.formats import QA, AnnotatedImage, Exporter, FormatDescriptor, LabelKind, LabelSpec
 from pixlake.formats.registry import export_formats, formats, get_format, names_text
 from pixlake.formats.sinks import Sink, TarSink, ZipSink
+from pixlake.jobs import JobContext, JobRunner
 from pixlake.names import file_name_problem
 from pixlake.schemas.datasets import EXPORT_ERROR_MEMBER, EXPORT_NOTES_MEMBER
 from pixlake.store.blobs import BlobStore
@@ -52,7 +54,10 @@ __all__ = [
     "ERROR_MEMBER",
     "NOTES_MEMBER",
     "ExportStream",
+    "KIND",
     "export_version",
+    "run_export",
+    "start_export",
 ]
 
 #: Archive kinds and their media types.
@@ -80,6 +85,8 @@ class ExportStream:
     filename: str
     media_type: str
     chunks: Iterator[bytes]
+    #: The problem that ended the archive with ``ERROR_MEMBER``, once the bytes are read.
+    failures: list[PicselliaError] = field(default_factory=list)
 
     def close(self) -> None:
         close = getattr(self.chunks, "close", None)
@@ -314,18 +321,25 @@ class _ArchiveWriter:
     images: str
     exporter: Callable[[Sink], Exporter]
     pages: Callable[[], Iterable[Sequence[ExportItem]]]
+    failures: list[PicselliaError]
+    progress: Callable[[int], None] | None = None
 
     def write(self, out: _Pipe) -> None:
         """Write the archive; a problem found on the way ends it with ``ERROR_MEMBER``."""
         sink: Sink = TarSink(out) if self.archive == "tar" else ZipSink(out)  # type: ignore[arg-type]
+        written = 0
         try:
             with self.exporter(sink) as exporter:
                 for items in self.pages():
                     self._write_page(out, sink, exporter, items)
+                    written += len(items)
+                    if self.progress is not None:
+                        self.progress(written)
             notes = exporter.report()
             if notes:
                 sink.write_bytes(NOTES_MEMBER, "".join(n + "\n" for n in notes).encode())
         except PicselliaError as exc:
+            self.failures.append(exc)
             sink.write_bytes(ERROR_MEMBER, _problem(exc))
         sink.close()
 
@@ -400,6 +414,7 @@ def export_version(
     yolo_path: str | None = None,
     images: str = "bytes",
     status: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> ExportStream:
     """Check that the version can be exported as ``format`` and return the archive's stream
     (``archive`` is ``"tar"`` or ``"zip"``; ``yolo_mode``, for YOLO only, ``"detect"`` for box
@@ -435,6 +450,7 @@ def export_version(
     with TarSink(io.BytesIO()) as scratch:  # the exporter's own checks, before any byte
         _collisions(exporter_cls(scratch, specs, info=info, **options), files, where)
     _check_bytes(store, files, where)
+    failures: list[PicselliaError] = []
     writer = _ArchiveWriter(
         store,
         archive,
@@ -450,6 +466,75 @@ def export_version(
             first_page=FIRST_PAGE,
             status=status,
         ),
+        failures=failures,
+        progress=progress,
     )
     filename = _filename(version.name, version.version, fmt.name, archive, yolo_mode, status)
-    return ExportStream(filename, ARCHIVES[archive], _chunks(writer.write))
+    return ExportStream(filename, ARCHIVES[archive], _chunks(writer.write), failures)
+
+
+# ------------------------------------------------------------------ exports as jobs
+
+#: The job that writes an export into the blob store, for a download link.
+KIND: Final = "dataset_export"
+
+
+def start_export(
+    db: Database,
+    store: BlobStore,
+    runner: JobRunner,
+    caller: Caller,
+    organization_id: uuid.UUID,
+    *,
+    version_id: uuid.UUID,
+    format: str,
+    status: str | None = None,
+) -> uuid.UUID:
+    """Check that the version can be exported as ``format`` (all that ``export_version``
+    checks before the first byte), then queue the job that writes its zip; the job's id."""
+    export_version(db, store, caller, organization_id, version_id, format, status=status).close()
+    params = {"version_id": str(version_id), "format": format, "status": status}
+    job = jobs.create_job(db, caller, organization_id, kind=KIND, params=params, runner=runner.name)
+    runner.submit(job.id, caller)
+    return job.id
+
+
+def run_export(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    """The job: the version's zip, written into the blob store (granted to the organization,
+    so that its members can download it, and collected as garbage a day after)."""
+    version_id = uuid.UUID(str(params["version_id"]))
+    org = ctx.organization_id
+    total = datasets.get_version_by_id(ctx.db, ctx.caller, org, version_id=version_id).size
+
+    def written(count: int) -> None:
+        ctx.progress(count, max(total, count), "writing the archive")
+
+    stream = export_version(
+        ctx.db,
+        ctx.store,
+        ctx.caller,
+        org,
+        version_id,
+        str(params["format"]),
+        archive="zip",
+        status=params.get("status"),
+        progress=written,
+    )
+    writer = ctx.store.writer()
+    try:
+        for chunk in stream.chunks:
+            writer.write(chunk)
+    except BaseException:
+        writer.abort()
+        raise
+    finally:
+        stream.close()
+    if stream.failures:
+        writer.abort()
+        raise stream.failures[0]
+    info = writer.commit()
+    blobs.record(
+        ctx.db, org, blobs=[BlobEntity(info.digest, info.size, ARCHIVES["zip"], None, None)]
+    )
+    ctx.progress(total, total, "done", force=True)
+    return {"sha256": info.digest, "size": info.size, "filename": stream.filename}

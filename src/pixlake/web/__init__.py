@@ -12,7 +12,7 @@ from typing import Final
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from pixlake.web.pages import account, datalake, datasets, experiments, networks
+from pixlake.web.pages import account, datalake, datasets, experiments, jobs, networks
 
 __all__ = ["STATIC_URL", "install_web"]
 
@@ -27,4 +27,5 @@ def install_web(app: FastAPI) -> None:
     app.include_router(datalake.router)
     app.include_router(datasets.router)
     app.include_router(experiments.router)
+    app.include_router(jobs.router)
     app.include_router(networks.router)

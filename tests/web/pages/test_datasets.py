@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 import uuid
 import zipfile
 from collections import Counter
@@ -166,15 +167,32 @@ def test_statistics_count_objects_and_pictures_per_label(
     assert measured == len(document["annotations"])
 
 
-def test_an_export_is_a_zip_that_pycocotools_reads(
+def _export(signed_in: httpx.Client, person: Person, version: str, **form: str) -> str:
+    """Start an export from the version's page; the job page's address once it has ended."""
+    grid = f"/o/{person.organization}/datasets/{version}"
+    csrf = csrf_of(signed_in.get(grid).text)
+    answer = signed_in.post(f"{grid}/exports", data={"csrf": csrf, **form})
+    assert answer.status_code == 303, answer.text
+    job = answer.headers["location"]
+    for _ in range(500):
+        state = signed_in.get(f"{job}/state").json()
+        if state["status"] not in ("queued", "running"):
+            return str(job)
+        time.sleep(0.02)
+    raise AssertionError("the export did not end")
+
+
+def test_an_export_is_a_job_whose_zip_pycocotools_reads(
     signed_in: httpx.Client, person: Person, version: str, coco: tuple[Path, dict[str, Any]]
 ) -> None:
     from pycocotools.coco import COCO
 
     _root, document = coco
-    answer = signed_in.get(
-        f"/o/{person.organization}/datasets/{version}/export", params={"format": "coco"}
-    )
+    job = _export(signed_in, person, version, format="coco")
+    state = signed_in.get(f"{job}/state").json()
+    assert state["status"] == "succeeded" and state["done"] == state["total"] == 12
+    assert state["download"] and 'data-testid="download"' in signed_in.get(job).text
+    answer = signed_in.get(f"{job}/download")
     assert answer.status_code == 200 and "attachment" in answer.headers["content-disposition"]
     with zipfile.ZipFile(io.BytesIO(answer.content)) as archive:
         (name,) = [n for n in archive.namelist() if n.endswith(".json")]
@@ -184,6 +202,16 @@ def test_an_export_is_a_zip_that_pycocotools_reads(
     api.createIndex()
     assert len(api.getAnnIds()) == len(document["annotations"])
     assert len(api.getImgIds()) == 12
+
+
+def test_an_export_that_cannot_start_says_why_and_queues_nothing(
+    signed_in: httpx.Client, person: Person, version: str
+) -> None:
+    grid = f"/o/{person.organization}/datasets/{version}"
+    csrf = csrf_of(signed_in.get(grid).text)
+    answer = signed_in.post(f"{grid}/exports", data={"csrf": csrf, "format": "pdf"})
+    assert answer.status_code == 422 and "format" in answer.text
+    assert signed_in.post(f"{grid}/exports", data={"format": "coco"}).status_code == 403
 
 
 def test_another_organization_gets_404_for_a_version(
@@ -197,11 +225,7 @@ def test_another_organization_gets_404_for_a_version(
     with httpx.Client(base_url=server.url) as mal:
         sign_in(mal, intruder)
         for base in (f"/o/{person.organization}", f"/o/{intruder.organization}"):
-            for url in (
-                f"/datasets/{version}",
-                f"/datasets/{version}/statistics",
-                f"/datasets/{version}/export?format=coco",
-            ):
+            for url in (f"/datasets/{version}", f"/datasets/{version}/statistics"):
                 assert mal.get(base + url).status_code == 404, base + url
 
 
@@ -226,3 +250,20 @@ def test_a_version_is_paged_by_keyset_both_ways(
     names = [p.external_url for p, _a in first.items + second.items + third.items]
     assert names == sorted(names) and len(set(names)) == 12
     assert page(before=third.previous).items == second.items
+
+
+def test_another_organization_cannot_see_an_export_job_or_its_zip(
+    server: LiveServer, signed_in: httpx.Client, person: Person, version: str, unique: str
+) -> None:
+    from pixlake.core import sessions
+    from tests.web.conftest import PASSWORD, sign_in
+
+    job = _export(signed_in, person, version, format="yolo")
+    job_id = job.rsplit("/", 1)[1]
+    intruder = Person(f"nosy-{unique}", f"nosies-{unique}", "")
+    sessions.create_user(server.db, intruder.username, PASSWORD, organization=intruder.organization)
+    with httpx.Client(base_url=server.url) as nosy:
+        sign_in(nosy, intruder)
+        for org in (person.organization, intruder.organization):
+            for tail in ("", "/state", "/download"):
+                assert nosy.get(f"/o/{org}/jobs/{job_id}{tail}").status_code == 404

@@ -9,11 +9,10 @@ from typing import Annotated, Final, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request, Response
-from fastapi.responses import RedirectResponse, StreamingResponse
+from fastapi.responses import RedirectResponse
 from PIL import Image
 
 from pixlake.api.deps import DbDep, StoreDep
-from pixlake.api.responses import export_response
 from pixlake.core import datasets, exports
 from pixlake.errors import ResourceNotFoundError
 from pixlake.formats.model import Mask
@@ -233,18 +232,28 @@ def statistics_page(
     )
 
 
-@router.get("/o/{org}/datasets/{version_id}/export")
+@router.post("/o/{org}/datasets/{version_id}/exports")
 def export(
+    request: Request,
     db: DbDep,
     store: StoreDep,
     caller: PageCallerDep,
     org: PageOrganizationDep,
+    _csrf: CsrfDep,
     version_id: uuid.UUID,
-    format: Annotated[Literal["coco", "voc", "yolo"], Query()],
-    status: _Status = None,
-) -> StreamingResponse:
-    """The version as a zip of ``format``, streamed as the server writes it."""
-    stream = exports.export_version(
-        db, store, caller, org.id, version_id, format, archive="zip", status=status
+    format: Annotated[Literal["coco", "voc", "yolo"], Form()],
+    status: Annotated[Literal["pending", "accepted", "rejected", "review", ""], Form()] = "",
+) -> Response:
+    """Start the job that writes the version's zip; its page shows the progress and then a
+    link to download it."""
+    job_id = exports.start_export(
+        db,
+        store,
+        request.app.state.jobs,
+        caller,
+        org.id,
+        version_id=version_id,
+        format=format,
+        status=status or None,
     )
-    return export_response(stream)
+    return RedirectResponse(f"/o/{org.name}/jobs/{job_id}", status_code=303)
