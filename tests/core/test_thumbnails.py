@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from pixlake.clock import utcnow
 from pixlake.core import datalake, jobs, thumbnails
 from pixlake.core.datalake import NewPicture
 from pixlake.core.garbage import collect_garbage
@@ -134,7 +135,7 @@ def test_a_job_makes_the_missing_thumbnails_and_resumes_where_others_stopped(
         runner.shutdown()
 
 
-def test_one_thumbnails_job_waits_at_a_time_per_organization(world: World) -> None:
+def test_one_thumbnails_job_waits_to_start_at_a_time_per_organization(world: World) -> None:
     org = world.alice.default_organization.id
     with world.db.transaction() as tx:  # queued by another process, not started yet
         queued = tx.jobs.add(
@@ -145,5 +146,21 @@ def test_one_thumbnails_job_waits_at_a_time_per_organization(world: World) -> No
         assert thumbnails.request_thumbnails(world.db, runner, world.alice, org) == queued.id
         other = world.bob.default_organization.id
         assert thumbnails.request_thumbnails(world.db, runner, world.bob, other) != queued.id
+    finally:
+        runner.shutdown()
+
+
+def test_a_request_while_a_job_runs_queues_another(world: World) -> None:
+    org = world.alice.default_organization.id
+    with world.db.transaction() as tx:  # running: it may have passed the new pictures' place
+        running = tx.jobs.add(
+            org, created_by=world.alice.user_id, kind=thumbnails.KIND, params={}, runner="x:1"
+        )
+        tx.jobs.start(running.id, at=utcnow())
+    _picture(world, make_image(77))
+    runner = _runner(world)
+    try:
+        queued = thumbnails.request_thumbnails(world.db, runner, world.alice, org)
+        assert queued != running.id and _wait(world, queued) == {"made": 1, "failed": 0}
     finally:
         runner.shutdown()

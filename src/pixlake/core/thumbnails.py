@@ -65,9 +65,8 @@ def thumbnail_of(
     return Thumbnail(made[0], THUMBNAIL_MEDIA_TYPE, made[1], made[2])
 
 
-def _make(db: Database, store: BlobStore, digest: str) -> tuple[str, int, int]:
-    """Make, store and record the thumbnail of ``digest`` (bytes before rows: a crash in
-    between leaves a file that garbage collection removes, never a row without bytes)."""
+def _render(store: BlobStore, digest: str) -> BlobEntity:
+    """Make and store the thumbnail of ``digest``; its description (not yet recorded)."""
     try:
         with store.open(digest) as source:
             data, width, height = thumbnail(source, longest=LONGEST_SIDE)
@@ -76,22 +75,28 @@ def _make(db: Database, store: BlobStore, digest: str) -> tuple[str, int, int]:
     except NotAnImageError as exc:
         raise InvalidInputError(f"the bytes {digest} are not an image: {exc}") from exc
     info = store.put_bytes(data)
+    return BlobEntity(info.digest, info.size, THUMBNAIL_MEDIA_TYPE, width, height)
+
+
+def _make(db: Database, store: BlobStore, digest: str) -> tuple[str, int, int]:
+    """Make, store and record the thumbnail of ``digest`` (bytes before rows: a crash in
+    between leaves a file that garbage collection removes, never a row without bytes)."""
+    made = _render(store, digest)
     with db.transaction() as tx:
-        tx.blobs.add_thumbnail(
-            digest, BlobEntity(info.digest, info.size, THUMBNAIL_MEDIA_TYPE, width, height)
-        )
-        made = tx.blobs.thumbnail(digest)
-    assert made is not None  # recorded just now, or by a concurrent maker
-    return made
+        tx.blobs.add_thumbnail(digest, made)
+        recorded = tx.blobs.thumbnail(digest)
+    assert recorded is not None  # recorded just now, or by a concurrent maker
+    return recorded
 
 
 def request_thumbnails(
     db: Database, runner: JobRunner, caller: Caller, organization_id: uuid.UUID
 ) -> uuid.UUID:
     """Queue the job that makes the organization's missing thumbnails, unless one is queued
-    or running already; the id of the job that will."""
+    and has not started (it will see these pictures too); the id of the job that will. A
+    running one may have passed these pictures' place already: another is queued then."""
     with db.transaction() as tx:
-        waiting = tx.jobs.unfinished_of_kind(organization_id, KIND)
+        waiting = tx.jobs.queued_of_kind(organization_id, KIND)
         if waiting is not None:
             return waiting
         job = tx.jobs.add(
@@ -117,13 +122,17 @@ def run_thumbnails(ctx: JobContext, params: dict[str, object]) -> dict[str, obje
             digests = _missing(tx, ctx.organization_id, after)
         if not digests:
             break
+        batch: list[tuple[str, BlobEntity]] = []
         for digest in digests:
             try:
-                _make(ctx.db, ctx.store, digest)
-                made += 1
+                batch.append((digest, _render(ctx.store, digest)))
             except (InvalidInputError, ResourceNotFoundError):
                 failed += 1  # bytes gone or not an image: the grid shows its placeholder
-            ctx.progress(made + failed, max(total, made + failed), "making thumbnails")
+            ctx.progress(made + len(batch) + failed, max(total, made + failed), "making thumbnails")
+        with ctx.db.transaction() as tx:  # a batch's rows in one transaction, after its bytes
+            for digest, entity in batch:
+                tx.blobs.add_thumbnail(digest, entity)
+        made += len(batch)
         after = digests[-1]
     ctx.progress(made + failed, max(total, made + failed), "done", force=True)
     return {"made": made, "failed": failed}

@@ -94,6 +94,7 @@
       if (plot) plot.destroy();
       plot = new uPlot(options(), data, chart);
       chart.dataset.ready = "true";
+      chart.dataset.drawnAt = String(Math.round(performance.now()));
     }
 
     if (logBox) logBox.addEventListener("change", () => draw(...(wanted || [])));

@@ -73,6 +73,16 @@ class JobRepository(Repository):
         ).one_or_none()
         return None if row is None else _entity(row)
 
+    def latest_of_kind(self, organization_id: uuid.UUID, kind: str) -> Job | None:
+        """The organization's job of this kind created last."""
+        row = self.session.scalars(
+            select(JobRow)
+            .where(JobRow.organization_id == organization_id, JobRow.kind == kind)
+            .order_by(JobRow.created_at.desc())
+            .limit(1)
+        ).one_or_none()
+        return None if row is None else _entity(row)
+
     def start(self, job_id: uuid.UUID, *, at: datetime) -> StartedJob:
         """Mark the job running since ``at``."""
         row = self.session.scalars(select(JobRow).where(JobRow.id == job_id)).one()
@@ -113,14 +123,14 @@ class JobRepository(Repository):
         )
         return [(job_id, runner) for job_id, runner in rows]
 
-    def unfinished_of_kind(self, organization_id: uuid.UUID, kind: str) -> uuid.UUID | None:
-        """An unfinished job of this kind of the organization, if there is one."""
+    def queued_of_kind(self, organization_id: uuid.UUID, kind: str) -> uuid.UUID | None:
+        """A job of this kind of the organization that has not started yet, if any."""
         return self.session.scalar(
             select(JobRow.id)
             .where(
                 JobRow.organization_id == organization_id,
                 JobRow.kind == kind,
-                JobRow.status.in_(UNFINISHED),
+                JobRow.status == "queued",
             )
             .limit(1)
         )
