@@ -19,9 +19,9 @@ Once the server has made the thumbnails it was asked for, each round measures:
   (from its start to its end, as the jobs table records them), against decoding and
   resizing the same images with Pillow in one process (its floor).
 
-Targets (docs/ui.md): a grid page served in <= 3x its list query and drawn in <= 1 s; a deep
-page within 1.5x of the first; the 1M-point chart drawn in <= 2x the 1k-point one;
-thumbnails within 1.5x of the Pillow floor.
+Targets (benchmarks/README.md): a grid page served in <= 3x its list query and drawn in
+<= 1 s; a deep page within 1.5x of the first; the 1M-point chart drawn in <= 2x the
+1k-point one; thumbnails within 1.5x of the Pillow floor.
 """
 
 from __future__ import annotations

@@ -57,3 +57,20 @@ def browser_client(server: LiveServer) -> Iterator[httpx.Client]:
 def signed_in(browser_client: httpx.Client, person: Person) -> httpx.Client:
     sign_in(browser_client, person)
     return browser_client
+
+
+@dataclass
+class Stranger:
+    """A person of another organization, signed in with a client of their own."""
+
+    client: httpx.Client
+    organization: str
+
+
+@pytest.fixture
+def stranger(server: LiveServer, unique: str) -> Iterator[Stranger]:
+    username, organization = f"eve-{unique}", f"eves-{unique}"
+    sessions.create_user(server.db, username, PASSWORD, organization=organization)
+    with httpx.Client(base_url=server.url) as client:
+        sign_in(client, Person(username, organization, ""))
+        yield Stranger(client, organization)

@@ -176,10 +176,11 @@ def serve(
         str, typer.Option(metavar="LEVEL", help="uvicorn log level: debug, info, warning, error.")
     ] = "info",
 ) -> None:
-    """Run the API server (docs at http://HOST:PORT/docs).
+    """Run the server: the web UI at http://HOST:PORT/, the API's docs at /docs.
 
     A new database is created on first start; an outdated one is refused until you run
-    `pixlake migrate`.
+    `pixlake migrate`. Sign in to the web UI with a password (`pixlake user create NAME`)
+    or an API token (`pixlake token create NAME`).
     """
     import uvicorn
 
@@ -195,6 +196,8 @@ def serve(
         db.dispose()
     _err().print(f"pixlake {__version__}: database {settings.database_url}")
     _err().print(f"pixlake {__version__}: storage  {settings.storage_url}")
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    _err().print(f"pixlake {__version__}: web UI   http://{shown}:{port}/ (API docs at /docs)")
     uvicorn.run(
         "pixlake.api.app:create_app",
         factory=True,

@@ -23,7 +23,7 @@ from pixlake.sdk.datalake import Datalake
 from pixlake.sdk.dataset import Dataset
 from tests.conftest import LiveServer
 from tests.factories import coco_dataset
-from tests.web.conftest import Person, csrf_of
+from tests.web.conftest import Person, Stranger, csrf_of
 
 
 @pytest.fixture
@@ -215,18 +215,11 @@ def test_an_export_that_cannot_start_says_why_and_queues_nothing(
 
 
 def test_another_organization_gets_404_for_a_version(
-    server: LiveServer, person: Person, version: str, unique: str
+    person: Person, version: str, stranger: Stranger
 ) -> None:
-    from pixlake.core import sessions
-    from tests.web.conftest import PASSWORD, sign_in
-
-    intruder = Person(f"mal-{unique}", f"mals-{unique}", "")
-    sessions.create_user(server.db, intruder.username, PASSWORD, organization=intruder.organization)
-    with httpx.Client(base_url=server.url) as mal:
-        sign_in(mal, intruder)
-        for base in (f"/o/{person.organization}", f"/o/{intruder.organization}"):
-            for url in (f"/datasets/{version}", f"/datasets/{version}/statistics"):
-                assert mal.get(base + url).status_code == 404, base + url
+    for base in (f"/o/{person.organization}", f"/o/{stranger.organization}"):
+        for url in (f"/datasets/{version}", f"/datasets/{version}/statistics"):
+            assert stranger.client.get(base + url).status_code == 404, base + url
 
 
 def test_a_version_is_paged_by_keyset_both_ways(
@@ -253,17 +246,9 @@ def test_a_version_is_paged_by_keyset_both_ways(
 
 
 def test_another_organization_cannot_see_an_export_job_or_its_zip(
-    server: LiveServer, signed_in: httpx.Client, person: Person, version: str, unique: str
+    signed_in: httpx.Client, person: Person, version: str, stranger: Stranger
 ) -> None:
-    from pixlake.core import sessions
-    from tests.web.conftest import PASSWORD, sign_in
-
-    job = _export(signed_in, person, version, format="yolo")
-    job_id = job.rsplit("/", 1)[1]
-    intruder = Person(f"nosy-{unique}", f"nosies-{unique}", "")
-    sessions.create_user(server.db, intruder.username, PASSWORD, organization=intruder.organization)
-    with httpx.Client(base_url=server.url) as nosy:
-        sign_in(nosy, intruder)
-        for org in (person.organization, intruder.organization):
-            for tail in ("", "/state", "/download"):
-                assert nosy.get(f"/o/{org}/jobs/{job_id}{tail}").status_code == 404
+    job_id = _export(signed_in, person, version, format="yolo").rsplit("/", 1)[1]
+    for org in (person.organization, stranger.organization):
+        for tail in ("", "/state", "/download"):
+            assert stranger.client.get(f"/o/{org}/jobs/{job_id}{tail}").status_code == 404

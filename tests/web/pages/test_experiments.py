@@ -15,7 +15,7 @@ from PIL import Image
 
 from pixlake import Experiment, Project
 from tests.conftest import LiveServer
-from tests.web.conftest import PASSWORD, Person, sign_in
+from tests.web.conftest import Person, Stranger
 
 
 @pytest.fixture
@@ -140,21 +140,15 @@ def test_two_runs_are_compared_on_one_plot(
 
 
 def test_another_organization_sees_no_project_experiment_or_byte(
-    server: LiveServer, person: Person, project: Project, run: Experiment, unique: str
+    person: Person, project: Project, run: Experiment, stranger: Stranger
 ) -> None:
-    from pixlake.core import sessions
-
-    intruder = Person(f"spy-{unique}", f"spies-{unique}", "")
-    sessions.create_user(server.db, intruder.username, PASSWORD, organization=intruder.organization)
-    with httpx.Client(base_url=server.url) as spy:
-        sign_in(spy, intruder)
-        for org in (person.organization, intruder.organization):
-            for path in (
-                f"/projects/{project.project_token}",
-                f"/experiments/{run.id}",
-                f"/experiments/{run.id}/lines/loss",
-                f"/experiments/{run.id}/logs",
-                f"/experiments/{run.id}/files/config",
-                f"/experiments/{run.id}/images/sample",
-            ):
-                assert spy.get(f"/o/{org}{path}").status_code == 404, (org, path)
+    for org in (person.organization, stranger.organization):
+        for path in (
+            f"/projects/{project.project_token}",
+            f"/experiments/{run.id}",
+            f"/experiments/{run.id}/lines/loss",
+            f"/experiments/{run.id}/logs",
+            f"/experiments/{run.id}/files/config",
+            f"/experiments/{run.id}/images/sample",
+        ):
+            assert stranger.client.get(f"/o/{org}{path}").status_code == 404, (org, path)

@@ -12,7 +12,7 @@ from PIL import Image
 
 from pixlake.sdk.network import Network
 from tests.conftest import LiveServer
-from tests.web.conftest import PASSWORD, Person, sign_in
+from tests.web.conftest import Person, Stranger
 
 README = (
     "# Detector\n\nTrained on *cars*.\n\n<script>window.pwned = 1</script>\n\n"
@@ -71,19 +71,14 @@ def test_a_network_page_renders_its_readme_safely_with_its_facts(
 
 
 def test_a_private_network_is_its_organizations_and_a_public_one_everyones(
-    server: LiveServer, person: Person, network: Network, unique: str
+    network: Network, stranger: Stranger, unique: str
 ) -> None:
-    other = Person(f"oth-{unique}", f"oths-{unique}", "")
-    from pixlake.core import sessions
-
-    sessions.create_user(server.db, other.username, PASSWORD, organization=other.organization)
-    with httpx.Client(base_url=server.url) as client:
-        sign_in(client, other)
-        for url in ("", "/thumbnail", "/files/model-latest"):
-            assert client.get(f"/networks/{_id(network)}{url}").status_code == 404
-        assert _id(network) not in client.get("/hub", params={"search": "detector"}).text
-        network.update(private=False)
-        assert client.get(f"/networks/{_id(network)}").status_code == 200
-        hub = client.get("/hub", params={"search": f"detector-{unique}"}).text
-        assert f'href="/networks/{_id(network)}"' in hub
-        assert client.get("/hub", params={"tag": "nothing-like-it"}).text.count("/networks/") == 0
+    client = stranger.client
+    for url in ("", "/thumbnail", "/files/model-latest"):
+        assert client.get(f"/networks/{_id(network)}{url}").status_code == 404
+    assert _id(network) not in client.get("/hub", params={"search": "detector"}).text
+    network.update(private=False)
+    assert client.get(f"/networks/{_id(network)}").status_code == 200
+    hub = client.get("/hub", params={"search": f"detector-{unique}"}).text
+    assert f'href="/networks/{_id(network)}"' in hub
+    assert client.get("/hub", params={"tag": "nothing-like-it"}).text.count("/networks/") == 0
