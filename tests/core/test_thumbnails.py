@@ -101,7 +101,10 @@ def test_a_thumbnail_keeps_no_source_and_goes_with_it(world: World) -> None:
 
 def _runner(world: World) -> ThreadJobRunner:
     return ThreadJobRunner(
-        world.db, world.store, handlers={thumbnails.KIND: thumbnails.run_thumbnails}
+        world.db,
+        world.store,
+        handlers={thumbnails.KIND: thumbnails.run_thumbnails},
+        background=[thumbnails.KIND],
     )
 
 

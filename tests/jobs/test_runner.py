@@ -7,6 +7,8 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -100,3 +102,45 @@ def test_importing_the_jobs_package_loads_no_service() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_background_jobs_never_hold_up_the_others(
+    db: Database, tmp_path: Path, alice: Caller
+) -> None:
+    release = threading.Event()
+
+    def slow(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+        release.wait(timeout=30)
+        return {}
+
+    runner = ThreadJobRunner(
+        db,
+        LocalBlobStore(tmp_path / "blobs"),
+        handlers={"double": _double, "ahead": slow},
+        workers=1,
+        background=["ahead"],
+    )
+    org = alice.default_organization.id
+    try:
+        ahead = [
+            jobs.create_job(db, alice, org, kind="ahead", params={}, runner=runner.name)
+            for _ in range(2)
+        ]
+        for job in ahead:
+            runner.submit(job.id, alice)
+        for _ in range(500):
+            if jobs.get_job(db, alice, org, job_id=ahead[0].id).status == "running":
+                break
+            time.sleep(0.01)
+        wanted = jobs.create_job(db, alice, org, kind="double", params={"n": 2}, runner=runner.name)
+        runner.submit(wanted.id, alice)
+        for _ in range(500):  # the one worker is free: the background jobs have their lane
+            if jobs.get_job(db, alice, org, job_id=wanted.id).status == "succeeded":
+                break
+            time.sleep(0.01)
+        assert jobs.get_job(db, alice, org, job_id=wanted.id).result == {"twice": 4}
+        states = [jobs.get_job(db, alice, org, job_id=j.id).status for j in ahead]
+        assert states == ["running", "queued"]  # one at a time in their lane
+    finally:
+        release.set()
+        runner.shutdown()

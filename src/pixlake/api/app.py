@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             exports.KIND: exports.run_export,
             thumbnails.KIND: thumbnails.run_thumbnails,
         },
+        background=[thumbnails.KIND],
     )
     if isinstance(store, LocalBlobStore):  # files an SDK wrote and never had adopted
         threading.Thread(target=_sweep, args=(store,), name="pixlake-sweep", daemon=True).start()

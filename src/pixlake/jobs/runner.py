@@ -11,7 +11,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -123,7 +123,10 @@ class JobRunner(Protocol):
 
 
 class ThreadJobRunner:
-    """Runs jobs in a few threads of the API process (the embedded default)."""
+    """Runs jobs in a few threads of the API process (the embedded default).
+
+    Jobs of the ``background`` kinds (work made ahead, such as thumbnails) run in a lane of
+    their own, one at a time, so that they never hold up the jobs a user waits for."""
 
     def __init__(
         self,
@@ -132,12 +135,15 @@ class ThreadJobRunner:
         *,
         handlers: Mapping[str, JobHandler],
         workers: int = 2,
+        background: Collection[str] = (),
     ) -> None:
         self.db = db
         self.store = store
         self.handlers = dict(handlers)
+        self.background = frozenset(background)
         self.name = runner_name()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pixlake-job")
+        self._lane = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pixlake-background")
         self._fail_interrupted()
 
     def _fail_interrupted(self) -> None:
@@ -157,7 +163,12 @@ class ThreadJobRunner:
                 )
 
     def submit(self, job_id: uuid.UUID, caller: Caller) -> None:
-        self._pool.submit(
+        pool = self._pool
+        if self.background:
+            with self.db.read() as tx:
+                if tx.jobs.kind_of(job_id) in self.background:
+                    pool = self._lane
+        pool.submit(
             run_job,
             self.db,
             self.store,
@@ -169,3 +180,4 @@ class ThreadJobRunner:
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=False)
+        self._lane.shutdown(wait=True, cancel_futures=False)

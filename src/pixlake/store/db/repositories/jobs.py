@@ -73,6 +73,9 @@ class JobRepository(Repository):
         ).one_or_none()
         return None if row is None else _entity(row)
 
+    def kind_of(self, job_id: uuid.UUID) -> str | None:
+        return self.session.scalar(select(JobRow.kind).where(JobRow.id == job_id))
+
     def latest_of_kind(self, organization_id: uuid.UUID, kind: str) -> Job | None:
         """The organization's job of this kind created last."""
         row = self.session.scalars(
