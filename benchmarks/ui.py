@@ -36,19 +36,23 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 from PIL import Image
 from playwright.sync_api import Browser, sync_playwright
+from sqlalchemy import select
 
 from _harness import Server, pixlake_cli, pixlake_server
 from pixlake import Datalake, Experiment, Project
+from pixlake.clock import utcnow
 from pixlake.core import accounts, datalake, datasets
 from pixlake.core.pagination import encode_cursor
 from pixlake.entities.datalake import PictureFilter
 from pixlake.store.db.engine import Database
+from pixlake.store.db.models import JobRow
 
 PASSWORD = "a passphrase for the benchmark"
 CHROMIUM = "/usr/bin/chromium"
@@ -164,11 +168,20 @@ def _wait_for_thumbnails(db: Database, org: uuid.UUID) -> None:
     raise RuntimeError("the thumbnails were not made in an hour")
 
 
-def _last_job(db: Database, org: uuid.UUID, kind: str) -> tuple[float, str]:
+def _jobs_time(db: Database, org: uuid.UUID, kind: str, since: datetime) -> tuple[float, int]:
+    """The seconds the jobs of ``kind`` created since ``since`` ran, added up (they run one
+    at a time, in the background lane), and how many there were."""
     with db.read() as tx:
-        job = tx.jobs.latest_of_kind(org, kind)
-    assert job is not None and job.started_at and job.finished_at, job
-    return (job.finished_at - job.started_at).total_seconds(), job.status
+        rows = tx.session.execute(
+            select(JobRow.started_at, JobRow.finished_at, JobRow.status).where(
+                JobRow.organization_id == org, JobRow.kind == kind, JobRow.created_at >= since
+            )
+        ).all()
+    seconds = 0.0
+    for started, finished, status in rows:
+        assert status == "succeeded" and started is not None and finished is not None, rows
+        seconds += (finished - started).total_seconds()
+    return seconds, len(rows)
 
 
 def main() -> None:
@@ -316,9 +329,10 @@ def run(srv: Server, work: Path, args: argparse.Namespace) -> None:
             image.draft("RGB", (256, 256))
             image.thumbnail((256, 256))
     floor = time.perf_counter() - floor_start
+    since = utcnow()
     lake.picture.upload(new, tags=["new"])
     _wait_for_thumbnails(db, org)
-    job_seconds, job_status = _last_job(db, org, "thumbnails")
+    job_seconds, job_count = _jobs_time(db, org, "thumbnails", since)
     db.dispose()
 
     print(
@@ -341,7 +355,7 @@ def run(srv: Server, work: Path, args: argparse.Namespace) -> None:
         drawn = _median(charts[name])
         print(f"| line-{name} | {n:,} | {drawn:.3f} | {drawn / base:.2f}x |")
     print(
-        f"\nthumbnails of {args.new:,} new pictures: job {job_seconds:.2f} s ({job_status}), "
+        f"\nthumbnails of {args.new:,} new photos: {job_count} jobs, {job_seconds:.2f} s in all; "
         f"Pillow floor {floor:.2f} s: {job_seconds / floor:.2f}x"
     )
 

@@ -56,6 +56,7 @@ class PictureRow(Base):
     __table_args__ = (
         UniqueConstraint("organization_id", "external_url"),
         Index("ix_pictures_organization_id_pk", "organization_id", "pk"),
+        Index("ix_pictures_organization_id_source", "organization_id", "source"),
     )
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
