@@ -529,11 +529,11 @@ def test_fsck_says_what_is_wrong_and_repair_fixes_what_is_safe(tmp_path: Path) -
     home = tmp_path / "home"
     token = run(home, "token", "create", "fay").stdout.strip()
     (image,) = write_images(tmp_path / "images", 1)
-    with EmbeddedServer(Settings(home=home)) as server:
+    with EmbeddedServer(Settings(home=home)) as server:  # which waits for its jobs
         Picture(api_token=token, host=server.url, interactive=False).upload([str(image)])
     clean = run(home, "fsck", "--all")
-    assert clean.stdout.strip() == (
-        "checked 1 blob records and 1 stored files (1 hashed): 0 findings, 0 repaired"
+    assert clean.stdout.strip() == (  # the picture and its thumbnail
+        "checked 2 blob records and 2 stored files (2 hashed): 0 findings, 0 repaired"
     )
     unfinished = home / "blobs" / "tmp" / "upload-7-7"
     unfinished.write_bytes(b"a write a crash stopped")
