@@ -103,7 +103,6 @@ class DatalakeFacets:
 
     tags: list[tuple[str, int]]
     sources: list[str]
-    total: int
 
 
 def _check_tags(tags: Sequence[str], field_name: str = "tags") -> list[str]:
@@ -513,7 +512,6 @@ def datalake_facets(db: Database, caller: Caller, organization_id: uuid.UUID) ->
         return DatalakeFacets(
             tags=tx.pictures.tag_counts(organization_id),
             sources=tx.pictures.sources(organization_id),
-            total=tx.pictures.count(organization_id),
         )
 
 

@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from pixlake._text import count_is
 from pixlake.clock import utcnow
 from pixlake.core.accounts import require_organization
 from pixlake.core.datasets._rules import LATEST, check_name
 from pixlake.entities.accounts import Caller
-from pixlake.entities.datasets import DatasetVersion, StoredVersion
+from pixlake.entities.datasets import DatasetVersion, Label, StoredVersion
 from pixlake.errors import ResourceNotFoundError
 from pixlake.store.db.engine import Database
 from pixlake.store.db.unit_of_work import UnitOfWork
 
 __all__ = [
+    "VersionHeader",
+    "get_version_header",
     "add_pictures",
     "create_dataset",
     "delete_version",
@@ -82,6 +85,33 @@ def describe(tx: UnitOfWork, version: StoredVersion) -> DatasetVersion:
         repartition=repartition,
         splits=splits,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class VersionHeader:
+    """What a page of a version shows above its pictures: no counts that read all of its
+    annotations (``describe`` has them)."""
+
+    id: uuid.UUID
+    name: str
+    version: str
+    labels: tuple[Label, ...]
+    size: int
+
+
+def get_version_header(
+    db: Database, caller: Caller, organization_id: uuid.UUID, *, version_id: uuid.UUID
+) -> VersionHeader:
+    require_organization(caller, organization_id, write=False)
+    with db.read() as tx:
+        found = version_by_id(tx, organization_id, version_id)
+        return VersionHeader(
+            id=found.id,
+            name=found.name,
+            version=found.version,
+            labels=tuple(tx.annotations.labels(found.pk)),
+            size=tx.datasets.size(found.pk),
+        )
 
 
 def link_pictures(

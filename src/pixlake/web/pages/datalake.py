@@ -95,6 +95,8 @@ def grid(
         db, caller, org.id, where=where, limit=per, older_than=older, newer_than=newer
     )
     facets = datalake.datalake_facets(db, caller, org.id)
+    unfiltered = where == PictureFilter()
+    everything = window.total if unfiltered else datalake.count_pictures(db, caller, org.id)
     query = _grid_query(tag, match, source, since, until, per=per if per != PAGE_SIZES[1] else 0)
 
     def url(**cursor: str | None) -> str:
@@ -106,6 +108,7 @@ def grid(
         "datalake.html",
         pictures=window.pictures,
         total=window.total,
+        everything=everything,
         facets=facets,
         chosen_tags=list(where.tags),
         match=match,

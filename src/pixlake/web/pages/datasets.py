@@ -57,7 +57,7 @@ def version_page(
     after: Annotated[str | None, Query(max_length=100)] = None,
     before: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
-    version = datasets.get_version_by_id(db, caller, org.id, version_id=version_id)
+    version = datasets.get_version_header(db, caller, org.id, version_id=version_id)
     window = datasets.browse_version(
         db,
         caller,
@@ -105,7 +105,7 @@ def version_picture_page(
     status: _Status = None,
     label: _Label = None,
 ) -> Response:
-    version = datasets.get_version_by_id(db, caller, org.id, version_id=version_id)
+    version = datasets.get_version_header(db, caller, org.id, version_id=version_id)
     found = datasets.version_picture(
         db,
         caller,
@@ -189,7 +189,7 @@ def mask_image(
     index: int,
 ) -> Response:
     """The ``index``-th object's mask as a PNG in its label's colour, transparent elsewhere."""
-    version = datasets.get_version_by_id(db, caller, org.id, version_id=version_id)
+    version = datasets.get_version_header(db, caller, org.id, version_id=version_id)
     found = datasets.version_picture(
         db, caller, org.id, version_id=version_id, picture_id=picture_id
     )
