@@ -151,9 +151,9 @@ def thumbnail(source: BinaryIO, *, longest: int) -> tuple[bytes, int, int]:
                 small.thumbnail((longest, longest), Image.Resampling.LANCZOS)
                 mode = "RGBA" if "A" in small.getbands() or "transparency" in small.info else "RGB"
                 small = small.convert(mode)
+    except NotAnImageError:
+        raise
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Warning) as exc:
-        if isinstance(exc, NotAnImageError):
-            raise
         raise NotAnImageError(f"cannot make a thumbnail: {exc}") from exc
     out = io.BytesIO()
     # WebP's fastest method: its default (4) took five times as long to encode here, for

@@ -6,12 +6,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from pixlake.core import sessions
+from pixlake.sdk.datalake import Datalake
 from tests.conftest import LiveServer
+from tests.factories import coco_dataset
 
 PASSWORD = "a passphrase of four words"
 
@@ -74,3 +78,23 @@ def stranger(server: LiveServer, unique: str) -> Iterator[Stranger]:
     with httpx.Client(base_url=server.url) as client:
         sign_in(client, Person(username, organization, ""))
         yield Stranger(client, organization)
+
+
+@pytest.fixture
+def coco(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
+    """A COCO dataset of 12 pictures (a module may ask for another size)."""
+    root = tmp_path / "coco"
+    return root, coco_dataset(root, 12)
+
+
+@pytest.fixture
+def version(server: LiveServer, person: Person, coco: tuple[Path, dict[str, Any]]) -> str:
+    """The id of version "first" of dataset "cars", imported from ``coco``."""
+    root, _document = coco
+    lake = Datalake(api_token=person.token, host=server.url, interactive=False)
+    lake.upload(
+        name="cars", imgdir=root / "images", ann_path=root / "instances.json", ann_format="COCO"
+    )
+    lake.dataset.fetch("cars", "first")
+    assert lake.dataset.dataset_id is not None
+    return lake.dataset.dataset_id

@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from pixlake import Experiment, Project
 from pixlake.core import accounts, experiments
-from pixlake.sdk.datalake import Datalake, Picture
+from pixlake.sdk.datalake import Picture
 from pixlake.sdk.network import Network
 from tests.conftest import LiveServer, write_images
 from tests.factories import coco_dataset
@@ -137,20 +137,9 @@ def test_the_switcher_lists_the_organizations_and_sign_out_ends_it(
 
 @pytest.fixture
 def coco(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
+    """Eight pictures: enough for the pages, quick to import."""
     root = tmp_path / "coco"
     return root, coco_dataset(root, 8)
-
-
-@pytest.fixture
-def version(server: LiveServer, person: Person, coco: tuple[Path, dict[str, Any]]) -> str:
-    root, _document = coco
-    lake = Datalake(api_token=person.token, host=server.url, interactive=False)
-    lake.upload(
-        name="cars", imgdir=root / "images", ann_path=root / "instances.json", ann_format="COCO"
-    )
-    lake.dataset.fetch("cars", "first")
-    assert lake.dataset.dataset_id is not None
-    return lake.dataset.dataset_id
 
 
 def test_labels_can_be_hidden_and_the_fill_changed(

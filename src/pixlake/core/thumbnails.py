@@ -21,7 +21,6 @@ from pixlake.imaging import THUMBNAIL_MEDIA_TYPE, NotAnImageError, thumbnail
 from pixlake.jobs import JobContext, JobRunner
 from pixlake.store.blobs import BlobStore
 from pixlake.store.db.engine import Database
-from pixlake.store.db.unit_of_work import UnitOfWork
 
 __all__ = [
     "KIND",
@@ -106,10 +105,6 @@ def request_thumbnails(
     return job.id
 
 
-def _missing(tx: UnitOfWork, organization_id: uuid.UUID, after: str) -> list[str]:
-    return tx.blobs.pictures_without_thumbnail(organization_id, after=after, limit=_BATCH)
-
-
 def run_thumbnails(ctx: JobContext, params: dict[str, object]) -> dict[str, object]:
     """The job: make every thumbnail the organization's pictures lack."""
     del params
@@ -119,7 +114,9 @@ def run_thumbnails(ctx: JobContext, params: dict[str, object]) -> dict[str, obje
     after = ""
     while True:
         with ctx.db.read() as tx:
-            digests = _missing(tx, ctx.organization_id, after)
+            digests = tx.blobs.pictures_without_thumbnail(
+                ctx.organization_id, after=after, limit=_BATCH
+            )
         if not digests:
             break
         batch: list[tuple[str, BlobEntity]] = []

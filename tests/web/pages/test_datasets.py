@@ -15,35 +15,11 @@ from typing import Any
 
 import httpx
 import numpy as np
-import pytest
 from PIL import Image
 from pycocotools import mask as mask_utils
 
-from pixlake.sdk.datalake import Datalake
-from pixlake.sdk.dataset import Dataset
 from tests.conftest import LiveServer
-from tests.factories import coco_dataset
 from tests.web.conftest import Person, Stranger, csrf_of
-
-
-@pytest.fixture
-def coco(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
-    root = tmp_path / "coco"
-    return root, coco_dataset(root, 12)
-
-
-@pytest.fixture
-def version(server: LiveServer, person: Person, coco: tuple[Path, dict[str, Any]]) -> str:
-    """The id of version "first" of dataset "cars", imported from ``coco``."""
-    root, _document = coco
-    lake = Datalake(api_token=person.token, host=server.url, interactive=False)
-    lake.upload(
-        name="cars", imgdir=root / "images", ann_path=root / "instances.json", ann_format="COCO"
-    )
-    dataset: Dataset = lake.dataset
-    dataset.fetch("cars", "first")
-    assert dataset.dataset_id is not None
-    return dataset.dataset_id
 
 
 def _cells(page: str) -> list[str]:

@@ -14,8 +14,10 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pixlake.api.deps import DbDep, StoreDep
 from pixlake.api.responses import blob_response
 from pixlake.core import blobs, datalake, experiments, projects
+from pixlake.entities.accounts import Caller
 from pixlake.entities.experiments import DataAsset, Experiment
 from pixlake.errors import InvalidInputError, ResourceNotFoundError
+from pixlake.store.db.engine import Database
 from pixlake.web.auth import PageCallerDep, PageOrganizationDep
 from pixlake.web.drawing import colours_of_names, shapes_of_objects
 from pixlake.web.templating import PageRoute, render
@@ -77,7 +79,7 @@ def _view(asset: DataAsset) -> dict[str, Any]:
 
 
 def _evaluations(
-    db: DbDep, caller: PageCallerDep, org_id: uuid.UUID, assets: tuple[DataAsset, ...]
+    db: Database, caller: Caller, org_id: uuid.UUID, assets: tuple[DataAsset, ...]
 ) -> dict[str, list[dict[str, Any]]]:
     """For each evaluation asset, its first entries with their pictures and shapes."""
     out: dict[str, list[dict[str, Any]]] = {}

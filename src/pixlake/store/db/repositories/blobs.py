@@ -37,6 +37,12 @@ from pixlake.store.db.repositories._base import Repository
 __all__ = ["BlobRepository"]
 
 _grants = OrganizationBlobRow
+#: A picture whose bytes have no thumbnail yet.
+_LACKS_THUMBNAIL = (
+    ~select(ThumbnailRow.source_digest)
+    .where(ThumbnailRow.source_digest == PictureRow.digest)
+    .exists()
+)
 
 
 @cache
@@ -136,25 +142,29 @@ class BlobRepository(Repository):
         """Record stored bytes and grant them to the organization (idempotent: what is
         recorded or granted already is left as it is)."""
         with self._guard(missing=f"no organization {organization_id}"):
-            insert_ignore(
-                self.session,
-                BlobRow.__table__,  # type: ignore[arg-type]
-                [
-                    {
-                        "digest": b.digest,
-                        "size": b.size,
-                        "media_type": b.media_type,
-                        "width": b.width,
-                        "height": b.height,
-                    }
-                    for b in blobs
-                ],
-            )
+            self._record(blobs)
             insert_ignore(
                 self.session,
                 _grants.__table__,  # type: ignore[arg-type]
                 [{"organization_id": organization_id, "digest": b.digest} for b in blobs],
             )
+
+    def _record(self, blobs: Sequence[BlobEntity]) -> None:
+        """Blob records for stored bytes; those recorded already are left as they are."""
+        insert_ignore(
+            self.session,
+            BlobRow.__table__,  # type: ignore[arg-type]
+            [
+                {
+                    "digest": b.digest,
+                    "size": b.size,
+                    "media_type": b.media_type,
+                    "width": b.width,
+                    "height": b.height,
+                }
+                for b in blobs
+            ],
+        )
 
     # ------------------------------------------------------------------ thumbnails
 
@@ -170,19 +180,7 @@ class BlobRepository(Repository):
     def add_thumbnail(self, source_digest: str, thumbnail: BlobEntity) -> None:
         """Record a thumbnail's bytes (granted to nobody: they are read through their
         source's grants) and what they are the thumbnail of; idempotent."""
-        insert_ignore(
-            self.session,
-            BlobRow.__table__,  # type: ignore[arg-type]
-            [
-                {
-                    "digest": thumbnail.digest,
-                    "size": thumbnail.size,
-                    "media_type": thumbnail.media_type,
-                    "width": thumbnail.width,
-                    "height": thumbnail.height,
-                }
-            ],
-        )
+        self._record([thumbnail])
         insert_ignore(
             self.session,
             ThumbnailRow.__table__,  # type: ignore[arg-type]
@@ -207,9 +205,7 @@ class BlobRepository(Repository):
                 .where(
                     PictureRow.organization_id == organization_id,
                     PictureRow.digest > after,
-                    ~select(ThumbnailRow.source_digest)
-                    .where(ThumbnailRow.source_digest == PictureRow.digest)
-                    .exists(),
+                    _LACKS_THUMBNAIL,
                 )
                 .distinct()
                 .order_by(PictureRow.digest)
@@ -221,10 +217,7 @@ class BlobRepository(Repository):
         return (
             self.session.scalar(
                 select(func.count(PictureRow.digest.distinct())).where(
-                    PictureRow.organization_id == organization_id,
-                    ~select(ThumbnailRow.source_digest)
-                    .where(ThumbnailRow.source_digest == PictureRow.digest)
-                    .exists(),
+                    PictureRow.organization_id == organization_id, _LACKS_THUMBNAIL
                 )
             )
             or 0

@@ -76,16 +76,6 @@ class JobRepository(Repository):
     def kind_of(self, job_id: uuid.UUID) -> str | None:
         return self.session.scalar(select(JobRow.kind).where(JobRow.id == job_id))
 
-    def latest_of_kind(self, organization_id: uuid.UUID, kind: str) -> Job | None:
-        """The organization's job of this kind created last."""
-        row = self.session.scalars(
-            select(JobRow)
-            .where(JobRow.organization_id == organization_id, JobRow.kind == kind)
-            .order_by(JobRow.created_at.desc())
-            .limit(1)
-        ).one_or_none()
-        return None if row is None else _entity(row)
-
     def start(self, job_id: uuid.UUID, *, at: datetime) -> StartedJob:
         """Mark the job running since ``at``."""
         row = self.session.scalars(select(JobRow).where(JobRow.id == job_id)).one()
