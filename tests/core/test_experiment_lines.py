@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import uuid
 
@@ -10,6 +11,7 @@ import pytest
 from pixlake.core import experiments, projects
 from pixlake.entities.experiments import Series
 from pixlake.errors import InvalidInputError
+from pixlake.store.db import lines
 from tests.core.conftest import World
 
 N = 50_000
@@ -67,23 +69,28 @@ def test_a_long_line_keeps_its_ends_spikes_and_non_finite_values(
     assert max(v for v in series.y if isinstance(v, float)) == 50.0
 
 
-def test_each_bucket_keeps_its_own_extremes(world: World, run: uuid.UUID) -> None:
-    series = _read(world, run, buckets=50)
-    span = N / 50
-    for bucket in range(50):
+@pytest.mark.parametrize("buckets", [50, 1000])
+def test_each_bucket_keeps_its_own_extremes(world: World, run: uuid.UUID, buckets: int) -> None:
+    """Wide buckets (50 of 1,000 points) are made of whole blocks; narrow ones (1,000 of 50)
+    are equal spans: either way each keeps its own lowest and highest point."""
+    series = _read(world, run, buckets=buckets)
+    snap = lines.BLOCK if N // buckets >= lines.BLOCK else 1
+    edges = [0, *lines.boundaries(0, N - 1, buckets, snap=snap), N]
+    assert len(edges) == buckets + 1
+    for start, end in itertools.pairwise(edges):
         inside = [
-            (i, y)
+            y
             for i, y in zip(series.idx, series.y, strict=True)
-            if bucket * span <= i < (bucket + 1) * span and isinstance(y, float)
+            if start <= i < end and isinstance(y, float)
         ]
-        truth = [math.sin(i / 500) for i in range(int(bucket * span), int((bucket + 1) * span))]
-        if SPIKE // span == bucket:
-            assert max(y for _i, y in inside) == 50.0
-        elif DIP // span == bucket:
-            assert min(y for _i, y in inside) == -50.0
+        truth = [math.sin(i / 500) for i in range(start, end) if i != 40_000]
+        if start <= SPIKE < end:
+            assert max(inside) == 50.0
+        elif start <= DIP < end:
+            assert min(inside) == -50.0
         else:
-            assert max(y for _i, y in inside) == pytest.approx(max(truth))
-            assert min(y for _i, y in inside) == pytest.approx(min(truth))
+            assert max(inside) == pytest.approx(max(truth))
+            assert min(inside) == pytest.approx(min(truth))
 
 
 def test_a_zoomed_range_that_fits_comes_whole(world: World, run: uuid.UUID) -> None:

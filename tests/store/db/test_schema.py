@@ -15,6 +15,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
+from pixlake.store.db import lines
 from pixlake.store.db.engine import Database
 from pixlake.store.db.models import Base
 from pixlake.store.db.schema import (
@@ -111,3 +112,37 @@ def test_shapes_move_to_the_compact_form_and_back(db: Database) -> None:
     ]
     downgrade(db, "0004")
     assert _shape_data(db) == WIRE_SHAPES
+
+
+def test_lines_stored_before_their_blocks_are_summarized(db: Database) -> None:
+    upgrade(db, "0010")
+    lines_of: dict[int, list[float | str]] = {
+        1: [float(i % 7) for i in range(3 * lines.BLOCK + 5)],
+        2: ["NaN", 4.0, "-Infinity", 1.0],
+    }
+    # lines without their experiments: a plain connection checks no foreign keys
+    with contextlib.closing(sqlite3.connect(db.engine.url.database or "")) as plain, plain:
+        plain.executemany(
+            "INSERT INTO data_assets (pk, id, experiment_pk, name, type, has_x, created_at, "
+            "updated_at) VALUES (?, ?, 1, ?, 'line', 0, '2026-01-01', '2026-01-01')",
+            [(asset, f"{asset:032x}", f"line{asset}") for asset in lines_of],
+        )
+        plain.executemany(
+            "INSERT INTO line_points (asset_pk, idx, value, special) VALUES (?, ?, ?, ?)",
+            [
+                (asset, i, None if isinstance(y, str) else y, y if isinstance(y, str) else None)
+                for asset, ys in lines_of.items()
+                for i, y in enumerate(ys)
+            ],
+        )
+    upgrade(db)
+    columns = ", ".join(lines.COLUMNS)
+    with db.engine.connect() as conn:
+        for asset, ys in lines_of.items():
+            stored = conn.execute(
+                text(f"SELECT {columns} FROM line_blocks WHERE asset_pk = {asset} ORDER BY block")
+            ).all()
+            assert [dict(zip(lines.COLUMNS, row, strict=True)) for row in stored] == [
+                lines.summarize(start, ys[start : start + lines.BLOCK]).block_row()
+                for start in range(0, len(ys), lines.BLOCK)
+            ]

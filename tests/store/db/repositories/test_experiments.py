@@ -3,11 +3,18 @@ call, one named-asset base under file and data assets, points and log lines numb
 
 from __future__ import annotations
 
+import math
+import random
+from typing import Any
+
 import pytest
+from sqlalchemy import select
 
 from pixlake.clock import utcnow
 from pixlake.errors import AlreadyExistsError, ResourceNotFoundError
+from pixlake.store.db import lines
 from pixlake.store.db.engine import Database
+from pixlake.store.db.models import LineBlockRow
 from pixlake.store.db.repositories import NewFile, StoredExperiment
 from tests.store.db.repositories.conftest import Seed, add_blob
 
@@ -149,3 +156,73 @@ def test_log_lines_are_numbered_on(seed: Seed) -> None:
         lines = tx.experiments.log_lines(experiment.pk, after=0, limit=10)
         assert [(n, p, t) for n, p, t, _at in lines] == [(1, "train", "b"), (2, "eval", "c")]
         assert tx.experiments.log_count(experiment.pk) == 3
+
+
+def _stored_blocks(db: Database, key: int) -> list[dict[str, Any]]:
+    with db.read() as tx:
+        rows = tx.session.execute(
+            select(*(getattr(LineBlockRow, c) for c in lines.COLUMNS))
+            .where(LineBlockRow.asset_pk == key)
+            .order_by(LineBlockRow.block)
+        ).all()
+    return [dict(zip(lines.COLUMNS, row, strict=True)) for row in rows]
+
+
+def _blocks_of(ys: list[float | str]) -> list[dict[str, Any]]:
+    return [
+        lines.summarize(start, ys[start : start + lines.BLOCK]).block_row()
+        for start in range(0, len(ys), lines.BLOCK)
+    ]
+
+
+def test_a_lines_blocks_follow_its_points(seed: Seed) -> None:
+    """Appends of every size (completing a partial block, spanning several), a replace and a
+    copy each leave the block summaries that the points make."""
+    rng = random.Random(7)
+    experiment, other = run(seed), run(seed, "run-2")
+    ys: list[float | str] = []
+    with seed.db.transaction() as tx:
+        line = tx.experiments.data.add(
+            experiment.pk, name="loss", type="line", data=None, has_x=False, at=utcnow()
+        )
+    for size in (1, 3, 250, 2, 600, 1, 255, 1000):
+        part: list[float | str] = [rng.choice((rng.random(), "NaN")) for _ in range(size)]
+        with seed.db.transaction() as tx:
+            tx.experiments.data.append_points(line.pk, None, part)
+        ys += part
+        assert _stored_blocks(seed.db, line.pk) == _blocks_of(ys)
+    with seed.db.transaction() as tx:
+        tx.experiments.data.copy(experiment.pk, other.pk, at=utcnow())
+        copied = tx.experiments.data.head(other.pk, "loss")
+    assert copied is not None and _stored_blocks(seed.db, copied.pk) == _blocks_of(ys)
+    with seed.db.transaction() as tx:
+        tx.experiments.data.replace_points(line.pk, None, [2.0, 1.0])
+    assert _stored_blocks(seed.db, line.pk) == _blocks_of([2.0, 1.0])
+    with seed.db.transaction() as tx:
+        tx.experiments.data.clear_points(line.pk)
+    assert _stored_blocks(seed.db, line.pk) == []
+
+
+@pytest.mark.parametrize(("first", "last", "buckets"), [(0, 99_999, 300), (77, 98_765, 41)])
+def test_wide_buckets_read_from_blocks_choose_what_every_point_chooses(
+    seed: Seed, first: int, last: int, buckets: int
+) -> None:
+    rng = random.Random(first)
+    ys: list[float | str] = [math.sin(i / 900) + rng.random() / 10 for i in range(100_000)]
+    for i in rng.sample(range(100_000), 30):
+        ys[i] = rng.choice((9.0, -9.0, "NaN", "Infinity"))
+    with seed.db.transaction() as tx:
+        line = tx.experiments.data.add(
+            run(seed).pk, name="loss", type="line", data=None, has_x=False, at=utcnow()
+        )
+        tx.experiments.data.replace_points(line.pk, None, ys)
+    with seed.db.read() as tx:
+        series = tx.experiments.data.buckets(line.pk, first=first, last=last, buckets=buckets)
+    edges = lines.boundaries(first, last, buckets, snap=lines.BLOCK)
+    rows = [
+        (i, None, y) if isinstance(y, str) else (i, y, None)
+        for i, y in enumerate(ys[first : last + 1], start=first)
+    ]
+    reference = lines.bucketed(rows, edges)
+    assert dict(zip(series.idx, series.y, strict=True)) == reference
+    assert series.size == 100_000 and len(series.idx) <= 7 * buckets

@@ -2,7 +2,8 @@
 
 An experiment holds file assets (references to blobs, never copies), data assets (JSON for
 every type but ``line``, whose points are rows of ``line_points`` so that an append inserts
-rows instead of rewriting the series) and its run log (numbered lines).
+rows instead of rewriting the series, summarized by block in ``line_blocks``) and its run
+log (numbered lines).
 """
 
 from __future__ import annotations
@@ -140,6 +141,32 @@ class LinePointRow(Base):
     value: Mapped[float | None] = mapped_column(Float)
     special: Mapped[str | None] = mapped_column(String(9))
     x: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+class LineBlockRow(Base):
+    """The summary of ``pixlake.store.db.lines.BLOCK`` consecutive points of a line (block
+    ``block`` holds indexes ``block * BLOCK`` onwards): its first and last points, its lowest
+    and highest, and the first index of each non-finite value; written with the points, so
+    that a chart of a wide range reads blocks instead of points."""
+
+    __tablename__ = "line_blocks"
+
+    asset_pk: Mapped[int] = mapped_column(
+        ForeignKey("data_assets.pk", ondelete="CASCADE"), primary_key=True
+    )
+    block: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_value: Mapped[float | None] = mapped_column(Float)
+    first_special: Mapped[str | None] = mapped_column(String(9))
+    last_idx: Mapped[int] = mapped_column(Integer, nullable=False)
+    last_value: Mapped[float | None] = mapped_column(Float)
+    last_special: Mapped[str | None] = mapped_column(String(9))
+    low_idx: Mapped[int | None] = mapped_column(Integer)
+    low: Mapped[float | None] = mapped_column(Float)
+    high_idx: Mapped[int | None] = mapped_column(Integer)
+    high: Mapped[float | None] = mapped_column(Float)
+    nan_idx: Mapped[int | None] = mapped_column(Integer)
+    inf_idx: Mapped[int | None] = mapped_column(Integer)
+    ninf_idx: Mapped[int | None] = mapped_column(Integer)
 
 
 class LogLineRow(Base):

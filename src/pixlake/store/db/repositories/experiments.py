@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, cast
@@ -18,6 +18,7 @@ from typing import Any, ClassVar, cast
 from sqlalchemy import Select, delete, func, insert, select
 
 from pixlake.entities.experiments import DataAsset, Experiment, FileAsset, Series
+from pixlake.store.db import lines
 from pixlake.store.db.bulk import chunked
 from pixlake.store.db.models import (
     BlobRow,
@@ -26,6 +27,7 @@ from pixlake.store.db.models import (
     DatasetVersionRow,
     ExperimentRow,
     FileAssetRow,
+    LineBlockRow,
     LinePointRow,
     LogLineRow,
     NetworkRow,
@@ -48,43 +50,8 @@ __all__ = [
 #: Points read from the database at a time when a line is bucketed.
 _BUCKET_BATCH = 20_000
 
-
-def _bucketed(rows: Iterable[Any], *, first: int, span: int, buckets: int) -> dict[int, Any]:
-    """From rows ``(idx, value, special)`` in index order, each bucket's first, last, lowest
-    and highest points, and the first of each non-finite value it holds; by index."""
-    chosen: dict[int, Any] = {}
-    boundary = first  # the first index of the next bucket
-    low_i = high_i = last_i = -1
-    low = high = 0.0
-    last_y: Any = None
-    specials: set[str] = set()
-    for idx, value, special in rows:
-        if idx >= boundary:
-            if last_i >= 0:  # the bucket that ends here
-                chosen[last_i] = last_y
-                if low_i >= 0:
-                    chosen[low_i], chosen[high_i] = low, high
-            bucket = (idx - first) * buckets // span
-            boundary = first + -(-(bucket + 1) * span // buckets)
-            chosen[idx] = special if special is not None else value
-            low_i = high_i = -1
-            low, high = math.inf, -math.inf
-            specials = set()
-        last_i, last_y = idx, special if special is not None else value
-        if special is not None:
-            if special not in specials:
-                specials.add(special)
-                chosen[idx] = special
-            continue
-        if value < low:
-            low, low_i = value, idx
-        if value > high:
-            high, high_i = value, idx
-    if last_i >= 0:
-        chosen[last_i] = last_y
-        if low_i >= 0:
-            chosen[low_i], chosen[high_i] = low, high
-    return chosen
+#: The columns of a block's row, as ``lines.Summary.of_block`` reads them.
+_BLOCK_COLUMNS = tuple(getattr(LineBlockRow, name) for name in lines.COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,29 +291,31 @@ class DataAssetRepository(NamedAssetRepository):
 
     def buckets(self, key: int, *, first: int, last: int, buckets: int) -> Series:
         """The points of indexes ``first`` to ``last``, at most four per each of ``buckets``
-        equal spans of them: each span's first and last points, its lowest and its highest
-        (and the first of each non-finite value it holds), so that a spike shows whatever
-        the size. A range of no more than ``4 * buckets`` points comes whole.
+        spans of them: each span's first and last points, its lowest and its highest (and the
+        first of each non-finite value it holds), so that a spike shows whatever the size. A
+        range of no more than ``4 * buckets`` points comes whole.
 
-        The points are read in index order a batch at a time: memory grows with
-        ``buckets``, not with the line."""
+        Spans of more than a block's points are made of whole blocks (their sizes then differ
+        by a block at most) and read from the blocks' summaries, with the points of the
+        partial blocks at the range's two ends: the cost grows with ``buckets``, not with the
+        range. Narrower ones are read point by point, a batch at a time: memory grows with
+        ``buckets``, not with the line (``pixlake.store.db.lines``)."""
         asset = self.session.get_one(DataAssetRow, key)
         count = self.points_count(key)
         first, last = max(first, 0), min(last, count - 1)
         span = last - first + 1
-        query = (
-            select(LinePointRow.idx, LinePointRow.value, LinePointRow.special)
-            .where(LinePointRow.asset_pk == key, LinePointRow.idx.between(first, last))
-            .order_by(LinePointRow.idx)
-        )
         chosen: dict[int, Any] = {}
         if span <= 0:
             pass
         elif span <= 4 * buckets:
-            for idx, value, special in self._rows(query):
+            for idx, value, special in self._rows(self._points_query(key, first, last)):
                 chosen[idx] = special if special is not None else value
+        elif span < max(buckets, 4) * lines.BLOCK:
+            edges = lines.boundaries(first, last, buckets)
+            chosen = lines.bucketed(self._rows(self._points_query(key, first, last)), edges)
         else:
-            chosen = _bucketed(self._rows(query), first=first, span=span, buckets=buckets)
+            edges = lines.boundaries(first, last, buckets, snap=lines.BLOCK)
+            chosen = lines.merged(self._pieces(key, first, last), edges)
         indexes = sorted(chosen)
         xs = None
         if asset.has_x:
@@ -363,6 +332,41 @@ class DataAssetRepository(NamedAssetRepository):
         ys = [chosen[i] for i in indexes]
         return Series(size=count, idx=indexes, y=[v if v is not None else "NaN" for v in ys], x=xs)
 
+    @staticmethod
+    def _points_query(key: int, first: int, last: int) -> Select[int, float | None, str | None]:
+        return (
+            select(LinePointRow.idx, LinePointRow.value, LinePointRow.special)
+            .where(LinePointRow.asset_pk == key, LinePointRow.idx.between(first, last))
+            .order_by(LinePointRow.idx)
+        )
+
+    def _ys(self, key: int, first: int, last: int) -> list[Any]:
+        """The y of each point from index ``first`` to ``last``, in order."""
+        return [
+            special if special is not None else value
+            for _, value, special in self._rows(self._points_query(key, first, last))
+        ]
+
+    def _pieces(self, key: int, first: int, last: int) -> Iterator[lines.Summary]:
+        """Summaries of indexes ``first`` to ``last`` (over two blocks) in order: the partial
+        block at each end from its points, the whole blocks between from ``line_blocks``."""
+        inner = -(-first // lines.BLOCK) * lines.BLOCK  # the first whole block's first index
+        outer = (last + 1) // lines.BLOCK * lines.BLOCK  # the index after the last whole one
+        if first < inner:
+            yield lines.summarize(first, self._ys(key, first, inner - 1))
+        query = (
+            select(*_BLOCK_COLUMNS)
+            .where(
+                LineBlockRow.asset_pk == key,
+                LineBlockRow.block.between(inner // lines.BLOCK, outer // lines.BLOCK - 1),
+            )
+            .order_by(LineBlockRow.block)
+        )
+        for row in self._rows(query):
+            yield lines.Summary.of_block(row)
+        if outer <= last:
+            yield lines.summarize(outer, self._ys(key, outer, last))
+
     def replace_points(self, key: int, xs: list[Any] | None, ys: Sequence[float | str]) -> None:
         """Make these the line's points (with x values when ``xs`` is given)."""
         self.clear_points(key)
@@ -378,6 +382,7 @@ class DataAssetRepository(NamedAssetRepository):
 
     def clear_points(self, key: int) -> None:
         self.session.execute(delete(LinePointRow).where(LinePointRow.asset_pk == key))
+        self.session.execute(delete(LineBlockRow).where(LineBlockRow.asset_pk == key))
 
     def _insert_points(
         self, key: int, start: int, xs: list[Any] | None, ys: Sequence[float | str]
@@ -395,6 +400,27 @@ class DataAssetRepository(NamedAssetRepository):
         if rows:
             # Core insert (executemany): no ORM bookkeeping per point
             self.session.execute(insert(LinePointRow.__table__), rows)  # type: ignore[arg-type]
+            self._summarize(key, start, ys)
+
+    def _summarize(self, key: int, start: int, ys: Sequence[float | str]) -> None:
+        """Write the summaries of the blocks that points ``ys``, of indexes ``start``
+        onwards, fill: a partial block they complete is summarized again with its points."""
+        begin = start // lines.BLOCK * lines.BLOCK
+        ys = list(ys)
+        if begin < start:
+            ys = self._ys(key, begin, start - 1) + ys
+            self.session.execute(
+                delete(LineBlockRow).where(
+                    LineBlockRow.asset_pk == key, LineBlockRow.block == begin // lines.BLOCK
+                )
+            )
+        self.session.execute(
+            insert(LineBlockRow.__table__),  # type: ignore[arg-type]
+            [
+                {"asset_pk": key, **lines.summarize(begin + o, ys[o : o + lines.BLOCK]).block_row()}
+                for o in range(0, len(ys), lines.BLOCK)
+            ],
+        )
 
     # ----------------------------------------------------------------------- writing
 
@@ -465,6 +491,17 @@ class DataAssetRepository(NamedAssetRepository):
                     [
                         {"asset_pk": copy.pk, "idx": i, "value": v, "special": s, "x": x}
                         for i, v, s, x in points
+                    ],
+                )
+            blocks = self.session.execute(
+                select(*_BLOCK_COLUMNS).where(LineBlockRow.asset_pk == a.pk)
+            ).all()
+            if blocks:
+                self.session.execute(
+                    insert(LineBlockRow),
+                    [
+                        {"asset_pk": copy.pk, **dict(zip(lines.COLUMNS, row, strict=True))}
+                        for row in blocks
                     ],
                 )
 
