@@ -261,12 +261,18 @@ class DataAssetRepository(NamedAssetRepository):
         if asset.has_x:
             cols.append(LinePointRow.x)
         query = select(*cols).where(LinePointRow.asset_pk == asset.pk)
+        rows: list[Any] = []
         if max_points is not None and 0 < max_points < count:
-            # every stride-th point, and the last one: the series' shape at a bounded size
+            # every stride-th point, and the last one: the series' shape at a bounded size,
+            # read by index (a condition on ``idx % stride`` would scan the whole line)
             stride = math.ceil(count / max_points)
-            last = count - 1
-            query = query.where((LinePointRow.idx % stride == 0) | (LinePointRow.idx == last))
-        rows: list[Any] = list(self.session.execute(query.order_by(LinePointRow.idx)).all())
+            wanted = sorted({*range(0, count, stride), count - 1})
+            for part in chunked(wanted):
+                rows += self.session.execute(
+                    query.where(LinePointRow.idx.in_(part)).order_by(LinePointRow.idx)
+                ).all()
+        else:
+            rows = list(self.session.execute(query.order_by(LinePointRow.idx)).all())
         return Series(
             size=count,
             idx=[r[0] for r in rows],
