@@ -28,6 +28,8 @@ from pixlake.api.routers import (
     projects,
 )
 from pixlake.api.text import UrlTextMiddleware
+from pixlake.api.upstream import PREFIX as UPSTREAM_PREFIX
+from pixlake.api.upstream import STORAGE_PREFIX, install_upstream
 from pixlake.core import exports, imports, thumbnails
 from pixlake.core.config import Settings
 from pixlake.jobs import ThreadJobRunner
@@ -102,9 +104,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = store
     app.state.jobs = runner
     install_error_handlers(app)
-    app.add_middleware(BodyLimitMiddleware, settings=settings, prefix=API_PREFIX)
+    app.add_middleware(
+        BodyLimitMiddleware, settings=settings, prefix=API_PREFIX, blob_prefixes=(STORAGE_PREFIX,)
+    )
     app.add_middleware(UrlTextMiddleware)
-    app.add_middleware(SecurityHeadersMiddleware, prefix=API_PREFIX)
+    app.add_middleware(SecurityHeadersMiddleware, prefix=(API_PREFIX, UPSTREAM_PREFIX))
     redact_access_log()
     for router in (
         accounts.router,
@@ -120,5 +124,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, prefix=API_PREFIX)
     install_openapi(app)
     install_docs(app, openapi_url=f"{API_PREFIX}/openapi.json", title="pixlake")
+    install_upstream(app)
     install_web(app)
     return app

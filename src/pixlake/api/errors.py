@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
@@ -22,7 +23,7 @@ from starlette.routing import compile_path
 
 from pixlake.errors import PicselliaError, error_class_for
 
-__all__ = ["install_error_handlers", "problem_response"]
+__all__ = ["error_response", "install_error_handlers", "problem_response", "register_error_shape"]
 
 log = logging.getLogger("pixlake.api")
 PROBLEM = "application/problem+json"
@@ -44,6 +45,30 @@ def problem_response(
         "errors": errors or [],
     }
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+#: Renders an error ``(status, code, detail, errors)`` as a response.
+ErrorShape = Callable[[int, str, str, list[dict[str, Any]]], Response]
+#: Paths whose errors another client reads in its own shape, by prefix (the upstream
+#: client's ``/sdk/v2``): for the checks that answer before any route does.
+_SHAPES: list[tuple[str, ErrorShape]] = []
+
+
+def register_error_shape(prefix: str, shape: ErrorShape) -> None:
+    """Answer errors under ``prefix`` in ``shape`` rather than as problem documents."""
+    if all(known != prefix for known, _ in _SHAPES):
+        _SHAPES.append((prefix, shape))
+
+
+def error_response(
+    path: str, status: int, code: str, detail: str, errors: list[dict[str, Any]] | None = None
+) -> Response:
+    """An error answer for a request to ``path``: a problem document, or the shape
+    registered for its prefix."""
+    for prefix, shape in _SHAPES:
+        if path == prefix or path.startswith(prefix + "/"):
+            return shape(status, code, detail, errors or [])
+    return problem_response(status, code, detail, errors)
 
 
 def _location(loc: tuple[Any, ...]) -> str:

@@ -28,7 +28,7 @@ API_POLICY = "default-src 'none'; frame-ancestors 'none'; sandbox"
 
 
 class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp, *, prefix: str) -> None:
+    def __init__(self, app: ASGIApp, *, prefix: str | tuple[str, ...]) -> None:
         self.app = app
         self.prefix = prefix
 

@@ -13,7 +13,7 @@ import re
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pixlake.api.errors import problem_response
+from pixlake.api.errors import error_response
 from pixlake.core.config import Settings
 from pixlake.schemas.common import MAX_JSON_DEPTH
 
@@ -24,12 +24,23 @@ _BLOB_BATCH = re.compile(r"/organizations/[^/]+/blobs$")
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, settings: Settings, prefix: str) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        settings: Settings,
+        prefix: str,
+        blob_prefixes: tuple[str, ...] = (),
+    ) -> None:
         self.app = app
         self.settings = settings
         self.prefix = prefix
+        #: Paths under which any body is a blob (signed storage URLs).
+        self.blob_prefixes = blob_prefixes
 
     def limit_for(self, method: str, path: str) -> int:
+        if path.startswith(self.blob_prefixes):
+            return self.settings.max_blob_bytes
         tail = path[len(self.prefix) :] if path.startswith(self.prefix) else path
         if method == "PUT" and _BLOB_PUT.search(tail):
             return self.settings.max_blob_bytes
@@ -63,7 +74,10 @@ class BodyLimitMiddleware:
         await self.app(scope, counting_receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-        response = problem_response(
-            413, "payload_too_large", f"the request body is over the limit of {limit} bytes"
+        response = error_response(
+            scope.get("path", ""),
+            413,
+            "payload_too_large",
+            f"the request body is over the limit of {limit} bytes",
         )
         await response(scope, receive, send)

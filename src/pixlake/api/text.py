@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, unquote
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from pixlake.api.errors import problem_response
+from pixlake.api.errors import error_response
 
 __all__ = ["UrlTextMiddleware"]
 
@@ -36,7 +36,8 @@ class UrlTextMiddleware:
             await self.app(scope, receive, send)
             return
         field, message = problem
-        response = problem_response(
+        response = error_response(
+            scope.get("path", ""),
             422,
             "invalid_input",
             f"the request is not valid ({field})",

@@ -29,9 +29,11 @@ __all__ = [
     "BlobRejection",
     "adopt_files",
     "held",
+    "join",
     "MAX_PROBE_BYTES",
     "compose",
     "describe",
+    "describe_stored",
     "finish_upload",
     "missing",
     "open_blob",
@@ -372,6 +374,34 @@ def compose(
     entity = describe(info.digest, info.size, _image_head(store, info.digest, info.size))
     record(db, organization_id, blobs=[entity])
     return entity
+
+
+def join(
+    db: Database, store: BlobStore, organization_id: uuid.UUID, *, parts: Sequence[str]
+) -> BlobEntity:
+    """Concatenate part blobs, which the organization holds, into the blob they make, named
+    by the digest of their bytes joined (computed as they are read, once): the composing of
+    a client that knows its parts but not the whole (S3's multipart upload)."""
+    with db.read() as tx:
+        held = set(tx.blobs.described(organization_id, sorted(set(parts))))
+    if lacking := sorted(set(parts) - held):
+        raise ResourceNotFoundError(f"parts not received: {', '.join(lacking[:5])}")
+    try:
+        info = store.compose(parts)
+    except FileNotFoundError as exc:
+        raise InvalidInputError(
+            f"a part's bytes are missing from storage ({exc.filename}); upload it again",
+            details=[{"field": "parts", "message": "every part must be sent again"}],
+        ) from None
+    entity = describe_stored(store, info.digest, info.size)
+    record(db, organization_id, blobs=[entity])
+    return entity
+
+
+def describe_stored(store: BlobStore, digest: str, size: int) -> BlobEntity:
+    """What bytes just stored are (an image's type and pixel size), reading them whole only
+    when they start as an image does and are small enough to be one."""
+    return describe(digest, size, _image_head(store, digest, size))
 
 
 def _check_compose_request(

@@ -66,6 +66,8 @@ class NewPicture:
 class Rejection:
     external_url: str
     reason: str
+    #: Whether the name is taken, by a picture of other bytes (the rest is bad input).
+    conflict: bool = False
 
 
 @dataclass(slots=True)
@@ -246,6 +248,7 @@ def _plan(
                         "a different picture with this name is already in the datalake "
                         f"(sha256 {found.digest[:12]}…); rename the file or delete the "
                         "stored picture first",
+                        conflict=True,
                     )
                 )
             elif digest in gone:

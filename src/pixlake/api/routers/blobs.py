@@ -13,7 +13,6 @@ GET  /local-store                         where a local store's files are, for S
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 from typing import Annotated
 
@@ -24,6 +23,7 @@ from starlette.convertors import StringConvertor, register_url_convertor
 
 from pixlake.api.deps import CallerDep, DbDep, OrganizationDep, SettingsDep, StoreDep
 from pixlake.api.responses import BLOB_RESPONSES, blob_response, tar_response
+from pixlake.api.streaming import stream_into
 from pixlake.blobfolder import LAYOUT
 from pixlake.core import blobs
 from pixlake.core.config import Settings
@@ -40,7 +40,7 @@ from pixlake.schemas.blobs import (
     BlobsStored,
     LocalStorePublic,
 )
-from pixlake.store.blobs import BlobStore, BlobWriter, LocalBlobStore
+from pixlake.store.blobs import BlobStore, LocalBlobStore
 
 
 class _Sha256(StringConvertor):
@@ -68,15 +68,6 @@ def _stored(stored: list[BlobEntity], rejected: list[blobs.BlobRejection]) -> Bl
         stored=[_public(b) for b in stored],
         rejected=[BlobRejected(digest=r.digest, reason=r.reason) for r in rejected],
     )
-
-
-#: Bytes of a streamed blob handed to the store at a time.
-WRITE_BYTES = 4 * 1024 * 1024
-
-
-def _write(writer: BlobWriter, chunks: list[bytes]) -> None:
-    for chunk in chunks:
-        writer.write(chunk)
 
 
 def _declared_length(request: Request, limit: int) -> None:
@@ -123,31 +114,9 @@ async def put_blob(
     limit = settings.max_blob_bytes
     _declared_length(request, limit)
     writer = await run_in_threadpool(store.writer)
-    # The body arrives in pieces of 64-256 KiB.  They are written (and hashed) a few MiB at a
-    # time in a worker thread, while the next ones are received: one thread hop per batch, and
-    # receiving overlaps writing.
-    writing: asyncio.Future[None] | None = None
-    pending: list[bytes] = []
-    pending_bytes = received = 0
     try:
-        async for chunk in request.stream():
-            received += len(chunk)
-            if received > limit:
-                raise PayloadTooLargeError(f"the blob is over the limit of {limit} bytes")
-            pending.append(chunk)
-            pending_bytes += len(chunk)
-            if pending_bytes >= WRITE_BYTES:
-                if writing is not None:
-                    await writing
-                writing = asyncio.ensure_future(run_in_threadpool(_write, writer, pending))
-                pending, pending_bytes = [], 0
-        if writing is not None:
-            await writing
-        if pending:
-            await run_in_threadpool(_write, writer, pending)
+        await stream_into(writer, request.stream(), limit=limit)
     except BaseException:
-        if writing is not None and not writing.done():
-            await asyncio.wait([writing])  # never abort under a write still running
         writer.abort()
         raise
     entity = await run_in_threadpool(

@@ -86,9 +86,10 @@ class BlobStore(Protocol):
         are not written again."""
         ...
 
-    def compose(self, parts: Sequence[str], expected_digest: str) -> BlobInfo:
-        """A blob made of stored parts, in order, verified against ``expected_digest``;
-        ``DigestMismatch`` (nothing stored) or ``FileNotFoundError`` for a missing part."""
+    def compose(self, parts: Sequence[str], expected_digest: str | None = None) -> BlobInfo:
+        """A blob made of stored parts, in order, verified against ``expected_digest`` when
+        given (named by the digest of the parts joined, either way); ``DigestMismatch``
+        (nothing stored) or ``FileNotFoundError`` for a missing part."""
         ...
 
     def open(self, digest: str) -> BinaryIO:

@@ -23,6 +23,7 @@ from pixlake.store.db.repositories import (
     NetworkRepository,
     PictureRepository,
     ProjectRepository,
+    StorageRepository,
 )
 
 __all__ = ["UnitOfWork"]
@@ -67,3 +68,7 @@ class UnitOfWork:
     @cached_property
     def projects(self) -> ProjectRepository:
         return ProjectRepository(self.session)
+
+    @cached_property
+    def storage(self) -> StorageRepository:
+        return StorageRepository(self.session)

@@ -40,6 +40,7 @@ from pixlake.store.db.models.projects import (
     ProjectDatasetRow,
     ProjectRow,
 )
+from pixlake.store.db.models.storage import StorageObjectRow, StorageTicketRow, StorageUploadRow
 
 __all__ = [
     "AnnotationRow",
@@ -68,6 +69,9 @@ __all__ = [
     "ProjectRow",
     "ShapeRow",
     "SignInFailureRow",
+    "StorageObjectRow",
+    "StorageTicketRow",
+    "StorageUploadRow",
     "TagRow",
     "ThumbnailRow",
     "UserRow",

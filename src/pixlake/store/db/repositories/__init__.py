@@ -24,6 +24,7 @@ from pixlake.store.db.repositories.jobs import JobRepository, StartedJob
 from pixlake.store.db.repositories.networks import HubFilter, NetworkRepository, StoredNetwork
 from pixlake.store.db.repositories.pictures import PictureRepository, StoredPicture
 from pixlake.store.db.repositories.projects import ProjectRepository, StoredProject
+from pixlake.store.db.repositories.storage import StorageRepository
 
 __all__ = [
     "AccountRepository",
@@ -42,6 +43,7 @@ __all__ = [
     "ProjectRepository",
     "Repository",
     "StartedJob",
+    "StorageRepository",
     "StoredData",
     "StoredExperiment",
     "StoredNetwork",
