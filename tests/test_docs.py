@@ -9,6 +9,10 @@ Which fenced blocks run, by the language after the opening fence:
   exports carry on to the document's next blocks, shell and Python alike. A line
   ``pixlake serve ...`` is the server that this test started for the document: it is not run,
   and ``PIXLAKE_HOME`` and ``PIXLAKE_HOST`` point at that server instead;
+- ``py``: a script for the upstream Picsellia client (``docs/upstream-client.md``), run as a
+  file of its own by that client's Python (``scripts/tool-envs picsellia``), in the working
+  directory with the document's environment; it shares nothing with the other blocks but
+  the files and variables they left;
 - ``text`` and ``console``: not run: output samples, layouts, and commands meant for a
   checkout of the repository (installing it, running the test suite), which other tests run;
   ``toml`` and ``yaml``: not run either: the content of a file (another package's
@@ -42,10 +46,11 @@ import pytest
 from pixlake.core.config import Settings
 from tests.conftest import serve
 from tests.factories import coco_dataset, ultralytics_dataset
+from tests.tool_envs import tool_program
 
 ROOT = Path(__file__).parent.parent
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-RUN = {"python", "pycon", "sh"}
+RUN = {"python", "pycon", "sh", "py"}
 NOT_RUN = {"text", "console", "toml", "yaml"}
 FENCE = re.compile(r"^(```+)\s*([\w+-]*)\s*$")
 SERVE = re.compile(r"^\s*pixlake\s+serve\b")
@@ -129,6 +134,8 @@ class Reader:
             self._pycon(block)
         elif block.language == "sh":
             self._sh(block)
+        elif block.language == "py":
+            self._upstream(block)
 
     def _python(self, block: Block) -> None:
         code = compile("\n" * (block.line - 1) + block.text, str(block.path), "exec")
@@ -155,6 +162,26 @@ class Reader:
         runner.run(test, out=report.append, clear_globs=False)
         if runner.failures:
             pytest.fail(f"{block.where}: {runner.failures} example(s) failed\n" + "".join(report))
+
+    def _upstream(self, block: Block) -> None:
+        script = self.work.parent / f"upstream-{block.line}.py"
+        script.write_text("\n" * (block.line - 1) + block.text)
+        result = subprocess.run(
+            [str(tool_program("picsellia")), str(script)],
+            cwd=self.work,
+            env={**os.environ, "PYTHONNOUSERSITE": "1"},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        if result.returncode != 0:
+            lines = re.findall(rf'File "{re.escape(str(script))}", line (\d+)', result.stderr)
+            line = int(lines[-1]) if lines else block.line
+            pytest.fail(
+                f"{block.path.relative_to(ROOT)}:{line}: exit {result.returncode}\n"
+                f"{result.stdout}\n{result.stderr}"
+            )
 
     def _sh(self, block: Block) -> None:
         """One bash per block, as if the reader's terminal went on: the shell variables that

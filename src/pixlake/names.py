@@ -27,6 +27,7 @@ __all__ = [
     "folder_path_of",
     "label_problem",
     "name_problem",
+    "path_problem",
     "split_of",
     "split_problem",
     "tag_problem",
@@ -110,6 +111,29 @@ def name_problem(value: object, *, what: str = "name", limit: int = MAX_NAME) ->
         )
     if value != value.strip():
         return f"expected a {what} without spaces at either end"
+    return None
+
+
+#: What a name written unescaped into a URL's path does not survive: ``/`` splits it, ``?``
+#: and ``#`` end the path, and ``%`` starts an escape the server decodes (``a%41`` arrives
+#: as ``aA``).
+_NOT_IN_PATHS: Final = re.compile(r"[/?#%]")
+
+
+def path_problem(name: str, *, what: str = "name") -> str | None:
+    """Why ``name`` would not come back intact from a URL's path written without escapes, as
+    the upstream client writes its names of datasets, projects, experiments, networks and
+    assets (``None`` when it would): it holds ``/``, ``?``, ``#`` or ``%``, or is ``.`` or
+    ``..``, segments that clients drop before sending."""
+    bad = _NOT_IN_PATHS.search(name)
+    if bad is not None:
+        return (
+            f"expected a {what} without '/', '?', '#' or '%', got {bad.group()!r} at character "
+            f"{bad.start()}: names travel in URL paths, where clients that do not escape them "
+            "would cut or change them"
+        )
+    if name in (".", ".."):
+        return f"expected a {what} other than '.' or '..', which URL paths drop"
     return None
 
 

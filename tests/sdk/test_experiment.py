@@ -84,12 +84,13 @@ def test_training_run_story(
     weights.write_bytes(os.urandom(2000))
     config = tmp_path / "pipeline.config"
     config.write_text("lr: 0.01\n")
-    assert exp.store("checkpoint-data-latest", weights) == f"{exp.id}/checkpoint-data-latest"
+    # a file keeps its own name, as upstream keys it (the zip's for a zipped folder)
+    assert exp.store("checkpoint-data-latest", weights) == f"{exp.id}/best.pt"
     exp.store("config", config)
     saved = tmp_path / "saved_model"
     saved.mkdir()
     (saved / "model.bin").write_bytes(b"model")
-    assert exp.store("model-latest", saved, zip=True) == f"{exp.id}/0/model-latest"
+    assert exp.store("model-latest", saved, zip=True) == f"{exp.id}/0/saved_model.zip"
 
     # read-your-writes: the buffered points are visible on the next read
     loss = exp.get_data("loss")
@@ -136,11 +137,9 @@ def test_training_run_story(
         "exported_model",
     ):
         assert (elsewhere / "run-1" / sub).is_dir()
-    assert (elsewhere / "run-1" / "checkpoint" / "checkpoint-data-latest").read_bytes() == (
-        weights.read_bytes()
-    )
-    assert (elsewhere / "run-1" / "config" / "config").read_text() == "lr: 0.01\n"
-    assert (elsewhere / "run-1" / "exported_model" / "model-latest").stat().st_size > 0
+    assert (elsewhere / "run-1" / "checkpoint" / "best.pt").read_bytes() == weights.read_bytes()
+    assert (elsewhere / "run-1" / "config" / "pipeline.config").read_text() == "lr: 0.01\n"
+    assert (elsewhere / "run-1" / "exported_model" / "saved_model.zip").stat().st_size > 0
     assert other.checkpoint_dir == Path("run-1") / "checkpoint"
 
     # annotations of the attached dataset, COCO-shaped
@@ -204,9 +203,11 @@ def test_file_assets(
     assert exp.get_file("weights")["size"] == 7  # type: ignore[index]
     assert exp.get_file("nope") is None
     renamed = exp.update_file("weights", name="best")
-    assert renamed["name"] == "best" and renamed["object_name"] == f"{exp.id}/best"
+    # renamed, the file keeps its own name: the key and the download are a.bin's
+    assert renamed["name"] == "best" and renamed["object_name"] == f"{exp.id}/a.bin"
+    assert renamed["file_name"] == "a.bin"
     dest = exp.download("best", tmp_path / "out")
-    assert dest is not None and dest.read_bytes() == b"second!"
+    assert dest == tmp_path / "out" / "a.bin" and dest.read_bytes() == b"second!"
     assert exp.download("missing") is None
     folder = tmp_path / "folder"
     folder.mkdir()
@@ -506,7 +507,7 @@ def test_checkout_variants_and_aliases(
     by_id = Experiment(api_token=alice, host=server.url, interactive=False).checkout(
         id=exp.id, with_file=True, with_data=True
     )
-    assert (tmp_path / "co" / "weights").read_bytes() == b"w"
+    assert (tmp_path / "co" / "w.bin").read_bytes() == b"w"
     data = {d["name"]: d["data"] for d in by_id.infos["data"]}
     assert data == {"loss": [3, 2, 1], "table": {"a": 1}}
     without = Experiment(

@@ -340,18 +340,22 @@ def test_store_reserved_names_and_download(
     made.store("checkpoint-data-latest", weights)
     made.store("checkpoint-index-latest", config)
     nid = made.network_id
+    # each file keeps its own name, as upstream keys it
     assert made.files == {
-        "model-latest": f"{nid}/0/model-latest",
-        "config": f"{nid}/config",
-        "checkpoint-data-latest": f"{nid}/checkpoint-data-latest",
-        "checkpoint-index-latest": f"{nid}/checkpoint-index-latest",
+        "model-latest": f"{nid}/0/weights.bin",
+        "config": f"{nid}/config.yaml",
+        "checkpoint-data-latest": f"{nid}/weights.bin",
+        "checkpoint-index-latest": f"{nid}/config.yaml",
     }
-    monkeypatch.chdir(tmp_path)
+    assert made.infos["file_details"]["config"]["file_name"] == "config.yaml"
+    (tmp_path / "down").mkdir()
+    monkeypatch.chdir(tmp_path / "down")
     out = made.download("model-latest")
-    assert out == tmp_path / "model-latest" and out.read_bytes() == weights.read_bytes()
+    assert out == tmp_path / "down" / "weights.bin" and out.read_bytes() == weights.read_bytes()
     target = tmp_path / "cfg"
     target.mkdir()
-    assert made.download("config", target).read_bytes() == b"epochs: 30\n"
+    assert made.download("config", target) == target / "config.yaml"
+    assert (target / "config.yaml").read_bytes() == b"epochs: 30\n"
     assert not list(target.glob("*.part"))
     with pytest.raises(ResourceNotFoundError, match="no file named 'nope'"):
         made.download("nope")
@@ -391,6 +395,11 @@ def test_store_zips_a_folder_or_a_file_to_a_temporary_file(
     made.store("config", folder / "saved_model.pb", zip=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing next to the input
     assert list(zips.iterdir()) == []  # and the temporary zips are gone
+    nid = made.network_id  # named as upstream names them: the folder's, or the file's stem
+    assert made.files == {
+        "model-latest": f"{nid}/0/saved_model.zip",
+        "config": f"{nid}/saved_model.zip",
+    }
     monkeypatch.chdir(tmp_path)
     with zipfile.ZipFile(made.download("model-latest")) as archive:
         assert sorted(archive.namelist()) == ["saved_model.pb", "variables/variables.data"]

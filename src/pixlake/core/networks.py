@@ -2,7 +2,9 @@
 
 A network is named uniquely within its organization.  It records a type, a framework, tags,
 a description, a markdown readme, base parameters, a label map (indexes as strings, from
-"1", consecutive), stored files (names mapped to blobs) and a thumbnail made by the server.
+"1", consecutive), stored files (names mapped to blobs, each under the name of the file it
+was stored from, which its object key ends with and a download writes) and a thumbnail made
+by the server.
 
 Visibility: members of the owning organization read it; when it is public (``private``
 false) every authenticated user reads it too, read-only.  A write by a non-member is
@@ -28,7 +30,8 @@ from pixlake.core.accounts import require_organization
 from pixlake.core.pagination import decode_cursor, encode_cursor
 from pixlake.entities.accounts import Caller, Organization
 from pixlake.entities.datalake import BlobEntity
-from pixlake.entities.networks import Network
+from pixlake.entities.networks import Network, object_name
+from pixlake.entities.storage import StoredObject
 from pixlake.errors import (
     AlreadyExistsError,
     ForbiddenError,
@@ -36,7 +39,7 @@ from pixlake.errors import (
     ResourceNotFoundError,
 )
 from pixlake.imaging import NotAnImageError, probe
-from pixlake.names import file_name_problem, tag_problem
+from pixlake.names import file_name_problem, path_problem, tag_problem
 from pixlake.schemas.networks import check_labels
 from pixlake.store.blobs import BlobStore, check_digest
 from pixlake.store.db.engine import Database
@@ -139,6 +142,8 @@ def check_name(name: object, field: str = "name") -> str:
         raise _invalid(field, f"the name is longer than {MAX_NAME} characters", name)
     if "/" in name or "\\" in name or _has_control(name):
         raise _invalid(field, "the name contains '/', '\\' or a control character", name)
+    if (problem := path_problem(name, what="network name")) is not None:
+        raise _invalid(field, problem, name)
     if _is_uuid(name):
         raise _invalid(field, "the name looks like an id (a UUID); choose another", name)
     return name
@@ -199,12 +204,12 @@ def _check_parameters(value: object) -> dict[str, Any]:
     return parsed
 
 
-def _check_file_name(name: object) -> str:
+def _check_file_name(name: object, field: str = "name") -> str:
     if not isinstance(name, str):
-        raise _invalid("name", "expected a file name (a string)")
+        raise _invalid(field, "expected a file name (a string)")
     problem = file_name_problem(name)
     if problem:
-        raise _invalid("name", problem, name)
+        raise _invalid(field, problem, name)
     return name
 
 
@@ -376,19 +381,34 @@ def store_file(
     network_id: uuid.UUID,
     name: str,
     digest: str,
+    file_name: str | None = None,
 ) -> Network:
-    """Record ``name`` as a file of the network, for bytes the organization already sent.
+    """Record ``name`` as a file of the network, for bytes the organization already sent,
+    stored from a file named ``file_name`` (without one, a new file is named as itself and
+    a replaced one keeps its file name).
 
-    Storing a name again replaces its bytes (the same bytes again change nothing); the same
-    bytes under many names are one blob.
+    Storing a name again replaces its bytes (the same bytes under the same file name again
+    change nothing); the same bytes under many names are one blob. The file's object key
+    names its bytes from then on, for clients that read it by key, whichever API stored it.
     """
     name = _check_file_name(name)
+    if file_name is not None:
+        file_name = _check_file_name(file_name, "file_name")
     digest = _check_digest(digest)
     with db.transaction() as tx:
         network = _writable_network(tx, caller, organization_id, network_id)
         blobs.require_held(tx, organization_id, digest)
-        if tx.networks.file_digest(network.pk, name) != digest:
-            tx.networks.put_file(network.pk, name, digest, at=utcnow())
+        current = tx.networks.file_name(network.pk, name)
+        if tx.networks.file_digest(network.pk, name) != digest or (
+            file_name is not None and file_name != current
+        ):
+            now = utcnow()
+            tx.networks.put_file(network.pk, name, digest, file_name=file_name, at=now)
+            key = object_name(network.id, name, file_name or current)
+            size = tx.blobs.get(digest).size
+            tx.storage.put_object(
+                organization_id, "models", key, StoredObject(digest, size), at=now
+            )
         return tx.networks.record(network.pk)
 
 

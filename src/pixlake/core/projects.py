@@ -1,5 +1,10 @@
 """Projects: named uniquely per organization, they group experiments over the dataset
-versions attached to them.  Contributors are the organization's members (``Worker``)."""
+versions attached to them.  Contributors are the organization's members (``Worker``).
+
+A project's name travels in URLs' paths as clients write them, unescaped (the upstream
+client's ``project/by_name/<organization>/<name>``), so it is refused at creation when a
+path would not carry it back intact (``pixlake.names.path_problem``).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from pixlake.core.accounts import require_organization
 from pixlake.entities.accounts import Caller
 from pixlake.entities.projects import Project, Worker
 from pixlake.errors import AlreadyExistsError, InvalidInputError, ResourceNotFoundError
+from pixlake.names import name_problem, path_problem
 from pixlake.store.db.engine import Database
 from pixlake.store.db.repositories import StoredProject
 from pixlake.store.db.unit_of_work import UnitOfWork
@@ -22,6 +28,7 @@ __all__ = [
     "get_project",
     "list_projects",
     "list_workers",
+    "project_organization",
     "update_project",
 ]
 
@@ -37,8 +44,11 @@ def _bad(field: str, message: str) -> InvalidInputError:
 def _check_name(name: object, field: str = "name") -> str:
     if not isinstance(name, str) or not name.strip():
         raise _bad(field, "expected a non-empty project name")
-    if name != name.strip() or len(name) > MAX_NAME or "/" in name:
-        raise _bad(field, f"a project name has no '/', no edge spaces, {MAX_NAME} characters max")
+    problem = name_problem(name, what="project name", limit=MAX_NAME)
+    if problem is None:
+        problem = path_problem(name, what="project name")
+    if problem is not None:
+        raise _bad(field, problem)
     return name
 
 
@@ -56,6 +66,18 @@ def find_project(tx: UnitOfWork, organization_id: uuid.UUID, ref: str | uuid.UUI
     if found is None:
         raise ResourceNotFoundError(f"no project {str(ref)!r} in this organization")
     return found
+
+
+def project_organization(db: Database, caller: Caller, project_id: uuid.UUID) -> uuid.UUID:
+    """The organization of the caller's that holds the project, for clients that name a
+    project by its id alone (the upstream protocol's project token): a project of another
+    organization is not found, as one that does not exist. What the caller may do in it,
+    each service checks."""
+    with db.read() as tx:
+        for organization_id in caller.memberships:
+            if tx.projects.find(organization_id, project_id) is not None:
+                return organization_id
+    raise ResourceNotFoundError(f"no project {project_id} in your organizations")
 
 
 def _unique(tx: UnitOfWork, organization_id: uuid.UUID, name: str, field: str) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from pixlake.entities.accounts import Organization
 
-__all__ = ["Network", "NetworkFile", "Owner", "object_name"]
+__all__ = ["Network", "NetworkFile", "Owner", "file_name_of", "object_name"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +49,15 @@ class Network:
     updated_at: datetime
 
 
-def object_name(owner_id: uuid.UUID, name: str) -> str:
-    """The contract's object key of a stored file of a network or an experiment:
-    ``<id>/<name>``, and ``<id>/0/<name>`` for ``model-latest``."""
-    return f"{owner_id}/0/{name}" if name == "model-latest" else f"{owner_id}/{name}"
+def object_name(owner_id: uuid.UUID, name: str, file_name: str | None = None) -> str:
+    """The contract's object key of stored file ``name`` of a network or an experiment, as
+    the upstream client makes it: ``<id>/<file name>``, and ``<id>/0/<file name>`` for
+    ``model-latest``, where the file name is the stored file's own (``best.pt``), or the
+    name itself for a file stored without one."""
+    file = file_name or name
+    return f"{owner_id}/0/{file}" if name == "model-latest" else f"{owner_id}/{file}"
+
+
+def file_name_of(key: str) -> str:
+    """The file name an object key ends with, which a download writes."""
+    return key.rsplit("/", 1)[-1]

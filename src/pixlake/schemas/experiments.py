@@ -260,6 +260,9 @@ class FileAssetCreate(WireModel):
     name: FileName
     sha256: str
     large: bool = False
+    #: The name of the file stored (``best.pt``): the object key ends with it, and downloads
+    #: write it. Without it, a new file is named as the asset, a replaced one keeps its own.
+    file_name: FileName | None = None
 
 
 class FileAssetUpdate(WireModel):
@@ -300,6 +303,8 @@ class FileAssetPublic(BaseModel):
     id: uuid.UUID
     name: str
     object_name: str
+    #: The name of the file stored, which ``object_name`` ends with and downloads write.
+    file_name: str
     large: bool
     sha256: str
     size: int

@@ -73,6 +73,12 @@ class NetworkFileCreate(WireModel):
 
     name: FileName = Field(description="the file's name in the network, e.g. 'model-latest'")
     sha256: str = Field(description="digest of bytes already sent to /blobs")
+    file_name: FileName | None = Field(
+        None,
+        description="the name of the file stored, e.g. 'best.pt': its object key ends with "
+        "it and downloads write it (without it: a new file is named as itself, a replaced "
+        "one keeps its file name)",
+    )
 
 
 class NetworkThumbnailSet(WireModel):
@@ -93,6 +99,7 @@ class NetworkOrganization(BaseModel):
 
 class NetworkFilePublic(BaseModel):
     object_name: str
+    file_name: str = Field(description="the name of the file stored, which downloads write")
     sha256: str
     size: int
     url: str

@@ -39,6 +39,7 @@ import httpx
 
 from pixlake.errors import InvalidInputError, NetworkError, StorageError
 from pixlake.files import is_plain_file, open_partial, partial_of, publish
+from pixlake.names import check_file_name
 from pixlake.sdk._http import Connection
 from pixlake.sdk._local import cannot_read, cannot_write
 from pixlake.sdk._progress import Bar
@@ -50,6 +51,7 @@ __all__ = [
     "download",
     "file_digest",
     "part_size_for",
+    "stored_name",
     "upload_file",
     "zipped",
 ]
@@ -471,6 +473,17 @@ def _members(path: Path) -> Iterator[tuple[Path, str]]:
                     yield target, arcname
             elif full.is_file():
                 yield full, arcname
+
+
+def stored_name(path: Path, *, zip: bool) -> str:
+    """The name of the file ``store`` sends from ``path``, which its object key ends with and
+    downloads write, as the upstream client names it: the file's own name, or with
+    ``zip=True`` the zip's (``saved_model.zip`` for a folder ``saved_model``, ``best.zip``
+    for a file ``best.pt``); checked before any byte is sent."""
+    name = path.name or path.resolve().name
+    if zip:
+        name = (name if path.is_dir() else Path(name).stem) + ".zip"
+    return check_file_name(name, field="file_name")
 
 
 @contextmanager

@@ -48,7 +48,7 @@ from pixlake.schemas.experiments import (
 from pixlake.sdk._base import Context, Resource
 from pixlake.sdk._local import cannot_write, existing_path, make_folder, read_file
 from pixlake.sdk._runlog import Tee, flush_others, open_sender
-from pixlake.sdk._transfer import download, upload_file, zipped
+from pixlake.sdk._transfer import download, stored_name, upload_file, zipped
 
 __all__ = ["Experiment"]
 
@@ -494,7 +494,8 @@ class Experiment(Resource):
 
     def store(self, name: str = "", path: PathLike | None = None, zip: bool = False) -> str:
         """Upload a file (or, with ``zip=True``, a zipped file or folder) as file asset
-        ``name``; a second store replaces it.  Returns the object key."""
+        ``name``; a second store replaces it.  The asset keeps the file's name (the zip's),
+        which its object key ends with and ``download`` writes.  Returns the object key."""
         _check_str(name, "name")
         if not name:
             raise _bad("name", "a file asset needs a name")
@@ -505,6 +506,7 @@ class Experiment(Resource):
             local = existing_path(path, "store")
             if local.is_dir() and not zip:
                 raise _bad("path", f"{local} is a folder: pass zip=True to store it zipped")
+        file_name = stored_name(local, zip=zip)
         with zipped(local) if zip else nullcontext(local) as source:
             size = source.stat().st_size
             digest, _ = upload_file(
@@ -512,7 +514,7 @@ class Experiment(Resource):
             )
         record: dict[str, Any] = self._ctx.connection.post(
             f"{self._path}/files",
-            json={"name": name, "sha256": digest, "large": size >= LARGE},
+            json={"name": name, "sha256": digest, "large": size >= LARGE, "file_name": file_name},
             idempotent=True,
         )
         self.files = [f for f in self.files if f["name"] != name] + [record]

@@ -37,7 +37,7 @@ from pixlake.schemas.networks import (
 )
 from pixlake.sdk._base import Context, Resource
 from pixlake.sdk._local import existing_path, read_file
-from pixlake.sdk._transfer import download, upload_file, zipped
+from pixlake.sdk._transfer import download, stored_name, upload_file, zipped
 
 __all__ = ["Network", "NetworkRecord"]
 
@@ -360,8 +360,9 @@ class Network(Resource):
         """Store a file (or, with ``zip=True``, a file or folder zipped) under ``name``.
 
         Reserved names: ``model-latest`` (the exported model, keyed under ``0/``),
-        ``config``, ``checkpoint-data-latest``, ``checkpoint-index-latest``.  Bytes the
-        server already holds are not sent again, and an interrupted upload resumes.
+        ``config``, ``checkpoint-data-latest``, ``checkpoint-index-latest``.  The file keeps
+        its own name (the zip's), which its object key ends with and ``download`` writes.
+        Bytes the server already holds are not sent again, and an interrupted upload resumes.
         """
         _check_str(name, "name")
         _check_path(path)
@@ -385,13 +386,14 @@ class Network(Resource):
                 f"{local} is neither a file nor a folder",
                 details=[{"file": str(local), "message": "not a regular file"}],
             )
+        file_name = stored_name(local, zip=zip)
         with zipped(local) if zip else nullcontext(local) as source:
             digest, _size = upload_file(
                 self._ctx.connection, self._ctx.org_path, source, progress=self.interactive
             )
         record: NetworkRecord = self._ctx.connection.post(
             f"{self._networks_path}/{network_id}/files",
-            json={"name": name, "sha256": digest},
+            json={"name": name, "sha256": digest, "file_name": file_name},
             idempotent=True,
         )
         self._keep(record)

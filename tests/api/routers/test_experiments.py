@@ -135,6 +135,17 @@ def test_logs_and_files_and_other_organizations(
     assert stored.status_code == 200 and stored.json()["object_name"] == f"{exp['id']}/w"
     content = http.get(f"{one}/files/w/content", headers=auth(alice))
     assert content.content == b"weights"
+    named = http.post(
+        f"{one}/files",
+        json={"name": "m", "sha256": digest, "file_name": "best.pt"},
+        headers=auth(alice),
+    )
+    assert (named.json()["object_name"], named.json()["file_name"]) == (
+        f"{exp['id']}/best.pt",
+        "best.pt",
+    )
+    bad_name = {"name": "m", "sha256": digest, "file_name": "../best.pt"}
+    assert http.post(f"{one}/files", json=bad_name, headers=auth(alice)).status_code == 422
     missing = http.post(f"{one}/files", json={"name": "x", "sha256": "0" * 64}, headers=auth(alice))
     assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "sha256"
     # bob, in another organization, sees and changes nothing

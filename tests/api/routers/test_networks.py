@@ -141,6 +141,13 @@ def test_store_and_delete(http: httpx.Client, alice: str, unique: str) -> None:
         "invalid_input",
     )
     assert body["errors"][0]["field"] == "body.name"  # refused at the edge: the file-name rule
+    named = http.post(
+        f"{base}/files",
+        json={"name": "model-latest", "sha256": sha(b"weights"), "file_name": "best.pt"},
+        headers=auth(alice),
+    ).json()
+    assert named["files"] == {"model-latest": f"{net['model_id']}/0/best.pt"}
+    assert named["file_details"]["model-latest"]["file_name"] == "best.pt"
     assert http.delete(base, headers=auth(alice)).status_code == 204
     problem(http.get(base, headers=auth(alice)), 404, "not_found")
     problem(

@@ -31,7 +31,7 @@ warnings.simplefilter("ignore")
 from picsellia.client import Client
 HOST, TOKEN = os.environ["UPSTREAM_HOST"], os.environ["UPSTREAM_TOKEN"]
 def emit(value):
-    print("{_MARK}" + json.dumps(value, default=str), flush=True)
+    print("\\n{_MARK}" + json.dumps(value, default=str), flush=True)  # after a progress bar too
 """
 
 

@@ -37,7 +37,8 @@ from pixlake.api.deps import CallerDep, DbDep, OrganizationDep, StoreDep, base_u
 from pixlake.api.responses import BLOB_RESPONSES, blob_response
 from pixlake.api.routers.networks import to_public as network_public
 from pixlake.core import experiments as ex
-from pixlake.entities.experiments import DataAsset, Experiment, FileAsset
+from pixlake.entities.experiments import DataAsset, Experiment, FileAsset, LogPage
+from pixlake.entities.networks import file_name_of
 from pixlake.schemas.common import MAX_INT
 from pixlake.schemas.experiments import (
     DataAssetCreate,
@@ -65,11 +66,14 @@ MaxPoints = Annotated[
 ]
 
 
-def _file(f: FileAsset, base: str, org_id: uuid.UUID, experiment_id: uuid.UUID) -> FileAssetPublic:
+def file_public(
+    f: FileAsset, base: str, org_id: uuid.UUID, experiment_id: uuid.UUID
+) -> FileAssetPublic:
     return FileAssetPublic(
         id=f.id,
         name=f.name,
         object_name=f.object_name,
+        file_name=file_name_of(f.object_name),
         large=f.large,
         sha256=f.digest,
         size=f.size,
@@ -80,7 +84,7 @@ def _file(f: FileAsset, base: str, org_id: uuid.UUID, experiment_id: uuid.UUID) 
     )
 
 
-def _data(d: DataAsset) -> DataAssetPublic:
+def data_public(d: DataAsset) -> DataAssetPublic:
     return DataAssetPublic(
         id=d.id,
         name=d.name,
@@ -115,8 +119,8 @@ def to_public(e: Experiment, base: str) -> ExperimentPublic:
         previous=e.previous,
         source={"model_id": str(e.source[0]), "network_name": e.source[1]} if e.source else None,
         logging={"exit_code": e.exit_code, "nb_lines": e.nb_log_lines},
-        files=[_file(f, base, e.organization_id, e.id) for f in e.files],
-        data=[_data(d) for d in e.data],
+        files=[file_public(f, base, e.organization_id, e.id) for f in e.files],
+        data=[data_public(d) for d in e.data],
     )
 
 
@@ -255,8 +259,9 @@ def store_file(
         name=body.name,
         digest=body.sha256,
         large=body.large,
+        file_name=body.file_name,
     )
-    return _file(f, base_url(request), org.id, experiment_id)
+    return file_public(f, base_url(request), org.id, experiment_id)
 
 
 @router.patch(ONE + "/files/{name}", summary="Rename a file asset")
@@ -272,7 +277,7 @@ def update_file(
     f = ex.update_file(
         db, caller, org.id, experiment_id=experiment_id, name=name, new_name=body.name
     )
-    return _file(f, base_url(request), org.id, experiment_id)
+    return file_public(f, base_url(request), org.id, experiment_id)
 
 
 @router.delete(ONE + "/files/{name}", status_code=status.HTTP_204_NO_CONTENT)
@@ -318,7 +323,7 @@ def list_data(
     org: OrganizationDep, experiment_id: uuid.UUID, caller: CallerDep, db: DbDep
 ) -> list[DataAssetPublic]:
     e = ex.get_experiment(db, caller, org.id, experiment_id=experiment_id)
-    return [_data(d) for d in e.data]
+    return [data_public(d) for d in e.data]
 
 
 @router.post(ONE + "/data", summary="Log data: create, overwrite, or append to a line")
@@ -339,7 +344,7 @@ def log_data(
         data=body.data,
         replace=body.replace,
     )
-    return _data(d)
+    return data_public(d)
 
 
 @router.get(ONE + "/data/{name}", summary="One data asset")
@@ -351,7 +356,7 @@ def get_data(
     db: DbDep,
     max_points: MaxPoints = None,
 ) -> DataAssetPublic:
-    return _data(
+    return data_public(
         ex.get_data(
             db, caller, org.id, experiment_id=experiment_id, name=name, max_points=max_points
         )
@@ -377,7 +382,7 @@ def update_data(
         type=body.type,
         data=body.data,
     )
-    return _data(d)
+    return data_public(d)
 
 
 @router.delete(ONE + "/data/{name}", status_code=status.HTTP_204_NO_CONTENT)
@@ -460,6 +465,12 @@ def read_logs(
     limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000,
 ) -> dict[str, Any]:
     page = ex.read_logs(db, caller, org.id, experiment_id=experiment_id, after=after, limit=limit)
+    return logs_public(page)
+
+
+def logs_public(page: LogPage) -> dict[str, Any]:
+    """A page of the run log, as the experiment record's ``logging``: the lines by part
+    (``logs``), each line's part, number, text and time, the exit code."""
     steps: dict[str, list[str]] = {}
     for _nb, part, text, _at in page.lines:
         steps.setdefault(part, []).append(text)

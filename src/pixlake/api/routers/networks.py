@@ -35,7 +35,7 @@ from pixlake.api.deps import (
 )
 from pixlake.api.responses import BLOB_RESPONSES, blob_response
 from pixlake.core import networks
-from pixlake.entities.networks import Network
+from pixlake.entities.networks import Network, file_name_of
 from pixlake.schemas.accounts import OrganizationPublic
 from pixlake.schemas.common import MAX_INT
 from pixlake.schemas.networks import (
@@ -79,6 +79,7 @@ def to_public(n: Network, base: str) -> NetworkPublic:
         file_details={
             f.name: NetworkFilePublic(
                 object_name=f.object_name,
+                file_name=file_name_of(f.object_name),
                 sha256=f.digest,
                 size=f.size,
                 url=f"{root}/files/{quote(f.name, safe='')}",
@@ -181,7 +182,13 @@ def store_file(
     db: DbDep,
 ) -> NetworkPublic:
     network = networks.store_file(
-        db, caller, org_id, network_id=network_id, name=body.name, digest=body.sha256
+        db,
+        caller,
+        org_id,
+        network_id=network_id,
+        name=body.name,
+        digest=body.sha256,
+        file_name=body.file_name,
     )
     return to_public(network, base_url(request))
 

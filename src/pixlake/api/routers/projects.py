@@ -39,6 +39,10 @@ def _worker(w: Worker) -> WorkerPublic:
     return WorkerPublic(id=w.id, username=w.username, role=w.role)
 
 
+def workers_public(workers: list[Worker]) -> WorkersPublic:
+    return WorkersPublic(workers=[_worker(w) for w in workers])
+
+
 def to_public(p: Project) -> ProjectPublic:
     return ProjectPublic(
         project_id=p.id,
@@ -131,8 +135,4 @@ def attach_dataset(
 def list_workers(
     org: OrganizationDep, project_id: uuid.UUID, caller: CallerDep, db: DbDep
 ) -> WorkersPublic:
-    return WorkersPublic(
-        workers=[
-            _worker(w) for w in projects.list_workers(db, caller, org.id, project_id=project_id)
-        ]
-    )
+    return workers_public(projects.list_workers(db, caller, org.id, project_id=project_id))

@@ -7,8 +7,9 @@ labels and annotations; ``new_version`` copies rows from another version, never 
 One module per sub-domain: ``_rules`` (names, label types, statuses, splits, the parsing of
 objects), ``_versions`` (datasets and versions, the pictures in each), ``_labels``,
 ``_writer`` (the bulk annotation writer, the imports' first writes, setting, reviewing and
-deleting annotations), ``_listings`` (pages of pictures and annotations) and ``_export``
-(reading a version for an export).  The queries are the repositories'
+deleting annotations), ``_listings`` (pages of pictures and annotations), ``_export``
+(reading a version for an export, keeping a snapshot of it) and ``_owners`` (the
+organization of a version named by id alone).  The queries are the repositories'
 (``tx.datasets``, ``tx.annotations``).
 """
 
@@ -22,9 +23,15 @@ from pixlake.core.datasets._browsing import (
     version_picture,
     version_statistics,
 )
-from pixlake.core.datasets._export import iter_export, version_files
+from pixlake.core.datasets._export import iter_export, store_snapshot, version_files
 from pixlake.core.datasets._labels import create_labels, get_metadata
-from pixlake.core.datasets._listings import list_annotations, list_items, list_version_pictures
+from pixlake.core.datasets._listings import (
+    get_annotation,
+    list_annotations,
+    list_items,
+    list_version_pictures,
+)
+from pixlake.core.datasets._owners import experiment_version, version_organization
 from pixlake.core.datasets._rules import (
     ANNOTATION_STATUSES,
     LABEL_TYPES,
@@ -50,6 +57,7 @@ from pixlake.core.datasets._writer import (
     ImportTarget,
     PreparedAnnotation,
     PreparedObject,
+    annotate_picture,
     delete_annotations,
     dump_shape,
     prepare_annotation,
@@ -79,11 +87,14 @@ __all__ = [
     "PreparedAnnotation",
     "PreparedObject",
     "add_pictures",
+    "annotate_picture",
     "create_dataset",
     "create_labels",
     "delete_annotations",
     "delete_version",
     "dump_shape",
+    "experiment_version",
+    "get_annotation",
     "get_metadata",
     "get_version",
     "get_version_by_id",
@@ -100,6 +111,8 @@ __all__ = [
     "set_annotations",
     "set_status",
     "start_import",
+    "store_snapshot",
     "version_files",
+    "version_organization",
     "write_annotations",
 ]

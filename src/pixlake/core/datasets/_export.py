@@ -1,19 +1,25 @@
 """Reading a version for an export: its files, then its pictures with their annotations a
-page at a time."""
+page at a time; and keeping a snapshot of it as a blob, for a client to download."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
+from pixlake.core import blobs
 from pixlake.core.accounts import require_organization
 from pixlake.core.datasets._rules import require_status
 from pixlake.core.datasets._versions import version_by_id
 from pixlake.entities.accounts import Caller
+from pixlake.entities.datalake import BlobEntity
 from pixlake.entities.datasets import ExportItem
+from pixlake.store.blobs import BlobStore
 from pixlake.store.db.engine import Database
 
-__all__ = ["iter_export", "version_files"]
+__all__ = ["iter_export", "store_snapshot", "version_files"]
+
+#: What a snapshot is stored as.
+SNAPSHOT_MEDIA_TYPE = "application/json"
 
 
 def iter_export(
@@ -61,3 +67,32 @@ def version_files(
     with db.read() as tx:
         version_pk = version_by_id(tx, organization_id, version_id).pk
         return tx.datasets.files(version_pk, status=status)
+
+
+def store_snapshot(
+    db: Database,
+    store: BlobStore,
+    caller: Caller,
+    organization_id: uuid.UUID,
+    *,
+    version_id: uuid.UUID,
+    chunks: Iterable[bytes],
+) -> BlobEntity:
+    """Store ``chunks``, a document written from the version (its annotations, for a
+    client that downloads them as one file), as a blob granted to the organization: a
+    signed URL can then hand it out, and the garbage collection removes it a day later,
+    as it does an export's zip."""
+    require_organization(caller, organization_id, write=False)
+    with db.read() as tx:
+        version_by_id(tx, organization_id, version_id)
+    writer = store.writer()
+    try:
+        for chunk in chunks:
+            writer.write(chunk)
+        info = writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+    entity = BlobEntity(info.digest, info.size, SNAPSHOT_MEDIA_TYPE, None, None)
+    blobs.record(db, organization_id, blobs=[entity])
+    return entity

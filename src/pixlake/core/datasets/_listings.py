@@ -12,11 +12,12 @@ from pixlake.core.datasets._versions import version_by_id
 from pixlake.entities.accounts import Caller
 from pixlake.entities.datalake import Picture
 from pixlake.entities.datasets import AnnotationRecord, StoredAnnotation
+from pixlake.errors import ResourceNotFoundError
 from pixlake.formats import from_compact, to_wire
 from pixlake.store.db.engine import Database
 from pixlake.store.db.unit_of_work import UnitOfWork
 
-__all__ = ["list_annotations", "list_items", "list_version_pictures"]
+__all__ = ["get_annotation", "list_annotations", "list_items", "list_version_pictures"]
 
 #: What an annotation record shows of its picture: id, file name, width, height, digest.
 _PictureFacts = tuple[uuid.UUID, str, int, int, str]
@@ -114,6 +115,24 @@ def list_annotations(
         )
     records = _records(annotations, pictures)
     return records, total, (annotations[-1].picture_pk if more and annotations else None)
+
+
+def get_annotation(
+    db: Database,
+    caller: Caller,
+    organization_id: uuid.UUID,
+    *,
+    version_id: uuid.UUID,
+    external_url: str,
+) -> AnnotationRecord:
+    """The annotation of the version's picture ``external_url``; not found when the picture
+    is not in the version or has no annotation there."""
+    records, _total, _next = list_annotations(
+        db, caller, organization_id, version_id=version_id, limit=1, external_url=external_url
+    )
+    if not records:
+        raise ResourceNotFoundError(f"no annotation of a picture {external_url!r} in this version")
+    return records[0]
 
 
 def list_items(

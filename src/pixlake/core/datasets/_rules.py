@@ -10,7 +10,7 @@ from typing import Any
 
 from pixlake.errors import InvalidInputError
 from pixlake.formats import QA, Obj, parse_compact, parse_qa, parse_wire_object
-from pixlake.names import split_problem
+from pixlake.names import name_problem, path_problem, split_problem
 from pixlake.problems import Problems
 
 __all__ = [
@@ -56,30 +56,34 @@ class AnnotationInput:
     split: str | None = None
 
 
+def _invalid(value: object, what: str, message: str) -> InvalidInputError:
+    return InvalidInputError(
+        f"{what} {value!r} is not valid", details=[{"field": what, "message": message}]
+    )
+
+
 def check_name(value: str, what: str) -> str:
-    """``value`` if it is a valid dataset (``what="name"``) or version name."""
+    """``value`` if it is a valid dataset (``what="name"``) or version name: a name (see
+    ``pixlake.names.name_problem``) that makes a folder of a download and travels in a URL
+    path as it is."""
     if not isinstance(value, str) or not _NAME_RE.match(value) or value.strip() != value:
-        raise InvalidInputError(
-            f"{what} {value!r} is not valid",
-            details=[
-                {
-                    "field": what,
-                    "message": "expected 1 to 100 characters, no '/', '\\' or NUL, "
-                    "no leading or trailing spaces",
-                }
-            ],
+        raise _invalid(
+            value,
+            what,
+            "expected 1 to 100 characters, no '/', '\\' or NUL, no leading or trailing spaces",
         )
+    problem = name_problem(value, what=what, limit=100)
+    if problem is not None:
+        raise _invalid(value, what, problem)
     if value in (".", ".."):
-        raise InvalidInputError(
-            f"{what} {value!r} is not valid",
-            details=[
-                {
-                    "field": what,
-                    "message": "expected a name other than '.' or '..': a download makes a "
-                    "folder of it",
-                }
-            ],
+        raise _invalid(
+            value,
+            what,
+            "expected a name other than '.' or '..': a download makes a folder of it",
         )
+    problem = path_problem(value, what=what)
+    if problem is not None:
+        raise _invalid(value, what, problem)
     if what == "version" and value == LATEST:
         raise InvalidInputError(
             "'latest' is reserved: it always means the newest version",

@@ -27,7 +27,7 @@ from pixlake.core.datasets._rules import (
 from pixlake.core.datasets._versions import describe, link_pictures, new_dataset, version_by_id
 from pixlake.entities.accounts import Caller
 from pixlake.entities.datasets import DatasetVersion, StoredVersion
-from pixlake.errors import InvalidInputError
+from pixlake.errors import InvalidInputError, ResourceNotFoundError
 from pixlake.formats import qa_to_wire, to_compact
 from pixlake.names import split_of
 from pixlake.problems import Problems
@@ -40,6 +40,7 @@ __all__ = [
     "ImportTarget",
     "PreparedAnnotation",
     "PreparedObject",
+    "annotate_picture",
     "delete_annotations",
     "dump_shape",
     "prepare_annotation",
@@ -393,6 +394,30 @@ def set_annotations(
         )
 
 
+def annotate_picture(
+    db: Database,
+    caller: Caller,
+    organization_id: uuid.UUID,
+    *,
+    version_id: uuid.UUID,
+    item: AnnotationInput,
+    replace: bool = True,
+) -> int:
+    """Set (``replace``) or extend one picture's annotation; returns the number of objects
+    written.  A picture that is not in the version is not found (where a batch reports it
+    among its problems): a caller naming one picture names a resource."""
+    require_organization(caller, organization_id, write=True)
+    with db.transaction() as tx:
+        found = version_by_id(tx, organization_id, version_id)
+        if not tx.datasets.pictures_named(organization_id, found.pk, [item.external_url]):
+            raise ResourceNotFoundError(
+                f"no picture {item.external_url!r} in dataset {found.name}/{found.version}"
+            )
+        return write_annotations(
+            tx, caller, organization_id, version_pk=found.pk, items=[item], replace=replace
+        )
+
+
 def set_status(
     db: Database,
     caller: Caller,
@@ -420,11 +445,17 @@ def delete_annotations(
     version_id: uuid.UUID,
     picture_id: uuid.UUID | None = None,
 ) -> int:
-    """Delete one picture's annotation, or (``picture_id=None``) all of the version's."""
+    """Delete one picture's annotation, or (``picture_id=None``) all of the version's;
+    returns how many were deleted.  A picture that is not in the version is not found,
+    rather than a deletion of nothing that would read as done."""
     require_organization(caller, organization_id, write=True)
     with db.transaction() as tx:
         found = version_by_id(tx, organization_id, version_id)
         picture_pks = None
         if picture_id is not None:
             picture_pks = tx.pictures.keys(organization_id, [picture_id])
+            if not picture_pks or not tx.datasets.holds_picture(found.pk, picture_pks[0]):
+                raise ResourceNotFoundError(
+                    f"no picture {picture_id} in dataset {found.name}/{found.version}"
+                )
         return tx.annotations.delete(found.pk, picture_pks)

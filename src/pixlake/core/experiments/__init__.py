@@ -4,8 +4,9 @@
   data copied when asked) or from a network (its files and label map).
 * ``_assets``: the named asset of an experiment, what file assets and data assets share
   (found, renamed and deleted by a name unique in the experiment).
-* ``_files``: file assets reference blobs the organization already holds (no copy); the object
-  key is ``<experiment_id>/<name>`` (``<experiment_id>/0/model-latest``).
+* ``_files``: file assets reference blobs the organization already holds (no copy), under
+  the name of the file stored; the object key is ``<experiment_id>/<file name>``
+  (``<experiment_id>/0/<file name>`` for ``model-latest``).
 * ``_data``: data assets keep their JSON, validated by ``pixlake.schemas.experiments.check_data``,
   except ``line`` assets, whose points are rows (``_points``): an append inserts rows.
 * ``_logs``: the run log is numbered lines with a part (step) and a timestamp; the exit code is
@@ -16,13 +17,17 @@
 from pixlake.core.experiments._data import (
     delete_all_data,
     delete_data,
+    experiment_organization,
     get_data,
+    image_object,
     log_data,
     update_data,
 )
 from pixlake.core.experiments._files import (
     delete_all_files,
     delete_file,
+    file_under_key,
+    get_file,
     open_file,
     store_file,
     update_file,
@@ -30,6 +35,7 @@ from pixlake.core.experiments._files import (
 from pixlake.core.experiments._logs import append_logs, read_logs
 from pixlake.core.experiments._points import (
     MAX_BUCKETS,
+    append_line,
     append_points,
     read_line_range,
     read_points,
@@ -45,6 +51,7 @@ from pixlake.core.experiments._runs import (
 )
 
 __all__ = [
+    "append_line",
     "append_logs",
     "append_points",
     "create_experiment",
@@ -54,8 +61,12 @@ __all__ = [
     "delete_data",
     "delete_experiment",
     "delete_file",
+    "experiment_organization",
+    "file_under_key",
     "get_data",
     "get_experiment",
+    "get_file",
+    "image_object",
     "list_experiments",
     "log_data",
     "open_file",

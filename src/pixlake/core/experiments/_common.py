@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from pixlake.errors import InvalidInputError, ResourceNotFoundError
-from pixlake.names import file_name_problem
+from pixlake.names import file_name_problem, name_problem, path_problem
 from pixlake.schemas.experiments import MAX_DESCRIPTION, MAX_EXPERIMENT_NAME
 from pixlake.store.db.repositories import StoredExperiment
 from pixlake.store.db.unit_of_work import UnitOfWork
@@ -30,7 +30,27 @@ def check_name(name: object, field: str = "name") -> str:
         raise bad(field, "an experiment name has no '/', '\\' or NUL, and no edge spaces")
     if name in (".", ".."):
         raise bad(field, "expected a name other than '.' or '..': the SDK makes a folder of it")
+    # checked out by name in a path: no control characters, nothing a path would change
+    problem = name_problem(name, what="experiment name", limit=MAX_EXPERIMENT_NAME) or (
+        path_problem(name, what="experiment name")
+    )
+    if problem:
+        raise bad(field, problem)
     return name
+
+
+#: The exit codes a run may report: what the column holds (a 32-bit integer).
+MIN_EXIT_CODE, MAX_EXIT_CODE = -(2**31), 2**31 - 1
+
+
+def check_exit_code(code: int | None) -> int | None:
+    if code is None:
+        return None
+    if isinstance(code, bool) or not isinstance(code, int):
+        raise bad("exit_code", "expected an integer")
+    if not MIN_EXIT_CODE <= code <= MAX_EXIT_CODE:
+        raise bad("exit_code", f"expected an exit code from {MIN_EXIT_CODE} to {MAX_EXIT_CODE}")
+    return code
 
 
 def check_description(text: object) -> str:
@@ -44,8 +64,21 @@ def check_description(text: object) -> str:
 
 
 def check_asset_name(name: object, field: str = "name") -> str:
+    """A file or data asset's name: a file name (the SDKs write it as one) that a URL's path
+    carries back intact (the upstream client names assets in paths, unescaped)."""
     if not isinstance(name, str):
         raise bad(field, "expected a name")
+    problem = file_name_problem(name) or path_problem(name, what="name")
+    if problem:
+        raise bad(field, problem)
+    return name
+
+
+def check_stored_file_name(name: object, field: str = "file_name") -> str:
+    """The name of a stored file (``best.pt``), which its object key ends with and a
+    download writes: a file name. It travels in request bodies, not in paths."""
+    if not isinstance(name, str):
+        raise bad(field, "expected a file name")
     problem = file_name_problem(name)
     if problem:
         raise bad(field, problem)

@@ -20,6 +20,8 @@ from pixlake.core.experiments._common import (
 from pixlake.core.experiments._points import write_points
 from pixlake.entities.accounts import Caller
 from pixlake.entities.experiments import DataAsset
+from pixlake.entities.storage import StoredObject
+from pixlake.errors import ResourceNotFoundError
 from pixlake.schemas.experiments import check_data, check_line
 from pixlake.store.db.engine import Database
 from pixlake.store.db.repositories import StoredData, StoredExperiment
@@ -175,3 +177,42 @@ def delete_all_data(
     db: Database, caller: Caller, organization_id: uuid.UUID, *, experiment_id: uuid.UUID
 ) -> None:
     _assets.delete_all(db, caller, organization_id, _assets.DATA, experiment_id=experiment_id)
+
+
+def experiment_organization(db: Database, caller: Caller, experiment_id: uuid.UUID) -> uuid.UUID:
+    """The organization of the caller's that holds the experiment, for clients that name an
+    experiment by its id alone (the upstream protocol): one of another organization is not
+    found, as one that does not exist. What the caller may do there, each service checks."""
+    with db.read() as tx:
+        for organization_id in caller.memberships:
+            if tx.experiments.find(organization_id, experiment_id) is not None:
+                return organization_id
+    raise ResourceNotFoundError(f"no experiment {experiment_id} in your organizations")
+
+
+def image_object(tx: UnitOfWork, organization_id: uuid.UUID, key: str) -> StoredObject | None:
+    """The bytes of the image data asset whose ``object_name`` is ``key``
+    (``<experiment_id>/...``), so that an image logged through pixlake's own API, which sent
+    its bytes as a blob and named no storage key, downloads by key as one uploaded under it
+    does. Of two images named alike, the one logged last."""
+    first, slash, _rest = key.partition("/")
+    try:
+        experiment_id = uuid.UUID(first)
+    except ValueError:
+        return None
+    experiment = tx.experiments.find(organization_id, experiment_id) if slash else None
+    if experiment is None:
+        return None
+    data = tx.experiments.data
+    found: DataAsset | None = None
+    for asset in data.of(experiment.pk, with_data=False, max_points=None):
+        if asset.type != "image" or (found and found.updated_at >= asset.updated_at):
+            continue
+        asset_key = data.key(experiment.pk, asset.name)
+        image = data.record(asset_key, with_data=True, max_points=None) if asset_key else None
+        if image and image.data.get("object_name") == key and "sha256" in image.data:
+            found = image
+    if found is None:
+        return None
+    blob = tx.blobs.get(found.data["sha256"])
+    return StoredObject(blob.digest, blob.size)

@@ -8,7 +8,13 @@ from collections.abc import Sequence
 
 from pixlake.clock import utcnow
 from pixlake.core.accounts import require_organization
-from pixlake.core.experiments._common import MAX_LINE, MAX_PART, bad, find_experiment
+from pixlake.core.experiments._common import (
+    MAX_LINE,
+    MAX_PART,
+    bad,
+    check_exit_code,
+    find_experiment,
+)
 from pixlake.entities.accounts import Caller
 from pixlake.entities.experiments import LogPage
 from pixlake.store.db.engine import Database
@@ -26,6 +32,7 @@ def append_logs(
 ) -> int:
     """Append numbered lines (and maybe the exit code); returns the number of lines."""
     require_organization(caller, organization_id, write=True)
+    exit_code = check_exit_code(exit_code)
     if len(part) > MAX_PART:
         raise bad("part", f"longer than {MAX_PART} characters")
     for i, line in enumerate(lines):

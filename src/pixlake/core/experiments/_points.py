@@ -53,9 +53,34 @@ def append_points(
     type_if_new: bool = True,
 ) -> int:
     """Append points to line ``name`` (created when missing); returns the line's size."""
+    return append_line(
+        db,
+        caller,
+        organization_id,
+        experiment_id=experiment_id,
+        name=name,
+        points={"x": x, "y": y} if x is not None else y,
+        field="y" if x is None else "data",
+        type_if_new=type_if_new,
+    )
+
+
+def append_line(
+    db: Database,
+    caller: Caller,
+    organization_id: uuid.UUID,
+    *,
+    experiment_id: uuid.UUID,
+    name: str,
+    points: Any,
+    field: str = "data",
+    type_if_new: bool = True,
+) -> int:
+    """:func:`append_points` of points written as a line's data is (a list of numbers, or
+    ``{x, y}``), as clients that log a line send them; messages name them ``field``."""
     require_organization(caller, organization_id, write=True)
     name = check_asset_name(name)
-    xs, ys = check_line({"x": x, "y": y} if x is not None else y, "y" if x is None else "data")
+    xs, ys = check_line(points, field)
     with db.transaction() as tx:
         experiment = find_experiment(tx, organization_id, experiment_id)
         data = tx.experiments.data

@@ -9,7 +9,7 @@ from pixlake.core import networks
 from pixlake.core.accounts import require_organization
 from pixlake.core.experiments._common import find_experiment
 from pixlake.entities.accounts import Caller
-from pixlake.entities.networks import Network
+from pixlake.entities.networks import Network, file_name_of
 from pixlake.errors import AlreadyExistsError
 from pixlake.store.db.engine import Database
 
@@ -22,8 +22,8 @@ def publish(
     experiment_id: uuid.UUID,
     name: str,
 ) -> Network:
-    """A new network of the organization from the experiment's file assets (the same blobs)
-    and its label map data asset if any, in one transaction."""
+    """A new network of the organization from the experiment's file assets (the same blobs,
+    under the same file names) and its label map data asset if any, in one transaction."""
     require_organization(caller, organization_id, write=True)
     name = networks.check_name(name)
     with db.transaction() as tx:
@@ -46,5 +46,7 @@ def publish(
             at=utcnow(),
         )
         files = tx.experiments.files.of(experiment.pk)
-        tx.networks.add_files(made.pk, [(f.name, f.digest) for f in files])
+        tx.networks.add_files(
+            made.pk, [(f.name, f.digest, file_name_of(f.object_name)) for f in files]
+        )
     return networks.get_network(db, caller, organization_id, ref=made.id)

@@ -13,13 +13,14 @@ from pixlake.core.experiments._common import (
     RECORD_POINTS,
     bad,
     check_description,
+    check_exit_code,
     check_name,
     find_experiment,
 )
 from pixlake.core.projects import find_project
 from pixlake.entities.accounts import Caller
 from pixlake.entities.experiments import Experiment
-from pixlake.entities.networks import object_name
+from pixlake.entities.networks import file_name_of, object_name
 from pixlake.errors import AlreadyExistsError, ResourceNotFoundError
 from pixlake.store.db.engine import Database
 from pixlake.store.db.repositories import (
@@ -92,7 +93,12 @@ def _copy_previous(
 ) -> None:
     if files:
         copies = [
-            NewFile(f.name, f.digest, object_name(target.id, f.name), f.large)
+            NewFile(
+                f.name,
+                f.digest,
+                object_name(target.id, f.name, file_name_of(f.object_name)),
+                f.large,
+            )
             for f in tx.experiments.files.of(previous.pk)
         ]
         tx.experiments.files.add(target.pk, copies, at=at)
@@ -112,9 +118,12 @@ def _copy_network(
     bytes), and its label map as a data asset."""
     files = tx.networks.files(net.pk)
     if net.organization_id != organization_id:
-        for _name, digest in files:
+        for _name, digest, _file_name in files:
             tx.blobs.grant(organization_id, digest)
-    copies = [NewFile(name, digest, object_name(target.id, name)) for name, digest in files]
+    copies = [
+        NewFile(name, digest, object_name(target.id, name, file_name))
+        for name, digest, file_name in files
+    ]
     tx.experiments.files.add(target.pk, copies, at=at)
     if net.labels:
         tx.experiments.data.add(
@@ -187,11 +196,16 @@ def get_experiment(
     name: str | None = None,
     with_data: bool = False,
 ) -> Experiment:
-    """An experiment by id, or by name within a project."""
+    """An experiment by id (of project ``project_id`` when given), or by name within a
+    project."""
     require_organization(caller, organization_id, write=False)
     with db.read() as tx:
         if experiment_id is not None:
             found = find_experiment(tx, organization_id, experiment_id)
+            if project_id is not None and tx.projects.get(found.project_pk).id != project_id:
+                raise ResourceNotFoundError(
+                    f"no experiment {experiment_id} in project {project_id}"
+                )
         else:
             if project_id is None or name is None:
                 raise bad("name", "an experiment is found by id, or by project and name")
@@ -221,6 +235,7 @@ def update_experiment(
         name = check_name(name)
     if description is not None:
         description = check_description(description)
+    exit_code = check_exit_code(exit_code)
     if status is not None and (not status.strip() or len(status) > MAX_STATUS):
         raise bad("status", f"expected a non-empty status of {MAX_STATUS} characters at most")
     with db.transaction() as tx:

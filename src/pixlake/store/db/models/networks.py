@@ -75,6 +75,9 @@ class NetworkFileRow(Base):
     digest: Mapped[str] = mapped_column(
         ForeignKey("blobs.digest", ondelete="RESTRICT"), nullable=False, index=True
     )
+    #: The stored file's own name (``best.pt``, ``saved_model.zip``): its object key ends
+    #: with it, and a download writes it.
+    file_name: Mapped[str] = mapped_column(String(255), nullable=False)
     created_at: Mapped[datetime] = timestamp()
 
 

@@ -176,11 +176,42 @@ class FileAssetRepository(NamedAssetRepository):
             self.session.add_all(rows)
         return [row.pk for row in rows]
 
-    def replace(self, key: int, *, digest: str, large: bool, at: datetime) -> None:
-        """New bytes for the file."""
+    def replace(
+        self,
+        key: int,
+        *,
+        digest: str,
+        large: bool,
+        at: datetime,
+        object_name: str | None = None,
+    ) -> None:
+        """New bytes for the file (and a new object key, when they are of another file)."""
         row = self.session.get_one(FileAssetRow, key)
         with self._guard(missing=f"the bytes {digest[:12]}… are gone from the store"):
             row.digest, row.large, row.updated_at = digest, large, at
+            if object_name is not None:
+                row.object_name = object_name
+
+    def under_key(self, experiment_pk: int, object_name: str) -> FileAsset | None:
+        """The experiment's file whose object key is ``object_name``: of two stored under
+        one key (two names for files named alike), the one stored last, as a key names the
+        bytes last sent under it."""
+        found = self.session.execute(
+            select(FileAssetRow, BlobRow.size)
+            .join(BlobRow, BlobRow.digest == FileAssetRow.digest)
+            .where(
+                FileAssetRow.experiment_pk == experiment_pk,
+                FileAssetRow.object_name == object_name,
+            )
+            .order_by(FileAssetRow.updated_at.desc(), FileAssetRow.pk.desc())
+            .limit(1)
+        ).first()
+        if found is None:
+            return None
+        f, size = found
+        return FileAsset(
+            f.id, f.name, f.object_name, f.large, f.digest, size, f.created_at, f.updated_at
+        )
 
     def rename(self, key: int, *, name: str, object_name: str, at: datetime) -> None:
         row = self.session.get_one(FileAssetRow, key)

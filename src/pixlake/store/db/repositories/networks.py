@@ -125,10 +125,10 @@ class NetworkRepository(Repository):
             )
         )
 
-    def files(self, pk: int) -> list[tuple[str, str]]:
-        """The network's stored files: name and digest."""
+    def files(self, pk: int) -> list[tuple[str, str, str]]:
+        """The network's stored files: name, digest and file name."""
         return [
-            (f.name, f.digest)
+            (f.name, f.digest, f.file_name)
             for f in self.session.scalars(
                 select(NetworkFileRow).where(NetworkFileRow.network_pk == pk)
             )
@@ -234,8 +234,10 @@ class NetworkRepository(Repository):
                     labels=dict(r.labels or {}),
                     base_parameters=dict(r.base_parameters or {}),
                     files=tuple(
-                        NetworkFile(name, object_name(r.id, name), digest, size, created_at)
-                        for name, digest, size, created_at in files.get(r.pk, ())
+                        NetworkFile(
+                            name, object_name(r.id, name, file_name), digest, size, created_at
+                        )
+                        for name, digest, file_name, size, created_at in files.get(r.pk, ())
                     ),
                     thumbnail_digest=r.thumbnail_digest,
                     thumbnail_original_digest=r.thumbnail_original_digest,
@@ -248,9 +250,9 @@ class NetworkRepository(Repository):
 
     def _tags_and_files(
         self, pks: Sequence[int]
-    ) -> tuple[dict[int, list[str]], dict[int, list[tuple[str, str, int, datetime]]]]:
+    ) -> tuple[dict[int, list[str]], dict[int, list[tuple[str, str, str, int, datetime]]]]:
         tags: dict[int, list[str]] = {}
-        files: dict[int, list[tuple[str, str, int, datetime]]] = {}
+        files: dict[int, list[tuple[str, str, str, int, datetime]]] = {}
         for part in chunked(pks):
             for network_pk, tag in self.session.execute(
                 select(NetworkTagRow.network_pk, NetworkTagRow.tag)
@@ -258,11 +260,12 @@ class NetworkRepository(Repository):
                 .order_by(NetworkTagRow.network_pk, NetworkTagRow.position)
             ):
                 tags.setdefault(network_pk, []).append(tag)
-            for network_pk, name, digest, size, created_at in self.session.execute(
+            for network_pk, name, digest, file_name, size, created_at in self.session.execute(
                 select(
                     NetworkFileRow.network_pk,
                     NetworkFileRow.name,
                     NetworkFileRow.digest,
+                    NetworkFileRow.file_name,
                     BlobRow.size,
                     NetworkFileRow.created_at,
                 )
@@ -270,7 +273,7 @@ class NetworkRepository(Repository):
                 .where(NetworkFileRow.network_pk.in_(part))
                 .order_by(NetworkFileRow.network_pk, NetworkFileRow.name)
             ):
-                files.setdefault(network_pk, []).append((name, digest, size, created_at))
+                files.setdefault(network_pk, []).append((name, digest, file_name, size, created_at))
         return tags, files
 
     # ----------------------------------------------------------------------- writing
@@ -329,24 +332,38 @@ class NetworkRepository(Repository):
     def delete(self, pk: int) -> None:
         self.session.execute(delete(NetworkRow).where(NetworkRow.pk == pk))
 
-    def put_file(self, pk: int, name: str, digest: str, *, at: datetime) -> None:
-        """Store file ``name`` for ``digest``: a new file, or new bytes for a file (created
-        anew at ``at``)."""
+    def file_name(self, pk: int, name: str) -> str | None:
+        """The file name that file ``name`` of the network was stored under."""
+        row = self.session.get(NetworkFileRow, (pk, name))
+        return None if row is None else row.file_name
+
+    def put_file(
+        self, pk: int, name: str, digest: str, *, file_name: str | None = None, at: datetime
+    ) -> None:
+        """Store file ``name`` for ``digest`` under ``file_name``: a new file (named as
+        itself without one), or new bytes for a file (created anew at ``at``; its file name
+        kept without one)."""
         row = self.session.get_one(NetworkRow, pk)
         existing = self.session.get(NetworkFileRow, (pk, name))
         with self._guard(missing=f"the bytes {digest[:12]}… are gone from the store"):
             if existing is None:
-                self.session.add(NetworkFileRow(network_pk=pk, name=name, digest=digest))
+                self.session.add(
+                    NetworkFileRow(
+                        network_pk=pk, name=name, digest=digest, file_name=file_name or name
+                    )
+                )
             else:
                 existing.digest = digest
+                existing.file_name = file_name or existing.file_name
                 existing.created_at = at
             row.updated_at = at
 
-    def add_files(self, pk: int, files: Sequence[tuple[str, str]]) -> None:
-        """Store files (name and digest) of a new network."""
+    def add_files(self, pk: int, files: Sequence[tuple[str, str, str]]) -> None:
+        """Store files (name, digest and file name) of a new network."""
         with self._guard(missing="the bytes of a file are gone from the store"):
             self.session.add_all(
-                NetworkFileRow(network_pk=pk, name=name, digest=digest) for name, digest in files
+                NetworkFileRow(network_pk=pk, name=name, digest=digest, file_name=file_name)
+                for name, digest, file_name in files
             )
 
     def set_thumbnail(self, pk: int, *, digest: str, original: str, at: datetime) -> None:
