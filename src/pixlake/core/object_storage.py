@@ -178,7 +178,8 @@ def _stored(
 ) -> BlobEntity:
     """Store the bytes written for a ticket: the bytes first, then in one transaction the
     ticket used, the blob granted to its organization and what ``record`` adds. A ticket
-    used meanwhile records nothing. The writer is aborted unless it was committed."""
+    used (or expired) since it was found records nothing: using it is the statement that
+    checks it again. The writer is aborted unless it was committed."""
     try:
         if ticket.max_size is not None and writer.size > ticket.max_size:
             raise PayloadTooLargeError(
@@ -199,10 +200,12 @@ def _stored(
 
 
 def receive_form(
-    db: Database, store: BlobStore, *, token: str, key: str, source: BinaryIO
+    db: Database, store: BlobStore, *, token: str, ticket: Ticket, key: str, source: BinaryIO
 ) -> BlobEntity:
-    """The bytes of a form upload (``key`` is the form's field, which must be the URL's)."""
-    ticket = ticket_for(db, token, "POST")
+    """The bytes of a form upload, for the ticket :func:`ticket_for` found for ``token``
+    (``key`` is the form's field, which must be the URL's)."""
+    if ticket.method != "POST":
+        raise ForbiddenError("this storage URL does not take a form")
     if key != ticket.key:
         raise _bad("key", f"this URL uploads {ticket.key!r}, not {key!r}")
     writer = store.writer()
@@ -268,12 +271,17 @@ def sign_part(
             upload_id=upload.id,
             part_no=part_no,
         )
-        return _tickets(tx, [ticket])[0]
+        # expired tickets go when uploads start and URLs are signed, not once per part
+        return _tickets(tx, [ticket], purge=False)[0]
 
 
-def receive_part(db: Database, store: BlobStore, *, token: str, writer: BlobWriter) -> BlobEntity:
-    """The bytes of one part, written into ``writer``; their digest is the part's ``ETag``."""
-    ticket = ticket_for(db, token, "PUT")
+def receive_part(
+    db: Database, store: BlobStore, *, token: str, ticket: Ticket, writer: BlobWriter
+) -> BlobEntity:
+    """The bytes of one part, written into ``writer``, for the ticket :func:`ticket_for`
+    found for ``token``; their digest is the part's ``ETag``."""
+    if ticket.method != "PUT":
+        raise ForbiddenError("this storage URL does not take a part")
     return _stored(db, store, token, ticket, writer, record=lambda _tx, _entity: None)
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.conftest import LiveServer
@@ -73,6 +74,19 @@ class Upstream:
         if done.returncode != 0 or not emitted:
             pytest.fail(f"the upstream client's script failed:\n{done.stdout}\n{done.stderr}")
         return value
+
+
+def wire(
+    server: LiveServer, token: str, method: str, path: str, body: Any = None
+) -> httpx.Response:
+    """A request to ``/sdk/v2/<path>`` as the upstream client sends it: JSON text without a
+    ``Content-Type``, and its token."""
+    return httpx.request(
+        method,
+        f"{server.url}/sdk/v2/{path}",
+        headers={"Authorization": f"Token {token}"},
+        content=None if body is None else json.dumps(body),
+    )
 
 
 @pytest.fixture

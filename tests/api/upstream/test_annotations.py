@@ -14,8 +14,8 @@ import pytest
 from pixlake import Dataset, Picture
 from pixlake.core import accounts, experiments, projects
 from pixlake.exceptions import ResourceNotFoundError
-from tests.api.upstream.conftest import Upstream
-from tests.api.upstream.test_datasets import call, ours, upload
+from tests.api.upstream.conftest import Upstream, wire
+from tests.api.upstream.test_datasets import ours, upload
 from tests.conftest import LiveServer, write_images
 
 #: The pictures' size (``write_images``).
@@ -143,7 +143,7 @@ def test_a_version_without_annotations_has_one_empty_page(
     upstream: Upstream, server: LiveServer, alice: str, tmp_path: Path
 ) -> None:
     record = dataset(upstream, tmp_path, "bare", count=1)
-    answer = call(server, alice, "GET", f"annotation/{record['dataset_id']}?limit=200&offset=0")
+    answer = wire(server, alice, "GET", f"annotation/{record['dataset_id']}?limit=200&offset=0")
     assert answer.status_code == 200
     assert answer.json()["nb_pages"] == 1 and answer.json()["annotations"] == []
     every = upstream.run(
@@ -160,20 +160,20 @@ def test_pages_of_annotations_cover_every_picture(
 ) -> None:
     record = dataset(upstream, tmp_path, "paged", count=5)
     version = record["dataset_id"]
-    assert call(server, alice, "PUT", f"label/{version}/car/rectangle").status_code == 200
+    assert wire(server, alice, "PUT", f"label/{version}/car/rectangle").status_code == 200
     for i in range(5):
-        saved = call(
+        saved = wire(
             server, alice, "PUT", f"annotation/new/{version}/img_{i:04d}.jpg", {"data": [CAR]}
         )
         assert saved.status_code == 200, saved.text
     pages = [
-        call(server, alice, "GET", f"annotation/{version}?limit=2&offset={offset}").json()
+        wire(server, alice, "GET", f"annotation/{version}?limit=2&offset={offset}").json()
         for offset in (0, 2, 4)
     ]
     assert [p["nb_pages"] for p in pages] == [3, 3, 3]
     names = [a["external_picture_url"] for p in pages for a in p["annotations"]]
     assert names == [f"img_{i:04d}.jpg" for i in range(5)]
-    too_long = call(server, alice, "GET", f"annotation/{version}?limit=5000&offset=0")
+    too_long = wire(server, alice, "GET", f"annotation/{version}?limit=5000&offset=0")
     assert too_long.status_code == 400 and "at most 1000" in too_long.json()["error"]
 
 
@@ -269,7 +269,7 @@ def test_bad_annotations_are_refused_and_nothing_is_half_written(
         ("POST", f"dataset/{version}/update_stats", {"nb_objects": -1}, "nb_objects"),
         ("GET", f"experiment/{uuid.uuid4()}/dl_annotations/some", None, "option"),
     ]:
-        answer = call(server, alice, method, path, body)
+        answer = wire(server, alice, method, path, body)
         assert answer.status_code == 400, (path, answer.text)
         assert expected in answer.json()["error"], (path, answer.text)
     assert [objects(a) for a in mine.get_annotations()] == [[CAR]]
@@ -296,8 +296,8 @@ def test_another_organizations_annotations_are_not_found(
         ("DELETE", "annotation/{v}", None),
         ("GET", "experiment/{e}/dl_annotations/all", None),
     ]:
-        foreign = call(server, bob, method, path.format(v=version, p=picture, e=experiment), body)
-        missing = call(
+        foreign = wire(server, bob, method, path.format(v=version, p=picture, e=experiment), body)
+        missing = wire(
             server, bob, method, path.format(v=other, p=other_picture, e=other_experiment), body
         )
         assert foreign.status_code == missing.status_code == 404, (path, foreign.text)

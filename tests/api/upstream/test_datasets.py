@@ -3,17 +3,15 @@ download through signed URLs included), each step seen by pixlake's own SDK too.
 
 from __future__ import annotations
 
-import json
 import uuid
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from pixlake import Dataset
 from pixlake.exceptions import ResourceNotFoundError
-from tests.api.upstream.conftest import Upstream
+from tests.api.upstream.conftest import Upstream, wire
 from tests.conftest import LiveServer, write_images
 
 
@@ -29,18 +27,6 @@ def upload(upstream: Upstream, paths: list[Path], tags: list[str]) -> None:
         pic.upload({[str(p) for p in paths]!r}, tags={tags!r})
         emit(0)
         """
-    )
-
-
-def call(
-    server: LiveServer, token: str, method: str, path: str, body: Any = None
-) -> httpx.Response:
-    """A request as the client sends it: JSON text without a Content-Type."""
-    return httpx.request(
-        method,
-        f"{server.url}/sdk/v2/{path}",
-        headers={"Authorization": f"Token {token}"},
-        content=None if body is None else json.dumps(body),
     )
 
 
@@ -138,7 +124,7 @@ def test_download_writes_every_image_with_its_bytes(
     assert all((folder / p.name).read_bytes() == p.read_bytes() for p in paths)
 
     org = ours(server, alice).organization_id
-    answer = call(server, alice, "GET", f"dataset/{org}/dl/latest/download")
+    answer = wire(server, alice, "GET", f"dataset/{org}/dl/latest/download")
     images = answer.json()["images"]
     assert answer.status_code == 200 and len(images) == 4
     assert {"internal_picture_id", "external_picture_url", "signed_url"} <= set(images[0])
@@ -202,7 +188,7 @@ def test_bad_input_is_answered_in_the_clients_words(
         out = {}
         def attempt(key, call):
             try:
-                call()
+                wire()
                 out[key] = None
             except (InvalidQueryError, ResourceNotFoundError) as exc:
                 out[key] = [type(exc).__name__, str(exc)]
@@ -229,9 +215,9 @@ def test_bad_input_is_answered_in_the_clients_words(
     assert [d["dataset_name"] for d in ours(server, alice).list()] == ["bad"]
 
     org = ours(server, alice).organization_id
-    empty = call(server, alice, "PUT", f"dataset/{org}", {"dataset_name": "e", "pictures": []})
+    empty = wire(server, alice, "PUT", f"dataset/{org}", {"dataset_name": "e", "pictures": []})
     assert empty.status_code == 400 and "pictures" in empty.json()["error"]
-    nul = call(server, alice, "PUT", f"dataset/{org}", {"dataset_name": "a\x00b", "pictures": []})
+    nul = wire(server, alice, "PUT", f"dataset/{org}", {"dataset_name": "a\x00b", "pictures": []})
     assert nul.status_code == 400 and "dataset_name" in nul.json()["error"]
 
 
@@ -262,8 +248,8 @@ def test_another_organizations_datasets_are_not_found(
         ("POST", "dataset/{version}/update_stats", {"nb_objects": 0}),
         ("GET", "picture/{version}", None),
     ]:
-        foreign = call(server, bob, method, path.format(org=org, version=version), body)
-        missing = call(server, bob, method, path.format(org=other_org, version=other_version), body)
+        foreign = wire(server, bob, method, path.format(org=org, version=version), body)
+        missing = wire(server, bob, method, path.format(org=other_org, version=other_version), body)
         assert foreign.status_code == missing.status_code == 404, (path, foreign.text)
         assert foreign.json()["error"].replace(org, "X").replace(version, "X") == missing.json()[
             "error"
@@ -274,7 +260,7 @@ def test_another_organizations_datasets_are_not_found(
         ("PUT", f"dataset/{bobs}", {"dataset_name": "x", "pictures": pictures}),
         ("POST", f"dataset/{bobs}", {"pictures": pictures, "pk": version}),
     ]:
-        answer = call(server, bob, method, path, body)
+        answer = wire(server, bob, method, path, body)
         assert answer.status_code == 404, (path, answer.text)
     assert mine.fetch("private").fetched_dataset["size"] == 2
     assert ours(server, bob).list() == []

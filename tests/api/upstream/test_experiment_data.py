@@ -5,7 +5,6 @@ too; and what it may not do answered as the client reads it."""
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 
 from pixlake import Experiment
 from pixlake.core import accounts, experiments, projects
-from tests.api.upstream.conftest import Upstream
+from tests.api.upstream.conftest import Upstream, wire
 from tests.conftest import LiveServer, make_image
 
 #: One of each type of the contract's "Data assets" section, as a user logs it.
@@ -69,18 +68,6 @@ def _client(run: Run) -> str:
         "def settle():  # the client appends to a line in a thread of its own\n"
         "    for t in threading.enumerate():\n"
         "        if t is not threading.current_thread(): t.join()\n"
-    )
-
-
-def _wire(
-    server: LiveServer, token: str, method: str, path: str, body: Any = None
-) -> httpx.Response:
-    # as the client sends them: JSON text without a Content-Type
-    return httpx.request(
-        method,
-        f"{server.url}/sdk/v2/{path}",
-        headers={"Authorization": f"Token {token}"},
-        content=b"" if body is None else json.dumps(body).encode(),
     )
 
 
@@ -209,7 +196,7 @@ emit([changed["data_asset"], retyped["data_asset"], missing])
 
     # the client's update_data cannot send a new name (its own first argument is "name"),
     # but the row takes one
-    renamed = _wire(server, alice, "PATCH", f"experiment/{run.id}/data/acc", {"name": "accuracy"})
+    renamed = wire(server, alice, "PATCH", f"experiment/{run.id}/data/acc", {"name": "accuracy"})
     assert renamed.status_code == 200 and renamed.json()["data_asset"]["name"] == "accuracy"
     assert _names(ours) == ["accuracy", "f1"]
 
@@ -260,13 +247,13 @@ def test_another_organizations_experiment_is_as_unknown_as_one_that_does_not_exi
         ("POST", "data/acc", {"data": [1], "type": "line"}),
         ("DELETE", "data/acc", None),
     ]:
-        foreign = _wire(server, alice, method, f"experiment/{bobs.id}/{tail}", body)
-        unknown = _wire(server, alice, method, f"experiment/{nobody}/{tail}", body)
+        foreign = wire(server, alice, method, f"experiment/{bobs.id}/{tail}", body)
+        unknown = wire(server, alice, method, f"experiment/{nobody}/{tail}", body)
         assert foreign.status_code == unknown.status_code == 404, (method, tail, foreign.text)
         assert foreign.json()["error"].replace(str(bobs.id), "?") == unknown.json()[
             "error"
         ].replace(str(nobody), "?")
-    not_an_id = _wire(server, alice, "GET", "experiment/not-an-id/data")
+    not_an_id = wire(server, alice, "GET", "experiment/not-an-id/data")
     assert not_an_id.status_code == 404 and "not-an-id" in not_an_id.json()["error"]
     assert _ours(server, bob, bobs).get_data("acc") == {"value": 0.5}  # nothing changed
 
@@ -337,7 +324,7 @@ def test_bad_changes_are_refused_whole(server: LiveServer, alice: str, unique: s
         ("POST", "/loss", {"data": "high", "type": "line"}, 400, "data: expected a list"),
         ("POST", "/loss", {"data": {"x": [1], "y": [2.0]}}, 400, "no x values"),
     ]:
-        answer = _wire(server, alice, method, path + tail, body)
+        answer = wire(server, alice, method, path + tail, body)
         assert answer.status_code == status, (body, answer.text)
         assert words in answer.json()["error"], (body, answer.text)
     assert _names(ours) == ["acc", "loss"]
@@ -361,7 +348,7 @@ exp.log("acc", 0.9, type="value")
     )
     assert "ForbiddenError: Not allowed : " in output, output
     assert _ours(server, alice, run).get_data("acc") == {"value": 0.5}
-    read = _wire(server, viewer, "GET", f"experiment/{run.id}/data/acc")
+    read = wire(server, viewer, "GET", f"experiment/{run.id}/data/acc")
     assert read.status_code == 200 and read.json()["data_asset"]["data"] == {"value": 0.5}
     for method, tail, body in [
         ("PUT", "", {"0": {"name": "x", "data": 1, "type": "value"}}),
@@ -369,6 +356,6 @@ exp.log("acc", 0.9, type="value")
         ("DELETE", "/acc", None),
         ("DELETE", "", None),
     ]:
-        answer = _wire(server, viewer, method, f"experiment/{run.id}/data{tail}", body)
+        answer = wire(server, viewer, method, f"experiment/{run.id}/data{tail}", body)
         assert answer.status_code == 403, (method, tail, answer.text)
     assert _names(_ours(server, alice, run)) == ["acc"]

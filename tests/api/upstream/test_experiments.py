@@ -19,7 +19,7 @@ import pytest
 
 from pixlake import Experiment, Network, Project
 from pixlake.errors import ResourceNotFoundError
-from tests.api.upstream.conftest import Upstream
+from tests.api.upstream.conftest import Upstream, wire
 from tests.conftest import LiveServer
 
 MiB = 1024 * 1024
@@ -32,18 +32,6 @@ def _project(server: LiveServer, token: str, name: str = "street") -> str:
 
 def _ours(server: LiveServer, token: str, project: str) -> Experiment:
     return Experiment(api_token=token, host=server.url, project_token=project, interactive=False)
-
-
-def _call(
-    server: LiveServer, token: str, method: str, path: str, body: object = None
-) -> httpx.Response:
-    # as the client sends them: JSON text without a Content-Type
-    return httpx.request(
-        method,
-        f"{server.url}/sdk/v2/{path}",
-        headers={"Authorization": f"Token {token}"},
-        content=None if body is None else json.dumps(body),
-    )
 
 
 def _sha(path: Path) -> str:
@@ -166,7 +154,7 @@ def test_run_logs_arrive_in_order_with_their_parts_and_the_exit_code(
     assert checked["logs"]["eval"] == ["map 0.61", "map 0.64", "killed"]
     assert checked["exit_code"] == 137 and checked["nb_lines"] == 5
     # the client swallows errors: what it sends to no experiment arrives nowhere
-    bad = _call(
+    bad = wire(
         server,
         alice,
         "POST",
@@ -174,7 +162,7 @@ def test_run_logs_arrive_in_order_with_their_parts_and_the_exit_code(
         {"experiment_id": str(uuid.uuid4()), "line_nb": 0, "log": "x", "part": "p"},
     )
     assert bad.status_code == 404
-    exit_code = _call(
+    exit_code = wire(
         server,
         alice,
         "POST",
@@ -183,7 +171,7 @@ def test_run_logs_arrive_in_order_with_their_parts_and_the_exit_code(
     )
     assert exit_code.status_code == 400 and "exit code" in exit_code.json()["error"]
     for text in ("--5", "9" * 12, "9" * 5000):
-        wrong = _call(
+        wrong = wire(
             server,
             alice,
             "POST",
@@ -384,7 +372,7 @@ def test_names_that_cannot_travel_in_a_path_are_refused_at_creation(
     server: LiveServer, alice: str, name: str
 ) -> None:
     project = _project(server, alice)
-    answer = _call(server, alice, "POST", f"experiment/{project}", {"name": name})
+    answer = wire(server, alice, "POST", f"experiment/{project}", {"name": name})
     assert answer.status_code == 400 and answer.json()["error"].startswith("name: ")
     assert _ours(server, alice, project).list() == []
 
@@ -396,7 +384,7 @@ def test_file_names_that_cannot_travel_in_a_path_are_refused_and_nothing_is_writ
     project = _project(server, alice)
     ours = _ours(server, alice, project).create(name="run-1")
     run = str(ours.id)
-    form = _call(
+    form = wire(
         server,
         alice,
         "POST",
@@ -406,7 +394,7 @@ def test_file_names_that_cannot_travel_in_a_path_are_refused_and_nothing_is_writ
     sent = httpx.post(form["url"], data=form["fields"], files={"file": ("w.bin", b"w")})
     assert sent.status_code == 204
     entry = {"0": {"name": name, "object_name": f"{run}/w.bin", "large": False}}
-    answer = _call(server, alice, "PUT", f"experiment/{run}/file", entry)
+    answer = wire(server, alice, "PUT", f"experiment/{run}/file", entry)
     assert answer.status_code == 400 and "name: " in answer.json()["error"]
     assert ours.list_files() == []
 
@@ -446,13 +434,13 @@ def test_bad_input_is_answered_in_the_clients_words(
     assert said[4][0] == "ResourceNotFoundError" and "ghost" in said[4][1]
     assert said[5][0] == "ResourceNotFoundError" and "previous" in said[5][1]
     never = {"0": {"name": "w", "object_name": f"{run}/never.bin", "large": False}}
-    answer = _call(server, alice, "PUT", f"experiment/{run}/file", never)
+    answer = wire(server, alice, "PUT", f"experiment/{run}/file", never)
     assert answer.status_code == 404 and "never.bin" in answer.json()["error"]
     two = {str(n): never["0"] for n in range(2)}
-    assert _call(server, alice, "PUT", f"experiment/{run}/file", two).status_code == 400
-    missing = _call(server, alice, "PATCH", f"experiment/{run}/file/ghost", {"name": "x"})
+    assert wire(server, alice, "PUT", f"experiment/{run}/file", two).status_code == 400
+    missing = wire(server, alice, "PATCH", f"experiment/{run}/file/ghost", {"name": "x"})
     assert missing.status_code == 404
-    assert _call(server, alice, "GET", f"experiment/{run}/file/ghost").json() == {"file": []}
+    assert wire(server, alice, "GET", f"experiment/{run}/file/ghost").json() == {"file": []}
     assert _ours(server, alice, project).checkout(name="run-1").list_files() == []
 
 
@@ -496,8 +484,8 @@ def test_another_organizations_experiments_are_as_unknown_as_missing_ones(
         ("POST", "experiment/send_experiment_logging", {"experiment_id": "{e}", "log": "x"}),
     ]
     for method, path, body in paths:
-        theirs = _call(server, bob, method, path.format(p=project, e=run), _filled(body, run))
-        missing = _call(
+        theirs = wire(server, bob, method, path.format(p=project, e=run), _filled(body, run))
+        missing = wire(
             server, bob, method, path.format(p=no_project, e=nobody), _filled(body, nobody)
         )
         assert theirs.status_code == missing.status_code == 404, (method, path, theirs.text)

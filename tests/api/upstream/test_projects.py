@@ -4,34 +4,20 @@ other organizations' projects answered as the client expects."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from pathlib import Path
 
-import httpx
 import pytest
 
 from pixlake import Datalake, Project
 from pixlake.errors import ResourceNotFoundError
-from tests.api.upstream.conftest import Upstream
+from tests.api.upstream.conftest import Upstream, wire
 from tests.conftest import LiveServer
 from tests.factories import coco_dataset
 
 
 def _ours(server: LiveServer, token: str) -> Project:
     return Project(api_token=token, host=server.url, interactive=False)
-
-
-def _call(
-    server: LiveServer, token: str, method: str, path: str, body: object = None
-) -> httpx.Response:
-    # as the client sends them: JSON text without a Content-Type
-    return httpx.request(
-        method,
-        f"{server.url}/sdk/v2/{path}",
-        headers={"Authorization": f"Token {token}"},
-        content=None if body is None else json.dumps(body),
-    )
 
 
 def test_create_get_list_update_and_delete(
@@ -123,7 +109,7 @@ def test_a_name_that_cannot_travel_in_a_path_is_refused_at_creation(
     server: LiveServer, alice: str, name: str
 ) -> None:
     org = _ours(server, alice).organization_name
-    answer = _call(server, alice, "PUT", f"project/{org}", {"project_name": name})
+    answer = wire(server, alice, "PUT", f"project/{org}", {"project_name": name})
     assert answer.status_code == 400, answer.text
     assert answer.json()["error"].startswith("name: expected a")
     assert _ours(server, alice).list() == []
@@ -134,11 +120,11 @@ def test_bad_input_is_answered_in_the_clients_words(
 ) -> None:
     org = _ours(server, alice).organization_name
     _ours(server, alice).create("street")
-    taken = _call(server, alice, "PUT", f"project/{org}", {"project_name": "street"})
+    taken = wire(server, alice, "PUT", f"project/{org}", {"project_name": "street"})
     assert taken.status_code == 400 and "already exists" in taken.json()["error"]
-    empty = _call(server, alice, "PUT", f"project/{org}", {})
+    empty = wire(server, alice, "PUT", f"project/{org}", {})
     assert empty.status_code == 400 and "name" in empty.json()["error"]
-    unknown = _call(server, alice, "PATCH", f"project/by_name/{org}/street", {"colour": "red"})
+    unknown = wire(server, alice, "PATCH", f"project/by_name/{org}/street", {"colour": "red"})
     assert unknown.status_code == 400 and "colour" in unknown.json()["error"]
     value = upstream.run(
         """
@@ -173,8 +159,8 @@ def test_another_organizations_projects_are_as_unknown_as_missing_ones(
         ),
         ("GET", f"worker/{token}", f"worker/{nobody}", None),
     ]:
-        answer = _call(server, bob, method, theirs, body)
-        other = _call(server, bob, method, missing, body)
+        answer = wire(server, bob, method, theirs, body)
+        other = wire(server, bob, method, missing, body)
         assert answer.status_code == other.status_code == 404, (method, theirs, answer.text)
         said, unknown = answer.json()["error"], other.json()["error"]
         assert said.replace(org, "?").replace(token, "?") == unknown.replace(

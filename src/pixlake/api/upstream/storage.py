@@ -163,7 +163,7 @@ def complete_part_upload(
 @storage_router.post("/{token}", name="storage_post", status_code=204, summary="A form upload")
 async def storage_post(token: Token, request: Request, db: DbDep, store: StoreDep) -> Response:
     # the URL is checked before its body is read: a stranger's form goes no further
-    await run_in_threadpool(object_storage.ticket_for, db, token, "POST")
+    ticket = await run_in_threadpool(object_storage.ticket_for, db, token, "POST")
     async with request.form(max_files=1, max_fields=50) as form:
         key, upload = form.get("key"), form.get("file")
         if not isinstance(key, str) or not isinstance(upload, UploadFile):
@@ -172,7 +172,13 @@ async def storage_post(token: Token, request: Request, db: DbDep, store: StoreDe
                 details=[{"field": "file", "message": "expected a file part named 'file'"}],
             )
         await run_in_threadpool(
-            object_storage.receive_form, db, store, token=token, key=key, source=upload.file
+            object_storage.receive_form,
+            db,
+            store,
+            token=token,
+            ticket=ticket,
+            key=key,
+            source=upload.file,
         )
     return Response(status_code=204)
 
@@ -186,7 +192,7 @@ async def storage_put(token: Token, request: Request, db: DbDep, store: StoreDep
             writer, request.stream(), limit=ticket.max_size or PART_LIMIT, what="the part"
         )
         entity = await run_in_threadpool(
-            object_storage.receive_part, db, store, token=token, writer=writer
+            object_storage.receive_part, db, store, token=token, ticket=ticket, writer=writer
         )
     except BaseException:
         writer.abort()

@@ -85,6 +85,19 @@ def check_stored_file_name(name: object, field: str = "file_name") -> str:
     return name
 
 
+def experiment_of_key(
+    tx: UnitOfWork, organization_id: uuid.UUID, key: str
+) -> StoredExperiment | None:
+    """The organization's experiment whose id an object key starts with
+    (``<experiment_id>/...``), if there is one."""
+    first, slash, _rest = key.partition("/")
+    try:
+        experiment_id = uuid.UUID(first)
+    except ValueError:
+        return None
+    return tx.experiments.find(organization_id, experiment_id) if slash else None
+
+
 def find_experiment(
     tx: UnitOfWork, organization_id: uuid.UUID, experiment_id: uuid.UUID, *, lock: bool = False
 ) -> StoredExperiment:

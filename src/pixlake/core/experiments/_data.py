@@ -15,6 +15,7 @@ from pixlake.core.experiments._common import (
     RECORD_POINTS,
     bad,
     check_asset_name,
+    experiment_of_key,
     find_experiment,
 )
 from pixlake.core.experiments._points import write_points
@@ -195,12 +196,7 @@ def image_object(tx: UnitOfWork, organization_id: uuid.UUID, key: str) -> Stored
     (``<experiment_id>/...``), so that an image logged through pixlake's own API, which sent
     its bytes as a blob and named no storage key, downloads by key as one uploaded under it
     does. Of two images named alike, the one logged last."""
-    first, slash, _rest = key.partition("/")
-    try:
-        experiment_id = uuid.UUID(first)
-    except ValueError:
-        return None
-    experiment = tx.experiments.find(organization_id, experiment_id) if slash else None
+    experiment = experiment_of_key(tx, organization_id, key)
     if experiment is None:
         return None
     data = tx.experiments.data

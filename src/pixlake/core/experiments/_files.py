@@ -23,6 +23,7 @@ from pixlake.core.experiments import _assets
 from pixlake.core.experiments._common import (
     check_asset_name,
     check_stored_file_name,
+    experiment_of_key,
     find_experiment,
 )
 from pixlake.entities.accounts import Caller
@@ -147,12 +148,7 @@ def file_under_key(tx: UnitOfWork, organization_id: uuid.UUID, key: str) -> Stor
     """The bytes of the organization's file asset whose object key is ``key``
     (``<experiment_id>/<file name>``), for a key that no upload named: a file stored before
     keys were kept, or copied from another experiment or a network."""
-    first, slash, _rest = key.partition("/")
-    try:
-        experiment_id = uuid.UUID(first)
-    except ValueError:
-        return None
-    experiment = tx.experiments.find(organization_id, experiment_id) if slash else None
+    experiment = experiment_of_key(tx, organization_id, key)
     if experiment is None:
         return None
     found = tx.experiments.files.under_key(experiment.pk, key)
