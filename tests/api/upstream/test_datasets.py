@@ -188,7 +188,7 @@ def test_bad_input_is_answered_in_the_clients_words(
         out = {}
         def attempt(key, call):
             try:
-                wire()
+                call()
                 out[key] = None
             except (InvalidQueryError, ResourceNotFoundError) as exc:
                 out[key] = [type(exc).__name__, str(exc)]
