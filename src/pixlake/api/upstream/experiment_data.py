@@ -49,7 +49,7 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["experiment_data"])
 
-storage.resolvers.append(ex.image_object)
+storage.register_resolver(ex.image_object)
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,8 +64,7 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["experiments"])
 
-if ex.file_under_key not in storage.resolvers:
-    storage.resolvers.append(ex.file_under_key)
+storage.register_resolver(ex.file_under_key)
 
 #: What the client writes for a project token it was not given.
 _NO_TOKEN = frozenset({"None", "null"})

@@ -15,7 +15,8 @@ Each URL works once, for the method, key and size it was made for, within the ho
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from collections.abc import Callable
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import StreamingResponse
@@ -32,7 +33,7 @@ from pixlake.entities.storage import Bucket, StoredObject
 from pixlake.errors import InvalidInputError
 from pixlake.store.db.unit_of_work import UnitOfWork
 
-__all__ = ["PART_LIMIT", "resolvers", "router", "storage_router"]
+__all__ = ["PART_LIMIT", "Resolver", "register_resolver", "resolvers", "router", "storage_router"]
 
 #: The most bytes one part of a multipart upload may hold (the client sends 5 MiB parts).
 PART_LIMIT = 64 * 1024 * 1024
@@ -42,15 +43,24 @@ storage_router = APIRouter(prefix="/storage", tags=["storage"])
 
 Token = Annotated[str, Path(min_length=20, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
 
+#: Finds the bytes a key names among one kind of record.
+Resolver = Callable[[UnitOfWork, uuid.UUID, str], StoredObject | None]
+
 #: How a key the client names is found among the records, when nothing was uploaded under
 #: it through this protocol (a file stored with pixlake's own SDK): one finder per kind of
 #: record, tried in turn (``register_resolver``).
-resolvers: list[Any] = []
+resolvers: list[Resolver] = []
+
+
+def register_resolver(resolve: Resolver) -> None:
+    """Try ``resolve`` too for keys nothing was uploaded under (once, however often)."""
+    if resolve not in resolvers:
+        resolvers.append(resolve)
 
 
 def _resolve(tx: UnitOfWork, organization_id: uuid.UUID, key: str) -> StoredObject | None:
     for resolve in resolvers:
-        found: StoredObject | None = resolve(tx, organization_id, key)
+        found = resolve(tx, organization_id, key)
         if found is not None:
             return found
     return None
